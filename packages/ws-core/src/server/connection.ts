@@ -1,0 +1,141 @@
+import type { IncomingMessage } from "node:http";
+import type { WebSocket } from "ws";
+import { CloseCode, limitCloseReason } from "../protocol/close-codes.js";
+import type { WireData } from "../protocol/codec.js";
+import type { SlowConsumerOptions, SlowConsumerStats } from "./slow-consumer.js";
+
+/** What became of one `send`. */
+export type SendResult = "sent" | "queued" | "skipped" | "dropped" | "closed";
+
+/** Data already framed for `ws`: a Buffer plus whether it goes out as a binary frame. */
+export interface PreparedFrame {
+  data: Buffer;
+  binary: boolean;
+}
+
+export function prepareFrame(data: WireData | PreparedFrame): PreparedFrame {
+  if (typeof data === "string") return { data: Buffer.from(data, "utf8"), binary: false };
+  if (data instanceof Uint8Array) {
+    const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    return { data: buf, binary: true };
+  }
+  return data;
+}
+
+let nextId = 1;
+
+/**
+ * One accepted WebSocket with its request, its auth context, and a send path that applies the
+ * endpoint's slow-consumer policy, so a stalled peer never grows server memory without bound.
+ */
+export class Connection<Ctx = unknown> {
+  readonly id = nextId++;
+  readonly ws: WebSocket;
+  readonly request: IncomingMessage;
+  readonly ctx: Ctx;
+  /** Per-connection counters of what the slow-consumer policy did. */
+  readonly stats: SlowConsumerStats = { skipped: 0, dropped: 0, disconnected: 0 };
+  /** Free slot for the protocol layer's own state. */
+  data: Record<string, unknown> = {};
+  isAlive = true;
+  readonly #policy: Required<SlowConsumerOptions>;
+  readonly #onSlow: (conn: Connection<Ctx>, what: keyof SlowConsumerStats) => void;
+  #backlog: PreparedFrame[] = [];
+  #draining = false;
+
+  constructor(
+    ws: WebSocket,
+    request: IncomingMessage,
+    ctx: Ctx,
+    policy: Required<SlowConsumerOptions>,
+    onSlow: (conn: Connection<Ctx>, what: keyof SlowConsumerStats) => void,
+  ) {
+    this.ws = ws;
+    this.request = request;
+    this.ctx = ctx;
+    this.#policy = policy;
+    this.#onSlow = onSlow;
+  }
+
+  get open(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  /** Frames held back by the "drop" policy, waiting for the socket to drain. */
+  get backlog(): number {
+    return this.#backlog.length;
+  }
+
+  /** Sends text (string) or binary (bytes) under the slow-consumer policy. */
+  send(data: WireData | PreparedFrame): SendResult {
+    if (!this.open) return "closed";
+    const frame = prepareFrame(data);
+    if (this.#backlog.length === 0 && this.ws.bufferedAmount < this.#policy.highWaterMark) {
+      this.ws.send(frame.data, { binary: frame.binary });
+      return "sent";
+    }
+    switch (this.#policy.policy) {
+      case "skip":
+        this.#count("skipped");
+        return "skipped";
+      case "disconnect":
+        this.#count("disconnected");
+        this.close(CloseCode.PolicyViolation, "slow consumer");
+        // The close frame waits behind the backlog; cut the socket if it does not get through soon.
+        setTimeout(() => this.ws.terminate(), 1000).unref();
+        return "closed";
+      default: {
+        this.#backlog.push(frame);
+        let result: SendResult = "queued";
+        if (this.#backlog.length > this.#policy.maxQueue) {
+          this.#backlog.shift();
+          this.#count("dropped");
+          result = "dropped";
+        }
+        this.#scheduleDrain();
+        return result;
+      }
+    }
+  }
+
+  close(code: number = CloseCode.Normal, reason = ""): void {
+    this.#backlog = [];
+    if (this.ws.readyState === this.ws.CLOSED || this.ws.readyState === this.ws.CLOSING) return;
+    this.ws.close(code, limitCloseReason(reason));
+  }
+
+  terminate(): void {
+    this.#backlog = [];
+    this.ws.terminate();
+  }
+
+  #count(what: keyof SlowConsumerStats): void {
+    this.stats[what]++;
+    this.#onSlow(this, what);
+  }
+
+  #scheduleDrain(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    const socket = (this.ws as unknown as { _socket?: NodeJS.EventEmitter })._socket;
+    const retry = () => {
+      this.#draining = false;
+      this.#drain();
+    };
+    // `ws` exposes no drain event; its TCP socket does. Poll as a fallback when it is not reachable.
+    if (socket && typeof socket.once === "function") socket.once("drain", retry);
+    else setTimeout(retry, 10).unref();
+  }
+
+  #drain(): void {
+    while (this.#backlog.length > 0 && this.open && this.ws.bufferedAmount < this.#policy.highWaterMark) {
+      const f = this.#backlog.shift() as PreparedFrame;
+      this.ws.send(f.data, { binary: f.binary });
+    }
+    if (this.#backlog.length > 0 && this.open) this.#scheduleDrain();
+  }
+}

@@ -1,0 +1,73 @@
+import type { ServerResponse } from "node:http";
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
+
+/** Refuses an HTTP request or WebSocket upgrade with a status and a (JSON) body. */
+export class HttpError extends Error {
+  override name = "HttpError";
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers: Record<string, string>;
+  constructor(status: number, body: unknown = { error: STATUS_CODES[status] ?? "error" }, headers: Record<string, string> = {}) {
+    super(typeof body === "string" ? body : `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+    this.headers = headers;
+  }
+}
+
+function serialise(body: unknown): { text: string; type: string } {
+  return typeof body === "string"
+    ? { text: body, type: "text/plain; charset=utf-8" }
+    : { text: JSON.stringify(body), type: "application/json" };
+}
+
+/** Writes a plain HTTP response on a socket that asked to upgrade, then closes it. */
+export function rejectUpgrade(socket: Duplex, error: HttpError): void {
+  const { text, type } = serialise(error.body);
+  const headers: Record<string, string | number> = {
+    "Content-Type": type,
+    "Content-Length": Buffer.byteLength(text),
+    Connection: "close",
+    ...error.headers,
+  };
+  const head = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join("\r\n");
+  if (socket.writable) socket.end(`HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ""}\r\n${head}\r\n\r\n${text}`);
+  socket.destroy();
+}
+
+/** Answers an ordinary HTTP request with the same envelope. */
+export function sendHttpError(res: ServerResponse, error: HttpError): void {
+  const { text, type } = serialise(error.body);
+  res.writeHead(error.status, { "Content-Type": type, ...error.headers });
+  res.end(text);
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** Reads a request body up to `limit` bytes; past it, throws HttpError 413. */
+export async function readBody(req: NodeJS.ReadableStream & { headers?: Record<string, unknown> }, limit = 1024 * 1024): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new HttpError(413, { error: "payload too large" });
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export async function readJsonBody<T = unknown>(req: NodeJS.ReadableStream, limit?: number): Promise<T> {
+  const buf = await readBody(req, limit);
+  try {
+    return JSON.parse(buf.toString("utf8") || "null") as T;
+  } catch {
+    throw new HttpError(400, { error: "invalid JSON body" });
+  }
+}

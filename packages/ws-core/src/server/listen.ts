@@ -1,0 +1,57 @@
+import { createServer, type RequestListener, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface ListenOptions {
+  /** Default 127.0.0.1: nothing is exposed beyond this machine unless asked. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+}
+
+export interface Listening {
+  server: Server;
+  host: string;
+  port: number;
+  /** http://host:port */
+  url: string;
+  /** ws://host:port */
+  wsUrl: string;
+}
+
+/** Starts listening and resolves with the bound address (port 0 becomes the real port). */
+export function listen(server: Server, options: ListenOptions = {}): Promise<Listening> {
+  const host = options.host ?? "127.0.0.1";
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once("error", onError);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", onError);
+      const addr = server.address() as AddressInfo;
+      const h = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+      resolve({ server, host: addr.address, port: addr.port, url: `http://${h}:${addr.port}`, wsUrl: `ws://${h}:${addr.port}` });
+    });
+  });
+}
+
+/** An HTTP server answering plain requests with `handler` (404 JSON by default). */
+export function createHttpServer(handler?: RequestListener): Server {
+  const server = createServer(
+    handler ??
+      ((_req, res) => {
+        res.writeHead(404, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ error: "not found" }));
+      }),
+  );
+  // Keep-alive sockets would hold `close()` open; cut idle ones when closing.
+  return server;
+}
+
+/** Closes the HTTP server and drops idle keep-alive sockets so `close` resolves promptly. */
+export function closeHttpServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 1000).unref();
+  });
+}

@@ -1,0 +1,51 @@
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { HttpError, rejectUpgrade } from "./http-error.js";
+
+/** Anything that can take an upgrade: a `WsEndpoint`, or a protocol server's own handler. */
+export interface UpgradeHandler {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): unknown;
+}
+
+/**
+ * Routes WebSocket upgrades by path so several protocols share one HTTP server and port
+ * (ws's "multiple servers sharing a single HTTP server" pattern). Unknown paths get 404.
+ * A route ending in `/*` matches that prefix.
+ */
+export class UpgradeRouter {
+  readonly #exact = new Map<string, UpgradeHandler>();
+  readonly #prefixes: Array<[string, UpgradeHandler]> = [];
+
+  add(path: string, handler: UpgradeHandler): this {
+    if (path.endsWith("/*")) {
+      this.#prefixes.push([path.slice(0, -1), handler]);
+      this.#prefixes.sort((a, b) => b[0].length - a[0].length);
+    } else {
+      this.#exact.set(path, handler);
+    }
+    return this;
+  }
+
+  match(pathname: string): UpgradeHandler | undefined {
+    return this.#exact.get(pathname) ?? this.#prefixes.find(([p]) => pathname.startsWith(p))?.[1];
+  }
+
+  /** The `upgrade` listener; attach with `server.on("upgrade", router.handle)`. */
+  readonly handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
+    const handler = this.match(pathname);
+    if (!handler) {
+      rejectUpgrade(socket, new HttpError(404, { error: "no WebSocket endpoint at this path", path: pathname }));
+      return;
+    }
+    Promise.resolve(handler.handleUpgrade(req, socket, head)).catch(() => {
+      rejectUpgrade(socket, new HttpError(500, { error: "internal error" }));
+    });
+  };
+
+  /** Listens for upgrades on `server`; returns a function that detaches. */
+  attach(server: Server): () => void {
+    server.on("upgrade", this.handle);
+    return () => server.off("upgrade", this.handle);
+  }
+}

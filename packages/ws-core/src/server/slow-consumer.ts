@@ -1,0 +1,27 @@
+/**
+ * What to do with a peer that reads slower than we write (its `bufferedAmount` is past the mark):
+ * - "skip": the message is not sent to it (it misses that one; counted),
+ * - "drop": held in a bounded per-peer backlog sent as the socket drains; past `maxQueue` the oldest is dropped (counted),
+ * - "disconnect": the peer is closed with 1008 "slow consumer" (counted).
+ */
+export type SlowConsumerPolicy = "skip" | "drop" | "disconnect";
+
+export interface SlowConsumerOptions {
+  policy?: SlowConsumerPolicy;
+  /** Bytes buffered in the socket before a peer counts as slow. Default 1 MiB. */
+  highWaterMark?: number;
+  /** Backlog bound for "drop". Default 100 messages. */
+  maxQueue?: number;
+}
+
+export interface SlowConsumerStats {
+  skipped: number;
+  dropped: number;
+  disconnected: number;
+}
+
+export const slowConsumerDefaults: Required<SlowConsumerOptions> = {
+  policy: "drop",
+  highWaterMark: 1024 * 1024,
+  maxQueue: 100,
+};
