@@ -5,3 +5,4 @@ export * from "./memory-transport.js";
 export * from "./test-client.js";
 export * from "./test-server.js";
 export * from "./wait.js";
+export * from "./browser-bundle.js";
