@@ -20,7 +20,11 @@ export const backoffDefaults: Required<BackoffOptions> = {
 };
 
 /** Delay before retry number `attempt` (1-based): min*factor^(attempt-1), capped, then jittered down. */
-export function backoffDelay(attempt: number, options: BackoffOptions = {}, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  options: BackoffOptions = {},
+  random: () => number = Math.random,
+): number {
   const o = { ...backoffDefaults, ...options };
   const base = Math.min(o.maxDelayMs, o.minDelayMs * o.factor ** Math.max(0, attempt - 1));
   const jitter = Math.min(1, Math.max(0, o.jitter));

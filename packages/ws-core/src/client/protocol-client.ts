@@ -38,10 +38,7 @@ export class ProtocolClient<P extends ProtocolDefinition<z.ZodType, z.ZodType>> 
   readonly #o: ProtocolClientOptions<z.infer<P["clientMessages"]>, z.infer<P["serverMessages"]>>;
   readonly #events = new Emitter<Events<z.infer<P["serverMessages"]>>>();
 
-  constructor(
-    protocol: P,
-    options: ProtocolClientOptions<z.infer<P["clientMessages"]>, z.infer<P["serverMessages"]>>,
-  ) {
+  constructor(protocol: P, options: ProtocolClientOptions<z.infer<P["clientMessages"]>, z.infer<P["serverMessages"]>>) {
     this.#p = protocol;
     this.#o = options;
     this.socket = new ReconnectingSocket({ ...options, autoConnect: false });
@@ -65,7 +62,8 @@ export class ProtocolClient<P extends ProtocolDefinition<z.ZodType, z.ZodType>> 
   }
 
   send(message: z.infer<P["clientMessages"]>): void {
-    const m = this.#o.validateOutgoing === false ? message : validate(this.#p.clientMessages, message, "outgoing message");
+    const m =
+      this.#o.validateOutgoing === false ? message : validate(this.#p.clientMessages, message, "outgoing message");
     this.socket.send(this.#p.codec.encode(m));
   }
 

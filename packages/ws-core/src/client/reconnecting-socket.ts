@@ -162,7 +162,9 @@ export class ReconnectingSocket {
     }
     return new Promise((resolve, reject) => {
       const offs: Array<() => void> = [];
-      const done = () => offs.forEach((f) => f());
+      const done = () => {
+        for (const off of offs) off();
+      };
       offs.push(
         this.on("open", () => {
           done();
@@ -362,7 +364,11 @@ export class ReconnectingSocket {
       again = this.#o.shouldReconnect({ code, reason, attempt: this.#attempt, ...(error ? { error } : {}) });
     }
     if (!again) {
-      this.#lastError ??= error ?? (code === CloseCode.Normal ? undefined : new ConnectionClosedError(`closed with ${code} ${reason}`.trim(), code, reason));
+      this.#lastError ??=
+        error ??
+        (code === CloseCode.Normal
+          ? undefined
+          : new ConnectionClosedError(`closed with ${code} ${reason}`.trim(), code, reason));
       this.#stopped = true;
       this.#queue?.clear();
       this.#finish({ code, reason, willReconnect: false });
@@ -398,8 +404,9 @@ export class ReconnectingSocket {
     const ws = this.#ws;
     if (!ws) return;
     this.#ws = undefined;
-    ws.onopen = ws.onmessage = ws.onerror = null;
-    ws.onclose = null;
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    // Keep a no-op error listener: closing a CONNECTING `ws` socket emits an error we no longer care about.
+    ws.onerror = () => {};
     try {
       ws.close(code, reason);
     } catch {

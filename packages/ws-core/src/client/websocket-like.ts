@@ -24,7 +24,7 @@ export function defaultWebSocket(): WebSocketConstructor {
   const ctor = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (!ctor) {
     throw new TypeError(
-      "No WebSocket implementation found. In Node 20 pass one: `import { WebSocket } from \"@proj/ws-core/node\"` " +
+      'No WebSocket implementation found. In Node 20 pass one: `import { WebSocket } from "@proj/ws-core/node"` ' +
         "and give it as the `WebSocket` option.",
     );
   }

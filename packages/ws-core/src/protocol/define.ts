@@ -37,7 +37,7 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, what = 
   if (r.success) return r.data;
   const issues = toIssues(r.error);
   const first = issues[0];
-  const where = first && first.path.length ? ` at ${first.path.map(String).join(".")}` : "";
+  const where = first?.path.length ? ` at ${first.path.map(String).join(".")}` : "";
   throw new ProtocolError(`invalid ${what}${where}: ${first?.message ?? "schema mismatch"}`, issues);
 }
 

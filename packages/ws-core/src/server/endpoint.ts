@@ -8,7 +8,9 @@ import { Connection, type PreparedFrame, prepareFrame, type SendResult } from ".
 import { HttpError, rejectUpgrade } from "./http-error.js";
 import { type SlowConsumerOptions, type SlowConsumerStats, slowConsumerDefaults } from "./slow-consumer.js";
 
-export type OriginCheck = ReadonlyArray<string | RegExp> | ((origin: string | undefined, req: IncomingMessage) => boolean);
+export type OriginCheck =
+  | ReadonlyArray<string | RegExp>
+  | ((origin: string | undefined, req: IncomingMessage) => boolean);
 
 export interface EndpointOptions<Ctx> {
   /** Largest accepted frame in bytes; a larger one closes the socket with 1009. Default 1 MiB. */

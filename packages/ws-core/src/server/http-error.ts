@@ -8,7 +8,11 @@ export class HttpError extends Error {
   readonly status: number;
   readonly body: unknown;
   readonly headers: Record<string, string>;
-  constructor(status: number, body: unknown = { error: STATUS_CODES[status] ?? "error" }, headers: Record<string, string> = {}) {
+  constructor(
+    status: number,
+    body: unknown = { error: STATUS_CODES[status] ?? "error" },
+    headers: Record<string, string> = {},
+  ) {
     super(typeof body === "string" ? body : `HTTP ${status}`);
     this.status = status;
     this.body = body;
@@ -34,7 +38,8 @@ export function rejectUpgrade(socket: Duplex, error: HttpError): void {
   const head = Object.entries(headers)
     .map(([k, v]) => `${k}: ${v}`)
     .join("\r\n");
-  if (socket.writable) socket.end(`HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ""}\r\n${head}\r\n\r\n${text}`);
+  if (socket.writable)
+    socket.end(`HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ""}\r\n${head}\r\n\r\n${text}`);
   socket.destroy();
 }
 
@@ -45,14 +50,22 @@ export function sendHttpError(res: ServerResponse, error: HttpError): void {
   res.end(text);
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
 /** Reads a request body up to `limit` bytes; past it, throws HttpError 413. */
-export async function readBody(req: NodeJS.ReadableStream & { headers?: Record<string, unknown> }, limit = 1024 * 1024): Promise<Buffer> {
+export async function readBody(
+  req: NodeJS.ReadableStream & { headers?: Record<string, unknown> },
+  limit = 1024 * 1024,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

@@ -28,7 +28,13 @@ export function listen(server: Server, options: ListenOptions = {}): Promise<Lis
       server.off("error", onError);
       const addr = server.address() as AddressInfo;
       const h = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
-      resolve({ server, host: addr.address, port: addr.port, url: `http://${h}:${addr.port}`, wsUrl: `ws://${h}:${addr.port}` });
+      resolve({
+        server,
+        host: addr.address,
+        port: addr.port,
+        url: `http://${h}:${addr.port}`,
+        wsUrl: `ws://${h}:${addr.port}`,
+      });
     });
   });
 }

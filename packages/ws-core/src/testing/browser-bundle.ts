@@ -7,7 +7,8 @@ export interface BrowserBundle {
   nodeImports: string[];
 }
 
-const NODE_ONLY = /^(node:|ws$|ws\/|fs$|net$|tls$|http$|https$|stream$|crypto$|child_process$|os$|path$|zlib$|events$|url$)/;
+const NODE_ONLY =
+  /^(node:|ws$|ws\/|fs$|net$|tls$|http$|https$|stream$|crypto$|child_process$|os$|path$|zlib$|events$|url$)/;
 
 /**
  * Bundles `entry` for the browser platform with esbuild (an optional peer dependency) and reports

@@ -30,7 +30,8 @@ export async function connectTestClient(
   const pending = new AsyncQueue<WireData>();
   const taken = new Set<WireData>();
   ws.on("message", (data, isBinary) => {
-    const m = isBinary ? toWireData(data) : data.toString();
+    // Plain Uint8Array (not Buffer) so results compare equal to the bytes a test expects.
+    const m = isBinary ? new Uint8Array(toWireData(data)) : data.toString();
     received.push(m);
     pending.push(m);
   });

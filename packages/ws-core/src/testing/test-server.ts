@@ -19,7 +19,11 @@ export interface TestServer<Ctx> extends WsServer {
  * automatically by `disposeLeftovers()` if the test forgets.
  */
 export async function startTestServer<Ctx = undefined>(
-  options: EndpointOptions<Ctx> & { path?: string; routes?: Record<string, UpgradeHandler>; onRequest?: RequestListener } = {},
+  options: EndpointOptions<Ctx> & {
+    path?: string;
+    routes?: Record<string, UpgradeHandler>;
+    onRequest?: RequestListener;
+  } = {},
 ): Promise<TestServer<Ctx>> {
   const { path = "/", routes = {}, onRequest, ...endpointOptions } = options;
   const endpoint = new WsEndpoint<Ctx>({ heartbeat: false, ...endpointOptions });

@@ -1,0 +1,49 @@
+// Bench server process: one contender per process, so the client side measures it from outside.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Server as SocketIOServer } from "socket.io";
+import { WebSocketServer } from "ws";
+import { parseMessage } from "../src/index.js";
+import { startWsServer, WsEndpoint } from "../src/server/index.js";
+import { benchProtocol, type Contender } from "./shapes.js";
+
+const contender = process.argv[2] as Contender;
+const ready = (port: number) => process.send?.({ port });
+
+function fanoutFrames(count: number, body: string): string[] {
+  return Array.from({ length: count }, (_, seq) => JSON.stringify({ type: "fan", seq, body }));
+}
+
+if (contender === "raw") {
+  const server = createServer();
+  const wss = new WebSocketServer({ server, perMessageDeflate: false });
+  wss.on("connection", (ws) => {
+    ws.on("message", (data) => {
+      const m = JSON.parse(data.toString());
+      if (m.type === "echo") ws.send(JSON.stringify(m));
+      else for (const f of fanoutFrames(m.count, m.body)) for (const c of wss.clients) c.send(f);
+    });
+  });
+  server.listen(0, "127.0.0.1", () => ready((server.address() as AddressInfo).port));
+} else if (contender === "wscore") {
+  const endpoint = new WsEndpoint({ heartbeat: false, slowConsumer: { highWaterMark: 64 * 1024 * 1024 } });
+  endpoint.on("connection", (conn) => {
+    conn.ws.on("message", (data) => {
+      const m = parseMessage(benchProtocol.clientMessages, benchProtocol.codec, data.toString());
+      if (m.type === "echo") conn.send(JSON.stringify(m));
+      else for (const f of fanoutFrames(m.count, m.body)) endpoint.broadcast(f);
+    });
+  });
+  const s = await startWsServer({ routes: { "/": endpoint } });
+  ready(s.port);
+} else {
+  const server = createServer();
+  const io = new SocketIOServer(server, { transports: ["websocket"], perMessageDeflate: false });
+  io.on("connection", (socket) => {
+    socket.on("echo", (m, ack) => (typeof ack === "function" ? ack(m) : socket.emit("echo", m)));
+    socket.on("fanout", (m) => {
+      for (let seq = 0; seq < m.count; seq++) io.emit("fan", { seq, body: m.body });
+    });
+  });
+  server.listen(0, "127.0.0.1", () => ready((server.address() as AddressInfo).port));
+}

@@ -1,0 +1,172 @@
+import { afterEach, describe, expect, test } from "vitest";
+import WebSocket from "ws";
+import { CloseCode } from "../src/index.js";
+import { HttpError, startWsServer, WsEndpoint } from "../src/server/index.js";
+import { connectTestClient, disposeLeftovers, startTestServer, trackLeftover, waitFor } from "../src/testing/index.js";
+
+afterEach(disposeLeftovers);
+
+describe("WsEndpoint limits and auth", () => {
+  test("a frame over maxPayload closes that socket with 1009; others carry on", async () => {
+    const server = await startTestServer({ maxPayload: 1024 });
+    server.endpoint.on("connection", (c) => c.ws.on("message", (d) => c.send(d.toString())));
+    const big = await connectTestClient(server.url);
+    const other = await connectTestClient(server.url);
+    big.send("x".repeat(2048));
+    expect((await big.closed).code).toBe(CloseCode.MessageTooBig);
+    other.send("still here");
+    expect(await other.next()).toBe("still here");
+  });
+
+  test("authenticate answers 401 and 403 with a JSON body before any upgrade", async () => {
+    const server = await startTestServer<{ user: string }>({
+      authenticate: (req) => {
+        const token = new URL(req.url ?? "", "http://x").searchParams.get("token");
+        if (!token) throw new HttpError(401, { error: "auth_required" });
+        if (token !== "good") throw new HttpError(403, { error: "auth_invalid" });
+        return { user: "alice" };
+      },
+    });
+    const e401 = await connectTestClient(server.url).catch((e) => e);
+    expect(e401.status).toBe(401);
+    expect(JSON.parse(e401.body)).toEqual({ error: "auth_required" });
+    const e403 = await connectTestClient(`${server.url}?token=bad`).catch((e) => e);
+    expect(e403.status).toBe(403);
+    expect(JSON.parse(e403.body)).toEqual({ error: "auth_invalid" });
+    const accepted = server.nextConnection();
+    await connectTestClient(`${server.url}?token=good`);
+    expect((await accepted).ctx).toEqual({ user: "alice" });
+    expect(server.endpoint.stats).toMatchObject({ rejected: 2, accepted: 1 });
+  });
+
+  test("an Origin outside the allow-list is refused with 403; non-browser clients pass", async () => {
+    const server = await startTestServer({ allowedOrigins: ["http://good.example", /^chrome-extension:\/\//] });
+    const refused = await connectTestClient(server.url, { origin: "http://evil.example" }).catch((e) => e);
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.body).error).toBe("origin not allowed");
+    await connectTestClient(server.url, { origin: "http://good.example" });
+    await connectTestClient(server.url, { origin: "chrome-extension://abc" });
+    await connectTestClient(server.url);
+    expect(server.endpoint.stats.accepted).toBe(3);
+  });
+
+  test("the heartbeat terminates a peer that stops answering pings", async () => {
+    const server = await startTestServer({ heartbeat: { intervalMs: 20 } });
+    const alive = await connectTestClient(server.url);
+    const dead = await connectTestClient(server.url, { autoPong: false });
+    const { code } = await dead.closed;
+    expect(code).toBe(1006); // terminated, no close frame
+    expect(server.endpoint.stats.deadPeers).toBe(1);
+    expect(alive.ws.readyState).toBe(WebSocket.OPEN);
+  });
+});
+
+describe("routing", () => {
+  test("two protocols share one port by path; unknown paths get 404", async () => {
+    const chat = new WsEndpoint({ heartbeat: false });
+    const feed = new WsEndpoint({ heartbeat: false });
+    chat.on("connection", (c) => c.send("chat"));
+    feed.on("connection", (c) => c.send(new Uint8Array([1, 2])));
+    const server = await startWsServer({ routes: { "/chat": chat, "/feed/*": feed } });
+    trackLeftover(() => server.close());
+    const a = await connectTestClient(`${server.wsUrl}/chat`);
+    const b = await connectTestClient(`${server.wsUrl}/feed/room-1?x=1`);
+    expect(await a.next()).toBe("chat");
+    expect(await b.next()).toEqual(new Uint8Array([1, 2]));
+    const missing = await connectTestClient(`${server.wsUrl}/nope`).catch((e) => e);
+    expect(missing.status).toBe(404);
+    // Plain HTTP on the same port still answers.
+    const res = await fetch(`${server.url}/anything`);
+    expect(res.status).toBe(404);
+  });
+});
+
+describe("slow consumers", () => {
+  async function stalledPair(policy: "skip" | "drop" | "disconnect") {
+    const server = await startTestServer({ slowConsumer: { policy, highWaterMark: 64 * 1024, maxQueue: 5 } });
+    const conns = [server.nextConnection(), server.nextConnection()];
+    const slow = await connectTestClient(server.url);
+    const fast = await connectTestClient(server.url);
+    const [slowConn, fastConn] = await Promise.all(conns);
+    // Stop reading on the slow client: the kernel buffers fill, then ws's own buffer grows.
+    (slow.ws as unknown as { _socket: import("node:net").Socket })._socket.pause();
+    return { server, slow, fast, slowConn: slowConn!, fastConn: fastConn! };
+  }
+
+  const chunk = "y".repeat(32 * 1024);
+  const rounds = 400; // 12.5 MiB per client
+
+  test("drop: a stalled peer's memory stays bounded, oldest messages dropped and counted; the other peer gets everything", async () => {
+    const { server, slow, fast, slowConn } = await stalledPair("drop");
+    let peak = 0;
+    let fastGot = 0;
+    fast.ws.on("message", () => fastGot++);
+    for (let i = 0; i < rounds; i++) {
+      server.endpoint.broadcast(`${i}:${chunk}`);
+      peak = Math.max(peak, slowConn.bufferedAmount);
+      expect(slowConn.backlog).toBeLessThanOrEqual(5);
+      if (i % 20 === 0) await new Promise((r) => setImmediate(r));
+    }
+    expect(peak).toBeLessThan(64 * 1024 + chunk.length + 64);
+    expect(server.endpoint.stats.dropped).toBeGreaterThan(0);
+    expect(slowConn.stats.dropped).toBe(server.endpoint.stats.dropped);
+    await waitFor(() => fastGot === rounds, { timeoutMs: 10_000 });
+    // Once the slow peer reads again it receives the newest message.
+    (slow.ws as unknown as { _socket: import("node:net").Socket })._socket.resume();
+    await slow.next((m) => String(m).startsWith(`${rounds - 1}:`), 10_000);
+  });
+
+  test("skip: messages to a stalled peer are skipped and counted", async () => {
+    const { server, slowConn } = await stalledPair("skip");
+    for (let i = 0; i < rounds; i++) {
+      server.endpoint.broadcast(chunk);
+      if (i % 20 === 0) await new Promise((r) => setImmediate(r));
+    }
+    expect(slowConn.bufferedAmount).toBeLessThan(64 * 1024 + chunk.length + 64);
+    expect(server.endpoint.stats.skipped).toBeGreaterThan(0);
+  });
+
+  test("disconnect: a stalled peer is cut off and counted", async () => {
+    const { server, slow, fast } = await stalledPair("disconnect");
+    for (let i = 0; i < rounds && server.endpoint.stats.disconnected === 0; i++) {
+      server.endpoint.broadcast(chunk);
+      if (i % 20 === 0) await new Promise((r) => setImmediate(r));
+    }
+    expect(server.endpoint.stats.disconnected).toBe(1);
+    (slow.ws as unknown as { _socket: import("node:net").Socket })._socket.resume();
+    await slow.closed;
+    expect(fast.ws.readyState).toBe(WebSocket.OPEN);
+  });
+});
+
+describe("graceful shutdown", () => {
+  test("peers get 1001 with the reason, new upgrades are refused, the server closes", async () => {
+    const server = await startTestServer();
+    const a = await connectTestClient(server.url);
+    const b = await connectTestClient(server.url);
+    const closing = server.close({ code: CloseCode.GoingAway, reason: "Server shutdown", graceMs: 1000 });
+    expect(await a.closed).toEqual({ code: 1001, reason: "Server shutdown" });
+    expect(await b.closed).toEqual({ code: 1001, reason: "Server shutdown" });
+    await closing;
+    expect(server.endpoint.connections.size).toBe(0);
+    expect(server.server.listening).toBe(false);
+  });
+
+  test("peers that do not finish the close handshake are terminated after the grace period", async () => {
+    const server = await startTestServer();
+    const stuck = await connectTestClient(server.url);
+    // Swallow the close frame: the peer never answers it.
+    (stuck.ws as unknown as { _socket: import("node:net").Socket })._socket.pause();
+    await server.close({ graceMs: 50 });
+    expect(server.endpoint.connections.size).toBe(0);
+  });
+
+  test("an endpoint that is closing refuses upgrades with 503", async () => {
+    const endpoint = new WsEndpoint({ heartbeat: false });
+    const s = await startWsServer({ routes: { "/": endpoint } });
+    trackLeftover(() => s.close());
+    await endpoint.close();
+    const err = await connectTestClient(`${s.wsUrl}/`).catch((e) => e);
+    expect(err.status).toBe(503);
+  });
+});
