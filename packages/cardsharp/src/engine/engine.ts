@@ -1,0 +1,815 @@
+import { type Card, cardToString, pointValue } from "./cards.js";
+import { EngineError } from "./errors.js";
+import type {
+  Action,
+  EngineEventType,
+  EventPayload,
+  EventSink,
+  GameStage,
+  HandResult,
+  InsuranceAction,
+  PlayAction,
+  PublicState,
+} from "./events.js";
+import { Hand, validPlayActions } from "./hand.js";
+import { handTotal, isSoft } from "./hand-value.js";
+import { type Random, randomSeed, seededRandom } from "./rng.js";
+import { type Rules, resolveRules, rulesPayload } from "./rules.js";
+import { Shoe } from "./shoe.js";
+
+export interface EngineOptions {
+  rules?: Partial<Rules>;
+  /** Seed for the shoe (same seed, same cards). Ignored when `random` is given. */
+  seed?: number | string;
+  random?: Random;
+  gameId?: string;
+  /** Receives every event, synchronously, in order. Without it no payload is built (fast simulation). */
+  onEvent?: EventSink;
+  /** Seconds since the epoch, as a float (upstream's `time.time()`). */
+  clock?: () => number;
+  /** Emit UI_UPDATE_NEEDED snapshots after the deal, the reveal and the settlement. Default true. */
+  uiUpdates?: boolean;
+  /** Echoed in ENGINE_INIT's `config`. */
+  config?: Record<string, unknown>;
+}
+
+export interface PlayerInfo {
+  id: string;
+  name: string;
+  balance: number;
+  /** Placed a bet in the current round. */
+  inRound: boolean;
+}
+
+/** A decision the engine is waiting for; answer with `act(playerId, action)`. */
+export interface Decision {
+  kind: "play" | "insurance";
+  playerId: string;
+  playerName: string;
+  handId: string;
+  validActions: Action[];
+  /** The hand being decided (for strategies). */
+  cards: readonly Card[];
+  dealerUpcard: Card;
+  /** Hands the seat holds (splits). */
+  handCount: number;
+}
+
+class Seat {
+  readonly id: string;
+  readonly name: string;
+  balance: number;
+  hands: Hand[] = [];
+  insurance = 0;
+  /** Money returned this round (payouts, refunds) minus money staked. */
+  net = 0;
+  constructor(id: string, name: string, balance: number) {
+    this.id = id;
+    this.name = name;
+    this.balance = balance;
+  }
+  get inRound(): boolean {
+    return this.hands.length > 0;
+  }
+}
+
+/**
+ * A casino blackjack table as a pure, synchronous state machine: no I/O, no timers. Callers drive it
+ * (`startRound`, `placeBet`, `deal`, `act`) and read `decision`; it emits upstream's events in order.
+ * Every round finishes whatever the hands (naturals, all busted, all surrendered).
+ */
+export class BlackjackEngine {
+  readonly rules: Rules;
+  readonly shoe: Shoe;
+  readonly gameId: string;
+  readonly #sink: EventSink | undefined;
+  readonly #clock: () => number;
+  readonly #ui: boolean;
+  readonly #config: Record<string, unknown>;
+  readonly #seats = new Map<string, Seat>();
+  #order: Seat[] = [];
+  #stage: GameStage = "WAITING_FOR_PLAYERS";
+  #started = false;
+  #roundNumber = 0;
+  #roundId: string | null = null;
+  #dealer: Card[] = [];
+  #dealerHard = 0;
+  #dealerAces = 0;
+  #holeRevealed = false;
+  #decision: Decision | undefined;
+  #round: Seat[] = [];
+  #insuranceQueue: Seat[] = [];
+  #seatCursor = 0;
+  #handCursor = 0;
+  #handSeq = 0;
+  #playerSeq = 0;
+
+  constructor(options: EngineOptions = {}) {
+    this.rules = resolveRules(options.rules);
+    const random = options.random ?? seededRandom(options.seed ?? randomSeed());
+    this.shoe = new Shoe(this.rules.decks, this.rules.penetration, random);
+    this.gameId = options.gameId ?? makeId(random);
+    this.#sink = options.onEvent;
+    this.#clock = options.clock ?? (() => Date.now() / 1000);
+    this.#ui = options.uiUpdates ?? true;
+    this.#config = options.config ?? {};
+  }
+
+  get stage(): GameStage {
+    return this.#stage;
+  }
+
+  /** The pending decision, if the engine waits for one. */
+  get decision(): Decision | undefined {
+    return this.#decision;
+  }
+
+  get roundNumber(): number {
+    return this.#roundNumber;
+  }
+
+  get roundId(): string | null {
+    return this.#roundId;
+  }
+
+  /** Between rounds (or before the first): players may join and leave, a new round may start. */
+  get betweenRounds(): boolean {
+    return this.#stage === "WAITING_FOR_PLAYERS" || this.#stage === "END_ROUND";
+  }
+
+  get players(): PlayerInfo[] {
+    return this.#order.map((s) => ({ id: s.id, name: s.name, balance: s.balance, inRound: s.inRound }));
+  }
+
+  player(id: string): PlayerInfo | undefined {
+    const s = this.#seats.get(id);
+    return s && { id: s.id, name: s.name, balance: s.balance, inRound: s.inRound };
+  }
+
+  /** Emits the game's opening events (SHUFFLE, ENGINE_INIT, GAME_CREATED, GAME_STARTED). Idempotent. */
+  start(): this {
+    if (this.#started) return this;
+    this.#started = true;
+    const ts = this.#clock();
+    if (this.#sink) {
+      this.#emit("SHUFFLE", {
+        game_id: this.gameId,
+        deck_count: this.rules.decks,
+        cards_remaining: this.shoe.remaining,
+        timestamp: ts,
+      });
+      this.#emit("ENGINE_INIT", { engine_type: "blackjack", config: this.#config, timestamp: ts });
+      this.#emit("GAME_CREATED", { game_id: this.gameId, rules: rulesPayload(this.rules), timestamp: ts });
+      this.#emit("GAME_STARTED", { game_id: this.gameId, timestamp: ts });
+    }
+    return this;
+  }
+
+  /** Seats a player (joins from the next round on). Returns the player id. */
+  addPlayer(options: { id?: string; name: string; balance?: number }): string {
+    this.start();
+    const id = options.id ?? `player-${++this.#playerSeq}`;
+    if (this.#seats.has(id)) throw new EngineError("DUPLICATE_PLAYER", `player ${id} is already seated`);
+    const balance = options.balance ?? 1000;
+    if (!(balance >= 0) || !Number.isFinite(balance)) throw new EngineError("INSUFFICIENT_FUNDS", "balance must be >= 0");
+    const seat = new Seat(id, options.name, balance);
+    this.#seats.set(id, seat);
+    this.#order.push(seat);
+    if (this.#sink) {
+      this.#emit("PLAYER_JOINED", {
+        game_id: this.gameId,
+        player_id: id,
+        player_name: seat.name,
+        balance,
+        timestamp: this.#clock(),
+      });
+    }
+    return id;
+  }
+
+  /** Removes a player who has no hand in the current round. */
+  removePlayer(id: string): void {
+    const seat = this.#seat(id);
+    if (seat.inRound && !this.betweenRounds) throw new EngineError("WRONG_STAGE", "player is in a round");
+    this.#seats.delete(id);
+    this.#order = this.#order.filter((s) => s !== seat);
+    if (this.#sink) {
+      this.#emit("PLAYER_LEFT", {
+        game_id: this.gameId,
+        player_id: id,
+        player_name: seat.name,
+        balance: seat.balance,
+        timestamp: this.#clock(),
+      });
+    }
+  }
+
+  /** Opens betting for a new round (reshuffling first when the cut card is out). */
+  startRound(): void {
+    if (!this.betweenRounds) throw new EngineError("WRONG_STAGE", `cannot start a round during ${this.#stage}`);
+    this.start();
+    for (const s of this.#order) {
+      s.hands = [];
+      s.insurance = 0;
+      s.net = 0;
+    }
+    this.#round = [];
+    this.#dealer = [];
+    this.#dealerHard = 0;
+    this.#dealerAces = 0;
+    this.#holeRevealed = false;
+    if (this.shoe.needsShuffle) this.#shuffle();
+    this.#roundNumber++;
+    this.#roundId = String(this.#roundNumber - 1);
+    this.#stage = "PLACING_BETS";
+    if (this.#sink) {
+      this.#emit("ROUND_STARTED", {
+        game_id: this.gameId,
+        round_id: this.#roundId,
+        round_number: this.#roundNumber,
+        player_count: this.#order.length,
+        min_bet: this.rules.minBet,
+        max_bet: this.rules.maxBet,
+        timestamp: this.#clock(),
+      });
+    }
+  }
+
+  /** Places a seat's bet for this round; throws EngineError (limits, bankroll, stage). */
+  placeBet(playerId: string, amount: number): void {
+    const seat = this.#seat(playerId);
+    if (this.#stage !== "PLACING_BETS") throw new EngineError("WRONG_STAGE", `cannot bet during ${this.#stage}`);
+    if (seat.inRound) throw new EngineError("ALREADY_BET", `${seat.name} already bet this round`);
+    if (typeof amount !== "number" || !Number.isFinite(amount)) throw new EngineError("BET_BELOW_MIN", "bad amount");
+    if (amount < this.rules.minBet) throw new EngineError("BET_BELOW_MIN", `minimum bet is ${this.rules.minBet}`);
+    if (amount > this.rules.maxBet) throw new EngineError("BET_ABOVE_MAX", `maximum bet is ${this.rules.maxBet}`);
+    if (amount > seat.balance) {
+      throw new EngineError("INSUFFICIENT_FUNDS", `${seat.name} has ${seat.balance}, cannot bet ${amount}`);
+    }
+    const previous = seat.balance;
+    seat.balance -= amount;
+    seat.net -= amount;
+    seat.hands = [new Hand(this.#newHandId(), amount)];
+    if (this.#sink) {
+      this.#emit("PLAYER_BET", {
+        game_id: this.gameId,
+        round_id: this.#roundId as string,
+        player_id: seat.id,
+        player_name: seat.name,
+        amount,
+        previous_balance: previous,
+        new_balance: seat.balance,
+        timestamp: this.#clock(),
+      });
+    }
+  }
+
+  /** Deals the round to every seat with a bet, then runs until the first decision (or the end). */
+  deal(): void {
+    if (this.#stage !== "PLACING_BETS") throw new EngineError("WRONG_STAGE", `cannot deal during ${this.#stage}`);
+    this.#round = this.#order.filter((s) => s.inRound);
+    if (this.#round.length === 0) throw new EngineError("NO_BETS", "nobody has bet");
+    this.#stage = "DEALING";
+    for (let pass = 0; pass < 2; pass++) {
+      for (const seat of this.#round) this.#dealToHand(seat, seat.hands[0] as Hand);
+      this.#dealToDealer(pass === 1);
+    }
+    for (const seat of this.#round) {
+      const h = seat.hands[0] as Hand;
+      if (h.isNatural) h.done = true;
+    }
+    this.#uiUpdate();
+    const up = this.#dealer[0] as Card;
+    if (this.rules.insurance && up % 13 === 0) {
+      this.#stage = "INSURANCE";
+      this.#insuranceQueue = this.#round.filter((s) => (s.hands[0] as Hand).isNatural || s.balance >= insuranceCost(s));
+    } else {
+      this.#peek();
+    }
+    this.#advance();
+  }
+
+  /** Answers the pending decision. Throws EngineError when it is not this player's turn or the action is not valid. */
+  act(playerId: string, action: Action): void {
+    const d = this.#decision;
+    if (!d) throw new EngineError("NOT_YOUR_TURN", "no decision is pending");
+    if (d.playerId !== playerId) throw new EngineError("NOT_YOUR_TURN", `waiting for ${d.playerName}, not ${playerId}`);
+    if (!d.validActions.includes(action)) {
+      throw new EngineError("INVALID_ACTION", `${action} is not one of ${d.validActions.join(", ")}`);
+    }
+    this.#decision = undefined;
+    const seat = this.#seat(playerId);
+    if (d.kind === "insurance") this.#applyInsurance(seat, action as InsuranceAction);
+    else this.#applyPlay(seat, this.#currentHand() as Hand, action as PlayAction);
+    this.#advance();
+  }
+
+  /** The public view: the hole card stays hidden until CARD_REVEALED. */
+  publicState(): PublicState {
+    const visible = this.#holeRevealed ? this.#dealer : this.#dealer.slice(0, 1);
+    let hard = 0;
+    let aces = 0;
+    for (const c of visible) {
+      hard += pointValue(c);
+      if (c % 13 === 0) aces++;
+    }
+    const d = this.#decision;
+    return {
+      game_id: this.gameId,
+      round_id: this.#roundId,
+      round_number: this.#roundNumber,
+      stage: this.#stage,
+      dealer: {
+        hand: visible.map(cardToString),
+        value: handTotal(hard, aces),
+        hide_second_card: this.#dealer.length > 1 && !this.#holeRevealed,
+      },
+      players: this.#order.map((s) => ({
+        player_id: s.id,
+        name: s.name,
+        balance: s.balance,
+        hands: s.hands.map((h) => ({ hand_id: h.id, cards: h.cards.map(cardToString), value: h.total, bet: h.bet })),
+      })),
+      current: d ? { player_id: d.playerId, hand_id: d.handId, decision: d.kind } : null,
+    };
+  }
+
+  // ---- round flow ----
+
+  #advance(): void {
+    while (!this.#decision) {
+      if (this.#stage === "INSURANCE") {
+        const seat = this.#insuranceQueue.shift();
+        if (seat) {
+          this.#offerInsurance(seat);
+          return;
+        }
+        this.#peek();
+      } else if (this.#stage === "PLAYER_TURN") {
+        const next = this.#nextOpenHand();
+        if (next) {
+          const [seat, hand] = next;
+          const valid = validPlayActions(hand, this.rules, seat.hands.length, seat.balance);
+          this.#ask(seat, hand, "play", valid);
+          return;
+        }
+        this.#stage = "DEALER_TURN";
+      } else if (this.#stage === "DEALER_TURN") {
+        this.#dealerTurn();
+        this.#settle(false);
+      } else {
+        return;
+      }
+    }
+  }
+
+  #offerInsurance(seat: Seat): void {
+    const hand = seat.hands[0] as Hand;
+    if (this.#sink) {
+      this.#emit("INSURANCE_OFFERED", {
+        game_id: this.gameId,
+        round_id: this.#roundId as string,
+        player_id: seat.id,
+        player_name: seat.name,
+        hand_id: hand.id,
+        amount: hand.isNatural ? 0 : insuranceCost(seat),
+        even_money: hand.isNatural,
+        timestamp: this.#clock(),
+      });
+    }
+    this.#ask(seat, hand, "insurance", ["INSURANCE", "NO_INSURANCE"]);
+  }
+
+  #ask(seat: Seat, hand: Hand, kind: "play" | "insurance", validActions: Action[]): void {
+    this.#decision = {
+      kind,
+      playerId: seat.id,
+      playerName: seat.name,
+      handId: hand.id,
+      validActions,
+      cards: hand.cards,
+      dealerUpcard: this.#dealer[0] as Card,
+      handCount: seat.hands.length,
+    };
+    if (this.#sink) {
+      this.#emit("PLAYER_DECISION_NEEDED", {
+        game_id: this.gameId,
+        round_id: this.#roundId as string,
+        player_id: seat.id,
+        player_name: seat.name,
+        hand_id: hand.id,
+        decision: kind,
+        valid_actions: validActions,
+        timestamp: this.#clock(),
+      });
+    }
+  }
+
+  #applyInsurance(seat: Seat, action: InsuranceAction): void {
+    const hand = seat.hands[0] as Hand;
+    let amount = 0;
+    if (action === "INSURANCE") {
+      if (hand.isNatural) {
+        hand.evenMoney = true; // paid 1:1 at settlement whatever the dealer has
+      } else {
+        amount = insuranceCost(seat);
+        seat.insurance = amount;
+        seat.balance -= amount;
+        seat.net -= amount;
+      }
+    }
+    if (this.#sink) {
+      this.#emit("INSURANCE_DECISION", {
+        game_id: this.gameId,
+        round_id: this.#roundId as string,
+        player_id: seat.id,
+        player_name: seat.name,
+        hand_id: hand.id,
+        action,
+        amount,
+        even_money: hand.isNatural,
+        timestamp: this.#clock(),
+      });
+    }
+  }
+
+  /** After insurance: the dealer checks under an ace or ten; a blackjack ends the round at once. */
+  #peek(): void {
+    const up = this.#dealer[0] as Card;
+    const mayHaveBlackjack = pointValue(up) === 10 || up % 13 === 0;
+    if (this.rules.dealerPeek && mayHaveBlackjack && this.#dealerTotal() === 21) {
+      this.#reveal();
+      this.#settle(true);
+      return;
+    }
+    this.#stage = "PLAYER_TURN";
+    this.#seatCursor = 0;
+    this.#handCursor = 0;
+  }
+
+  #applyPlay(seat: Seat, hand: Hand, action: PlayAction): void {
+    switch (action) {
+      case "HIT":
+        this.#dealToHand(seat, hand);
+        this.#checkHand(seat, hand);
+        break;
+      case "STAND":
+        hand.done = true;
+        break;
+      case "DOUBLE":
+        seat.balance -= hand.bet;
+        seat.net -= hand.bet;
+        hand.bet *= 2;
+        hand.doubled = true;
+        this.#dealToHand(seat, hand);
+        this.#checkHand(seat, hand);
+        hand.done = true;
+        break;
+      case "SPLIT": {
+        seat.balance -= hand.bet;
+        seat.net -= hand.bet;
+        const a = new Hand(this.#newHandId(), hand.bet, true);
+        const b = new Hand(this.#newHandId(), hand.bet, true);
+        a.add(hand.cards[0] as Card);
+        b.add(hand.cards[1] as Card);
+        seat.hands.splice(seat.hands.indexOf(hand), 1, a, b);
+        if (this.#sink) {
+          this.#emit("HAND_SPLIT", {
+            game_id: this.gameId,
+            round_id: this.#roundId as string,
+            player_id: seat.id,
+            player_name: seat.name,
+            original_hand_id: hand.id,
+            new_hand1_id: a.id,
+            new_hand2_id: b.id,
+            timestamp: this.#clock(),
+          });
+        }
+        for (const h of [a, b]) {
+          this.#dealToHand(seat, h);
+          if (h.total === 21) h.done = true;
+          // Split aces take one card each; they stay open only to resplit (or hit, if allowed).
+          else if (h.isSplitAces && !this.rules.hitSplitAces && !(this.rules.resplitAces && h.isPair)) h.done = true;
+        }
+        this.#emitAction(seat, action, hand.id, a.total);
+        return;
+      }
+      case "SURRENDER": {
+        hand.surrendered = true;
+        hand.done = true;
+        const refund = hand.bet / 2;
+        seat.balance += refund;
+        seat.net += refund;
+        break;
+      }
+    }
+    this.#emitAction(seat, action, hand.id, hand.total);
+  }
+
+  #checkHand(seat: Seat, hand: Hand): void {
+    const total = hand.total;
+    if (total > 21) {
+      hand.busted = true;
+      hand.done = true;
+      if (this.#sink) {
+        this.#emit("HAND_BUSTED", {
+          game_id: this.gameId,
+          round_id: this.#roundId as string,
+          player_id: seat.id,
+          player_name: seat.name,
+          hand_id: hand.id,
+          hand_value: total,
+          timestamp: this.#clock(),
+        });
+      }
+    } else if (total === 21) {
+      hand.done = true;
+    }
+  }
+
+  #emitAction(seat: Seat, action: PlayAction, handId: string, value: number): void {
+    if (!this.#sink) return;
+    this.#emit("PLAYER_ACTION", {
+      game_id: this.gameId,
+      round_id: this.#roundId as string,
+      player_id: seat.id,
+      player_name: seat.name,
+      action,
+      hand_id: handId,
+      hand_value: value,
+      next_stage: this.#round.some((s) => s.hands.some((h) => !h.done)) ? "PLAYER_TURN" : "DEALER_TURN",
+      timestamp: this.#clock(),
+    });
+  }
+
+  #currentHand(): Hand | undefined {
+    return this.#round[this.#seatCursor]?.hands[this.#handCursor];
+  }
+
+  #nextOpenHand(): [Seat, Hand] | undefined {
+    for (; this.#seatCursor < this.#round.length; this.#seatCursor++, this.#handCursor = 0) {
+      const seat = this.#round[this.#seatCursor] as Seat;
+      for (; this.#handCursor < seat.hands.length; this.#handCursor++) {
+        const hand = seat.hands[this.#handCursor] as Hand;
+        if (!hand.done) return [seat, hand];
+      }
+    }
+    return undefined;
+  }
+
+  #dealerTurn(): void {
+    this.#reveal();
+    const live = this.#round.some((s) => s.hands.some((h) => !h.busted && !h.surrendered && !h.evenMoney && !h.isNatural));
+    if (!live) return;
+    const h17 = this.rules.dealerHitsSoft17;
+    for (;;) {
+      const total = this.#dealerTotal();
+      const soft = isSoft(this.#dealerHard, this.#dealerAces);
+      if (total > 17 || (total === 17 && !(soft && h17))) break;
+      const before = total;
+      const card = this.#draw();
+      this.#addDealerCard(card);
+      if (this.#sink) {
+        const after = this.#dealerTotal();
+        this.#emit("CARD_DEALT", {
+          game_id: this.gameId,
+          round_id: this.#roundId as string,
+          card: cardToString(card),
+          is_dealer: true,
+          is_hole_card: false,
+          hand_value_before: before,
+          hand_value_after: after,
+          timestamp: this.#clock(),
+        });
+        this.#emit("DEALER_ACTION", {
+          game_id: this.gameId,
+          round_id: this.#roundId as string,
+          action: "HIT",
+          hand_value: after,
+          busted: after > 21,
+          timestamp: this.#clock(),
+        });
+      }
+    }
+    if (this.#sink) {
+      const total = this.#dealerTotal();
+      this.#emit("DEALER_ACTION", {
+        game_id: this.gameId,
+        round_id: this.#roundId as string,
+        action: "STAND",
+        hand_value: total,
+        busted: total > 21,
+        timestamp: this.#clock(),
+      });
+    }
+  }
+
+  #reveal(): void {
+    this.#holeRevealed = true;
+    if (!this.#sink) return;
+    this.#emit("CARD_REVEALED", {
+      game_id: this.gameId,
+      round_id: this.#roundId as string,
+      card: cardToString(this.#dealer[1] as Card),
+      is_dealer: true,
+      hand_value: this.#dealerTotal(),
+      is_blackjack: this.#dealer.length === 2 && this.#dealerTotal() === 21,
+      timestamp: this.#clock(),
+    });
+    this.#uiUpdate();
+  }
+
+  #settle(dealerBlackjack: boolean): void {
+    const dealerTotal = this.#dealerTotal();
+    const dealerBj = this.#dealer.length === 2 && dealerTotal === 21;
+    const bjPays = this.rules.blackjackPays;
+    for (const seat of this.#round) {
+      if (dealerBj && seat.insurance > 0) this.#payInsurance(seat);
+      for (const h of seat.hands) {
+        let result: HandResult;
+        let payout = 0;
+        const total = h.total;
+        if (h.surrendered) {
+          result = "surrender";
+          payout = h.bet / 2; // refunded when surrendering
+        } else if (h.evenMoney) {
+          result = "win";
+          payout = h.bet * 2;
+        } else if (h.busted) {
+          result = "lose";
+        } else if (h.isNatural) {
+          result = dealerBj ? "push" : "win";
+          payout = dealerBj ? h.bet : h.bet * (1 + bjPays);
+        } else if (dealerBj || (total < dealerTotal && dealerTotal <= 21)) {
+          result = "lose";
+        } else if (dealerTotal > 21 || total > dealerTotal) {
+          result = "win";
+          payout = h.bet * 2;
+        } else {
+          result = "push";
+          payout = h.bet;
+        }
+        if (!h.surrendered) {
+          seat.balance += payout;
+          seat.net += payout;
+        }
+        if (this.#sink) {
+          this.#emit("HAND_RESULT", {
+            game_id: this.gameId,
+            round_id: this.#roundId as string,
+            player_id: seat.id,
+            player_name: seat.name,
+            hand_id: h.id,
+            result,
+            payout,
+            bet: h.bet,
+            blackjack: h.isNatural && !dealerBj,
+            hand_value: total,
+            dealer_value: dealerTotal,
+            timestamp: this.#clock(),
+          });
+        }
+      }
+      if (this.#sink) {
+        this.#emit("BANKROLL_UPDATED", {
+          game_id: this.gameId,
+          player_id: seat.id,
+          player_name: seat.name,
+          balance: seat.balance,
+          timestamp: this.#clock(),
+        });
+      }
+    }
+    this.#stage = "END_ROUND";
+    this.#uiUpdate();
+    if (!this.#sink) return;
+    const results: Record<string, { name: string; balance: number; net: number }> = {};
+    for (const s of this.#round) results[s.id] = { name: s.name, balance: s.balance, net: s.net };
+    this.#emit("ROUND_ENDED", {
+      game_id: this.gameId,
+      round_id: this.#roundId as string,
+      round_number: this.#roundNumber,
+      ...(dealerBlackjack ? { dealer_blackjack: true as const } : {}),
+      results,
+      dealer: { hand: { cards: this.#dealer.map(cardToString) }, value: dealerTotal },
+      timestamp: this.#clock(),
+    });
+  }
+
+  #payInsurance(seat: Seat): void {
+    const paid = seat.insurance * (1 + this.rules.insurancePays);
+    seat.balance += paid;
+    seat.net += paid;
+    if (!this.#sink) return;
+    this.#emit("MONEY_PAYOUT", {
+      game_id: this.gameId,
+      round_id: this.#roundId as string,
+      player_id: seat.id,
+      player_name: seat.name,
+      reason: "insurance",
+      amount: paid,
+      timestamp: this.#clock(),
+    });
+  }
+
+  // ---- cards ----
+
+  #draw(): Card {
+    let card = this.shoe.draw();
+    if (card === undefined) {
+      // The shoe ran dry mid-round (many seats, few decks): reshuffle what is not on the table.
+      this.#shuffle([...this.#dealer, ...this.#round.flatMap((s) => s.hands.flatMap((h) => h.cards))]);
+      card = this.shoe.draw() as Card;
+    }
+    return card;
+  }
+
+  #shuffle(exclude: Card[] = []): void {
+    this.shoe.shuffle(exclude);
+    if (this.#sink) {
+      this.#emit("SHUFFLE", {
+        game_id: this.gameId,
+        deck_count: this.rules.decks,
+        cards_remaining: this.shoe.remaining,
+        timestamp: this.#clock(),
+      });
+    }
+  }
+
+  #dealToHand(seat: Seat, hand: Hand): void {
+    const before = hand.total;
+    const card = this.#draw();
+    hand.add(card);
+    if (this.#sink) {
+      this.#emit("CARD_DEALT", {
+        game_id: this.gameId,
+        round_id: this.#roundId as string,
+        player_id: seat.id,
+        player_name: seat.name,
+        card: cardToString(card),
+        is_dealer: false,
+        hand_id: hand.id,
+        hand_value_before: hand.cards.length === 1 ? 0 : before,
+        hand_value_after: hand.total,
+        timestamp: this.#clock(),
+      });
+    }
+  }
+
+  #dealToDealer(hole: boolean): void {
+    const before = this.#dealerTotal();
+    const card = this.#draw();
+    this.#addDealerCard(card);
+    if (this.#sink) {
+      // The hole card goes out face down: no card, and the value the table can see.
+      this.#emit("CARD_DEALT", {
+        game_id: this.gameId,
+        round_id: this.#roundId as string,
+        card: hole ? null : cardToString(card),
+        is_dealer: true,
+        is_hole_card: hole,
+        hand_value_before: before,
+        hand_value_after: hole ? before : this.#dealerTotal(),
+        timestamp: this.#clock(),
+      });
+    }
+  }
+
+  #addDealerCard(card: Card): void {
+    this.#dealer.push(card);
+    this.#dealerHard += pointValue(card);
+    if (card % 13 === 0) this.#dealerAces++;
+  }
+
+  #dealerTotal(): number {
+    return handTotal(this.#dealerHard, this.#dealerAces);
+  }
+
+  #uiUpdate(): void {
+    if (this.#sink && this.#ui) this.#emit("UI_UPDATE_NEEDED", { state: this.publicState(), timestamp: this.#clock() });
+  }
+
+  #seat(id: string): Seat {
+    const s = this.#seats.get(id);
+    if (!s) throw new EngineError("UNKNOWN_PLAYER", `no player ${id}`);
+    return s;
+  }
+
+  #newHandId(): string {
+    return `${this.#roundId ?? "0"}-${++this.#handSeq}`;
+  }
+
+  #emit<K extends EngineEventType>(type: K, data: EventPayload<K>): void {
+    (this.#sink as EventSink)(type, data);
+  }
+}
+
+function insuranceCost(seat: Seat): number {
+  return (seat.hands[0] as Hand).bet / 2;
+}
+
+function makeId(random: Random): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  return `game-${Math.floor(random() * 2 ** 32).toString(16)}`;
+}

@@ -1,0 +1,23 @@
+/** Machine-readable reasons the engine refuses a call. */
+export type EngineErrorCode =
+  | "WRONG_STAGE"
+  | "UNKNOWN_PLAYER"
+  | "DUPLICATE_PLAYER"
+  | "BET_BELOW_MIN"
+  | "BET_ABOVE_MAX"
+  | "INSUFFICIENT_FUNDS"
+  | "ALREADY_BET"
+  | "NO_BETS"
+  | "NOT_YOUR_TURN"
+  | "INVALID_ACTION"
+  | "INVALID_RULES";
+
+/** Every refusal of the engine (bad bet, wrong stage, action not valid now). */
+export class EngineError extends Error {
+  override name = "EngineError";
+  readonly code: EngineErrorCode;
+  constructor(code: EngineErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}

@@ -1,0 +1,113 @@
+import { type Card, pointValue, rankIndex } from "../cards.js";
+import type { Action } from "../events.js";
+import { evaluate } from "../hand-value.js";
+import type { Rules } from "../rules.js";
+
+/** A bot's brain: picks one of `validActions` for the hand (insurance decisions included). */
+export type Strategy = (view: DecisionView) => Action;
+
+export interface DecisionView {
+  kind: "play" | "insurance";
+  cards: readonly Card[];
+  dealerUpcard: Card;
+  validActions: readonly Action[];
+}
+
+// Rows are dealer up cards 2,3,4,5,6,7,8,9,10,A. H hit, S stand, D double (else hit),
+// X double (else stand), P split, R surrender (else the hard table), "." no split.
+const HARD_S17: Record<number, string> = {
+  9: "HDDDDHHHHH",
+  10: "DDDDDDDDHH",
+  11: "DDDDDDDDDH",
+  12: "HHSSSHHHHH",
+  13: "SSSSSHHHHH",
+  14: "SSSSSHHHHH",
+  15: "SSSSSHHHHH",
+  16: "SSSSSHHHHH",
+};
+const SOFT_S17: Record<number, string> = {
+  13: "HHHDDHHHHH",
+  14: "HHHDDHHHHH",
+  15: "HHDDDHHHHH",
+  16: "HHDDDHHHHH",
+  17: "HDDDDHHHHH",
+  18: "SXXXXSSHHH",
+  19: "SSSSSSSSSS",
+};
+const PAIRS_DAS: Record<number, string> = {
+  1: "PPPPPPPPPP",
+  2: "PPPPPP....",
+  3: "PPPPPP....",
+  4: "...PP.....",
+  6: "PPPPP.....",
+  7: "PPPPPP....",
+  8: "PPPPPPPPPP",
+  9: "PPPPP.PP..",
+};
+const PAIRS_NO_DAS: Record<number, string> = {
+  ...PAIRS_DAS,
+  2: "..PPPP....",
+  3: "..PPPP....",
+  4: "..........",
+  6: ".PPPP.....",
+};
+const SURRENDER_S17: Record<number, string> = { 15: "........R.", 16: ".......RRR" };
+const SURRENDER_H17: Record<number, string> = { 15: "........RR", 16: ".......RRR", 17: ".........R" };
+
+interface Tables {
+  hard: Record<number, string>;
+  soft: Record<number, string>;
+  pairs: Record<number, string>;
+  surrender: Record<number, string>;
+}
+
+/** The tables for S17 or H17, with or without double after split (multi-deck basic strategy). */
+export function basicStrategyTables(rules: Pick<Rules, "dealerHitsSoft17" | "doubleAfterSplit">): Tables {
+  const h17 = rules.dealerHitsSoft17;
+  return {
+    hard: h17 ? { ...HARD_S17, 11: "DDDDDDDDDD" } : HARD_S17,
+    soft: h17 ? { ...SOFT_S17, 18: "XXXXXSSHHH", 19: "SSSSXSSSSS" } : SOFT_S17,
+    pairs: rules.doubleAfterSplit ? PAIRS_DAS : PAIRS_NO_DAS,
+    surrender: h17 ? SURRENDER_H17 : SURRENDER_S17,
+  };
+}
+
+/** Basic strategy for the given rules (never takes insurance or even money). */
+export function basicStrategy(rules: Pick<Rules, "dealerHitsSoft17" | "doubleAfterSplit">): Strategy {
+  const t = basicStrategyTables(rules);
+  const h17 = rules.dealerHitsSoft17;
+  return (view) => {
+    if (view.kind === "insurance") return "NO_INSURANCE";
+    const valid = view.validActions;
+    const col = dealerColumn(view.dealerUpcard);
+    const { total, soft } = evaluate(view.cards);
+    const two = view.cards.length === 2;
+    const pairRank = two && rankIndex(view.cards[0] as Card) === rankIndex(view.cards[1] as Card);
+    const pairValue = pairRank ? pointValue(view.cards[0] as Card) : 0;
+    if (valid.includes("SURRENDER")) {
+      // H17: 8,8 against an ace surrenders; other pairs of 8 split.
+      if (h17 && pairValue === 8 && col === 9) return "SURRENDER";
+      if (!soft && pairValue !== 8 && t.surrender[total]?.[col] === "R") return "SURRENDER";
+    }
+    if (pairRank && valid.includes("SPLIT") && t.pairs[pairValue]?.[col] === "P") return "SPLIT";
+    const row = soft ? t.soft[total] : t.hard[total];
+    const cell = total >= 20 || (!soft && total >= 17) ? "S" : soft && total <= 12 ? "H" : (row?.[col] ?? "H");
+    const canDouble = valid.includes("DOUBLE");
+    let action: Action;
+    if (cell === "D") action = canDouble ? "DOUBLE" : "HIT";
+    else if (cell === "X") action = canDouble ? "DOUBLE" : "STAND";
+    else action = cell === "S" ? "STAND" : "HIT";
+    return valid.includes(action) ? action : "STAND";
+  };
+}
+
+/** 0 for a dealer 2 ... 8 for a ten-value, 9 for an ace. */
+function dealerColumn(up: Card): number {
+  const v = pointValue(up);
+  return v === 1 ? 9 : v - 2;
+}
+
+/** Picks uniformly among the valid actions (a "random" bot), from an injectable source. */
+export function randomStrategy(random: () => number = Math.random): Strategy {
+  return (view) => view.validActions[Math.floor(random() * view.validActions.length)] as Action;
+}
