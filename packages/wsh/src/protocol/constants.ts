@@ -1,0 +1,9 @@
+/** Close sent to every socket when the shell exits or the server stops. */
+export const SHUTDOWN_CLOSE = { code: 1000, reason: "server shutting down" } as const;
+
+export const DEFAULT_COLS = 80;
+export const DEFAULT_ROWS = 24;
+export const DEFAULT_SCROLLBACK = 10_000;
+export const DEFAULT_SCROLLBACK_LIMIT = 100;
+/** Largest cols/rows accepted by resize (HEAD clamps to 1..1000). */
+export const MAX_DIMENSION = 1000;

@@ -1,0 +1,44 @@
+// The REST error envelope `{"error":{"code","message"}}` with upstream's codes and exact messages.
+
+export const API_ERRORS = {
+  auth_required: {
+    status: 401,
+    message: "Authentication required. Provide a token via Authorization header or ?token= query parameter.",
+  },
+  auth_invalid: { status: 403, message: "Invalid authentication token." },
+  not_found: { status: 404, message: "Not found." },
+  method_not_allowed: { status: 405, message: "Method not allowed." },
+  invalid_request: { status: 400, message: "Invalid request." },
+  invalid_format: { status: 400, message: "Invalid format." },
+  payload_too_large: { status: 413, message: "Request body too large." },
+  channel_full: { status: 503, message: "Server is overloaded. Try again shortly." },
+  parser_unavailable: { status: 503, message: "Terminal parser is unavailable." },
+  input_send_failed: { status: 500, message: "Failed to send input to terminal." },
+  internal_error: { status: 500, message: "Internal error." },
+} as const;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+export interface ApiErrorBody {
+  error: { code: string; message: string };
+}
+
+/** Upstream formats detail as `Invalid request: {detail}.` */
+export function apiErrorBody(code: ApiErrorCode, detail?: string): ApiErrorBody {
+  const base = API_ERRORS[code].message;
+  const message = detail ? `${base.replace(/\.$/, "")}: ${detail.replace(/\.$/, "")}.` : base;
+  return { error: { code, message } };
+}
+
+/** A REST call answered with an error status (JSON envelope when the server sent one). */
+export class WshApiError extends Error {
+  override name = "WshApiError";
+  readonly status: number;
+  /** The envelope's code, or `http_<status>` when the body was not the JSON envelope. */
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}

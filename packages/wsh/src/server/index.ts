@@ -1,0 +1,9 @@
+// Node server half: the terminal session (node-pty + @xterm/headless) and its REST / WebSocket routes.
+export * from "../protocol/index.js";
+export { checkAuth, extractToken, generateToken, isLoopback, resolveAuthToken } from "./auth.js";
+export { JsonStream } from "./json-stream.js";
+export { RawStream } from "./raw-stream.js";
+export { startWshServer, type WshLimits, WshServer, type WshServerOptions } from "./server.js";
+export { type Discontinuity, Emulator, type ScreenChanges } from "./terminal/emulator.js";
+export type { PtyExit } from "./terminal/pty.js";
+export { InvalidSizeError, type SessionOptions, TerminalSession } from "./terminal/session.js";

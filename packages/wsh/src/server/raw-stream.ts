@@ -1,0 +1,112 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { type Connection, prepareFrame, WsEndpoint } from "@proj/ws-core/server";
+import { whenDrained } from "./drain.js";
+import type { TerminalSession } from "./terminal/session.js";
+
+export interface RawStreamOptions {
+  session: TerminalSession;
+  authenticate: (req: IncomingMessage) => void;
+  maxPayload: number;
+  /** Bytes buffered for one client before it counts as slow (ws-core slow-consumer "skip" policy). */
+  highWaterMark: number;
+  /** History lines included in a repaint (the screen itself is always included). */
+  repaintScrollback: number;
+  /** Send a repaint of the current screen first to every new client. Default true. */
+  repaintOnConnect: boolean;
+  heartbeatMs: number | false;
+}
+
+interface RawState {
+  /** Chunks that arrived while a repaint was being prepared; sent right after it. */
+  pending: Buffer[] | undefined;
+  lagged: boolean;
+  repaints: number;
+}
+
+/**
+ * `/ws/raw`: PTY bytes out as binary frames, any frame in as PTY input. A client is never allowed
+ * to hold anything else back: once it has `highWaterMark` bytes unsent, further output to it is
+ * skipped (ws-core's "skip" policy), and when its socket drains it gets a full-screen repaint
+ * instead of the missed bytes. Memory per client is bounded by the mark plus one repaint.
+ */
+export class RawStream {
+  readonly endpoint: WsEndpoint<undefined>;
+  readonly #o: RawStreamOptions;
+  readonly #state = new WeakMap<Connection<undefined>, RawState>();
+
+  constructor(o: RawStreamOptions) {
+    this.#o = o;
+    this.endpoint = new WsEndpoint<undefined>({
+      maxPayload: o.maxPayload,
+      authenticate: (req) => {
+        o.authenticate(req);
+        return undefined;
+      },
+      heartbeat: o.heartbeatMs === false ? false : { intervalMs: o.heartbeatMs },
+      slowConsumer: { policy: "skip", highWaterMark: o.highWaterMark },
+    });
+    this.endpoint.on("connection", (conn) => this.#accept(conn));
+    o.session.events.on("output", (chunk) => this.#broadcast(chunk));
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    return this.endpoint.handleUpgrade(req, socket, head);
+  }
+
+  /** How many repaints a connection got after falling behind (for tests and stats). */
+  lagRepaints(conn: Connection<undefined>): number {
+    return this.#state.get(conn)?.repaints ?? 0;
+  }
+
+  #accept(conn: Connection<undefined>): void {
+    const st: RawState = { pending: undefined, lagged: false, repaints: 0 };
+    this.#state.set(conn, st);
+    conn.ws.on("message", (data: Buffer | Buffer[] | ArrayBuffer) => {
+      // Text and binary alike go to the PTY as their bytes.
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      this.#o.session.write(buf);
+    });
+    if (this.#o.repaintOnConnect) this.#repaint(conn, st);
+  }
+
+  #broadcast(chunk: Buffer): void {
+    const frame = prepareFrame(chunk);
+    for (const conn of this.endpoint.connections) {
+      const st = this.#state.get(conn);
+      if (!st || st.lagged) continue;
+      if (st.pending) {
+        st.pending.push(chunk);
+        continue;
+      }
+      if (conn.send(frame) === "skipped") this.#lag(conn, st);
+    }
+  }
+
+  #lag(conn: Connection<undefined>, st: RawState): void {
+    st.lagged = true;
+    whenDrained(conn, this.#o.highWaterMark / 2, () => {
+      st.lagged = false;
+      st.repaints++;
+      this.#repaint(conn, st);
+    });
+  }
+
+  /**
+   * Sends the emulator's state at a point consistent with the byte stream: chunks read after now
+   * are parked, the repaint is taken once the emulator has parsed everything before them, then the
+   * parked chunks follow.
+   */
+  #repaint(conn: Connection<undefined>, st: RawState): void {
+    st.pending = [];
+    this.#o.session.emulator.afterParsed(() => {
+      const parked = st.pending ?? [];
+      st.pending = undefined;
+      if (!conn.open) return;
+      const screen = Buffer.from(this.#o.session.emulator.repaint(this.#o.repaintScrollback), "utf8");
+      // The repaint and parked bytes go out even past the mark (bounded by emulator backlog); then the policy applies again.
+      conn.ws.send(screen, { binary: true });
+      for (const c of parked) conn.ws.send(c, { binary: true });
+    });
+  }
+}

@@ -1,0 +1,140 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { HttpError, sendHttpError, sendJson } from "@proj/ws-core/server";
+import { DEFAULT_SCROLLBACK_LIMIT } from "../protocol/constants.js";
+import type { Format } from "../protocol/screen.js";
+import { checkAuth } from "./auth.js";
+import { apiError, readLimitedBody, sendNoContent } from "./http.js";
+import { InvalidSizeError, type TerminalSession } from "./terminal/session.js";
+
+export interface RestOptions {
+  session: TerminalSession;
+  token: () => string | undefined;
+  /** Largest POST /input or /resize body. */
+  maxBodyBytes: number;
+  /** Largest `limit` on /scrollback. */
+  maxScrollbackLimit: number;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+/** Paths answered (method -> handler); the WebSocket paths are here only to refuse plain GETs. */
+export function createRestRoutes(o: RestOptions): Map<string, Partial<Record<string, Handler>>> {
+  const { session } = o;
+  const format = (url: URL): Format => {
+    const f = url.searchParams.get("format") ?? "styled";
+    if (f !== "plain" && f !== "styled") throw apiError("invalid_format", `format must be plain or styled, got '${f}'`);
+    return f;
+  };
+  const uint = (url: URL, name: string, dflt: number): number => {
+    const v = url.searchParams.get(name);
+    if (v === null) return dflt;
+    if (!/^\d+$/.test(v)) throw apiError("invalid_request", `${name} must be a non-negative integer`);
+    return Number(v);
+  };
+  const needsUpgrade: Handler = () => {
+    throw new HttpError(
+      426,
+      { error: { code: "invalid_request", message: "Invalid request: WebSocket upgrade required." } },
+      { Upgrade: "websocket" },
+    );
+  };
+  return new Map<string, Partial<Record<string, Handler>>>([
+    ["/health", { GET: (_q, res) => sendJson(res, 200, { status: "ok" }) }],
+    [
+      "/input",
+      {
+        POST: async (req, res) => {
+          const body = await readLimitedBody(req, o.maxBodyBytes);
+          if (body.length > 0 && !session.write(body)) throw apiError("input_send_failed");
+          if (session.ended) throw apiError("input_send_failed");
+          sendNoContent(res);
+        },
+      },
+    ],
+    ["/screen", { GET: (_q, res, url) => sendJson(res, 200, session.emulator.screen(format(url))) }],
+    [
+      "/scrollback",
+      {
+        GET: (_q, res, url) => {
+          const f = format(url);
+          const offset = uint(url, "offset", 0);
+          const limit = Math.min(uint(url, "limit", DEFAULT_SCROLLBACK_LIMIT), o.maxScrollbackLimit);
+          sendJson(res, 200, session.emulator.scrollback(f, offset, limit));
+        },
+      },
+    ],
+    ["/input/mode", { GET: (_q, res) => sendJson(res, 200, { mode: session.inputMode }) }],
+    [
+      "/input/capture",
+      {
+        POST: (_q, res) => {
+          session.setInputMode("capture");
+          sendNoContent(res);
+        },
+      },
+    ],
+    [
+      "/input/release",
+      {
+        POST: (_q, res) => {
+          session.setInputMode("passthrough");
+          sendNoContent(res);
+        },
+      },
+    ],
+    [
+      "/resize",
+      {
+        POST: async (req, res) => {
+          const body = await readLimitedBody(req, o.maxBodyBytes);
+          let json: { cols?: unknown; rows?: unknown };
+          try {
+            json = JSON.parse(body.toString("utf8"));
+          } catch {
+            throw apiError("invalid_request", "body must be JSON {cols, rows}");
+          }
+          try {
+            session.resize(json?.cols as number, json?.rows as number);
+          } catch (err) {
+            if (err instanceof InvalidSizeError) throw apiError("invalid_request", err.message);
+            throw err;
+          }
+          sendNoContent(res);
+        },
+      },
+    ],
+    ["/ws/raw", { GET: needsUpgrade }],
+    ["/ws/json", { GET: needsUpgrade }],
+  ]);
+}
+
+/**
+ * Answers a request for one of our paths (relative to `basePath`). Returns false, without touching
+ * `res`, when the path is not ours, so a shared server can try other handlers.
+ */
+export function createRequestHandler(o: RestOptions & { basePath: string }) {
+  const routes = createRestRoutes(o);
+  return (req: IncomingMessage, res: ServerResponse): boolean => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (!url.pathname.startsWith(o.basePath)) return false;
+    const path = url.pathname.slice(o.basePath.length) || "/";
+    const route = routes.get(path);
+    if (!route) return false;
+    void (async () => {
+      try {
+        if (path !== "/health") {
+          const denied = checkAuth(req, o.token());
+          if (denied) throw apiError(denied);
+        }
+        const handler = route[req.method ?? "GET"];
+        if (!handler) throw apiError("method_not_allowed", undefined, { Allow: Object.keys(route).join(", ") });
+        await handler(req, res, url);
+      } catch (err) {
+        const e = err instanceof HttpError ? err : apiError("internal_error", (err as Error).message);
+        if (!res.headersSent) sendHttpError(res, e);
+        else res.end();
+      }
+    })();
+    return true;
+  };
+}

@@ -1,0 +1,193 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import {
+  closeHttpServer,
+  createHttpServer,
+  type Listening,
+  listen,
+  rejectUpgrade,
+  sendHttpError,
+  UpgradeRouter,
+} from "@proj/ws-core/server";
+import { SHUTDOWN_CLOSE } from "../protocol/constants.js";
+import { checkAuth } from "./auth.js";
+import { apiError } from "./http.js";
+import { JsonStream } from "./json-stream.js";
+import { RawStream } from "./raw-stream.js";
+import { createRequestHandler } from "./rest.js";
+import type { PtyExit } from "./terminal/pty.js";
+import { type SessionOptions, TerminalSession } from "./terminal/session.js";
+
+export interface WshLimits {
+  /** Largest WebSocket frame accepted (larger closes with 1009). Default 1 MiB. */
+  maxPayload?: number;
+  /** Largest POST /input or /resize body (larger gets 413). Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Bytes buffered for a /ws/raw client before output to it is skipped until a repaint. Default 1 MiB. */
+  rawHighWaterMark?: number;
+  /** Bytes buffered for a /ws/json client before terminal events are skipped until a resync. Default 1 MiB. */
+  jsonHighWaterMark?: number;
+  /** `input` events queued for a slow /ws/json client before the oldest is dropped. Default 1000. */
+  jsonMaxQueue?: number;
+  /** History lines in a /ws/raw repaint. Default 1000. */
+  repaintScrollback?: number;
+  /** Largest `limit` on GET /scrollback. Default 10,000. */
+  maxScrollbackLimit?: number;
+}
+
+export interface WshServerOptions extends SessionOptions {
+  /**
+   * Bearer / `?token=` token every route but /health requires. Unset = no auth (upstream's loopback
+   * behaviour); `resolveAuthToken()` applies upstream's bind-address rule.
+   */
+  token?: string | undefined;
+  /** Mount prefix for every route, e.g. "/wsh" for /wsh/ws/raw (default ""). */
+  basePath?: string;
+  limits?: WshLimits;
+  /** Send late /ws/raw joiners a repaint of the screen first. Default true. */
+  repaintOnConnect?: boolean;
+  /** Protocol ping interval for dead-peer detection; false disables. Default 30,000. */
+  heartbeatMs?: number | false;
+  /** How long sockets get to finish the close handshake at shutdown. Default 2000. */
+  closeGraceMs?: number;
+  /** Use an existing session instead of spawning one. */
+  session?: TerminalSession;
+}
+
+/**
+ * The wsh server half: one terminal session exposed over REST, /ws/raw and /ws/json. Mount it on
+ * any HTTP server with `handleUpgrade` and `handleRequest`, or call `listen()`.
+ */
+export class WshServer {
+  readonly session: TerminalSession;
+  readonly raw: RawStream;
+  readonly json: JsonStream;
+  readonly basePath: string;
+  /** Resolves once the shell exited and every socket was closed with 1000 "server shutting down". */
+  readonly closed: Promise<PtyExit>;
+  token: string | undefined;
+  #listening: Listening | undefined;
+  #closing: Promise<void> | undefined;
+  readonly #handleRest: (req: IncomingMessage, res: ServerResponse) => boolean;
+  readonly #graceMs: number;
+
+  constructor(o: WshServerOptions = {}) {
+    const limits = o.limits ?? {};
+    this.token = o.token;
+    this.basePath = (o.basePath ?? "").replace(/\/$/, "");
+    this.#graceMs = o.closeGraceMs ?? 2000;
+    this.session = o.session ?? new TerminalSession(o);
+    const authenticate = (req: IncomingMessage) => {
+      const denied = checkAuth(req, this.token);
+      if (denied) throw apiError(denied);
+    };
+    const heartbeatMs = o.heartbeatMs ?? 30_000;
+    const maxPayload = limits.maxPayload ?? 1024 * 1024;
+    this.raw = new RawStream({
+      session: this.session,
+      authenticate,
+      maxPayload,
+      highWaterMark: limits.rawHighWaterMark ?? 1024 * 1024,
+      repaintScrollback: limits.repaintScrollback ?? 1000,
+      repaintOnConnect: o.repaintOnConnect ?? true,
+      heartbeatMs,
+    });
+    this.json = new JsonStream({
+      session: this.session,
+      authenticate,
+      maxPayload,
+      highWaterMark: limits.jsonHighWaterMark ?? 1024 * 1024,
+      maxQueue: limits.jsonMaxQueue ?? 1000,
+      heartbeatMs,
+    });
+    this.#handleRest = createRequestHandler({
+      session: this.session,
+      token: () => this.token,
+      basePath: this.basePath,
+      maxBodyBytes: limits.maxBodyBytes ?? 1024 * 1024,
+      maxScrollbackLimit: limits.maxScrollbackLimit ?? 10_000,
+    });
+    this.closed = this.session.exited.then(async (e) => {
+      await this.#shutdown();
+      return e;
+    });
+  }
+
+  /** Routes for a shared `UpgradeRouter`: `{ "/ws/raw": ..., "/ws/json": ... }` under the base path. */
+  get upgradeRoutes(): Record<string, { handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): unknown }> {
+    return { [`${this.basePath}/ws/raw`]: this.raw, [`${this.basePath}/ws/json`]: this.json };
+  }
+
+  /** Takes an upgrade for /ws/raw or /ws/json; returns false (socket untouched) for other paths. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    const target = this.upgradeRoutes[path];
+    if (!target) return false;
+    void target.handleUpgrade(req, socket, head);
+    return true;
+  }
+
+  /** Answers a REST request for one of our paths; returns false (response untouched) otherwise. */
+  handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
+    return this.#handleRest(req, res);
+  }
+
+  /** A plain request listener answering unknown paths with 404 `not_found`. */
+  readonly requestListener: RequestListener = (req, res) => {
+    if (!this.handleRequest(req, res)) sendHttpError(res, apiError("not_found"));
+  };
+
+  /** Listens on its own HTTP server (127.0.0.1 and port 0 by default). */
+  async listen(options: { host?: string; port?: number } = {}): Promise<Listening> {
+    const server = createHttpServer(this.requestListener);
+    const router = new UpgradeRouter();
+    for (const [path, h] of Object.entries(this.upgradeRoutes)) router.add(path, h);
+    server.on("upgrade", (req, socket, head) => {
+      const path = new URL(req.url ?? "/", "http://localhost").pathname;
+      if (router.match(path)) return router.handle(req, socket, head);
+      rejectUpgrade(socket, apiError("not_found"));
+    });
+    this.#listening = await listen(server, options);
+    return this.#listening;
+  }
+
+  get url(): string | undefined {
+    return this.#listening?.url;
+  }
+
+  /** Ends the shell (if still running), closes every socket with 1000 "server shutting down", stops listening. */
+  async close(): Promise<void> {
+    if (!this.session.ended) this.session.kill();
+    await this.closed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #shutdown(): Promise<void> {
+    this.#closing ??= (async () => {
+      const close = { ...SHUTDOWN_CLOSE, graceMs: this.#graceMs };
+      const http = this.#listening ? closeHttpServer(this.#listening.server) : Promise.resolve();
+      await Promise.all([this.raw.endpoint.close(close), this.json.endpoint.close(close)]);
+      await http;
+      this.session.emulator.dispose();
+    })();
+    return this.#closing;
+  }
+}
+
+/** Creates a server and listens: `const s = await startWshServer({ command: "bash" }); s.url`. */
+export async function startWshServer(
+  options: WshServerOptions & { host?: string; port?: number } = {},
+): Promise<WshServer & { url: string }> {
+  const { host, port, ...rest } = options;
+  const server = new WshServer(rest);
+  try {
+    await server.listen({ ...(host ? { host } : {}), ...(port !== undefined ? { port } : {}) });
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  return server as WshServer & { url: string };
+}

@@ -1,0 +1,266 @@
+import type { IBufferCell } from "@xterm/headless";
+import type { ResetReason } from "../../protocol/events.js";
+import type { Cursor, Format, FormattedLine, ScreenResponse, ScrollbackResponse, Span } from "../../protocol/screen.js";
+import { formatLine, plainLine, styledLine } from "./format.js";
+import { SerializeAddon, Terminal } from "./xterm.js";
+
+/** A break in continuity the protocol reports as `mode` and/or `reset` (+ a fresh `sync`). */
+export type Discontinuity = { kind: "mode"; alternate: boolean } | { kind: "reset"; reason: ResetReason };
+
+/** What changed since the previous scan. */
+export interface ScreenChanges {
+  discontinuities: Discontinuity[];
+  /** Visible rows whose content or style changed (empty after a discontinuity: a sync covers them). */
+  changedRows: number[];
+  /** Set when row, col or visibility changed. */
+  cursor: Cursor | undefined;
+}
+
+export interface EmulatorOptions {
+  cols: number;
+  rows: number;
+  scrollback: number;
+  /** Pending (unparsed) bytes above which `onBacklog(true)` asks the producer to pause. */
+  highWaterMark?: number;
+  /** Pending bytes below which `onBacklog(false)` lets it resume. */
+  lowWaterMark?: number;
+}
+
+/**
+ * The server's model of the screen: a headless xterm fed with the PTY's bytes. It reports, after
+ * each parsed batch, which visible rows changed, cursor moves, and the resets the protocol names
+ * (detected with parser hooks, since xterm has no public events for them).
+ */
+export class Emulator {
+  readonly term: Terminal;
+  #serializer: SerializeAddon;
+  #cell: IBufferCell;
+  #rows: Array<{ key: string; spans: Span[] }> = [];
+  #cursor: Cursor;
+  #cursorVisible = true;
+  #discontinuities: Discontinuity[] = [];
+  #scanScheduled = false;
+  #pending = 0;
+  #paused = false;
+  #epoch = 0;
+  readonly #hwm: number;
+  readonly #lwm: number;
+  readonly #listeners = new Set<(c: ScreenChanges) => void>();
+  /** Called when the unparsed backlog crosses the watermarks (true = please pause). */
+  onBacklog: (pause: boolean) => void = () => {};
+
+  constructor(o: EmulatorOptions) {
+    this.term = new Terminal({ cols: o.cols, rows: o.rows, scrollback: o.scrollback, allowProposedApi: true });
+    this.#serializer = new SerializeAddon();
+    this.term.loadAddon(this.#serializer as never);
+    this.#cell = this.term.buffer.active.getNullCell();
+    this.#hwm = o.highWaterMark ?? 2 * 1024 * 1024;
+    this.#lwm = o.lowWaterMark ?? 256 * 1024;
+    this.#installHooks();
+    this.#rebuildRows();
+    this.#cursor = this.cursor();
+  }
+
+  get epoch(): number {
+    return this.#epoch;
+  }
+  get cols(): number {
+    return this.term.cols;
+  }
+  get rows(): number {
+    return this.term.rows;
+  }
+  get alternateActive(): boolean {
+    return this.term.buffer.active.type === "alternate";
+  }
+  /** Bytes written but not parsed yet. */
+  get pendingBytes(): number {
+    return this.#pending;
+  }
+
+  onChanges(listener: (c: ScreenChanges) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  write(chunk: Uint8Array): void {
+    this.#pending += chunk.length;
+    if (!this.#paused && this.#pending > this.#hwm) {
+      this.#paused = true;
+      this.onBacklog(true);
+    }
+    this.term.write(chunk, () => {
+      this.#pending -= chunk.length;
+      if (this.#paused && this.#pending < this.#lwm) {
+        this.#paused = false;
+        this.onBacklog(false);
+      }
+      this.#scheduleScan();
+    });
+  }
+
+  /** Runs `fn` once everything written so far is parsed, before anything written later (xterm runs callbacks in order). */
+  afterParsed(fn: () => void): void {
+    this.term.write("", fn);
+  }
+
+  /** Resolves once everything written so far is parsed and reported. */
+  settled(): Promise<void> {
+    return new Promise((resolve) =>
+      this.afterParsed(() => {
+        this.scan();
+        resolve();
+      }),
+    );
+  }
+
+  resize(cols: number, rows: number): void {
+    this.term.resize(cols, rows);
+    this.#discontinuity({ kind: "reset", reason: "resize" });
+  }
+
+  cursor(): Cursor {
+    const b = this.term.buffer.active;
+    return { row: b.cursorY, col: Math.min(b.cursorX, this.term.cols - 1), visible: this.#cursorVisible };
+  }
+
+  /** Visible row `index` in the given format. */
+  line(index: number, format: Format): FormattedLine {
+    if (format === "styled") return this.#rows[index]?.spans ?? [];
+    const b = this.term.buffer.active;
+    return plainLine(b.getLine(b.baseY + index));
+  }
+
+  get totalLines(): number {
+    return this.term.buffer.active.length;
+  }
+
+  screen(format: Format): ScreenResponse {
+    const b = this.term.buffer.active;
+    const rows = this.term.rows;
+    const lines: FormattedLine[] = [];
+    for (let i = 0; i < rows; i++) lines.push(formatLine(b.getLine(b.baseY + i), format, this.#cell));
+    const total = b.length;
+    return {
+      epoch: this.#epoch,
+      first_line_index: Math.max(0, total - rows),
+      total_lines: total,
+      lines,
+      cursor: this.cursor(),
+      cols: this.term.cols,
+      rows,
+      alternate_active: this.alternateActive,
+    };
+  }
+
+  scrollback(format: Format, offset: number, limit: number): ScrollbackResponse {
+    const b = this.term.buffer.active;
+    const total = b.length;
+    const lines: FormattedLine[] = [];
+    for (let i = offset; i < Math.min(total, offset + limit); i++)
+      lines.push(formatLine(b.getLine(i), format, this.#cell));
+    return { epoch: this.#epoch, lines, total_lines: total, offset };
+  }
+
+  /**
+   * Bytes that repaint the current state on a fresh or stale terminal: a hard reset, then the
+   * screen (with up to `scrollback` history lines, modes and the alternate buffer), then the cursor visibility.
+   */
+  repaint(scrollback: number): string {
+    const body = this.#serializer.serialize({ scrollback });
+    return `\x1bc${body}${this.#cursorVisible ? "" : "\x1b[?25l"}`;
+  }
+
+  /** Compares the screen with the previous scan and tells the listeners. */
+  scan(): void {
+    this.#scanScheduled = false;
+    const discontinuities = this.#discontinuities;
+    this.#discontinuities = [];
+    let changedRows: number[] = [];
+    if (discontinuities.length > 0) {
+      this.#rebuildRows();
+    } else {
+      changedRows = this.#diffRows();
+    }
+    const c = this.cursor();
+    const prev = this.#cursor;
+    // After a discontinuity the sync that follows carries the cursor.
+    const cursorChanged =
+      discontinuities.length === 0 && (c.row !== prev.row || c.col !== prev.col || c.visible !== prev.visible);
+    this.#cursor = c;
+    if (discontinuities.length === 0 && changedRows.length === 0 && !cursorChanged) return;
+    const changes: ScreenChanges = { discontinuities, changedRows, cursor: cursorChanged ? c : undefined };
+    for (const l of this.#listeners) l(changes);
+  }
+
+  dispose(): void {
+    this.#listeners.clear();
+    this.term.dispose();
+  }
+
+  #scheduleScan(): void {
+    if (this.#scanScheduled) return;
+    this.#scanScheduled = true;
+    // One scan per parsed batch: xterm parses queued writes in a loop, so callbacks bunch up before this runs.
+    setImmediate(() => this.scan());
+  }
+
+  #discontinuity(d: Discontinuity): void {
+    this.#epoch++;
+    this.#discontinuities.push(d);
+    this.#scheduleScan();
+  }
+
+  #renderRow(i: number): { key: string; spans: Span[] } {
+    const b = this.term.buffer.active;
+    const spans = styledLine(b.getLine(b.baseY + i), this.#cell);
+    return { key: JSON.stringify(spans), spans };
+  }
+
+  #rebuildRows(): void {
+    this.#rows = [];
+    for (let i = 0; i < this.term.rows; i++) this.#rows.push(this.#renderRow(i));
+  }
+
+  #diffRows(): number[] {
+    const changed: number[] = [];
+    const rows = this.term.rows;
+    for (let i = 0; i < rows; i++) {
+      const r = this.#renderRow(i);
+      if (this.#rows[i]?.key !== r.key) changed.push(i);
+      this.#rows[i] = r;
+    }
+    this.#rows.length = rows;
+    return changed;
+  }
+
+  #installHooks(): void {
+    const p = this.term.parser;
+    // Handlers return false so xterm still performs the sequence; we only take note.
+    p.registerCsiHandler({ final: "J" }, (params) => {
+      if (params.includes(2)) this.#discontinuity({ kind: "reset", reason: "clear_screen" });
+      if (params.includes(3)) this.#discontinuity({ kind: "reset", reason: "clear_scrollback" });
+      return false;
+    });
+    p.registerEscHandler({ final: "c" }, () => {
+      this.#cursorVisible = true;
+      this.#discontinuity({ kind: "reset", reason: "hard_reset" });
+      return false;
+    });
+    p.registerCsiHandler({ intermediates: "!", final: "p" }, () => {
+      this.#cursorVisible = true; // DECSTR soft reset shows the cursor
+      return false;
+    });
+    const dectcem = (visible: boolean) => (params: (number | number[])[]) => {
+      if (params.includes(25)) this.#cursorVisible = visible;
+      return false;
+    };
+    p.registerCsiHandler({ prefix: "?", final: "h" }, dectcem(true));
+    p.registerCsiHandler({ prefix: "?", final: "l" }, dectcem(false));
+    this.term.buffer.onBufferChange((buf) => {
+      const alternate = buf.type === "alternate";
+      this.#discontinuities.push({ kind: "mode", alternate });
+      this.#discontinuity({ kind: "reset", reason: alternate ? "alternate_screen_enter" : "alternate_screen_exit" });
+    });
+  }
+}

@@ -1,0 +1,83 @@
+import { createRequire } from "node:module";
+import type { IPty } from "node-pty";
+
+const require = createRequire(import.meta.url);
+const nodePty = require("node-pty") as typeof import("node-pty");
+
+export interface PtyOptions {
+  /** Program to run; default `$SHELL` or `/bin/sh`. */
+  command?: string;
+  args?: string[];
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  cols: number;
+  rows: number;
+}
+
+export interface PtyExit {
+  exitCode: number;
+  signal?: number;
+}
+
+/** The child process on a pseudo-terminal, with raw bytes both ways (no decoding, so split UTF-8 survives). */
+export class PtyProcess {
+  readonly #pty: IPty;
+  readonly exited: Promise<PtyExit>;
+  #alive = true;
+
+  constructor(o: PtyOptions, onData: (chunk: Buffer) => void) {
+    const command = o.command ?? process.env.SHELL ?? "/bin/sh";
+    const env = { ...process.env, ...o.env };
+    env.TERM ??= "xterm-256color";
+    this.#pty = nodePty.spawn(command, o.args ?? [], {
+      name: env.TERM,
+      cols: o.cols,
+      rows: o.rows,
+      cwd: o.cwd ?? process.cwd(),
+      env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
+      encoding: null,
+    });
+    // With encoding null node-pty hands out Buffers, though its typings say string.
+    this.#pty.onData((d) => onData(d as unknown as Buffer));
+    this.exited = new Promise((resolve) => {
+      // node-pty emits exit only after its socket closed, so every byte has been delivered by then.
+      this.#pty.onExit((e) => {
+        this.#alive = false;
+        resolve(e.signal ? { exitCode: e.exitCode, signal: e.signal } : { exitCode: e.exitCode });
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.#pty.pid;
+  }
+  get alive(): boolean {
+    return this.#alive;
+  }
+
+  write(data: Uint8Array | string): boolean {
+    if (!this.#alive) return false;
+    this.#pty.write(typeof data === "string" ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    return true;
+  }
+
+  resize(cols: number, rows: number): void {
+    if (this.#alive) this.#pty.resize(cols, rows);
+  }
+
+  pause(): void {
+    if (this.#alive) this.#pty.pause();
+  }
+  resume(): void {
+    if (this.#alive) this.#pty.resume();
+  }
+
+  kill(signal = "SIGHUP"): void {
+    if (!this.#alive) return;
+    try {
+      this.#pty.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}
