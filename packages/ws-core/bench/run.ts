@@ -100,7 +100,7 @@ async function wsCoreClient(port: number): Promise<BenchClient> {
 
 async function socketIoClient(port: number): Promise<BenchClient> {
   const socket = ioClient(`http://127.0.0.1:${port}`, { transports: ["websocket"], reconnection: false });
-  await new Promise((r) => socket.once("connect", r));
+  await new Promise<void>((r) => socket.once("connect", () => r()));
   let onMessage: (m: { seq: number }) => void = () => {};
   socket.on("echo", (m) => onMessage(m));
   return {
@@ -180,7 +180,7 @@ async function measureFanout(contender: Contender, port: number): Promise<number
         reconnection: false,
         forceNew: true,
       });
-      await new Promise((r) => s.once("connect", r));
+      await new Promise<void>((r) => s.once("connect", () => r()));
       s.on("fan", onFan);
       sockets.push(s);
       closers.push(() => s.close());

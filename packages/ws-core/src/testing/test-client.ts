@@ -31,7 +31,7 @@ export async function connectTestClient(
   const taken = new Set<WireData>();
   ws.on("message", (data, isBinary) => {
     // Plain Uint8Array (not Buffer) so results compare equal to the bytes a test expects.
-    const m = isBinary ? new Uint8Array(toWireData(data)) : data.toString();
+    const m = isBinary ? new Uint8Array(toWireData(data) as Uint8Array) : data.toString();
     received.push(m);
     pending.push(m);
   });

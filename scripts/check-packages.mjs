@@ -1,0 +1,103 @@
+// Packaging check: every publishable package must work outside the workspace.
+// 1. publint each package; 2. `pnpm pack` each; 3. install all tarballs with plain npm into an empty
+// scratch project; 4. import every export entry in ESM and in CJS, and typecheck an import of each
+// entry with moduleResolution node16. Run after `pnpm build`.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "..");
+const pkgsDir = join(root, "packages");
+const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: "pipe", encoding: "utf8", ...opts });
+
+const packages = readdirSync(pkgsDir)
+  .map((d) => ({ dir: join(pkgsDir, d), json: JSON.parse(readFileSync(join(pkgsDir, d, "package.json"), "utf8")) }))
+  .filter((p) => !p.json.private)
+  .filter((p) => !process.env.PACKAGES || process.env.PACKAGES.split(",").includes(p.json.name.replace("@proj/", "")));
+
+let failures = 0;
+const fail = (msg) => {
+  failures++;
+  console.error(`FAIL ${msg}`);
+};
+
+const scratch = mkdtempSync(join(tmpdir(), "proj-pack-"));
+const tarballs = join(scratch, "tarballs");
+mkdirSync(tarballs);
+
+for (const p of packages) {
+  try {
+    const out = run(join(root, "node_modules/.bin/publint"), ["--strict", "--level", "warning"], { cwd: p.dir });
+    console.log(`publint ${p.json.name}: ok${out.trim() ? `\n${out.trim()}` : ""}`);
+  } catch (err) {
+    fail(`publint ${p.json.name}\n${err.stdout ?? ""}${err.stderr ?? ""}`);
+  }
+  run("pnpm", ["pack", "--pack-destination", tarballs], { cwd: p.dir });
+}
+
+const app = join(scratch, "app");
+mkdirSync(app);
+const tgz = readdirSync(tarballs).map((f) => join(tarballs, f));
+writeFileSync(join(app, "package.json"), JSON.stringify({ name: "scratch", private: true, version: "0.0.0" }));
+console.log(`installing ${tgz.length} tarballs with npm into ${app}`);
+try {
+  run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", "@types/node@20", ...tgz], { cwd: app });
+} catch (err) {
+  fail(`npm install of the tarballs\n${err.stdout}${err.stderr}`);
+}
+
+const esm = [];
+const cjs = [];
+const dts = [];
+for (const p of packages) {
+  const entries = Object.keys(p.json.exports ?? {}).filter((k) => !k.endsWith(".json"));
+  for (const e of entries) {
+    const spec = e === "." ? p.json.name : `${p.json.name}/${e.slice(2)}`;
+    const id = spec.replace(/[^a-z0-9]/gi, "_");
+    esm.push(`import * as ${id} from "${spec}"; check("${spec}", ${id});`);
+    cjs.push(`check("${spec}", require("${spec}"));`);
+    dts.push(`import * as ${id} from "${spec}"; export const _${id} = ${id};`);
+  }
+}
+const checkFn = `function check(name, mod) { const n = Object.keys(mod).length; if (!n) throw new Error(name + " exports nothing"); console.log("  " + name + ": " + n + " exports"); }`;
+writeFileSync(join(app, "esm.mjs"), `${checkFn}\n${esm.join("\n")}\n`);
+writeFileSync(join(app, "cjs.cjs"), `${checkFn}\n${cjs.join("\n")}\n`);
+writeFileSync(join(app, "types.mts"), `${dts.join("\n")}\n`);
+writeFileSync(
+  join(app, "tsconfig.json"),
+  JSON.stringify({
+    compilerOptions: {
+      module: "node16",
+      moduleResolution: "node16",
+      target: "es2022",
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: ["node"],
+      lib: ["es2022", "dom", "esnext.disposable"],
+    },
+    files: ["types.mts"],
+  }),
+);
+for (const [label, file] of [
+  ["ESM", "esm.mjs"],
+  ["CJS", "cjs.cjs"],
+]) {
+  try {
+    console.log(`${label} imports:`);
+    process.stdout.write(run("node", [file], { cwd: app }));
+  } catch (err) {
+    fail(`${label} imports\n${err.stdout}${err.stderr}`);
+  }
+}
+try {
+  run(join(root, "node_modules/.bin/tsc"), ["-p", "tsconfig.json"], { cwd: app });
+  console.log("types: every entry resolves with moduleResolution node16");
+} catch (err) {
+  fail(`types\n${err.stdout}${err.stderr}`);
+}
+
+if (failures === 0) rmSync(scratch, { recursive: true, force: true });
+console.log(failures === 0 ? "packages: ok" : `packages: ${failures} failure(s); scratch kept at ${scratch}`);
+process.exit(failures === 0 ? 0 : 1);
