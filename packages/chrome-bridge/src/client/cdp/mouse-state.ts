@@ -1,0 +1,30 @@
+/** Per-tab pointer position in CSS pixels of the viewport; starts at the top-left corner. */
+export class MouseState {
+  readonly #pos = new Map<number, { x: number; y: number }>();
+
+  get(tabId: number): { x: number; y: number } {
+    return this.#pos.get(tabId) ?? { x: 0, y: 0 };
+  }
+
+  set(tabId: number, x: number, y: number): void {
+    this.#pos.set(tabId, { x, y });
+  }
+
+  forget(tabId: number): void {
+    this.#pos.delete(tabId);
+  }
+}
+
+/** Intermediate points for a move lasting `durationMs` (about one per 16 ms frame, at most 100). */
+export function interpolate(
+  from: { x: number; y: number },
+  to: { x: number; y: number },
+  durationMs: number,
+): Array<{ x: number; y: number }> {
+  const steps = Math.max(1, Math.min(100, Math.round(durationMs / 16)));
+  const out: Array<{ x: number; y: number }> = [];
+  for (let i = 1; i <= steps; i++) {
+    out.push({ x: from.x + ((to.x - from.x) * i) / steps, y: from.y + ((to.y - from.y) * i) / steps });
+  }
+  return out;
+}

@@ -1,0 +1,148 @@
+import { z } from "zod";
+
+/**
+ * Command schemas (chrome-bridge.md section 3, with DECISIONS 7-10): upstream's ranges and
+ * defaults, `tab_id` optional on every command, quality default 85, JPEG or PNG screenshots.
+ * Unknown fields are ignored (as pydantic did); `null` means "absent" (upstream sends nulls).
+ */
+
+const tabId = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const base = {
+  command_id: z.string().min(1).max(128).nullish(),
+  timestamp: z.number().nullish(),
+  tab_id: tabId.nullish(),
+};
+
+export const MODIFIER_ALIASES: Readonly<Record<string, "Alt" | "Control" | "Meta" | "Shift">> = {
+  alt: "Alt",
+  option: "Alt",
+  control: "Control",
+  ctrl: "Control",
+  meta: "Meta",
+  command: "Meta",
+  cmd: "Meta",
+  shift: "Shift",
+};
+export type Modifier = "Alt" | "Control" | "Meta" | "Shift";
+
+const modifier = z.string().refine((m) => m.toLowerCase() in MODIFIER_ALIASES, {
+  message: "must be one of Control (Ctrl), Shift, Alt (Option), Meta (Command, Cmd)",
+});
+
+/** Control characters are stripped from typed text, as upstream did (tab, LF and CR stay). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
+const CONTROL_CHARS = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
+
+export const mouseMoveSchema = z.object({
+  ...base,
+  type: z.literal("mouse_move"),
+  dx: z.number().int().min(-5000).max(5000),
+  dy: z.number().int().min(-5000).max(5000),
+  duration: z.number().gt(0).max(5).default(0.1),
+});
+
+export const mouseClickSchema = z
+  .object({
+    ...base,
+    type: z.literal("mouse_click"),
+    button: z.enum(["left", "right", "middle"]).default("left"),
+    double: z.boolean().default(false),
+    count: z.number().int().min(1).max(3).nullish(),
+  })
+  // `count` wins when given, else `double` means 2 (upstream's default count=1 hid `double`).
+  .transform(({ count, ...c }) => ({ ...c, count: count ?? (c.double ? 2 : 1) }));
+
+export const mouseScrollSchema = z.object({
+  ...base,
+  type: z.literal("mouse_scroll"),
+  direction: z.enum(["up", "down", "left", "right"]).default("down"),
+  amount: z.number().int().min(1).max(1000).default(100),
+});
+
+export const keyboardTypeSchema = z.object({
+  ...base,
+  type: z.literal("keyboard_type"),
+  text: z
+    .string()
+    .max(1000)
+    .transform((t) => t.replace(CONTROL_CHARS, "")),
+});
+
+export const keyboardPressSchema = z.object({
+  ...base,
+  type: z.literal("keyboard_press"),
+  key: z.string().min(1).max(50),
+  modifiers: z.array(modifier).max(4).default([]),
+});
+
+export const screenshotSchema = z.object({
+  ...base,
+  type: z.literal("screenshot"),
+  include_cursor: z.boolean().default(true),
+  quality: z.number().int().min(1).max(100).default(85),
+  format: z.enum(["jpeg", "png"]).default("jpeg"),
+});
+
+export const tabSchema = z
+  .object({
+    ...base,
+    type: z.literal("tab"),
+    action: z.enum(["open", "close", "switch", "list"]),
+    url: z.string().min(1).max(8192).nullish(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.action === "open" && !c.url)
+      ctx.addIssue({ code: "custom", path: ["url"], message: "URL is required for open action" });
+    if ((c.action === "close" || c.action === "switch") && c.tab_id == null) {
+      ctx.addIssue({ code: "custom", path: ["tab_id"], message: `tab_id is required for ${c.action} action` });
+    }
+  })
+  // Only scheme-less URLs get https:// (upstream also rewrote about:blank, file:, chrome: ...).
+  .transform((c) => (c.url && !/^[a-z][a-z0-9+.-]*:/i.test(c.url) ? { ...c, url: `https://${c.url}` } : c));
+
+export const getTabsSchema = z.object({ ...base, type: z.literal("get_tabs") });
+
+export const commandSchemas = {
+  mouse_move: mouseMoveSchema,
+  mouse_click: mouseClickSchema,
+  mouse_scroll: mouseScrollSchema,
+  keyboard_type: keyboardTypeSchema,
+  keyboard_press: keyboardPressSchema,
+  screenshot: screenshotSchema,
+  tab: tabSchema,
+  get_tabs: getTabsSchema,
+} as const;
+
+export type CommandType = keyof typeof commandSchemas;
+export const COMMAND_TYPES = Object.keys(commandSchemas) as CommandType[];
+
+type Clean<T> = { [K in keyof T]: Exclude<T[K], null> };
+/** A validated command with defaults applied; `tab_id`/`url` absent rather than null. */
+export type CommandOf<K extends CommandType> = Clean<Omit<z.output<(typeof commandSchemas)[K]>, "timestamp">> & {
+  command_id?: string;
+  tab_id?: number;
+};
+export type MouseMoveCommand = CommandOf<"mouse_move">;
+export type MouseClickCommand = CommandOf<"mouse_click">;
+export type MouseScrollCommand = CommandOf<"mouse_scroll">;
+export type KeyboardTypeCommand = CommandOf<"keyboard_type">;
+export type KeyboardPressCommand = CommandOf<"keyboard_press">;
+export type ScreenshotCommand = CommandOf<"screenshot">;
+export type TabCommand = CommandOf<"tab"> & { url?: string };
+export type GetTabsCommand = CommandOf<"get_tabs">;
+export type BridgeCommand =
+  | MouseMoveCommand
+  | MouseClickCommand
+  | MouseScrollCommand
+  | KeyboardTypeCommand
+  | KeyboardPressCommand
+  | ScreenshotCommand
+  | TabCommand
+  | GetTabsCommand;
+
+/** What callers may send: defaults optional, as on the REST API. */
+export type CommandInput = { type: CommandType; command_id?: string; tab_id?: number } & Record<string, unknown>;
+
+export function isCommandType(t: unknown): t is CommandType {
+  return typeof t === "string" && Object.hasOwn(commandSchemas, t);
+}

@@ -1,0 +1,45 @@
+import { timingSafeEqual } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+
+/** Extension origins are always welcome; web pages only when listed (a page must never drive the browser). */
+export function isExtensionOrigin(origin: string): boolean {
+  return origin.startsWith("chrome-extension://");
+}
+
+function listed(origin: string, allowed: ReadonlyArray<string | RegExp>): boolean {
+  return allowed.some((p) => (typeof p === "string" ? p === origin : p.test(origin)));
+}
+
+/** WebSocket upgrades: no Origin (non-browser clients), chrome-extension://, or listed. */
+export function wsOriginAllowed(origin: string | undefined, allowed: ReadonlyArray<string | RegExp>): boolean {
+  return origin === undefined || isExtensionOrigin(origin) || listed(origin, allowed);
+}
+
+/** REST: additionally same-origin pages (a panel served by the same server that mounts the bridge). */
+export function restOriginAllowed(req: IncomingMessage, allowed: ReadonlyArray<string | RegExp>): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined || wsOriginAllowed(origin, allowed)) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/** The token a request presents: Bearer header, X-Bridge-Token header, or ?token=. */
+export function presentedToken(req: IncomingMessage): string | undefined {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith("Bearer ")) return auth.slice(7).trim();
+  const header = req.headers["x-bridge-token"];
+  if (typeof header === "string") return header;
+  return new URL(req.url ?? "/", "http://x").searchParams.get("token") ?? undefined;
+}
+
+export function tokenMatches(expected: string | undefined, req: IncomingMessage): boolean {
+  if (!expected) return true;
+  const got = presentedToken(req);
+  if (got === undefined) return false;
+  const a = Buffer.from(got);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
