@@ -2,9 +2,9 @@ import { defineConfig } from "tsup";
 
 export default defineConfig({
   entry: {
-    "index": "src/index.ts",
-    "client": "src/client/index.ts",
-    "server": "src/server/index.ts",
+    index: "src/index.ts",
+    client: "src/client/index.ts",
+    server: "src/server/index.ts",
   },
   format: ["esm", "cjs"],
   dts: true,

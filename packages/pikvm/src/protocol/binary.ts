@@ -1,0 +1,126 @@
+import { BUTTON_EVDEV_CODES, KEY_EVDEV_CODES, type KeyName, type MouseButton } from "./keys.js";
+import type { Delta } from "./events.js";
+
+/** Binary frame op codes: `[op:u8][payload]` (kvmd `exposed_ws(n)`). */
+export const BinaryOp = {
+  Ping: 0x00,
+  Key: 0x01,
+  MouseButton: 0x02,
+  MouseMove: 0x03,
+  MouseRelative: 0x04,
+  MouseWheel: 0x05,
+  /** Server to client only: the answer to a binary ping. */
+  Pong: 0xff,
+} as const;
+
+/** Flags byte of key/button frames. */
+export const BinaryFlag = { State: 0x01, Finish: 0x02, Squash: 0x01, EvdevCode: 0x80 } as const;
+
+const ascii = (s: string) => Array.from(s, (c) => c.charCodeAt(0) & 0x7f);
+
+export function encodeBinaryPing(): Uint8Array {
+  return Uint8Array.of(BinaryOp.Ping);
+}
+
+export function encodeBinaryKey(key: string, state: boolean, finish = false): Uint8Array {
+  const flags = (state ? BinaryFlag.State : 0) | (finish ? BinaryFlag.Finish : 0);
+  return Uint8Array.from([BinaryOp.Key, flags, ...ascii(key)]);
+}
+
+/** The evdev-code form (flags bit7) that kvmd's internal clients send. */
+export function encodeBinaryKeyCode(key: KeyName | number, state: boolean, finish = false): Uint8Array {
+  const code = typeof key === "number" ? key : KEY_EVDEV_CODES[key];
+  const flags = BinaryFlag.EvdevCode | (state ? BinaryFlag.State : 0) | (finish ? BinaryFlag.Finish : 0);
+  return Uint8Array.of(BinaryOp.Key, flags, (code >> 8) & 0xff, code & 0xff);
+}
+
+export function encodeBinaryButton(button: string, state: boolean): Uint8Array {
+  return Uint8Array.from([BinaryOp.MouseButton, state ? BinaryFlag.State : 0, ...ascii(button)]);
+}
+
+export function encodeBinaryButtonCode(button: MouseButton, state: boolean): Uint8Array {
+  const code = BUTTON_EVDEV_CODES[button];
+  return Uint8Array.of(BinaryOp.MouseButton, BinaryFlag.EvdevCode | (state ? 1 : 0), code >> 8, code & 0xff);
+}
+
+/** Absolute move, both coordinates as big-endian int16 (two's complement), clamped. */
+export function encodeBinaryMove(x: number, y: number): Uint8Array {
+  const out = new Uint8Array(5);
+  const view = new DataView(out.buffer);
+  out[0] = BinaryOp.MouseMove;
+  view.setInt16(1, clamp(Math.round(x), -32768, 32767));
+  view.setInt16(3, clamp(Math.round(y), -32768, 32767));
+  return out;
+}
+
+/** Relative move or wheel: `[op][squash][dx:i8 dy:i8]...`. */
+export function encodeBinaryDeltas(op: 0x04 | 0x05, deltas: readonly Delta[], squash = false): Uint8Array {
+  const out = new Uint8Array(2 + deltas.length * 2);
+  const view = new DataView(out.buffer);
+  out[0] = op;
+  out[1] = squash ? BinaryFlag.Squash : 0;
+  deltas.forEach((d, i) => {
+    view.setInt8(2 + i * 2, clamp(Math.round(d.x), -127, 127));
+    view.setInt8(3 + i * 2, clamp(Math.round(d.y), -127, 127));
+  });
+  return out;
+}
+
+/** A decoded client binary frame; `undefined` fields mean kvmd would drop it. */
+export type BinaryHidEvent =
+  | { type: "ping" }
+  | { type: "key"; key: string | number; state: boolean; finish: boolean }
+  | { type: "mouse_button"; button: string | number; state: boolean }
+  | { type: "mouse_move"; x: number; y: number }
+  | { type: "mouse_relative" | "mouse_wheel"; deltas: Delta[]; squash: boolean };
+
+export type BinaryDecodeResult =
+  | { ok: true; event: BinaryHidEvent }
+  | { ok: false; reason: "empty" | "unknown-op" | "malformed"; op?: number };
+
+/** Decodes a client binary frame with kvmd's rules (name truncated to 32 bytes, exact move length, no odd tails). */
+export function decodeBinaryFrame(data: Uint8Array): BinaryDecodeResult {
+  if (data.length === 0) return { ok: false, reason: "empty" };
+  const op = data[0] as number;
+  const p = data.subarray(1);
+  const view = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  switch (op) {
+    case BinaryOp.Ping:
+      return { ok: true, event: { type: "ping" } };
+    case BinaryOp.Key:
+    case BinaryOp.MouseButton: {
+      if (p.length < 2) return { ok: false, reason: "malformed", op };
+      const flags = p[0] as number;
+      const state = (flags & BinaryFlag.State) !== 0;
+      let name: string | number;
+      if (flags & BinaryFlag.EvdevCode) {
+        if (p.length !== 3) return { ok: false, reason: "malformed", op };
+        name = view.getUint16(1);
+      } else {
+        const raw = p.subarray(1, 33);
+        if (raw.some((b) => b > 0x7f)) return { ok: false, reason: "malformed", op };
+        name = String.fromCharCode(...raw);
+      }
+      return op === BinaryOp.Key
+        ? { ok: true, event: { type: "key", key: name, state, finish: (flags & BinaryFlag.Finish) !== 0 } }
+        : { ok: true, event: { type: "mouse_button", button: name, state } };
+    }
+    case BinaryOp.MouseMove:
+      if (p.length !== 4) return { ok: false, reason: "malformed", op };
+      return { ok: true, event: { type: "mouse_move", x: view.getInt16(0), y: view.getInt16(2) } };
+    case BinaryOp.MouseRelative:
+    case BinaryOp.MouseWheel: {
+      if (p.length < 1 || (p.length - 1) % 2 !== 0) return { ok: false, reason: "malformed", op };
+      const deltas: Delta[] = [];
+      for (let i = 1; i < p.length; i += 2) deltas.push({ x: view.getInt8(i), y: view.getInt8(i + 1) });
+      const type = op === BinaryOp.MouseRelative ? "mouse_relative" : "mouse_wheel";
+      return { ok: true, event: { type, deltas, squash: ((p[0] as number) & BinaryFlag.Squash) !== 0 } };
+    }
+    default:
+      return { ok: false, reason: "unknown-op", op };
+  }
+}
+
+export function clamp(v: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, v));
+}

@@ -1,0 +1,353 @@
+import { EventEmitter } from "node:events";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { Duplex } from "node:stream";
+import { closeHttpServer, listen, rejectUpgrade, WsEndpoint } from "@proj/ws-core/server";
+import { encodeEvent, INFO_FIELDS, type InfoField } from "../protocol/events.js";
+import { US_KEYMAP } from "../protocol/keymap-us.js";
+import { parseStreamFlag } from "../protocol/validate.js";
+import { KvmdAuth } from "./auth.js";
+import { KvmdError, notFound, validatorError } from "./kvmd-error.js";
+import { defaults, type PiKVMEmulatorOptions } from "./options.js";
+import { consoleImageSize, renderConsolePng } from "./render/console-image.js";
+import type { RestDeps } from "./rest/context.js";
+import { RestRouter } from "./rest/router.js";
+import { serveStatic } from "./static-files.js";
+import * as states from "./subsystem-states.js";
+import { generateSelfSignedCert, type TlsMaterial } from "./tls.js";
+import { type AuthInfo, runSession, type SessionContext, type SessionCounters } from "./ws-session.js";
+import { VirtualAtx } from "./virtual-atx.js";
+import { VirtualConsole } from "./virtual-console.js";
+import { type HidInput, VirtualHid } from "./virtual-hid.js";
+
+export interface ListenOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  /** Serve HTTPS: `true` makes a self-signed certificate; or give PEM `cert` and `key`. */
+  tls?: true | TlsMaterial;
+}
+
+export interface EmulatorAddress {
+  server: Server;
+  host: string;
+  port: number;
+  /** http(s)://host:port (add basePath yourself when mounting under a prefix). */
+  url: string;
+  /** ws(s)://host:port */
+  wsUrl: string;
+  /** The certificate in use when TLS is on (self-signed ones included, so clients can pin it). */
+  tls?: TlsMaterial;
+}
+
+type EmulatorEvents = {
+  /** Every input accepted by the virtual HID. */
+  hid: [HidInput];
+  /** The virtual console's text after each change. */
+  console: [string];
+  connection: [SessionContext];
+  disconnect: [SessionContext, number];
+};
+
+/**
+ * A kvmd-compatible PiKVM emulator: `/api/ws` (auth, events, JSON and binary HID, ping, heartbeat), kvmd's
+ * REST subset, and a virtual target (HID state, ATX power, a text console whose snapshot is a PNG).
+ * Mount `handleUpgrade` and `handleRequest` on any HTTP server, or call `listen()`.
+ */
+export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
+  readonly hid: VirtualHid;
+  readonly console: VirtualConsole;
+  readonly atx: VirtualAtx;
+  readonly auth: KvmdAuth;
+  readonly endpoint: WsEndpoint<SessionContext>;
+  readonly counters: SessionCounters = { malformed: 0, unknown: 0, invalid: 0 };
+  readonly basePath: string;
+  readonly version: { major: number; minor: number };
+  readonly #o: PiKVMEmulatorOptions;
+  readonly #rest: RestRouter;
+  readonly #startedAt = Date.now();
+  #uptimeTimer: ReturnType<typeof setInterval> | undefined;
+  #address: EmulatorAddress | undefined;
+
+  constructor(options: PiKVMEmulatorOptions = {}) {
+    super();
+    this.#o = options;
+    this.basePath = normalizePath(options.basePath ?? "").replace(/\/$/, "");
+    this.version = options.version ?? defaults.version;
+    this.auth = new KvmdAuth({
+      users: options.users ?? { [options.user ?? defaults.user]: options.passwd ?? defaults.passwd },
+      enabled: options.authEnabled ?? true,
+    });
+    this.hid = new VirtualHid({ logLimit: options.hidLogLimit ?? 1000 });
+    this.console = new VirtualConsole(options.console);
+    this.atx = new VirtualAtx({ clickDelayMs: options.atxClickDelayMs ?? defaults.atxClickDelayMs });
+    this.endpoint = new WsEndpoint<SessionContext>({
+      maxPayload: options.maxPayload ?? defaults.maxPayload,
+      heartbeat: false, // aiohttp-style heartbeat runs per session (ws-session.ts)
+      slowConsumer: { policy: "disconnect", highWaterMark: options.slowConsumerBytes ?? defaults.slowConsumerBytes },
+      authenticate: (req) => this.#authenticate(req),
+    });
+    this.#rest = new RestRouter(this.#restDeps());
+    this.#wire();
+  }
+
+  /** Open /api/ws sessions. */
+  get sessions(): number {
+    return this.endpoint.connections.size;
+  }
+
+  /** Sessions with `stream=true` (kvmd's `clients.count`). */
+  get viewers(): number {
+    let n = 0;
+    for (const c of this.endpoint.connections) if (c.ctx.stream) n++;
+    return n;
+  }
+
+  get address(): EmulatorAddress | undefined {
+    return this.#address;
+  }
+
+  /** Takes an HTTP upgrade; refuses paths other than `<basePath>/api/ws` with 404. */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const url = new URL(req.url ?? "/", "http://x");
+    if (normalizePath(url.pathname) !== `${this.basePath}/api/ws`) {
+      rejectUpgrade(socket, notFound());
+      return;
+    }
+    void this.endpoint.handleUpgrade(req, socket, head);
+  };
+
+  /**
+   * Answers a plain HTTP request under `<basePath>`; resolves false (without answering) for other paths so a
+   * shared server can pass the request on.
+   */
+  readonly handleRequest = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const url = new URL(req.url ?? "/", "http://x");
+    const path = normalizePath(url.pathname);
+    if (this.basePath && path !== this.basePath && !path.startsWith(`${this.basePath}/`)) return false;
+    const rel = path.slice(this.basePath.length) || "/";
+    if (rel === "/api/ws") {
+      // aiohttp's answer to a non-upgrade request on a WebSocket route.
+      res.writeHead(400, { "Content-Type": "text/plain; charset=utf-8" });
+      res.end("No WebSocket UPGRADE hdr");
+      return true;
+    }
+    if (rel === "/api" || rel.startsWith("/api/")) {
+      await this.#rest.handle(req, res, rel.slice(4), url);
+      return true;
+    }
+    if (this.#o.staticDir && (await serveStatic(this.#o.staticDir, rel, req, res))) return true;
+    return false;
+  };
+
+  /** Sends one event to every session (Python json.dumps framing, serialised once). */
+  broadcastEvent(eventType: string, event: unknown): number {
+    return this.endpoint.broadcast(encodeEvent(eventType, event));
+  }
+
+  /** The image `/api/streamer/snapshot` returns: the virtual console rendered as a PNG. */
+  snapshotPng(): Buffer {
+    return renderConsolePng(this.console.lines, { cols: this.console.cols, rows: this.console.rows });
+  }
+
+  /** Types text through the virtual HID with the US layout (like `/api/hid/print`); returns characters typed. */
+  typeText(text: string): number {
+    let n = 0;
+    for (const ch of text) {
+      const s = US_KEYMAP.strokes.get(ch);
+      if (!s) continue;
+      if (s.shift) this.hid.key("ShiftLeft", true, false, "rest");
+      this.hid.key(s.key, true, false, "rest");
+      this.hid.key(s.key, false, false, "rest");
+      if (s.shift) this.hid.key("ShiftLeft", false, false, "rest");
+      n++;
+    }
+    return n;
+  }
+
+  info(): Record<InfoField, unknown> {
+    return states.infoFields(this.#staticOptions(), this.auth.enabled);
+  }
+
+  /** Starts a standalone HTTP(S) server with this emulator at its root (or under basePath). */
+  async listen(options: ListenOptions = {}): Promise<EmulatorAddress> {
+    if (this.#address) throw new Error("already listening");
+    const tls = options.tls === true ? await generateSelfSignedCert({ hosts: hostsFor(options.host) }) : options.tls;
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+      this.handleRequest(req, res).then(
+        (handled) => {
+          if (!handled) sendNotFound(res);
+        },
+        () => res.destroy(),
+      );
+    };
+    const server = (
+      tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest) : createHttpServer(onRequest)
+    ) as Server;
+    server.on("upgrade", this.handleUpgrade);
+    const l = await listen(server, { host: options.host ?? "127.0.0.1", port: options.port ?? 0 });
+    const scheme = tls ? "https" : "http";
+    const h = l.host.includes(":") ? `[${l.host}]` : l.host;
+    this.#address = {
+      server,
+      host: l.host,
+      port: l.port,
+      url: `${scheme}://${h}:${l.port}`,
+      wsUrl: `${tls ? "wss" : "ws"}://${h}:${l.port}`,
+      ...(tls ? { tls } : {}),
+    };
+    return this.#address;
+  }
+
+  /** Closes every session with 1000 (as kvmd does on shutdown), then the standalone server if any. */
+  async close(options: { graceMs?: number } = {}): Promise<void> {
+    clearInterval(this.#uptimeTimer);
+    this.#uptimeTimer = undefined;
+    const server = this.#address?.server;
+    const httpClosed = server ? closeHttpServer(server) : Promise.resolve();
+    await this.endpoint.close({ code: 1000, reason: "server shutting down", graceMs: options.graceMs ?? 2000 });
+    await httpClosed;
+    this.#address = undefined;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---- internals ----
+
+  #authenticate(req: IncomingMessage): SessionContext {
+    const who: AuthInfo = this.auth.check(req);
+    const raw = new URL(req.url ?? "/", "http://x").searchParams.get("stream");
+    const stream = parseStreamFlag(raw);
+    if (stream === undefined) {
+      throw validatorError(`The argument '${raw}' is not a valid bool (['1', 'true', 'yes'] or ['0', 'false', 'no'])`);
+    }
+    if (this.endpoint.connections.size >= (this.#o.maxClients ?? defaults.maxClients)) {
+      throw new KvmdError(503, "TooManyClientsError", "Too many WebSocket clients");
+    }
+    return { ...who, stream };
+  }
+
+  #wire(): void {
+    this.endpoint.on("connection", (conn) => {
+      const hb = this.#o.heartbeatMs ?? defaults.heartbeatMs;
+      runSession(conn, this.hid, {
+        heartbeatMs: hb,
+        heartbeatTimeoutMs: this.#o.heartbeatTimeoutMs ?? hb / 2,
+        counters: this.counters,
+      });
+      // kvmd releases all keys/buttons on every connect and disconnect (`hid.clear_events()`).
+      this.hid.releaseAll("connect");
+      conn.send(encodeEvent("loop", { version: this.version }));
+      for (const [type, event] of this.fullStateEvents()) this.broadcastEvent(type, event);
+      this.#startUptime();
+      this.emit("connection", conn.ctx);
+    });
+    this.endpoint.on("disconnect", (conn, code) => {
+      this.hid.releaseAll("disconnect");
+      this.broadcastEvent("clients", { count: this.viewers });
+      this.emit("disconnect", conn.ctx, code);
+    });
+    this.hid.on("input", (input) => {
+      if (input.type === "key" && input.state) this.console.press(input.key, this.hid.keys, this.hid.leds.caps);
+      this.emit("hid", input);
+    });
+    this.hid.on("state", () => this.broadcastEvent("hid", this.hid.state()));
+    this.atx.on("state", () => this.broadcastEvent("atx", this.atx.state()));
+    this.atx.on("power", (on) => this.console.setPowered(on));
+    this.atx.on("reset", () => this.console.reset());
+    this.console.on("change", (text) => this.emit("console", text));
+  }
+
+  /** Every subsystem's full state, in the order this emulator sends them after `loop`. */
+  fullStateEvents(): Array<[string, unknown]> {
+    const so = this.#staticOptions();
+    const info = states.infoFields(so, this.auth.enabled);
+    return [
+      ["gpio", states.gpioState()],
+      ["hid", this.hid.state()],
+      ["atx", this.atx.state()],
+      ["msd", states.msdState()],
+      ["streamer", states.streamerState(so)],
+      ["ocr", states.ocrState()],
+      ...INFO_FIELDS.map((f): [string, unknown] => ["info", { [f]: info[f] }]),
+      ["switch", states.switchState()],
+      ["hid_keymaps", states.keymapsState()],
+      ["clients", { count: this.viewers }],
+    ];
+  }
+
+  #startUptime(): void {
+    const every = this.#o.uptimeIntervalMs ?? defaults.uptimeIntervalMs;
+    if (!every || this.#uptimeTimer) return;
+    this.#uptimeTimer = setInterval(() => {
+      if (this.sessions > 0) this.broadcastEvent("info", { uptime: states.uptime(this.#startedAt) });
+    }, every);
+    this.#uptimeTimer.unref();
+  }
+
+  #staticOptions(): states.StaticStatesOptions {
+    return {
+      version: this.version,
+      host: this.#o.hostName ?? defaults.hostName,
+      resolution: consoleImageSize({ cols: this.console.cols, rows: this.console.rows }),
+      startedAt: this.#startedAt,
+    };
+  }
+
+  #restDeps(): RestDeps {
+    const so = () => this.#staticOptions();
+    return {
+      auth: this.auth,
+      hid: this.hid,
+      atx: this.atx,
+      console: this.console,
+      info: () => this.info(),
+      states: {
+        gpio: states.gpioState,
+        msd: states.msdState,
+        streamer: () => states.streamerState(so()),
+        ocr: states.ocrState,
+        switch: states.switchState,
+        keymaps: states.keymapsState,
+      },
+      snapshotPng: () => this.snapshotPng(),
+      typeText: (t) => this.typeText(t),
+      maxBodyBytes: this.#o.maxBodyBytes ?? defaults.maxBodyBytes,
+    };
+  }
+}
+
+/** Creates an emulator and starts it standalone. */
+export async function startPiKVMEmulator(
+  options: PiKVMEmulatorOptions & ListenOptions = {},
+): Promise<PiKVMEmulator & { address: EmulatorAddress }> {
+  const { host, port, tls, ...rest } = options;
+  const emu = new PiKVMEmulator(rest);
+  await emu.listen({
+    ...(host !== undefined ? { host } : {}),
+    ...(port !== undefined ? { port } : {}),
+    ...(tls ? { tls } : {}),
+  });
+  return emu as PiKVMEmulator & { address: EmulatorAddress };
+}
+
+/** aiohttp's normalize_path_middleware: merged slashes, no trailing slash. */
+export function normalizePath(p: string): string {
+  const merged = p.replace(/\/{2,}/g, "/");
+  return merged.length > 1 ? merged.replace(/\/$/, "") : merged;
+}
+
+function hostsFor(host: string | undefined): string[] {
+  const out = ["127.0.0.1", "localhost"];
+  if (host && !out.includes(host) && host !== "0.0.0.0" && host !== "::") out.push(host);
+  return out;
+}
+
+function sendNotFound(res: ServerResponse): void {
+  const err = notFound();
+  res.writeHead(404, err.headers);
+  res.end(err.body as string);
+}

@@ -1,0 +1,52 @@
+import type { ConsoleOptions } from "./virtual-console.js";
+
+export interface PiKVMEmulatorOptions {
+  /** The single user (kvmd's default is admin/admin). Ignored when `users` is given. */
+  user?: string;
+  passwd?: string;
+  /** user -> password. */
+  users?: Record<string, string>;
+  /** kvmd `auth.enabled`. Default true. */
+  authEnabled?: boolean;
+  /** Path prefix before `/api` (e.g. "/pikvm" serves "/pikvm/api/ws"). Default "". */
+  basePath?: string;
+  /** kvmd version announced in `loop` and `info.system`. Default 4.206. */
+  version?: { major: number; minor: number };
+  /** Host name reported in `info.node`/`info.meta`. Default "pikvm". */
+  hostName?: string;
+  /** Protocol PING after this much silence, ms (aiohttp heartbeat). Default 15000; 0 disables. */
+  heartbeatMs?: number;
+  /** Cut the connection if no PONG within this, ms. Default heartbeatMs/2. */
+  heartbeatTimeoutMs?: number;
+  /** Broadcast `info {"uptime"}` this often, ms. Default 5000; 0 disables. */
+  uptimeIntervalMs?: number;
+  /** Largest accepted frame, bytes; larger frames close with 1009. Default 1 MiB. */
+  maxPayload?: number;
+  /** Concurrent sockets; more are refused with 503 before the upgrade. Default 100. */
+  maxClients?: number;
+  /** A client whose unsent backlog passes this many bytes is disconnected (1008). Default 4 MiB. */
+  slowConsumerBytes?: number;
+  /** REST body limit, bytes. Default 64 KiB. */
+  maxBodyBytes?: number;
+  /** ATX button press duration, ms. Default 100. */
+  atxClickDelayMs?: number;
+  /** Bounded HID input log length. Default 1000. */
+  hidLogLimit?: number;
+  console?: ConsoleOptions;
+  /** Serve static files from this directory for non-API paths (e.g. a locally exported kvmd web UI). */
+  staticDir?: string;
+}
+
+export const defaults = {
+  user: "admin",
+  passwd: "admin",
+  version: { major: 4, minor: 206 },
+  hostName: "pikvm",
+  heartbeatMs: 15_000,
+  uptimeIntervalMs: 5_000,
+  maxPayload: 1024 * 1024,
+  maxClients: 100,
+  slowConsumerBytes: 4 * 1024 * 1024,
+  maxBodyBytes: 64 * 1024,
+  atxClickDelayMs: 100,
+} as const;

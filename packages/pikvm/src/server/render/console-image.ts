@@ -1,0 +1,58 @@
+import { GLYPH_HEIGHT, GLYPH_WIDTH, glyphRows } from "./font-5x7.js";
+import { encodePng } from "./png.js";
+
+export interface RenderOptions {
+  cols: number;
+  rows: number;
+  /** Pixels per font dot. Default 2. */
+  scale?: number;
+  foreground?: [number, number, number];
+  background?: [number, number, number];
+}
+
+/** Cell size in font dots: a 1-dot gap right and below each glyph. */
+const CELL_W = GLYPH_WIDTH + 1;
+const CELL_H = GLYPH_HEIGHT + 2;
+
+export function consoleImageSize(o: RenderOptions): { width: number; height: number } {
+  const scale = o.scale ?? 2;
+  return { width: (o.cols * CELL_W + 2) * scale, height: (o.rows * CELL_H + 2) * scale };
+}
+
+/** Draws lines of text (monospace, clipped to cols x rows) as RGB pixels. */
+export function renderConsole(
+  lines: readonly string[],
+  o: RenderOptions,
+): { width: number; height: number; rgb: Uint8Array } {
+  const scale = o.scale ?? 2;
+  const { width, height } = consoleImageSize(o);
+  const fg = o.foreground ?? [0x33, 0xff, 0x66];
+  const bg = o.background ?? [0x10, 0x10, 0x10];
+  const rgb = new Uint8Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) rgb.set(bg, i * 3);
+  const dot = (dx: number, dy: number) => {
+    for (let sy = 0; sy < scale; sy++) {
+      const row = (dy * scale + sy) * width;
+      for (let sx = 0; sx < scale; sx++) rgb.set(fg, (row + dx * scale + sx) * 3);
+    }
+  };
+  lines.slice(0, o.rows).forEach((line, r) => {
+    [...line].slice(0, o.cols).forEach((ch, c) => {
+      if (ch === " ") return;
+      const rows = glyphRows(ch);
+      for (let gy = 0; gy < GLYPH_HEIGHT; gy++) {
+        const bits = rows[gy] as number;
+        for (let gx = 0; gx < GLYPH_WIDTH; gx++) {
+          if (bits & (1 << (GLYPH_WIDTH - 1 - gx))) dot(1 + c * CELL_W + gx, 1 + r * CELL_H + gy);
+        }
+      }
+    });
+  });
+  return { width, height, rgb };
+}
+
+/** The console as a PNG image. */
+export function renderConsolePng(lines: readonly string[], o: RenderOptions): Buffer {
+  const { width, height, rgb } = renderConsole(lines, o);
+  return encodePng(width, height, rgb);
+}

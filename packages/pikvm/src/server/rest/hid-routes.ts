@@ -1,0 +1,129 @@
+import type { KeyName } from "../../protocol/keys.js";
+import { validButton, validKey } from "../../protocol/validate.js";
+import { validatorError } from "../kvmd-error.js";
+import { boolArg, bodyText, intArg, query, type RestContext, type Route } from "./context.js";
+
+function keyArg(ctx: RestContext, raw = query(ctx, "key")): KeyName {
+  const key = validKey(raw);
+  if (key === undefined) throw validatorError(`The argument '${raw}' is not a valid keyboard key`);
+  return key;
+}
+
+export const hidRoutes: Route[] = [
+  { method: "GET", path: "/hid", handler: (ctx) => ctx.deps.hid.state() },
+  { method: "GET", path: "/hid/keymaps", handler: (ctx) => ctx.deps.states.keymaps() },
+  {
+    method: "GET",
+    path: "/hid/inactivity",
+    handler(ctx) {
+      const last = ctx.deps.hid.lastInputAt;
+      return { inactivity: last ? Math.floor((Date.now() - last) / 1000) : null };
+    },
+  },
+  {
+    method: "POST",
+    path: "/hid/set_params",
+    handler(ctx) {
+      const jiggler = query(ctx, "jiggler") === null ? undefined : boolArg(ctx, "jiggler");
+      const mouse = query(ctx, "mouse_output");
+      ctx.deps.hid.setParams({
+        ...(mouse !== null ? { mouseOutput: mouse } : {}),
+        ...(jiggler !== undefined ? { jiggler } : {}),
+      });
+      return {};
+    },
+  },
+  {
+    method: "POST",
+    path: "/hid/set_connected",
+    handler(ctx) {
+      ctx.deps.hid.setConnected(boolArg(ctx, "connected"));
+      return {};
+    },
+  },
+  {
+    method: "POST",
+    path: "/hid/reset",
+    handler(ctx) {
+      ctx.deps.hid.releaseAll("reset", "rest");
+      return {};
+    },
+  },
+  {
+    method: "POST",
+    path: "/hid/print",
+    async handler(ctx) {
+      const limit = intArg(ctx, "limit", 1024);
+      const keymap = query(ctx, "keymap");
+      if (keymap !== null && keymap !== "en-us") throw validatorError(`The argument '${keymap}' is not a valid keymap`);
+      let text = await bodyText(ctx);
+      if (limit > 0) text = text.slice(0, limit);
+      ctx.deps.typeText(text);
+      return {};
+    },
+  },
+  {
+    method: "POST",
+    path: "/hid/events/send_key",
+    handler(ctx) {
+      const key = keyArg(ctx);
+      const finish = boolArg(ctx, "finish", false);
+      if (query(ctx, "state") !== null) {
+        ctx.deps.hid.key(key, boolArg(ctx, "state"), finish, "rest");
+      } else {
+        ctx.deps.hid.key(key, true, false, "rest");
+        ctx.deps.hid.key(key, false, false, "rest");
+      }
+      return {};
+    },
+  },
+  {
+    method: "POST",
+    path: "/hid/events/send_shortcut",
+    handler(ctx) {
+      const keys = (query(ctx, "keys") ?? "")
+        .split(",")
+        .filter(Boolean)
+        .map((k) => keyArg(ctx, k));
+      for (const k of keys) ctx.deps.hid.key(k, true, false, "rest");
+      for (const k of [...keys].reverse()) ctx.deps.hid.key(k, false, false, "rest");
+      return {};
+    },
+  },
+  {
+    method: "POST",
+    path: "/hid/events/send_mouse_button",
+    handler(ctx) {
+      const raw = query(ctx, "button");
+      const button = validButton(raw);
+      if (button === undefined) throw validatorError(`The argument '${raw}' is not a valid mouse button`);
+      if (query(ctx, "state") !== null) ctx.deps.hid.button(button, boolArg(ctx, "state"), "rest");
+      else {
+        ctx.deps.hid.button(button, true, "rest");
+        ctx.deps.hid.button(button, false, "rest");
+      }
+      return {};
+    },
+  },
+  {
+    method: "POST",
+    path: "/hid/events/send_mouse_move",
+    handler(ctx) {
+      const clampC = (v: number) => Math.min(32767, Math.max(-32768, v));
+      ctx.deps.hid.move(clampC(intArg(ctx, "to_x")), clampC(intArg(ctx, "to_y")), "rest");
+      return {};
+    },
+  },
+  ...(["mouse_relative", "mouse_wheel"] as const).map(
+    (type): Route => ({
+      method: "POST",
+      path: `/hid/events/send_${type}`,
+      handler(ctx) {
+        const clampD = (v: number) => Math.min(127, Math.max(-127, v));
+        const d = { x: clampD(intArg(ctx, "delta_x")), y: clampD(intArg(ctx, "delta_y")) };
+        ctx.deps.hid.deltas(type, [d], false, "rest");
+        return {};
+      },
+    }),
+  ),
+];

@@ -1,0 +1,127 @@
+import type { InfoField } from "../protocol/events.js";
+
+/**
+ * The full states of the subsystems the emulator does not simulate in depth, shaped like real kvmd 4.206
+ * captures (pikvm.md section 2.3) so that clients validating them (aiopikvm@HEAD's models, the web UI) accept them.
+ */
+export interface StaticStatesOptions {
+  version: { major: number; minor: number };
+  host: string;
+  resolution: { width: number; height: number };
+  startedAt: number;
+}
+
+export function gpioState(): Record<string, unknown> {
+  return {
+    model: {
+      scheme: {
+        inputs: {},
+        outputs: {
+          __v3_usb_breaker__: {
+            switch: true,
+            pulse: { delay: 0, min_delay: 0, max_delay: 0 },
+            hw: { driver: "__gpio__", pin: "5" },
+          },
+        },
+      },
+      view: { header: { title: [{ type: "label", text: "GPIO" }] }, table: [] },
+    },
+    state: { inputs: {}, outputs: { __v3_usb_breaker__: { online: true, state: true, busy: false } } },
+  };
+}
+
+export function msdState(): Record<string, unknown> {
+  return { enabled: false, online: false, busy: false, storage: null, drive: null };
+}
+
+export function streamerState(o: StaticStatesOptions): Record<string, unknown> {
+  return {
+    features: { quality: true, resolution: false, h264: false },
+    limits: { desired_fps: { min: 0, max: 70 } },
+    params: { desired_fps: 30, quality: 80 },
+    applied: { desired_fps: 30, quality: 80 },
+    streamer: {
+      instance_id: "",
+      encoder: { type: "CPU", quality: 80 },
+      h264: null,
+      sinks: { jpeg: { has_clients: false }, h264: { has_clients: false } },
+      source: { resolution: { ...o.resolution }, online: true, desired_fps: 30, captured_fps: 30 },
+      stream: { queued_fps: 0, clients: 0, clients_stat: {} },
+    },
+    snapshot: { saved: null },
+  };
+}
+
+export function ocrState(): Record<string, unknown> {
+  return { enabled: true, langs: { default: ["eng"], available: ["eng"] } };
+}
+
+export function switchState(): Record<string, unknown> {
+  return {
+    model: { firmware: { version: 0 }, units: [], ports: [], limits: { atx: { click_delays: {} } } },
+    summary: { active_port: -1, active_id: "", synced: true },
+    edids: { all: {}, used: [] },
+    colors: {},
+    video: { links: [] },
+    usb: { links: [] },
+    beacons: { uplinks: [], downlinks: [], ports: [] },
+    atx: { busy: [], leds: { power: [], hdd: [] } },
+  };
+}
+
+export function keymapsState(): Record<string, unknown> {
+  return { keymaps: { default: "en-us", available: ["en-us"] } };
+}
+
+export function uptime(startedAt: number): Record<string, unknown> {
+  const total = Math.floor((Date.now() - startedAt) / 1000);
+  return {
+    total,
+    parts: {
+      days: Math.floor(total / 86400),
+      hours: Math.floor(total / 3600) % 24,
+      minutes: Math.floor(total / 60) % 60,
+      seconds: total % 60,
+    },
+  };
+}
+
+/** One value per `info` field; kvmd sends each as its own event. */
+export function infoFields(o: StaticStatesOptions, authEnabled: boolean): Record<InfoField, unknown> {
+  const version = `${o.version.major}.${o.version.minor}`;
+  return {
+    system: {
+      kvmd: { version },
+      streamer: { app: "pikvm-emulator", version: "0", features: {} },
+      kernel: { system: "Linux", release: "emulated", version: "emulated", machine: "x86_64" },
+      platform: {
+        type: "emulator",
+        base: "@proj/pikvm emulator",
+        serial: "0000000000000000",
+        model: "v3",
+        video: "hdmi",
+        board: "emulator",
+      },
+    },
+    auth: { enabled: authEnabled },
+    meta: { server: { host: o.host } },
+    extras: null,
+    health: {
+      temp: { cpu: 40 },
+      cpu: { percent: 1 },
+      mem: { percent: 10, total: 1073741824, available: 966367641 },
+      throttling: {
+        raw_flags: 0,
+        parsed_flags: {
+          undervoltage: { now: false, past: false },
+          freq_capped: { now: false, past: false },
+          throttled: { now: false, past: false },
+        },
+        ignore_past: false,
+      },
+    },
+    uptime: uptime(o.startedAt),
+    node: { host: o.host },
+    fan: { monitored: false, state: null },
+  };
+}

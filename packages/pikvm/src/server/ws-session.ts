@@ -1,0 +1,102 @@
+import type { Connection } from "@proj/ws-core/server";
+import { BinaryOp, decodeBinaryFrame } from "../protocol/binary.js";
+import { encodeEvent, parseEventFrame } from "../protocol/events.js";
+import { applyBinaryEvent, applyJsonEvent, type DispatchResult } from "./hid-dispatch.js";
+import type { VirtualHid } from "./virtual-hid.js";
+
+/** Per-socket context decided at the upgrade. */
+export interface AuthInfo {
+  user: string;
+  via: string;
+}
+
+export interface SessionContext {
+  user: string;
+  via: string;
+  /** kvmd's `stream` flag: this session counts as a video viewer. */
+  stream: boolean;
+}
+
+export interface SessionCounters {
+  /** Frames kvmd would log and ignore: bad JSON, bad envelope. */
+  malformed: number;
+  /** Well-formed events with an unknown event_type or binary op. */
+  unknown: number;
+  /** HID events failing kvmd's validation. */
+  invalid: number;
+}
+
+export interface SessionOptions {
+  heartbeatMs: number;
+  heartbeatTimeoutMs: number;
+  counters: SessionCounters;
+}
+
+const PONG_JSON = encodeEvent("pong", {});
+const PONG_BINARY = Uint8Array.of(BinaryOp.Pong);
+
+/**
+ * Runs one /api/ws socket: dispatches JSON and binary input to the HID with kvmd's validation, answers
+ * pings, and keeps aiohttp's heartbeat (protocol PING after `heartbeatMs` of silence, connection cut
+ * without a close frame if no PONG within `heartbeatTimeoutMs`).
+ */
+export function runSession(conn: Connection<SessionContext>, hid: VirtualHid, o: SessionOptions): void {
+  const { ws } = conn;
+  let pingTimer: ReturnType<typeof setTimeout> | undefined;
+  let pongTimer: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    if (!o.heartbeatMs) return;
+    clearTimeout(pingTimer);
+    pingTimer = setTimeout(() => {
+      if (ws.readyState !== ws.OPEN) return;
+      ws.ping();
+      pongTimer ??= setTimeout(() => ws.terminate(), o.heartbeatTimeoutMs);
+    }, o.heartbeatMs);
+  };
+  const count = (r: DispatchResult) => {
+    if (r === "invalid") {
+      o.counters.invalid++;
+      hid.drop();
+    } else if (r === "unknown") o.counters.unknown++;
+  };
+
+  ws.on("pong", () => {
+    clearTimeout(pongTimer);
+    pongTimer = undefined;
+    arm();
+  });
+  ws.on("close", () => {
+    clearTimeout(pingTimer);
+    clearTimeout(pongTimer);
+  });
+  ws.on("message", (data, isBinary) => {
+    arm();
+    const buf = data as Buffer;
+    if (isBinary) {
+      const decoded = decodeBinaryFrame(buf);
+      if (!decoded.ok) {
+        // kvmd leaves its receive loop on an empty binary frame: the session ends with a normal close.
+        if (decoded.reason === "empty") conn.close(1000);
+        else if (decoded.reason === "unknown-op") o.counters.unknown++;
+        else {
+          o.counters.invalid++;
+          hid.drop();
+        }
+        return;
+      }
+      const r = applyBinaryEvent(hid, decoded.event);
+      if (r === "ping") conn.send(PONG_BINARY);
+      else count(r);
+      return;
+    }
+    const ev = parseEventFrame(buf.toString("utf8"));
+    if (!ev) {
+      o.counters.malformed++;
+      return;
+    }
+    const r = applyJsonEvent(hid, ev.event_type, ev.event, "ws-json");
+    if (r === "ping") conn.send(PONG_JSON);
+    else count(r);
+  });
+  arm();
+}
