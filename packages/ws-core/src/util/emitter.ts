@@ -30,7 +30,8 @@ export class Emitter<Events extends Record<string, unknown>> {
   emit<K extends keyof Events>(event: K, payload: Events[K]): void {
     const set = this.#listeners.get(event);
     if (!set || set.size === 0) return;
-    for (const l of [...set]) {
+    // Iterating the live Set is safe for removals (once()); it avoids a copy per message on hot paths.
+    for (const l of set) {
       try {
         l(payload);
       } catch (err) {
