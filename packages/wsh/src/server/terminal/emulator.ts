@@ -257,8 +257,12 @@ export class Emulator {
     };
     p.registerCsiHandler({ prefix: "?", final: "h" }, dectcem(true));
     p.registerCsiHandler({ prefix: "?", final: "l" }, dectcem(false));
+    let wasAlternate = false;
     this.term.buffer.onBufferChange((buf) => {
       const alternate = buf.type === "alternate";
+      // A hard reset re-announces the normal buffer even when it was already active.
+      if (alternate === wasAlternate) return;
+      wasAlternate = alternate;
       this.#discontinuities.push({ kind: "mode", alternate });
       this.#discontinuity({ kind: "reset", reason: alternate ? "alternate_screen_enter" : "alternate_screen_exit" });
     });

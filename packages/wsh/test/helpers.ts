@@ -1,0 +1,70 @@
+import { expect } from "vitest";
+import { connectTestClient, type TestClient, trackLeftover, waitFor } from "@proj/ws-core/testing";
+import { lineText } from "../src/protocol/screen.js";
+import { startWshServer, type WshServer, type WshServerOptions } from "../src/server/index.js";
+
+export type Started = WshServer & { url: string };
+
+/** A wsh server on 127.0.0.1:0 running /bin/sh with a fixed prompt, closed by disposeLeftovers. */
+export async function startShell(options: WshServerOptions = {}): Promise<Started> {
+  const server = await startWshServer({
+    command: "/bin/sh",
+    env: { PS1: "$ ", ENV: "" },
+    cols: 80,
+    rows: 24,
+    heartbeatMs: false,
+    closeGraceMs: 500,
+    ...options,
+  });
+  trackLeftover(() => server.close());
+  await waitFor(() => screenText(server).includes("$"), { message: "prompt" });
+  return server;
+}
+
+export function screenText(server: WshServer): string {
+  return server.session.emulator
+    .screen("plain")
+    .lines.map((l) => lineText(l))
+    .join("\n");
+}
+
+/** Waits until the plain screen contains `text`. */
+export function waitForScreen(server: WshServer, text: string | RegExp, timeoutMs = 5000): Promise<true> {
+  return waitFor(() => (typeof text === "string" ? screenText(server).includes(text) : text.test(screenText(server))), {
+    timeoutMs,
+    message: `screen to show ${text}`,
+  });
+}
+
+export function wsBase(server: Started): string {
+  return server.url.replace(/^http/, "ws");
+}
+
+export async function input(server: Started, data: string): Promise<void> {
+  const r = await fetch(`${server.url}/input`, { method: "POST", body: data });
+  if (r.status !== 204) throw new Error(`POST /input -> ${r.status}`);
+}
+
+/** A /ws/json socket after `connected`, the ack and the subscribe-time sync. */
+export async function subscribeJson(
+  server: Started,
+  sub: Record<string, unknown> = { events: ["lines", "cursor", "mode"] },
+): Promise<{ client: TestClient; sync: any }> {
+  const client = await connectTestClient(`${wsBase(server)}/ws/json`);
+  expect(await client.nextJson()).toEqual({ connected: true });
+  client.send(sub);
+  expect(await client.nextJson()).toEqual({ subscribed: sub.events });
+  const sync = await client.nextJson();
+  expect(sync.event).toBe("sync");
+  return { client, sync };
+}
+
+/** Every JSON message received so far. */
+export function jsonReceived(client: TestClient): any[] {
+  return client.received.map((m) => JSON.parse(typeof m === "string" ? m : new TextDecoder().decode(m)));
+}
+
+export const decoder = new TextDecoder();
+export function bytesText(chunks: Array<string | Uint8Array>): string {
+  return chunks.map((c) => (typeof c === "string" ? c : decoder.decode(c))).join("");
+}
