@@ -88,10 +88,9 @@ export class BridgeServer {
 
   /** Fails pending commands, closes every extension with 1001 "Server shutdown", stops listening. */
   async close(graceMs = 2000): Promise<void> {
-    this.hub.shutdown();
-    const http = this.#servers.map((s) => closeHttpServer(s));
+    this.hub.shutdown(); // waiting REST calls get their 503 before the HTTP servers stop
     await this.endpoint.close({ code: 1001, reason: CLOSE_REASON_SHUTDOWN, graceMs });
-    await Promise.all(http);
+    await Promise.all(this.#servers.map((s) => closeHttpServer(s)));
     this.#servers = [];
   }
 

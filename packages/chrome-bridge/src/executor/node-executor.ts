@@ -1,0 +1,61 @@
+import { NodeWebSocket } from "@proj/ws-core/node";
+import { BridgeAgent, type BridgeAgentOptions } from "../client/agent.js";
+import { CdpCommandExecutor } from "../client/cdp/cdp-executor.js";
+import { CdpConnection } from "./cdp-connection.js";
+import { type LaunchedBrowser, type LaunchOptions, launchChromium } from "./chromium.js";
+import { NodeTabHost } from "./node-tab-host.js";
+
+export interface NodeExecutorOptions extends Omit<BridgeAgentOptions, "executor" | "WebSocket"> {
+  /** Attach to a running browser's CDP endpoint (ws://.../devtools/browser/...) instead of launching one. */
+  cdp?: string;
+  /** Launch options when no `cdp` is given (Chromium path, window size, extra flags). */
+  launch?: LaunchOptions;
+}
+
+export interface NodeExecutor {
+  agent: BridgeAgent;
+  executor: CdpCommandExecutor;
+  host: NodeTabHost;
+  cdp: CdpConnection;
+  /** The browser this executor launched (undefined when attached with `cdp`). */
+  browser: LaunchedBrowser | undefined;
+  /** The CDP endpoint in use. */
+  wsEndpoint: string;
+  /** Disconnects from the server and the browser; closes the browser if it was launched here. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the Node executor: launches (or attaches to) Chromium, then connects to the bridge
+ * server as an extension would and runs every command over CDP. Resolves once the browser is
+ * ready; `agent.ready()` resolves once the server connection is open.
+ */
+export async function startNodeExecutor(options: NodeExecutorOptions = {}): Promise<NodeExecutor> {
+  const browser = options.cdp ? undefined : await launchChromium(options.launch);
+  const wsEndpoint = options.cdp ?? (browser as LaunchedBrowser).wsEndpoint;
+  let cdp: CdpConnection;
+  try {
+    cdp = await CdpConnection.connect(wsEndpoint);
+  } catch (err) {
+    await browser?.close();
+    throw err;
+  }
+  const host = new NodeTabHost(cdp);
+  await host.init();
+  const executor = new CdpCommandExecutor(host);
+  const { cdp: _c, launch: _l, ...agentOptions } = options;
+  const agent = new BridgeAgent({ ...agentOptions, executor, WebSocket: NodeWebSocket }).start();
+  return {
+    agent,
+    executor,
+    host,
+    cdp,
+    browser,
+    wsEndpoint,
+    async close() {
+      await agent.stop();
+      cdp.close();
+      await browser?.close();
+    },
+  };
+}

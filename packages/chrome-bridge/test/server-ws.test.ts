@@ -1,0 +1,313 @@
+import { createServer } from "node:http";
+import { closeHttpServer, listen } from "@proj/ws-core/server";
+import { connectTestClient, disposeLeftovers, waitFor } from "@proj/ws-core/testing";
+import { afterEach, describe, expect, test } from "vitest";
+import { BridgeServer, type BridgeServerOptions, startBridgeServer } from "../src/server/index.js";
+import { connectFakeExtension } from "./helpers/fake-extension.js";
+import { rest } from "./helpers/rest.js";
+
+const servers: BridgeServer[] = [];
+async function start(options: BridgeServerOptions = {}) {
+  const s = await startBridgeServer({ port: 0, wsPort: 0, heartbeat: false, ...options });
+  servers.push(s);
+  return s;
+}
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close(100)));
+  await disposeLeftovers();
+});
+
+describe("connection", () => {
+  test("welcome message on the standalone port and on /ws of the REST port", async () => {
+    const s = await start();
+    for (const url of [s.addresses.wsUrl as string, s.addresses.restWsUrl]) {
+      const ext = await connectFakeExtension(url);
+      expect(ext.welcome).toEqual({
+        type: "connected",
+        message: "Connected to Local Chrome Server",
+        timestamp: expect.any(Number),
+        connection_id: expect.any(String),
+      });
+    }
+    const other = await connectTestClient(`${s.addresses.url.replace("http", "ws")}/elsewhere`).catch((e) => e);
+    expect(other.status).toBe(404);
+  });
+
+  test("bad frames get error replies and the connection carries on", async () => {
+    const s = await start();
+    const ext = await connectFakeExtension(s.addresses.wsUrl as string);
+    const cases: Array<[unknown, string]> = [
+      ["this is not json", "Invalid JSON format"],
+      ["[1,2,3]", "Message must be a JSON object"],
+      [{ no_type: 1 }, "Missing type"],
+      [{ type: "whatever" }, "Unknown message type: whatever"],
+      [
+        { type: "command_response", success: true },
+        "Invalid command_response: 'command_id' must be a non-empty string",
+      ],
+      [
+        { type: "command_response", command_id: "x", success: "yes" },
+        "Invalid command_response: 'success' must be a boolean",
+      ],
+      [{ type: "event", event: 5 }, "Invalid event: 'event' must be a string"],
+    ];
+    for (const [frame, error] of cases) {
+      ext.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+      expect(await ext.nextJson((m: any) => m.type === "error")).toEqual({
+        type: "error",
+        error,
+        timestamp: expect.any(Number),
+      });
+    }
+    ext.send(new Uint8Array([1, 2, 3]));
+    expect((await ext.nextJson((m: any) => m.type === "error")).error).toBe("Binary frames are not supported");
+    ext.send({ type: "ping" });
+    expect(await ext.nextJson((m: any) => m.type === "pong")).toEqual({ type: "pong", timestamp: expect.any(Number) });
+    expect(ext.ws.readyState).toBe(ext.ws.OPEN);
+  });
+
+  test("events and responses nobody waits for are accepted silently", async () => {
+    const s = await start();
+    const ext = await connectFakeExtension(s.addresses.wsUrl as string);
+    const seen: string[] = [];
+    s.hub.on("event", (e) => seen.push(e.event));
+    ext.send({ type: "event", event: "screenshot_captured", data: { tab_id: 1 }, timestamp: 1 });
+    ext.send({ type: "command_response", command_id: "nobody-waits", success: true });
+    await waitFor(() => seen.length === 1);
+    ext.send({ type: "ping" });
+    await ext.nextJson((m: any) => m.type === "pong");
+    expect(ext.received.filter((m) => String(m).includes('"error"'))).toEqual([]);
+    expect(seen).toEqual(["screenshot_captured"]);
+  });
+
+  test("frames above maxPayload close the connection with 1009", async () => {
+    const s = await start({ maxPayload: 1024 });
+    const ext = await connectFakeExtension(s.addresses.wsUrl as string);
+    ext.send("x".repeat(2048));
+    expect((await ext.closed).code).toBe(1009);
+  });
+
+  test("connections above maxConnections are refused before the upgrade", async () => {
+    const s = await start({ maxConnections: 1 });
+    await connectFakeExtension(s.addresses.wsUrl as string);
+    const refused = await connectTestClient(s.addresses.wsUrl as string).catch((e) => e);
+    expect(refused.status).toBe(503);
+  });
+
+  test("shutdown closes extensions with 1001 'Server shutdown' and fails pending commands", async () => {
+    const s = await start();
+    const ext = await connectFakeExtension(s.addresses.wsUrl as string);
+    const pending = rest(s.addresses.url, "POST", "/command", { type: "get_tabs" });
+    await ext.nextCommand();
+    const closing = s.close(1000);
+    expect(await ext.closed).toEqual({ code: 1001, reason: "Server shutdown" });
+    const r = await pending;
+    expect(r.status).toBe(503);
+    expect(r.json.error).toBe("Extension disconnected");
+    await closing;
+  });
+});
+
+describe("heartbeat", () => {
+  test("a peer that never answers is closed with 1011 after the grace period", async () => {
+    const s = await start({ heartbeat: { intervalMs: 40, graceMs: 40 } });
+    const ext = await connectFakeExtension(s.addresses.wsUrl as string, { autoPong: false });
+    expect(await ext.nextJson((m: any) => m.type === "ping")).toEqual({ type: "ping", timestamp: expect.any(Number) });
+    expect(await ext.closed).toEqual({ code: 1011, reason: "keepalive ping timeout" });
+  });
+
+  test("a peer answering JSON pings stays connected across many intervals", async () => {
+    const s = await start({ heartbeat: { intervalMs: 30, graceMs: 30 } });
+    const ext = await connectFakeExtension(s.addresses.wsUrl as string, { autoPong: false });
+    for (let i = 0; i < 5; i++) {
+      await ext.nextJson((m: any) => m.type === "ping");
+      ext.send({ type: "pong", timestamp: Date.now() / 1000 });
+    }
+    expect(ext.ws.readyState).toBe(ext.ws.OPEN);
+    expect(s.hub.size).toBe(1);
+  });
+
+  test("protocol pong frames count as an answer too", async () => {
+    const s = await start({ heartbeat: { intervalMs: 30, graceMs: 30 } });
+    const ext = await connectFakeExtension(s.addresses.wsUrl as string); // ws answers ping frames itself
+    for (let i = 0; i < 5; i++) await ext.nextJson((m: any) => m.type === "ping");
+    expect(ext.ws.readyState).toBe(ext.ws.OPEN);
+  });
+});
+
+describe("routing with several extensions", () => {
+  test("commands go to the most recent connection only, or to the one named", async () => {
+    const s = await start();
+    const first = await connectFakeExtension(s.addresses.wsUrl as string);
+    const second = await connectFakeExtension(s.addresses.wsUrl as string);
+    const a = rest(s.addresses.url, "POST", "/command", { type: "get_tabs", command_id: "to-latest" });
+    const cmd = await second.nextCommand();
+    expect(cmd.command_id).toBe("to-latest");
+    // A response from another connection is not accepted for this command.
+    first.respond("to-latest", { data: { by: "first" } });
+    second.respond("to-latest", { data: { by: "second" } });
+    expect((await a).json.data).toEqual({ by: "second" });
+
+    const b = rest(s.addresses.url, "POST", `/command?extension=${first.welcome.connection_id}`, {
+      type: "get_tabs",
+      command_id: "named",
+    });
+    expect((await first.nextCommand()).command_id).toBe("named");
+    first.respond("named", { data: { by: "first" } });
+    expect((await b).json.data).toEqual({ by: "first" });
+
+    const viaHeader = rest(s.addresses.url, "GET", "/tabs", undefined, {
+      "X-Extension-Id": first.welcome.connection_id,
+    });
+    first.respond((await first.nextCommand()).command_id);
+    expect((await viaHeader).status).toBe(200);
+    expect(second.received.filter((m) => String(m).includes('"type":"command"'))).toHaveLength(1);
+
+    const unknown = await rest(s.addresses.url, "POST", "/command?extension=999", { type: "get_tabs" });
+    expect(unknown.status).toBe(503);
+    expect(unknown.json.error).toBe("Chrome extension 999 is not connected");
+
+    await second.close();
+    await waitFor(() => s.hub.size === 1);
+    const c = rest(s.addresses.url, "POST", "/command", { type: "get_tabs", command_id: "fallback" });
+    first.respond((await first.nextCommand()).command_id);
+    expect((await c).status).toBe(200);
+  });
+
+  test("the upstream extension (bare commands) is detected and served", async () => {
+    const s = await start();
+    const ext = await connectFakeExtension(s.addresses.wsUrl as string);
+    // Behave like OpenBrowser@7bd: a frame with a `type` is run as a command; "command" is unknown to it.
+    ext.ws.on("message", (raw) => {
+      const m = JSON.parse(raw.toString());
+      if (!m.type || ["connected", "ping", "pong"].includes(m.type)) return;
+      if (m.type === "command")
+        ext.send({ success: false, error: "Unknown command type: command", timestamp: Date.now() });
+      else
+        ext.send({
+          success: true,
+          message: `ok ${m.type}`,
+          data: { got: m },
+          command_id: m.command_id,
+          timestamp: Date.now(),
+        });
+    });
+    const r = await rest(s.addresses.url, "POST", "/command", {
+      type: "mouse_move",
+      dx: 5,
+      dy: 6,
+      command_id: "legacy-1",
+    });
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ success: true, message: "ok mouse_move", command_id: "legacy-1" });
+    expect(r.json.data.got).toEqual({ type: "mouse_move", dx: 5, dy: 6, duration: 0.1, command_id: "legacy-1" });
+    const again = await rest(s.addresses.url, "POST", "/command", { type: "get_tabs", command_id: "legacy-2" });
+    expect(again.json.message).toBe("ok get_tabs");
+    expect(ext.received.filter((m) => String(m).includes('"type":"command"'))).toHaveLength(1);
+  });
+
+  test("commandFormat 'bare' sends upstream's raw command objects", async () => {
+    const s = await start({ commandFormat: "bare" });
+    const ext = await connectFakeExtension(s.addresses.wsUrl as string);
+    const r = rest(s.addresses.url, "POST", "/command", { type: "get_tabs", command_id: "raw-1" });
+    const frame = await ext.nextJson((m: any) => m.command_id === "raw-1");
+    expect(frame).toEqual({ type: "get_tabs", command_id: "raw-1" });
+    ext.respond("raw-1");
+    expect((await r).status).toBe(200);
+  });
+});
+
+describe("security", () => {
+  test("browser origins other than chrome-extension:// are refused", async () => {
+    const s = await start();
+    const evil = await connectTestClient(s.addresses.wsUrl as string, { origin: "http://evil.example" }).catch(
+      (e) => e,
+    );
+    expect(evil.status).toBe(403);
+    const evilRestWs = await connectTestClient(s.addresses.restWsUrl, { origin: "https://evil.example" }).catch(
+      (e) => e,
+    );
+    expect(evilRestWs.status).toBe(403);
+    const ext = await connectFakeExtension(s.addresses.wsUrl as string, {
+      origin: "chrome-extension://abcdefghijklmnop",
+    });
+    expect(ext.welcome.type).toBe("connected");
+    const status = await rest(s.addresses.url, "GET", "/");
+    expect(status.json.data.connections[0].origin).toBe("chrome-extension://abcdefghijklmnop");
+
+    const page = await rest(
+      s.addresses.url,
+      "POST",
+      "/command",
+      { type: "get_tabs" },
+      { Origin: "http://evil.example" },
+    );
+    expect(page.status).toBe(403);
+    expect(page.json.error).toBe("Origin not allowed: http://evil.example");
+    const sameOrigin = await rest(s.addresses.url, "GET", "/", undefined, { Origin: s.addresses.url });
+    expect(sameOrigin.status).toBe(200);
+    expect(sameOrigin.headers.get("access-control-allow-origin")).toBe(s.addresses.url);
+  });
+
+  test("allowedOrigins lets a listed page in, with CORS preflight", async () => {
+    const s = await start({ allowedOrigins: ["http://panel.test"] });
+    const pre = await fetch(`${s.addresses.url}/command`, {
+      method: "OPTIONS",
+      headers: { Origin: "http://panel.test" },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get("access-control-allow-origin")).toBe("http://panel.test");
+    expect(pre.headers.get("access-control-allow-headers")).toContain("Authorization");
+    const ws = await connectFakeExtension(s.addresses.wsUrl as string, { origin: "http://panel.test" });
+    expect(ws.welcome.type).toBe("connected");
+  });
+
+  test("with a token, REST and WebSocket require it (health stays open)", async () => {
+    const s = await start({ token: "s3cret" });
+    const noToken = await connectTestClient(s.addresses.wsUrl as string).catch((e) => e);
+    expect(noToken.status).toBe(401);
+    const wrong = await connectTestClient(`${s.addresses.wsUrl}/?token=nope`).catch((e) => e);
+    expect(wrong.status).toBe(401);
+    const ext = await connectFakeExtension(`${s.addresses.wsUrl}/?token=s3cret`);
+    const viaHeader = await connectFakeExtension(s.addresses.restWsUrl, {
+      headers: { Authorization: "Bearer s3cret" },
+    });
+    expect(viaHeader.welcome.type).toBe("connected");
+
+    expect((await rest(s.addresses.url, "GET", "/")).status).toBe(401);
+    expect((await rest(s.addresses.url, "GET", "/", undefined, { Authorization: "Bearer nope" })).status).toBe(401);
+    expect((await rest(s.addresses.url, "GET", "/health")).status).toBe(200);
+    const ok = await rest(s.addresses.url, "GET", "/", undefined, { Authorization: "Bearer s3cret" });
+    expect(ok.json.data.extensions_connected).toBe(2);
+    const q = rest(s.addresses.url, "POST", `/command?token=s3cret&extension=${ext.welcome.connection_id}`, {
+      type: "get_tabs",
+    });
+    ext.respond((await ext.nextCommand()).command_id);
+    expect((await q).status).toBe(200);
+    const hdr = rest(s.addresses.url, "GET", "/tabs", undefined, { "X-Bridge-Token": "s3cret" });
+    viaHeader.respond((await viaHeader.nextCommand()).command_id);
+    expect((await hdr).status).toBe(200);
+  });
+});
+
+test("mounts on a server of your own under a base path", async () => {
+  const bridge = new BridgeServer({ basePath: "/bridge", heartbeat: false });
+  const http = createServer((req, res) => {
+    if (req.url?.startsWith("/bridge")) void bridge.handleRequest(req, res);
+    else res.end("app");
+  });
+  http.on("upgrade", (req, socket, head) => void bridge.handleUpgrade(req, socket, head));
+  const l = await listen(http);
+  try {
+    const ext = await connectFakeExtension(`${l.wsUrl}/bridge/ws`);
+    const status = await rest(l.url, "GET", "/bridge/");
+    expect(status.json.data.extensions_connected).toBe(1);
+    const r = rest(l.url, "GET", "/bridge/tabs");
+    ext.respond((await ext.nextCommand()).command_id, { data: { tabs: [], count: 0 } });
+    expect((await r).json.data).toEqual({ tabs: [], count: 0 });
+    expect(await (await fetch(`${l.url}/other`)).text()).toBe("app");
+  } finally {
+    await bridge.close(100);
+    await closeHttpServer(http);
+  }
+});
