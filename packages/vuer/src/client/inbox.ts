@@ -1,0 +1,67 @@
+type Waiter<T> = (v: T | null) => void;
+
+/**
+ * Received events waiting for `recv()`: bounded (oldest dropped and counted), with timeouts that leave the
+ * connection alone, and `null` for every reader once the stream has ended and is drained.
+ */
+export class Inbox<T> {
+  #items: T[] = [];
+  #waiters = new Set<Waiter<T>>();
+  #ended = false;
+  dropped = 0;
+
+  constructor(private readonly limit: number) {}
+
+  push(item: T): void {
+    const w = this.#waiters.values().next();
+    if (!w.done) {
+      this.#waiters.delete(w.value);
+      w.value(item);
+      return;
+    }
+    this.#items.push(item);
+    if (this.#items.length > this.limit) {
+      this.#items.shift();
+      this.dropped++;
+    }
+  }
+
+  /** No more items will come: waiting readers get null. */
+  end(): void {
+    this.#ended = true;
+    for (const w of this.#waiters) w(null);
+    this.#waiters.clear();
+  }
+
+  /** A new connection: items may come again. */
+  reopen(): void {
+    this.#ended = false;
+  }
+
+  take(timeoutMs?: number, signal?: AbortSignal): Promise<T | null> {
+    if (this.#items.length > 0) return Promise.resolve(this.#items.shift() as T);
+    if (this.#ended) return Promise.resolve(null);
+    return new Promise((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = () => {
+        cleanup();
+        reject(signal?.reason ?? new Error("aborted"));
+      };
+      const cleanup = () => {
+        this.#waiters.delete(waiter);
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const waiter: Waiter<T> = (v) => {
+        cleanup();
+        resolve(v);
+      };
+      this.#waiters.add(waiter);
+      if (timeoutMs !== undefined) timer = setTimeout(() => waiter(null), timeoutMs);
+      if (signal) {
+        if (signal.aborted) return onAbort();
+        signal.addEventListener("abort", onAbort, { once: true });
+      }
+    });
+  }
+}

@@ -1,0 +1,251 @@
+import { VuerEncodeError } from "../errors.js";
+
+/**
+ * A MessagePack encoder that writes what upstream's `packb(use_single_float=True, use_bin_type=True)` writes:
+ * integers in their smallest int form, every other number as float32 (0xca), strings as str, bytes as bin,
+ * no extension types. Byte-for-byte compatible with the golden frames; one reusable buffer per encoder.
+ */
+export class MsgpackEncoder {
+  #buf: Uint8Array;
+  #view: DataView;
+  #pos = 0;
+  #depth = 0;
+  readonly #textEncoder = new TextEncoder();
+
+  constructor(initialSize = 64 * 1024) {
+    this.#buf = new Uint8Array(initialSize);
+    this.#view = new DataView(this.#buf.buffer);
+  }
+
+  /** Encodes one value into a fresh Uint8Array (the internal buffer is reused across calls). */
+  encode(value: unknown): Uint8Array {
+    this.#pos = 0;
+    this.#depth = 0;
+    this.#write(value);
+    return this.#buf.slice(0, this.#pos);
+  }
+
+  #ensure(n: number): void {
+    const need = this.#pos + n;
+    if (need <= this.#buf.length) return;
+    let size = this.#buf.length * 2;
+    while (size < need) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.#buf.subarray(0, this.#pos));
+    this.#buf = next;
+    this.#view = new DataView(next.buffer);
+  }
+
+  #write(value: unknown): void {
+    switch (typeof value) {
+      case "number":
+        return this.#number(value);
+      case "string":
+        return this.#string(value);
+      case "boolean":
+        this.#ensure(1);
+        this.#buf[this.#pos++] = value ? 0xc3 : 0xc2;
+        return;
+      case "bigint":
+        return this.#bigint(value);
+      case "undefined":
+        this.#ensure(1);
+        this.#buf[this.#pos++] = 0xc0;
+        return;
+      case "object":
+        if (value === null) {
+          this.#ensure(1);
+          this.#buf[this.#pos++] = 0xc0;
+          return;
+        }
+        if (++this.#depth > 512) throw new VuerEncodeError("value is nested too deeply (or circular)");
+        if (Array.isArray(value)) this.#array(value);
+        else if (value instanceof Uint8Array) this.#bin(value);
+        else if (ArrayBuffer.isView(value)) {
+          this.#bin(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+        } else if (value instanceof ArrayBuffer) this.#bin(new Uint8Array(value));
+        else if (value instanceof Map) this.#map([...value.entries()]);
+        else if (typeof (value as { toJSON?: unknown }).toJSON === "function") {
+          this.#write((value as { toJSON(): unknown }).toJSON());
+        } else this.#object(value as Record<string, unknown>);
+        this.#depth--;
+        return;
+      default:
+        throw new VuerEncodeError(`cannot encode a ${typeof value}`);
+    }
+  }
+
+  #number(n: number): void {
+    this.#ensure(9);
+    const b = this.#buf;
+    if (Number.isInteger(n) && !Object.is(n, -0)) {
+      if (n >= 0) {
+        if (n < 0x80) b[this.#pos++] = n;
+        else if (n < 0x100) {
+          b[this.#pos++] = 0xcc;
+          b[this.#pos++] = n;
+        } else if (n < 0x10000) {
+          b[this.#pos++] = 0xcd;
+          this.#view.setUint16(this.#pos, n);
+          this.#pos += 2;
+        } else if (n < 0x100000000) {
+          b[this.#pos++] = 0xce;
+          this.#view.setUint32(this.#pos, n);
+          this.#pos += 4;
+        } else if (n <= Number.MAX_SAFE_INTEGER) {
+          b[this.#pos++] = 0xcf;
+          this.#view.setUint32(this.#pos, Math.floor(n / 0x100000000));
+          this.#view.setUint32(this.#pos + 4, n >>> 0);
+          this.#pos += 8;
+        } else this.#float32(n);
+      } else if (n >= -0x20) b[this.#pos++] = n & 0xff;
+      else if (n >= -0x80) {
+        b[this.#pos++] = 0xd0;
+        this.#view.setInt8(this.#pos++, n);
+      } else if (n >= -0x8000) {
+        b[this.#pos++] = 0xd1;
+        this.#view.setInt16(this.#pos, n);
+        this.#pos += 2;
+      } else if (n >= -0x80000000) {
+        b[this.#pos++] = 0xd2;
+        this.#view.setInt32(this.#pos, n);
+        this.#pos += 4;
+      } else if (n >= Number.MIN_SAFE_INTEGER) {
+        b[this.#pos++] = 0xd3;
+        this.#view.setBigInt64(this.#pos, BigInt(n));
+        this.#pos += 8;
+      } else this.#float32(n);
+      return;
+    }
+    this.#float32(n);
+  }
+
+  // Upstream sends every Python float as float32 (use_single_float): precision beyond float32 is not on the wire.
+  #float32(n: number): void {
+    this.#buf[this.#pos++] = 0xca;
+    this.#view.setFloat32(this.#pos, n);
+    this.#pos += 4;
+  }
+
+  #bigint(n: bigint): void {
+    this.#ensure(9);
+    if (n >= 0n && n <= 0xffffffffffffffffn) {
+      if (n <= BigInt(Number.MAX_SAFE_INTEGER)) return this.#number(Number(n));
+      this.#buf[this.#pos++] = 0xcf;
+      this.#view.setBigUint64(this.#pos, n);
+    } else if (n < 0n && n >= -0x8000000000000000n) {
+      if (n >= BigInt(Number.MIN_SAFE_INTEGER)) return this.#number(Number(n));
+      this.#buf[this.#pos++] = 0xd3;
+      this.#view.setBigInt64(this.#pos, n);
+    } else throw new VuerEncodeError(`integer ${n} does not fit in 64 bits`);
+    this.#pos += 8;
+  }
+
+  #string(s: string): void {
+    const len = s.length;
+    // ASCII fast path for the short keys and tags that make up most of a frame.
+    if (len < 32) {
+      this.#ensure(1 + len * 3);
+      const start = this.#pos++;
+      let p = this.#pos;
+      const b = this.#buf;
+      let ascii = true;
+      for (let i = 0; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) {
+          ascii = false;
+          break;
+        }
+        b[p++] = c;
+      }
+      if (ascii) {
+        b[start] = 0xa0 | len;
+        this.#pos = p;
+        return;
+      }
+      this.#pos = start;
+    }
+    const max = len * 3;
+    this.#ensure(5 + max);
+    // Reserve the widest header that could be needed, write the bytes, then fix the header.
+    const headerSize = max < 32 ? 1 : max < 0x100 ? 2 : max < 0x10000 ? 3 : 5;
+    const start = this.#pos;
+    const { written } = this.#textEncoder.encodeInto(s, this.#buf.subarray(start + headerSize));
+    const size = written < 32 ? 1 : written < 0x100 ? 2 : written < 0x10000 ? 3 : 5;
+    if (size !== headerSize) this.#buf.copyWithin(start + size, start + headerSize, start + headerSize + written);
+    const b = this.#buf;
+    if (size === 1) b[start] = 0xa0 | written;
+    else if (size === 2) {
+      b[start] = 0xd9;
+      b[start + 1] = written;
+    } else if (size === 3) {
+      b[start] = 0xda;
+      this.#view.setUint16(start + 1, written);
+    } else {
+      b[start] = 0xdb;
+      this.#view.setUint32(start + 1, written);
+    }
+    this.#pos = start + size + written;
+  }
+
+  #bin(bytes: Uint8Array): void {
+    const n = bytes.byteLength;
+    this.#ensure(5 + n);
+    const b = this.#buf;
+    if (n < 0x100) {
+      b[this.#pos++] = 0xc4;
+      b[this.#pos++] = n;
+    } else if (n < 0x10000) {
+      b[this.#pos++] = 0xc5;
+      this.#view.setUint16(this.#pos, n);
+      this.#pos += 2;
+    } else {
+      b[this.#pos++] = 0xc6;
+      this.#view.setUint32(this.#pos, n);
+      this.#pos += 4;
+    }
+    b.set(bytes, this.#pos);
+    this.#pos += n;
+  }
+
+  #header(n: number, fix: number, x16: number): void {
+    this.#ensure(5);
+    if (n < 16) this.#buf[this.#pos++] = fix | n;
+    else if (n < 0x10000) {
+      this.#buf[this.#pos++] = x16;
+      this.#view.setUint16(this.#pos, n);
+      this.#pos += 2;
+    } else {
+      this.#buf[this.#pos++] = x16 + 1;
+      this.#view.setUint32(this.#pos, n);
+      this.#pos += 4;
+    }
+  }
+
+  #array(a: unknown[]): void {
+    this.#header(a.length, 0x90, 0xdc);
+    for (let i = 0; i < a.length; i++) this.#write(a[i]);
+  }
+
+  #map(entries: Array<[unknown, unknown]>): void {
+    this.#header(entries.length, 0x80, 0xde);
+    for (const [k, v] of entries) {
+      this.#write(k);
+      this.#write(v);
+    }
+  }
+
+  // Properties holding `undefined` are left out, as JSON.stringify does: TS optional props never reach the wire.
+  #object(o: Record<string, unknown>): void {
+    let n = 0;
+    for (const k in o) if (Object.hasOwn(o, k) && o[k] !== undefined) n++;
+    this.#header(n, 0x80, 0xde);
+    for (const k in o) {
+      if (!Object.hasOwn(o, k)) continue;
+      const v = o[k];
+      if (v === undefined) continue;
+      this.#string(k);
+      this.#write(v);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+import { encodeFrame } from "../protocol/codec.js";
+import { SceneGraph } from "../protocol/scene-graph.js";
+import { addEvent, removeEvent, setEvent, updateEvent, upsertEvent } from "../protocol/server-events.js";
+import type { SceneNode, ServerEvent } from "../protocol/wire.js";
+import type { VuerSession } from "./session.js";
+
+type Nodes = SceneNode | readonly SceneNode[];
+
+export interface SceneStoreStats {
+  /** Operations fanned out. */
+  operations: number;
+  /** Frames handed to subscribed sessions (operations x subscribers, minus closed ones). */
+  delivered: number;
+}
+
+/**
+ * A scene shared by many sessions (upstream's `SceneStore` idea): every operation updates one `SceneGraph`
+ * and is encoded once, then queued on every subscribed session. A session that subscribes late first gets
+ * a SET with the current scene, so a browser opened beside a script sees what the script built.
+ */
+export class SceneStore {
+  readonly graph: SceneGraph;
+  readonly stats: SceneStoreStats = { operations: 0, delivered: 0 };
+  readonly #subscribers = new Set<VuerSession>();
+  #hasScene = false;
+
+  constructor(initial?: SceneNode) {
+    this.graph = new SceneGraph(initial);
+    this.#hasScene = initial !== undefined;
+  }
+
+  get subscribers(): ReadonlySet<VuerSession> {
+    return this.#subscribers;
+  }
+
+  /**
+   * Adds a session; it first receives the current scene (SET) unless `replay` is false or no scene was set.
+   * Unsubscribes by itself when the session closes; the returned function unsubscribes earlier.
+   */
+  subscribe(session: VuerSession, options: { replay?: boolean } = {}): () => void {
+    if (!session.connected) return () => {};
+    if (!this.#subscribers.has(session)) {
+      this.#subscribers.add(session);
+      void session.closed.then(() => this.#subscribers.delete(session));
+    }
+    if (options.replay !== false) this.#replay(session);
+    return () => this.#subscribers.delete(session);
+  }
+
+  set(scene: SceneNode): number {
+    return this.send(setEvent(scene));
+  }
+
+  add(nodes: Nodes, options: { to?: string | null } = {}): number {
+    return this.send(addEvent(nodes, options));
+  }
+
+  upsert(nodes: Nodes, options: { to?: string | null } = {}): number {
+    return this.send(upsertEvent(nodes, options));
+  }
+
+  update(nodes: Nodes, options: { strict?: boolean } = {}): number {
+    return this.send(updateEvent(nodes, options));
+  }
+
+  remove(keys: string | readonly string[]): number {
+    return this.send(removeEvent(keys));
+  }
+
+  /** Applies a scene op to the shared graph (other events pass through) and fans it out; returns deliveries. */
+  send(event: ServerEvent): number {
+    if (this.graph.apply(event) && event.etype === "SET") this.#hasScene = true;
+    const frame = encodeFrame(event);
+    this.stats.operations++;
+    let n = 0;
+    for (const s of this.#subscribers) {
+      const r = s.send(frame);
+      if (r !== "closed") n++;
+    }
+    this.stats.delivered += n;
+    return n;
+  }
+
+  /** The current state for a newcomer: the whole scene, or (if nobody set one) upserts of what was added. */
+  #replay(session: VuerSession): void {
+    if (this.#hasScene) {
+      session.send(setEvent(this.graph.scene));
+      return;
+    }
+    for (const list of ["children", "rawChildren", "htmlChildren", "bgChildren"] as const) {
+      const nodes = this.graph.scene[list];
+      if (Array.isArray(nodes) && nodes.length > 0) {
+        session.send(
+          upsertEvent(
+            nodes.filter((n): n is SceneNode => typeof n === "object"),
+            { to: list },
+          ),
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,209 @@
+import type { IncomingMessage } from "node:http";
+import { CloseCode, ConnectionClosedError, deferred, limitCloseReason } from "@proj/ws-core";
+import type { WebSocket } from "ws";
+import { encodeFrame } from "../protocol/codec.js";
+import { VuerTimeoutError } from "../protocol/errors.js";
+import {
+  addEvent,
+  grabRenderEvent,
+  type RpcEvent,
+  randomUuid,
+  removeEvent,
+  setEvent,
+  updateEvent,
+  upsertEvent,
+} from "../protocol/server-events.js";
+import type { ClientEventMessage, SceneNode, ServerEvent } from "../protocol/wire.js";
+import { type EnqueueResult, OutgoingQueue, type OutgoingStats } from "./outgoing-queue.js";
+
+/** An event a client sent, as decoded: `etype`, `value`, `ts`, `key` and any extra fields. */
+export type IncomingEvent<V = any> = ClientEventMessage<V>;
+
+type Nodes = SceneNode | readonly SceneNode[];
+
+interface Waiter {
+  resolve: (ev: IncomingEvent) => void;
+  reject: (err: Error) => void;
+}
+
+export interface SessionOptions {
+  queueLen: number;
+  highWaterMark: number;
+  /** Default RPC timeout, ms (upstream's ttl=2.0 s). */
+  rpcTimeoutMs: number;
+}
+
+/**
+ * One connection's session: its scene operations and events go to this client only, through a bounded
+ * drop-oldest queue. `till` and RPC waiters see only this session's events (upstream's are global).
+ */
+export class VuerSession {
+  /** Upstream's `CURRENT_WS_ID`. */
+  readonly id = randomUuid();
+  readonly socket: WebSocket;
+  readonly request: IncomingMessage;
+  /** The client's INIT event, once it arrived. */
+  init: IncomingEvent | undefined;
+  /** Aborted when the connection closes: hand it to loops and timers in spawn functions. */
+  readonly signal: AbortSignal;
+  readonly #queue: OutgoingQueue;
+  readonly #o: SessionOptions;
+  readonly #waiters = new Map<string, Set<Waiter>>();
+  readonly #abort = new AbortController();
+  readonly #closed = deferred<{ code: number; reason: string }>();
+  #received = 0;
+
+  constructor(socket: WebSocket, request: IncomingMessage, options: SessionOptions) {
+    this.socket = socket;
+    this.request = request;
+    this.#o = options;
+    this.signal = this.#abort.signal;
+    this.#queue = new OutgoingQueue(socket, { limit: options.queueLen, highWaterMark: options.highWaterMark });
+  }
+
+  get connected(): boolean {
+    return !this.signal.aborted && this.socket.readyState === this.socket.OPEN;
+  }
+
+  /** Outgoing counters (sent, dropped, queued) and events received. */
+  get stats(): OutgoingStats & { received: number } {
+    return { ...this.#queue.stats, received: this.#received };
+  }
+
+  /** Resolves with the close code and reason once the connection has closed. */
+  get closed(): Promise<{ code: number; reason: string }> {
+    return this.#closed.promise;
+  }
+
+  /** Queues any server event (or an already encoded frame) for this client. */
+  send(event: ServerEvent | Uint8Array): EnqueueResult {
+    return this.#queue.push(event instanceof Uint8Array ? event : encodeFrame(event));
+  }
+
+  /** SET: replace this client's scene (`scene` should be a `Scene`/`DefaultScene` element). */
+  set(scene: SceneNode): EnqueueResult {
+    return this.send(setEvent(scene));
+  }
+
+  /** ADD nodes under `to` (a key or root list; default the root `children`). */
+  add(nodes: Nodes, options: { to?: string | null } = {}): EnqueueResult {
+    return this.send(addEvent(nodes, options));
+  }
+
+  /** UPSERT: merge into existing nodes by key, insert the rest under `to`. */
+  upsert(nodes: Nodes, options: { to?: string | null } = {}): EnqueueResult {
+    return this.send(upsertEvent(nodes, options));
+  }
+
+  /** UPDATE existing nodes (no-op for missing keys); `strict` replaces instead of merging. */
+  update(nodes: Nodes, options: { strict?: boolean } = {}): EnqueueResult {
+    return this.send(updateEvent(nodes, options));
+  }
+
+  /** REMOVE nodes by key. */
+  remove(keys: string | readonly string[]): EnqueueResult {
+    return this.send(removeEvent(keys));
+  }
+
+  /**
+   * The next event of this etype from this session's client. `till("INIT")` returns the INIT that started
+   * the session even though it arrived before the spawn function ran (upstream hangs there).
+   */
+  till(etype: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<IncomingEvent> {
+    if (etype === "INIT" && this.init) return Promise.resolve(this.init);
+    return this.#wait(etype, options.timeoutMs, options.signal);
+  }
+
+  /** Resolves when the connection closes, keeping a spawn function (and so the socket) alive until then. */
+  async forever(): Promise<void> {
+    await this.#closed.promise;
+  }
+
+  /**
+   * Sends an RPC request past the queue and resolves with the client's answer (the event whose etype is the
+   * request's `rtype`). Rejects with `VuerTimeoutError` after `timeoutMs` (default 2000).
+   */
+  async rpc(request: RpcEvent, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<IncomingEvent> {
+    const answer = this.#wait(request.rtype, options.timeoutMs ?? this.#o.rpcTimeoutMs, options.signal);
+    if (!this.#queue.sendNow(encodeFrame(request))) {
+      answer.catch(() => {});
+      throw new ConnectionClosedError("session is closed");
+    }
+    return answer;
+  }
+
+  /** Asks the client's GrabRender component for a frame; the answer's `value.frame` holds the image bytes. */
+  grabRender(
+    params: { key?: string; quality?: number; downsample?: number; [k: string]: unknown } = {},
+    options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<IncomingEvent> {
+    return this.rpc(grabRenderEvent(params), options);
+  }
+
+  /** Closes this connection (1000 by default). */
+  close(code: number = CloseCode.Normal, reason = ""): void {
+    this.#queue.clear();
+    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
+      this.socket.close(code, limitCloseReason(reason));
+    }
+  }
+
+  // ---- called by the server ----
+
+  /** @internal Routes one decoded event to this session's waiters. */
+  _deliver(ev: IncomingEvent): void {
+    this._count();
+    const set = this.#waiters.get(ev.etype);
+    if (!set) return;
+    this.#waiters.delete(ev.etype);
+    for (const w of set) w.resolve(ev);
+  }
+
+  /** @internal */
+  _count(): void {
+    this.#received++;
+  }
+
+  /** @internal The socket closed: fail waiters, release `forever()`. */
+  _closed(code: number, reason: string): void {
+    if (this.signal.aborted) return;
+    this.#queue.clear();
+    this.#abort.abort(new ConnectionClosedError("session closed", code, reason));
+    const err = new ConnectionClosedError(`session closed (${code})`, code, reason);
+    for (const set of this.#waiters.values()) for (const w of set) w.reject(err);
+    this.#waiters.clear();
+    this.#closed.resolve({ code, reason });
+  }
+
+  #wait(etype: string, timeoutMs?: number, signal?: AbortSignal): Promise<IncomingEvent> {
+    if (this.signal.aborted) return Promise.reject(new ConnectionClosedError("session is closed"));
+    return new Promise((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = () => done(() => reject(signal?.reason ?? new Error("aborted")));
+      const waiter: Waiter = {
+        resolve: (ev) => done(() => resolve(ev)),
+        reject: (err) => done(() => reject(err)),
+      };
+      const done = (settle: () => void) => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        const set = this.#waiters.get(etype);
+        set?.delete(waiter);
+        if (set?.size === 0) this.#waiters.delete(etype);
+        settle();
+      };
+      let set = this.#waiters.get(etype);
+      if (!set) {
+        set = new Set();
+        this.#waiters.set(etype, set);
+      }
+      set.add(waiter);
+      if (timeoutMs !== undefined)
+        timer = setTimeout(() => waiter.reject(new VuerTimeoutError(etype, timeoutMs)), timeoutMs);
+      if (signal) {
+        if (signal.aborted) return onAbort();
+        signal.addEventListener("abort", onAbort, { once: true });
+      }
+    });
+  }
+}

@@ -1,0 +1,326 @@
+import { readFileSync } from "node:fs";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { Duplex } from "node:stream";
+import { CloseCode } from "@proj/ws-core";
+import {
+  closeHttpServer,
+  type Connection,
+  HttpError,
+  listen,
+  readBody,
+  rejectUpgrade,
+  sendHttpError,
+  sendJson,
+  WsEndpoint,
+} from "@proj/ws-core/server";
+import { decodeEvent } from "../protocol/codec.js";
+import { VuerDecodeError } from "../protocol/errors.js";
+import { Cors } from "./cors.js";
+import { globMatch } from "./glob.js";
+import { indexPage } from "./index-page.js";
+import { type ResolvedVuerOptions, resolveVuerOptions, type VuerOptions } from "./options.js";
+import { SceneStore } from "./scene-store.js";
+import { type IncomingEvent, VuerSession } from "./session.js";
+import { Workspace } from "./workspace.js";
+
+export type Handler = (event: IncomingEvent, session: VuerSession) => unknown;
+export type SpawnFn = (session: VuerSession) => unknown;
+
+export interface SpawnOptions {
+  /** Run only for clients whose INIT value matches: glob patterns on `String(value[field])`, e.g. `{client: "node"}`. */
+  filters?: Record<string, string>;
+  /** Also start the server (upstream's `@app.spawn(start=True)`); errors go to `onError`. */
+  start?: boolean;
+}
+
+export interface VuerStats {
+  sessions: number;
+  accepted: number;
+  /** Connections closed for bad frames (text, invalid msgpack, not an event). */
+  badFrames: number;
+  handlerErrors: number;
+}
+
+export interface ListeningInfo {
+  host: string;
+  port: number;
+  /** ws://host:port/basePath */
+  url: string;
+}
+
+/**
+ * A Vuer server: one session per WebSocket connection, event handlers, spawn functions started by the
+ * client's INIT, a shared `scene`, and HTTP routes (`/` page, `/workspace/*`, `/relay`) on the same port.
+ * Run it with `start()`, or mount `handleUpgrade` / `handleRequest` on your own HTTP server.
+ */
+export class Vuer {
+  readonly options: ResolvedVuerOptions;
+  /** The scene shared by every session that subscribes to it. */
+  readonly scene = new SceneStore();
+  readonly workspace: Workspace;
+  readonly sessions = new Map<string, VuerSession>();
+  readonly stats: VuerStats = { sessions: 0, accepted: 0, badFrames: 0, handlerErrors: 0 };
+  readonly endpoint: WsEndpoint;
+  readonly #handlers = new Map<string, Set<{ fn: Handler; once: boolean }>>();
+  readonly #spawns: Array<{ fn: SpawnFn; filters: Record<string, string> }> = [];
+  readonly #cors: Cors;
+  #server: Server | undefined;
+  #listening: ListeningInfo | undefined;
+
+  constructor(options: VuerOptions = {}) {
+    this.options = resolveVuerOptions(options);
+    this.workspace = new Workspace(this.options.workspace);
+    this.#cors = new Cors(this.options.cors);
+    this.endpoint = new WsEndpoint({
+      maxPayload: this.options.maxSize,
+      heartbeat: this.options.heartbeatMs === false ? false : { intervalMs: this.options.heartbeatMs },
+      perMessageDeflate: this.options.perMessageDeflate,
+    });
+    this.endpoint.on("connection", (conn) => this.#accept(conn));
+    this.endpoint.on("error", (err) => this.options.onError(err, "upgrade"));
+  }
+
+  /** Where the server listens, once `start()` resolved. */
+  get listening(): ListeningInfo | undefined {
+    return this.#listening;
+  }
+
+  /**
+   * Runs `fn(event, session)` for every event of this etype from any client, with the sender's session.
+   * Returns a function that removes it. A throwing or rejecting handler is reported, never fatal.
+   */
+  addHandler(etype: string, fn: Handler, options: { once?: boolean } = {}): () => void {
+    let set = this.#handlers.get(etype);
+    if (!set) {
+      set = new Set();
+      this.#handlers.set(etype, set);
+    }
+    const entry = { fn, once: options.once ?? false };
+    set.add(entry);
+    return () => set.delete(entry);
+  }
+
+  /**
+   * Registers the function each session runs after its client's INIT (the first one whose filters match).
+   * The socket closes when it returns or throws; `await session.forever()` keeps it open.
+   */
+  spawn(fn: SpawnFn, options: SpawnOptions = {}): this {
+    this.#spawns.push({ fn, filters: options.filters ?? {} });
+    if (options.start) this.start().catch((err) => this.options.onError(err, "start"));
+    return this;
+  }
+
+  /** Sends a server event (or frame) to every session (not only scene subscribers); returns how many took it. */
+  broadcast(event: Parameters<VuerSession["send"]>[0]): number {
+    let n = 0;
+    for (const s of this.sessions.values()) if (s.send(event) !== "closed") n++;
+    return n;
+  }
+
+  // ---- mounting ----
+
+  /** True when `pathname` is one of this app's routes (the WebSocket path or below it). */
+  matches(pathname: string): boolean {
+    const base = this.options.basePath;
+    return base === "" || pathname === base || pathname.startsWith(`${base}/`);
+  }
+
+  /** WebSocket upgrades for `basePath` (exactly, or with a trailing slash); anything else gets 404. */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const path = this.#relativePath(req);
+    if (path !== "/") {
+      rejectUpgrade(socket, new HttpError(404, { error: "no WebSocket endpoint at this path" }));
+      return;
+    }
+    void this.endpoint.handleUpgrade(req, socket, head);
+  };
+
+  /** Plain HTTP: the page at `/`, `/workspace/*`, `POST /relay`, CORS preflights; 404 otherwise. */
+  readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    this.#route(req, res).catch((err) => {
+      if (!(err instanceof HttpError)) this.options.onError(err, "http");
+      if (res.headersSent) res.destroy();
+      else sendHttpError(res, err instanceof HttpError ? err : new HttpError(500, { error: "internal error" }));
+    });
+  };
+
+  // ---- standalone ----
+
+  /** Listens on `host:port` (port 0 = any free port) with HTTP and WebSocket on the same port. */
+  async start(): Promise<ListeningInfo> {
+    if (this.#listening) return this.#listening;
+    const { cert, key } = this.options;
+    const server =
+      cert && key
+        ? createHttpsServer({ cert: readFileSync(cert), key: readFileSync(key) }, this.handleRequest)
+        : createHttpServer(this.handleRequest);
+    server.on("upgrade", this.handleUpgrade);
+    this.#server = server;
+    const l = await listen(server, { host: this.options.host, port: this.options.port });
+    const scheme = cert && key ? "wss" : "ws";
+    const host = l.host.includes(":") ? `[${l.host}]` : l.host;
+    this.#listening = { host: l.host, port: l.port, url: `${scheme}://${host}:${l.port}${this.options.basePath}` };
+    return this.#listening;
+  }
+
+  /** `{domain}?ws=<url>`: open it to view this server's scene in the hosted client. */
+  viewerUrl(): string | undefined {
+    return this.#listening ? `${this.options.domain}?ws=${this.#listening.url}` : undefined;
+  }
+
+  /** Closes every session with 1001 (after `graceMs` they are cut) and stops listening. */
+  async close(options: { graceMs?: number } = {}): Promise<void> {
+    const server = this.#server;
+    const httpClosed = server ? closeHttpServer(server) : Promise.resolve();
+    await this.endpoint.close({
+      code: CloseCode.GoingAway,
+      reason: "server shutting down",
+      graceMs: options.graceMs ?? 2000,
+    });
+    await httpClosed;
+    this.#server = undefined;
+    this.#listening = undefined;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---- internals ----
+
+  #accept(conn: Connection<undefined>): void {
+    const session = new VuerSession(conn.ws, conn.request, {
+      queueLen: this.options.queueLen,
+      highWaterMark: this.options.sendHighWaterMark,
+      rpcTimeoutMs: this.options.rpcTimeoutMs,
+    });
+    this.sessions.set(session.id, session);
+    this.stats.accepted++;
+    this.stats.sessions = this.sessions.size;
+    conn.ws.on("message", (data, isBinary) => this.#onFrame(session, data as Buffer | Buffer[], isBinary));
+    conn.ws.on("close", (code, reason) => {
+      this.sessions.delete(session.id);
+      this.stats.sessions = this.sessions.size;
+      session._closed(code, reason.toString());
+    });
+  }
+
+  #onFrame(session: VuerSession, data: Buffer | Buffer[], isBinary: boolean): void {
+    if (!session.connected) return;
+    if (!isBinary) {
+      this.stats.badFrames++;
+      session.close(CloseCode.UnsupportedData, "text frames are not supported: send binary msgpack");
+      return;
+    }
+    let ev: IncomingEvent;
+    try {
+      ev = decodeEvent<IncomingEvent>(Array.isArray(data) ? Buffer.concat(data) : data, { copyBinary: false });
+    } catch (err) {
+      this.stats.badFrames++;
+      const msg = err instanceof VuerDecodeError || err instanceof Error ? err.message : "invalid frame";
+      session.close(CloseCode.InvalidPayload, msg);
+      return;
+    }
+    const firstInit = ev.etype === "INIT" && session.init === undefined;
+    if (firstInit) session.init = ev;
+    this.#dispatch(ev, session);
+    session._deliver(ev);
+    if (firstInit) this.#runSpawn(session, ev);
+  }
+
+  #dispatch(ev: IncomingEvent, session: VuerSession): void {
+    const set = this.#handlers.get(ev.etype);
+    if (!set) return;
+    for (const entry of [...set]) {
+      if (entry.once) set.delete(entry);
+      try {
+        const r = entry.fn(ev, session);
+        if (r && typeof (r as Promise<unknown>).then === "function") {
+          (r as Promise<unknown>).catch((err) => this.#handlerError(err, ev.etype));
+        }
+      } catch (err) {
+        this.#handlerError(err, ev.etype);
+      }
+    }
+  }
+
+  #handlerError(err: unknown, etype: string): void {
+    this.stats.handlerErrors++;
+    this.options.onError(err, `handler for ${etype}`);
+  }
+
+  #runSpawn(session: VuerSession, init: IncomingEvent): void {
+    const value = (init.value ?? {}) as Record<string, unknown>;
+    const spawn = this.#spawns.find((s) =>
+      Object.entries(s.filters).every(([k, pattern]) => k in value && globMatch(String(value[k]), pattern)),
+    );
+    if (!spawn) return;
+    void (async () => {
+      try {
+        await spawn.fn(session);
+      } catch (err) {
+        if (session.connected) this.options.onError(err, "spawn function");
+      } finally {
+        // Upstream closes the socket when the spawn function is done.
+        session.close(CloseCode.Normal, "");
+      }
+    })();
+  }
+
+  #relativePath(req: IncomingMessage): string | undefined {
+    const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
+    const base = this.options.basePath;
+    if (base === "") return pathname;
+    if (pathname === base) return "/";
+    return pathname.startsWith(`${base}/`) ? pathname.slice(base.length) : undefined;
+  }
+
+  async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = this.#relativePath(req);
+    this.#cors.apply(req, res);
+    if (this.#cors.preflight(req, res)) return;
+    const method = req.method ?? "GET";
+    if (path === "/" && (method === "GET" || method === "HEAD")) {
+      const html = this.options.indexHtml ?? indexPage(this.#publicWsUrl(req), this.options.domain);
+      res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Length": Buffer.byteLength(html) });
+      res.end(method === "HEAD" ? undefined : html);
+      return;
+    }
+    if (path?.startsWith("/workspace/") && (method === "GET" || method === "HEAD")) {
+      await this.workspace.serve(path.slice("/workspace/".length), req, res, url.searchParams);
+      return;
+    }
+    if (path === "/relay") {
+      if (method !== "POST") throw new HttpError(405, { error: "use POST" }, { Allow: "POST" });
+      await this.#relay(req, res, url.searchParams);
+      return;
+    }
+    throw new HttpError(404, { error: "not found" });
+  }
+
+  /** POST /relay?sid=<session id>|*: the body (one msgpack event) is queued to that session, or to all. */
+  async #relay(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+    const sid = query.get("sid");
+    if (!sid) throw new HttpError(400, { error: "sid is required (a session id, or * for every session)" });
+    const targets = sid === "*" ? [...this.sessions.values()] : [this.sessions.get(sid)].filter((s) => s !== undefined);
+    if (targets.length === 0 && sid !== "*") throw new HttpError(400, { error: "unknown sid", sid });
+    const body = await readBody(req, this.options.requestMaxSize);
+    try {
+      decodeEvent(body);
+    } catch (err) {
+      throw new HttpError(400, { error: "body must be one msgpack event", detail: (err as Error).message });
+    }
+    const frame = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    let delivered = 0;
+    for (const s of targets) if (s.send(frame) !== "closed") delivered++;
+    sendJson(res, 200, { ok: true, delivered });
+  }
+
+  #publicWsUrl(req: IncomingMessage): string {
+    const host = req.headers.host ?? `${this.options.host}:${this.options.port}`;
+    const tls = (req.socket as { encrypted?: boolean }).encrypted === true;
+    return `${tls ? "wss" : "ws"}://${host}${this.options.basePath}`;
+  }
+}
