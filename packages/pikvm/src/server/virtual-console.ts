@@ -73,8 +73,14 @@ export class VirtualConsole extends EventEmitter<{ change: [string] }> {
     const ctrl = held.has("ControlLeft") || held.has("ControlRight");
     const alt = held.has("AltLeft") || held.has("AltRight");
     if (ctrl || alt) return;
-    if (key === "Enter" || key === "NumpadEnter") return this.#newline();
-    if (key === "Backspace") return this.#backspace();
+    if (key === "Enter" || key === "NumpadEnter") {
+      this.#newline();
+      return;
+    }
+    if (key === "Backspace") {
+      this.#backspace();
+      return;
+    }
     let shift = held.has("ShiftLeft") || held.has("ShiftRight");
     if (capsLock && /^Key[A-Z]$/.test(key)) shift = !shift;
     const ch = key === "Tab" ? "\t" : charForKey(this.keymap, key, shift);

@@ -1,0 +1,14 @@
+// Browser-safe client half: PiKVM (REST + ws()), PiKVMWebSocket, errors, and the protocol helpers.
+export * from "../protocol/index.js";
+export * from "./errors.js";
+export { fetchTransport, type HttpRequest, type HttpResponse, type HttpTransport } from "./http.js";
+export { type PiKVMOptions, PiKVM, type RequestOptions, type WsOptions } from "./pikvm.js";
+export {
+  type AuthMode,
+  mapConnectError,
+  type PingOptions,
+  PiKVMWebSocket,
+  type PiKVMWebSocketOptions,
+  type TypeTextOptions,
+} from "./pikvm-websocket.js";
+export { toWsUrl } from "./urls.js";
