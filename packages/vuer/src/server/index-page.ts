@@ -1,4 +1,4 @@
-const escape = (s: string) =>
+const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
 
 /**
@@ -14,8 +14,8 @@ export function indexPage(wsUrl: string, domain: string): string {
 </head>
 <body>
 <h1>Vuer server</h1>
-<p>WebSocket endpoint: <code id="ws">${escape(wsUrl)}</code></p>
-<p>Open the scene in a viewer: <a href="${escape(viewer)}">${escape(viewer)}</a></p>
+<p>WebSocket endpoint: <code id="ws">${escapeHtml(wsUrl)}</code></p>
+<p>Open the scene in a viewer: <a href="${escapeHtml(viewer)}">${escapeHtml(viewer)}</a></p>
 <p>Frames are binary msgpack maps; see the package's PROTOCOL.md.</p>
 </body>
 </html>

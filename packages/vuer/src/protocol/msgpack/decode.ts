@@ -178,7 +178,8 @@ class Reader {
 
   #bin(n: number): Uint8Array {
     this.#need(n);
-    const view = this.#b.subarray(this.pos, this.pos + n);
+    // A plain Uint8Array view even when the frame is a Node Buffer (Buffer#subarray would return a Buffer).
+    const view = new Uint8Array(this.#b.buffer, this.#b.byteOffset + this.pos, n);
     this.pos += n;
     return this.#copy ? view.slice() : view;
   }

@@ -39,15 +39,18 @@ export class MsgpackEncoder {
   #write(value: unknown): void {
     switch (typeof value) {
       case "number":
-        return this.#number(value);
+        this.#number(value);
+        return;
       case "string":
-        return this.#string(value);
+        this.#string(value);
+        return;
       case "boolean":
         this.#ensure(1);
         this.#buf[this.#pos++] = value ? 0xc3 : 0xc2;
         return;
       case "bigint":
-        return this.#bigint(value);
+        this.#bigint(value);
+        return;
       case "undefined":
         this.#ensure(1);
         this.#buf[this.#pos++] = 0xc0;
@@ -130,11 +133,17 @@ export class MsgpackEncoder {
   #bigint(n: bigint): void {
     this.#ensure(9);
     if (n >= 0n && n <= 0xffffffffffffffffn) {
-      if (n <= BigInt(Number.MAX_SAFE_INTEGER)) return this.#number(Number(n));
+      if (n <= BigInt(Number.MAX_SAFE_INTEGER)) {
+        this.#number(Number(n));
+        return;
+      }
       this.#buf[this.#pos++] = 0xcf;
       this.#view.setBigUint64(this.#pos, n);
     } else if (n < 0n && n >= -0x8000000000000000n) {
-      if (n >= BigInt(Number.MIN_SAFE_INTEGER)) return this.#number(Number(n));
+      if (n >= BigInt(Number.MIN_SAFE_INTEGER)) {
+        this.#number(Number(n));
+        return;
+      }
       this.#buf[this.#pos++] = 0xd3;
       this.#view.setBigInt64(this.#pos, n);
     } else throw new VuerEncodeError(`integer ${n} does not fit in 64 bits`);

@@ -1,0 +1,248 @@
+import { CloseCode, deferred } from "@proj/ws-core";
+import { disposeLeftovers, waitFor } from "@proj/ws-core/testing";
+import { afterEach, describe, expect, test } from "vitest";
+import { VuerTimeoutError } from "../src/index.js";
+import { Box, DefaultScene } from "../src/schemas/index.js";
+import type { IncomingEvent, VuerSession } from "../src/server/index.js";
+import { HelloEvent, MoveBoxEvent, rawPeer, startVuer, vuerClient } from "./helpers.js";
+
+afterEach(disposeLeftovers);
+
+describe("seed example (Step 1 + Step 2)", () => {
+  test("HELLO and MOVE_BOX are answered with UPSERTs of the box", async () => {
+    const { app, url } = await startVuer();
+    const hellos: unknown[] = [];
+    app.addHandler("HELLO", (event, session) => {
+      hellos.push(event.value);
+      session.upsert(Box({ args: [0.3, 0.3, 0.3], key: "box", position: [0, 0.5, 0] }));
+    });
+    app.addHandler("MOVE_BOX", (event, session) => {
+      const pos = (event.value as { position?: number[] }).position ?? [0, 0, 0];
+      session.upsert(Box({ args: [0.3, 0.3, 0.3], key: "box", position: pos }));
+    });
+    app.spawn(async (session) => {
+      session.set(DefaultScene());
+      await session.forever();
+    });
+    const client = await vuerClient(url);
+    const set = await client.recv({ timeoutMs: 5000 });
+    expect(set?.etype).toBe("SET");
+    client.sendNow(new HelloEvent({ value: { message: "Hi!" } }));
+    await client.send(new MoveBoxEvent({ value: { position: [1, 0.5, 0] } }));
+    const first = await client.recv({ timeoutMs: 5000 });
+    const second = await client.recv({ timeoutMs: 5000 });
+    expect(first?.etype).toBe("UPSERT");
+    expect((first?.data as any).nodes[0]).toMatchObject({ key: "box", tag: "Box", position: [0, 0.5, 0] });
+    expect((second?.data as any).nodes[0].position).toEqual([1, 0.5, 0]);
+    expect(hellos).toEqual([{ message: "Hi!" }]);
+    expect(client.scene.find("box")?.position).toEqual([1, 0.5, 0]);
+    expect(client.scene.find("grid")).toMatchObject({ tag: "Grid" });
+    await client.close();
+  });
+});
+
+describe("spawn and INIT", () => {
+  test("spawn runs after INIT, till('INIT') returns that INIT, and the socket closes when spawn returns", async () => {
+    const { app, url } = await startVuer();
+    const seen = deferred<IncomingEvent>();
+    app.spawn(async (session) => {
+      const init = await session.till("INIT", { timeoutMs: 2000 });
+      seen.resolve(init);
+      session.set(DefaultScene());
+    });
+    const client = await vuerClient(url, { clientInfo: { tag: "A" } });
+    const init = await seen.promise;
+    expect(init.value).toMatchObject({ client: "node", tag: "A" });
+    const events: string[] = [];
+    for await (const ev of client) events.push(ev.etype);
+    expect(events).toEqual(["SET"]); // iteration ended: the server closed after spawn returned
+    expect(client.connected).toBe(false);
+  });
+
+  test("spawn filters pick the first matching function; no INIT means no spawn but handlers still run", async () => {
+    const { app, url } = await startVuer();
+    const ran: string[] = [];
+    app.spawn(
+      async (s) => {
+        ran.push("python");
+        await s.forever();
+      },
+      { filters: { client: "python" } },
+    );
+    app.spawn(
+      async (s) => {
+        ran.push(`browser ${s.init?.value.screenWidth}`);
+        await s.forever();
+      },
+      { filters: { client: "b*" } },
+    );
+    const ops: string[] = [];
+    app.addHandler("OP", (ev) => {
+      ops.push(ev.value);
+    });
+    const noInit = await rawPeer(url, false);
+    noInit.sendEvent({ etype: "OP", value: "x" });
+    await waitFor(() => ops.length === 1);
+    expect(ran).toEqual([]);
+    const browser = await rawPeer(url, { client: "browser", screenWidth: 800 });
+    await waitFor(() => ran.length === 1);
+    expect(ran).toEqual(["browser 800"]);
+    await browser.close();
+    await noInit.close();
+  });
+
+  test("till is scoped to its session: with two clients each waiter gets its own client's event", async () => {
+    const { app, url } = await startVuer();
+    app.spawn(async (session) => {
+      const ready = await session.till("READY");
+      session.upsert(Box({ key: "who", name: ready.value }));
+      await session.forever();
+    });
+    const a = await vuerClient(url);
+    const b = await vuerClient(url);
+    await b.send({ etype: "READY", value: "b" });
+    const forB = await b.recv({ timeoutMs: 5000 });
+    expect((forB?.data as any).nodes[0].name).toBe("b");
+    expect(await a.recv({ timeoutMs: 50 })).toBeNull(); // A's till was not resolved by B's event
+    await a.send({ etype: "READY", value: "a" });
+    const forA = await a.recv({ timeoutMs: 5000 });
+    expect((forA?.data as any).nodes[0].name).toBe("a");
+  });
+
+  test("a throwing handler is reported and the connection carries on", async () => {
+    const { app, url, errors } = await startVuer();
+    app.addHandler("BOOM", () => {
+      throw new Error("boom");
+    });
+    app.addHandler("ASYNC_BOOM", async () => {
+      throw new Error("async boom");
+    });
+    app.addHandler("PING", (_e, s) => {
+      s.send({ ts: Date.now(), data: "pong", etype: "PONG" });
+    });
+    const c = await vuerClient(url);
+    await c.send({ etype: "BOOM" });
+    await c.send({ etype: "ASYNC_BOOM" });
+    await c.send({ etype: "PING" });
+    expect((await c.recv({ timeoutMs: 5000 }))?.etype).toBe("PONG");
+    await waitFor(() => errors.length === 2);
+    expect(app.stats.handlerErrors).toBe(2);
+  });
+
+  test("addHandler returns a cleanup function and once handlers run once", async () => {
+    const { app, url } = await startVuer();
+    const calls: string[] = [];
+    const off = app.addHandler("E", () => calls.push("always"));
+    app.addHandler("E", () => calls.push("once"), { once: true });
+    app.addHandler("DONE", (_e, s) => s.send({ ts: 0, data: null, etype: "DONE" }));
+    const c = await vuerClient(url);
+    await c.send({ etype: "E" });
+    await waitFor(() => calls.length === 2);
+    off();
+    await c.send({ etype: "E" });
+    await c.send({ etype: "DONE" });
+    await c.recv({ timeoutMs: 5000 });
+    expect(calls).toEqual(["always", "once"]);
+  });
+});
+
+describe("RPC", () => {
+  test("grabRender resolves with the client's answer, matched by rtype", async () => {
+    const { app, url } = await startVuer();
+    const result = deferred<IncomingEvent>();
+    app.spawn(async (session) => {
+      result.resolve(await session.grabRender({ quality: 0.5, downsample: 2 }, { timeoutMs: 5000 }));
+      await session.forever();
+    });
+    const c = await vuerClient(url);
+    const req = await c.recv({ timeoutMs: 5000 });
+    expect(req).toMatchObject({ etype: "GRAB_RENDER", key: "DEFAULT", data: { quality: 0.5, downsample: 2 } });
+    expect(req?.rtype).toBe(`GRAB_RENDER_RESPONSE@${req?.uuid}`);
+    // An answer for another request id must not resolve it.
+    await c.send({ etype: "GRAB_RENDER_RESPONSE@someone-else", value: { frame: new Uint8Array([0]) } });
+    await c.respond(req as any, { frame: new Uint8Array([0xff, 0xd8, 0xff]), width: 2, height: 1 });
+    const answer = await result.promise;
+    expect(answer.key).toBe("DEFAULT");
+    expect(answer.value.frame).toEqual(new Uint8Array([0xff, 0xd8, 0xff]));
+  });
+
+  test("an unanswered RPC rejects with VuerTimeoutError and the session stays usable", async () => {
+    const { app, url } = await startVuer({ rpcTimeoutMs: 30 });
+    const outcome = deferred<unknown>();
+    app.spawn(async (session) => {
+      try {
+        await session.grabRender({ quality: 0.5 });
+        outcome.resolve("answered?");
+      } catch (err) {
+        outcome.resolve(err);
+      }
+      session.upsert(Box({ key: "after-timeout" }));
+      await session.forever();
+    });
+    const c = await vuerClient(url);
+    const err = await outcome.promise;
+    expect(err).toBeInstanceOf(VuerTimeoutError);
+    expect((err as VuerTimeoutError).etype).toMatch(/^GRAB_RENDER_RESPONSE@/);
+    await waitFor(() => c.scene.find("after-timeout"));
+  });
+});
+
+describe("limits and bad input", () => {
+  test("text frames close with 1003, invalid msgpack and non-events with 1007; other clients carry on", async () => {
+    const { app, url } = await startVuer();
+    app.addHandler("HELLO", (_e, s) => s.upsert(Box({ key: "box" })));
+    const good = await vuerClient(url);
+    const cases: Array<[string | Uint8Array, number]> = [
+      ["hello", CloseCode.UnsupportedData],
+      [new Uint8Array([0xc1]), CloseCode.InvalidPayload],
+      [new Uint8Array([0x81, 0xa5]), CloseCode.InvalidPayload], // truncated
+      [new Uint8Array([0x80, 0x00]), CloseCode.InvalidPayload], // trailing byte
+      [new Uint8Array([0x93, 1, 2, 3]), CloseCode.InvalidPayload], // not a map
+      [new Uint8Array([0x81, 0xa1, 0x61, 0x01]), CloseCode.InvalidPayload], // no etype
+      [new Uint8Array([0xd4, 0x01, 0x00]), CloseCode.InvalidPayload], // extension type
+    ];
+    for (const [frame, code] of cases) {
+      const bad = await rawPeer(url, false);
+      bad.send(frame);
+      expect((await bad.closed).code).toBe(code);
+    }
+    expect(app.stats.badFrames).toBe(cases.length);
+    await good.send(new HelloEvent({ value: {} }));
+    expect((await good.recv({ timeoutMs: 5000 }))?.etype).toBe("UPSERT");
+  });
+
+  test("frames over maxSize close with 1009", async () => {
+    const { url } = await startVuer({ maxSize: 1024 });
+    const peer = await rawPeer(url);
+    peer.sendEvent({ etype: "BIG", value: new Uint8Array(2000) });
+    expect((await peer.closed).code).toBe(CloseCode.MessageTooBig);
+    const ok = await rawPeer(url);
+    ok.sendEvent({ etype: "SMALL", value: new Uint8Array(500) });
+    expect(ok.ws.readyState).toBe(ok.ws.OPEN);
+  });
+
+  test("a slow client's queue keeps the newest frames, drops the oldest and counts them", async () => {
+    const { app, url } = await startVuer({ queueLen: 5, sendHighWaterMark: 1 });
+    const spawned = deferred<VuerSession>();
+    app.spawn(async (s) => {
+      spawned.resolve(s);
+      await s.forever();
+    });
+    const peer = await rawPeer(url);
+    const session = await spawned.promise;
+    peer.ws.pause(); // stop reading: the socket backs up, the queue fills
+    const total = 120;
+    const blob = new Uint8Array(256 * 1024);
+    for (let i = 0; i < total; i++) session.send({ ts: 0, data: { i, blob }, etype: "FRAME" });
+    await waitFor(() => session.stats.dropped > 0, { timeoutMs: 10_000 });
+    const stats = session.stats;
+    expect(stats.queued).toBeLessThanOrEqual(5);
+    peer.ws.resume();
+    const last = await peer.nextEvent((ev) => (ev.data as { i: number }).i === total - 1, 20_000);
+    expect(last.etype).toBe("FRAME");
+    const received = peer.received.filter((m) => typeof m !== "string").length;
+    const final = session.stats;
+    expect(final.sent + final.dropped).toBe(total);
+    expect(received).toBe(final.sent);
+  }, 30_000);
+});
