@@ -148,7 +148,7 @@ export function defineBrowserScenario(ctx: () => ScenarioContext): void {
       height: Math.round(viewport.height * viewport.dpr),
     });
     const png = await client.screenshot({ format: "png", tab_id: mainTab });
-    const pngBytes = Buffer.from((png.data?.imageData as string).split(",")[1] as string, "base64");
+    const pngBytes = Buffer.from(String(png.data?.imageData).split(",")[1] as string, "base64");
     expect(pngBytes.subarray(1, 4).toString()).toBe("PNG");
     expect(pngBytes.readUInt32BE(16)).toBe(png.data?.width);
     expect(pngBytes.readUInt32BE(20)).toBe(png.data?.height);
