@@ -166,7 +166,7 @@ export class BlackjackEngine {
   }
 
   /** Seats a player (joins from the next round on). Returns the player id. */
-  addPlayer(options: { id?: string; name: string; balance?: number }): string {
+  addPlayer(options: { id?: string; name: string; balance?: number; meta?: Record<string, unknown> }): string {
     this.start();
     const id = options.id ?? `player-${++this.#playerSeq}`;
     if (this.#seats.has(id)) throw new EngineError("DUPLICATE_PLAYER", `player ${id} is already seated`);
@@ -181,6 +181,7 @@ export class BlackjackEngine {
         player_id: id,
         player_name: seat.name,
         balance,
+        ...options.meta,
         timestamp: this.#clock(),
       });
     }
@@ -262,6 +263,30 @@ export class BlackjackEngine {
         timestamp: this.#clock(),
       });
     }
+  }
+
+  /** Closes betting without dealing (everyone left or nobody bet): stakes go back, ROUND_ENDED says `abandoned`. */
+  abandonRound(): void {
+    if (this.#stage !== "PLACING_BETS") throw new EngineError("WRONG_STAGE", `cannot abandon during ${this.#stage}`);
+    const results: Record<string, { name: string; balance: number; net: number }> = {};
+    for (const s of this.#order) {
+      if (!s.inRound) continue;
+      s.balance += (s.hands[0] as Hand).bet;
+      s.net = 0;
+      s.hands = [];
+      results[s.id] = { name: s.name, balance: s.balance, net: 0 };
+    }
+    this.#stage = "END_ROUND";
+    if (!this.#sink) return;
+    this.#emit("ROUND_ENDED", {
+      game_id: this.gameId,
+      round_id: this.#roundId as string,
+      round_number: this.#roundNumber,
+      abandoned: true,
+      results,
+      dealer: { hand: { cards: [] }, value: 0 },
+      timestamp: this.#clock(),
+    });
   }
 
   /** Deals the round to every seat with a bet, then runs until the first decision (or the end). */

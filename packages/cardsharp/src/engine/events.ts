@@ -102,7 +102,8 @@ export interface EventPayloads {
   SHUFFLE: InGame & { deck_count: number; cards_remaining: number };
   GAME_CREATED: InGame & { rules: Record<string, unknown> };
   GAME_STARTED: InGame;
-  PLAYER_JOINED: InGame & PlayerRef & { balance: number };
+  /** `client_id` names the client that claimed the seat (server tables). */
+  PLAYER_JOINED: InGame & PlayerRef & { balance: number; client_id?: string };
   PLAYER_LEFT: InGame & PlayerRef & { balance: number };
   ROUND_STARTED: InGame & {
     round_id: string;
@@ -153,6 +154,8 @@ export interface EventPayloads {
     round_id: string;
     round_number: number;
     dealer_blackjack?: true;
+    /** Betting closed without a deal (nobody bet, or every bettor left). */
+    abandoned?: true;
     results: Record<string, { name: string; balance: number; net: number }>;
     dealer: { hand: { cards: string[] }; value: number };
   };

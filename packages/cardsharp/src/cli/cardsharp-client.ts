@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// cardsharp-client: takes a seat as a bot and prints the events it sees (like upstream's example client).
+import { NodeWebSocket } from "@proj/ws-core/node";
+import { CardsharpClient, type PlayerStrategy } from "../client/cardsharp-client.js";
+import { basicStrategyPlayer, flatMinimumBet, randomPlayer } from "../client/strategies.js";
+import { describeEvent } from "./describe-event.js";
+import { fail, intFlag, parseArgs } from "./args.js";
+
+const USAGE = "usage: cardsharp-client [--url ws://localhost:8765] [--strategy basic|random] [--hands N] [--name NAME] [--client-id ID]";
+
+let values: Record<string, string | boolean | undefined>;
+try {
+  ({ values } = parseArgs({
+    options: {
+      url: { type: "string" },
+      strategy: { type: "string" },
+      hands: { type: "string" },
+      name: { type: "string" },
+      "client-id": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  }));
+} catch (err) {
+  fail(`${(err as Error).message}\n${USAGE}`);
+}
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const url = (values.url as string | undefined) ?? "ws://localhost:8765";
+const kind = (values.strategy as string | undefined) ?? "basic";
+if (kind !== "basic" && kind !== "random") fail(`--strategy must be basic or random\n${USAGE}`);
+const hands = intFlag(values.hands as string | undefined, "hands", 0); // 0 = play until interrupted
+let h17 = false;
+const basic = { current: basicStrategyPlayer() };
+const strategy: PlayerStrategy = kind === "random" ? randomPlayer() : (r, c) => basic.current(r, c);
+
+const client = new CardsharpClient({
+  url,
+  WebSocket: NodeWebSocket,
+  ...(values["client-id"] ? { clientId: values["client-id"] as string } : {}),
+  join: { name: (values.name as string | undefined) ?? "cardsharp-client" },
+  strategy,
+  bet: flatMinimumBet,
+});
+
+let played = 0;
+process.stdout.on("error", () => process.exit(0)); // e.g. piped into `head`
+const out = (line: string) => process.stdout.write(`${line}\n`);
+client.on("connected", (c) => out(`connected as ${c.client_id}${c.resumed ? " (seat resumed)" : ""}`));
+client.on("error", (e) => out(`error: ${e.message}`));
+client.on("action_request", (r) => out(`action requested: ${r.valid_actions.join("/")} (hand ${r.cards.join(" ")})`));
+client.on("event", (e) => {
+  const d = e.data as Record<string, any>;
+  if (e.event_type === "GAME_CREATED" && d.rules?.dealer_hit_soft_17 !== h17) {
+    h17 = Boolean(d.rules?.dealer_hit_soft_17);
+    basic.current = basicStrategyPlayer({ dealerHitsSoft17: h17, doubleAfterSplit: d.rules?.allow_double_after_split ?? true });
+  }
+  const line = describeEvent(e.event_type, d, client.seat?.player_id);
+  if (line) out(line);
+  if (e.event_type === "ROUND_ENDED" && client.seat && d.results?.[client.seat.player_id]) {
+    played++;
+    if (hands > 0 && played >= hands) void finish(0);
+  }
+});
+
+let finishing = false;
+async function finish(code: number): Promise<void> {
+  if (finishing) return;
+  finishing = true;
+  await client.close();
+  process.exit(code);
+}
+process.on("SIGINT", () => void finish(0));
+process.on("SIGTERM", () => void finish(0));
+client.socket.closed.then((info) => {
+  if (!finishing) {
+    out(`connection closed: ${info.code} ${info.reason}`);
+    process.exit(1);
+  }
+});

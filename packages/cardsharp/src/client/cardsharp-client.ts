@@ -1,0 +1,352 @@
+import {
+  type BackoffOptions,
+  ConnectionClosedError,
+  Emitter,
+  ReconnectingSocket,
+  type SocketStatus,
+  type WebSocketConstructor,
+} from "@proj/ws-core";
+import type { Action, EngineEventType, EventPayload, PublicState } from "../engine/events.js";
+import {
+  ACTION_NAMES,
+  type ActionRequestData,
+  type ConnectedData,
+  type ErrorCode,
+  nowSeconds,
+  type SeatInfo,
+} from "../protocol/messages.js";
+
+/** An `error` reply from the server, as a typed error. */
+export class CardsharpError extends Error {
+  override name = "CardsharpError";
+  readonly code: ErrorCode | string;
+  constructor(code: ErrorCode | string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** One game event as received. */
+export interface GameEvent<K extends EngineEventType = EngineEventType> {
+  event_type: K;
+  data: EventPayload<K>;
+  /** The envelope's timestamp (seconds). */
+  timestamp: number | undefined;
+}
+
+/** Answers an action_request: return an action, or undefined to answer later with `client.act()`. */
+export type PlayerStrategy = (
+  request: ActionRequestData,
+  client: CardsharpClient,
+) => Action | undefined | Promise<Action | undefined>;
+
+/** Picks the bet when a round opens; undefined sits the round out. */
+export type BetPolicy = (round: { minBet: number; maxBet: number; balance: number | undefined }) => number | undefined;
+
+export interface CardsharpClientOptions {
+  /** ws://host:port (or a function returning it, called per attempt). */
+  url: string | (() => string);
+  /** Kept across reconnects so the server gives the seat back. Generated when absent. */
+  clientId?: string;
+  /** Default `globalThis.WebSocket`; in Node 20 pass `NodeWebSocket` from `@proj/ws-core/node`. */
+  WebSocket?: WebSocketConstructor;
+  /** Event names to subscribe to after every connect. Default ["*"]. */
+  subscribe?: string[];
+  /** Claim a seat after connecting (unless one was resumed). Default false. */
+  join?: boolean | { name?: string };
+  strategy?: PlayerStrategy;
+  bet?: BetPolicy;
+  /** Client heartbeat period. Default 5000 ms. */
+  heartbeatIntervalMs?: number;
+  /** Reconnect when no traffic arrives this long after a heartbeat. Default 15000 ms. */
+  heartbeatTimeoutMs?: number;
+  reconnect?: boolean;
+  backoff?: BackoffOptions;
+}
+
+type ClientEvents = {
+  connected: ConnectedData;
+  event: GameEvent;
+  action_request: ActionRequestData;
+  /** Errors pushed by the server, or thrown by a strategy. */
+  error: Error;
+  disconnected: { client_id: string; reason?: string };
+  status: SocketStatus;
+};
+
+interface Waiter {
+  resolve: (m: { type: string; data: any }) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * The CardSharp client (browser-safe): connects with a stable client id, subscribes, delivers typed
+ * events, answers `action_request`s through a strategy, bets through a policy, sends heartbeats, and
+ * on a drop reconnects with the same id (the server returns the seat and a snapshot).
+ */
+export class CardsharpClient {
+  readonly clientId: string;
+  readonly socket: ReconnectingSocket;
+  /** The seat this client holds, when known. */
+  seat: SeatInfo | undefined;
+  /** The last table snapshot (from `connected` or UI_UPDATE_NEEDED). */
+  state: PublicState | undefined;
+  readonly #o: CardsharpClientOptions;
+  readonly #events = new Emitter<ClientEvents>();
+  readonly #subscriptions: Set<string>;
+  #waiters: Waiter[] = [];
+  #connected: Promise<ConnectedData>;
+  #resolveConnected!: (d: ConnectedData) => void;
+  #balance: number | undefined;
+  #current: ConnectedData | undefined;
+
+  constructor(options: CardsharpClientOptions) {
+    this.#o = options;
+    this.clientId = options.clientId ?? randomId();
+    this.#subscriptions = new Set(options.subscribe ?? ["*"]);
+    this.#connected = this.#nextConnected();
+    this.socket = new ReconnectingSocket({
+      url: options.url,
+      ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      reconnect: options.reconnect ?? true,
+      queue: false, // nothing may overtake `connect` after a reconnect; callers get an error instead
+      ping: {
+        intervalMs: options.heartbeatIntervalMs ?? 5000,
+        timeoutMs: options.heartbeatTimeoutMs ?? 15_000,
+        message: () => JSON.stringify({ type: "heartbeat", data: { timestamp: nowSeconds() } }),
+      },
+    });
+    this.socket.on("open", () => this.#send({ type: "connect", data: { client_id: this.clientId } }));
+    this.socket.on("message", (m) => this.#receive(m));
+    this.socket.on("close", () => {
+      this.#current = undefined;
+      this.#failWaiters(new ConnectionClosedError("connection closed"));
+    });
+    this.socket.on("status", (s) => this.#events.emit("status", s));
+  }
+
+  get status(): SocketStatus {
+    return this.socket.status;
+  }
+
+  on<K extends keyof ClientEvents>(event: K, fn: (payload: ClientEvents[K]) => void): () => void {
+    return this.#events.on(event, fn);
+  }
+
+  /** Resolves once connected: at once when connected now, else with the next `connected {client_id}`. */
+  connected(): Promise<ConnectedData> {
+    return this.#current ? Promise.resolve(this.#current) : this.#connected;
+  }
+
+  /** Resolves with the next `connected {client_id}` (e.g. after a reconnect). */
+  nextConnected(): Promise<ConnectedData> {
+    return this.#connected;
+  }
+
+  /** Game events as an async iterator (ends when the client closes). */
+  async *events(signal?: AbortSignal): AsyncGenerator<GameEvent> {
+    const queue: GameEvent[] = [];
+    let wake: (() => void) | undefined;
+    const off = this.on("event", (e) => {
+      queue.push(e);
+      wake?.();
+    });
+    const offStatus = this.on("status", (s) => s === "closed" && wake?.());
+    try {
+      while (!signal?.aborted) {
+        const e = queue.shift();
+        if (e) {
+          yield e;
+          continue;
+        }
+        if (this.status === "closed") return;
+        await new Promise<void>((r) => {
+          wake = r;
+        });
+        wake = undefined;
+      }
+    } finally {
+      off();
+      offStatus();
+    }
+  }
+
+  /** Adds subscriptions (kept for reconnects); resolves with the server's full list. */
+  async subscribe(eventTypes: string[]): Promise<string[]> {
+    for (const t of eventTypes) this.#subscriptions.add(t);
+    const r = await this.#request({ type: "subscribe", data: { event_types: eventTypes } });
+    return r.data.subscriptions;
+  }
+
+  async unsubscribe(eventTypes: string[]): Promise<string[]> {
+    for (const t of eventTypes) this.#subscriptions.delete(t);
+    const r = await this.#request({ type: "unsubscribe", data: { event_types: eventTypes } });
+    return r.data.subscriptions;
+  }
+
+  /** Sends an `action`; resolves on `action_received`, rejects with CardsharpError on an `error` reply. */
+  async action(action: string, data: Record<string, unknown> = {}): Promise<void> {
+    await this.#request({ type: "action", data: { action, data } });
+  }
+
+  /** Answers an action_request. */
+  act(action: Action, requestId: string): Promise<void> {
+    return this.action(ACTION_NAMES.playerAction, { action, request_id: requestId });
+  }
+
+  placeBet(amount: number): Promise<void> {
+    return this.action(ACTION_NAMES.placeBet, { amount });
+  }
+
+  join(name?: string): Promise<void> {
+    return this.action(ACTION_NAMES.join, name ? { player_name: name } : {});
+  }
+
+  leave(): Promise<void> {
+    return this.action(ACTION_NAMES.leave);
+  }
+
+  /** Says `disconnect` (the server keeps the seat for its hold time) and closes for good. */
+  async close(): Promise<void> {
+    if (this.socket.status === "open") {
+      try {
+        this.socket.send(JSON.stringify({ type: "disconnect", data: { client_id: this.clientId } }));
+      } catch {
+        // closing anyway
+      }
+    }
+    await this.socket.close(1000, "client closing");
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---- internals ----
+
+  #request(msg: { type: string; data: unknown }): Promise<{ type: string; data: any }> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.#send(msg);
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      this.#waiters.push({ resolve, reject });
+    });
+  }
+
+  #send(msg: { type: string; data: unknown }): void {
+    this.socket.send(JSON.stringify({ ...msg, timestamp: nowSeconds() }));
+  }
+
+  #receive(raw: unknown): void {
+    let msg: { type?: unknown; data?: any; timestamp?: number };
+    try {
+      msg = JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw as Uint8Array));
+    } catch {
+      this.#events.emit("error", new CardsharpError("INVALID_JSON", "server sent invalid JSON"));
+      return;
+    }
+    if (typeof msg !== "object" || msg === null || typeof msg.type !== "string") return;
+    const data = msg.data ?? {};
+    // Direct replies (no top-level timestamp) answer our requests in order; pushed heartbeats do not.
+    const direct = msg.timestamp === undefined;
+    if (direct && msg.type !== "heartbeat") {
+      const w = this.#waiters.shift();
+      if (msg.type === "error") {
+        const err = new CardsharpError(data.code ?? "ERROR", String(data.message ?? "error"));
+        if (w) w.reject(err);
+        else this.#events.emit("error", err);
+      } else {
+        w?.resolve({ type: msg.type, data });
+      }
+      return;
+    }
+    switch (msg.type) {
+      case "connected":
+        if (typeof data.client_id === "string") this.#onConnected(data as ConnectedData);
+        break;
+      case "event":
+        this.#onEvent({ event_type: data.event_type, data: data.data ?? {}, timestamp: msg.timestamp });
+        break;
+      case "action_request":
+        void this.#onActionRequest(data as ActionRequestData);
+        break;
+      case "error":
+        this.#events.emit("error", new CardsharpError(data.code ?? "ERROR", String(data.message ?? "error")));
+        break;
+      case "disconnected":
+        this.#events.emit("disconnected", data);
+        break;
+    }
+  }
+
+  #onConnected(data: ConnectedData): void {
+    if (data.seat) this.seat = data.seat;
+    if (data.state) this.state = data.state;
+    const subs = [...this.#subscriptions];
+    if (subs.length > 0) this.#request({ type: "subscribe", data: { event_types: subs } }).catch(() => {});
+    const join = this.#o.join;
+    if (join && !data.seat) {
+      const name = typeof join === "object" ? join.name : undefined;
+      this.join(name).catch((e) => this.#events.emit("error", e as Error));
+    }
+    // Resolve the promise a caller may already hold, then keep a fresh one for the next reconnect.
+    this.#current = data;
+    this.#resolveConnected(data);
+    this.#connected = this.#nextConnected();
+    this.#events.emit("connected", data);
+  }
+
+  #onEvent(e: GameEvent): void {
+    const d = e.data as Record<string, any>;
+    if (e.event_type === "UI_UPDATE_NEEDED" && d.state) this.state = d.state;
+    if (e.event_type === "PLAYER_JOINED" && d.client_id === this.clientId) {
+      this.seat = { player_id: d.player_id, player_name: d.player_name, balance: d.balance };
+    }
+    if (this.seat && d.player_id === this.seat.player_id) {
+      if (e.event_type === "BANKROLL_UPDATED" || e.event_type === "PLAYER_BET") {
+        this.#balance = d.balance ?? d.new_balance;
+        this.seat = { ...this.seat, balance: this.#balance as number };
+      }
+      if (e.event_type === "PLAYER_LEFT") this.seat = undefined;
+    }
+    this.#events.emit("event", e);
+    if (e.event_type === "ROUND_STARTED" && this.seat && this.#o.bet) {
+      const amount = this.#o.bet({ minBet: d.min_bet, maxBet: d.max_bet, balance: this.seat.balance });
+      if (amount !== undefined) this.placeBet(amount).catch((err) => this.#events.emit("error", err as Error));
+    }
+  }
+
+  async #onActionRequest(request: ActionRequestData): Promise<void> {
+    this.#events.emit("action_request", request);
+    const strategy = this.#o.strategy;
+    if (!strategy) return;
+    try {
+      const action = await strategy(request, this);
+      if (action !== undefined) await this.act(action, request.request_id);
+    } catch (err) {
+      this.#events.emit("error", err as Error);
+    }
+  }
+
+  #failWaiters(err: Error): void {
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const x of w) x.reject(err);
+  }
+
+  #nextConnected(): Promise<ConnectedData> {
+    return new Promise((resolve) => {
+      this.#resolveConnected = resolve;
+    });
+  }
+}
+
+function randomId(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  return `client-${Math.random().toString(16).slice(2)}${Date.now().toString(16)}`;
+}

@@ -1,0 +1,3 @@
+// Wire contract shared by client and server (browser-safe, no dependencies).
+export * from "./messages.js";
+export * from "./parse.js";

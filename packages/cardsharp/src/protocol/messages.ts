@@ -1,0 +1,134 @@
+import type { Action, EngineEventType, PublicState } from "../engine/events.js";
+
+/** Message `type`s a client sends (upstream's `ClientMessage`). */
+export const CLIENT_MESSAGE_TYPES = ["connect", "disconnect", "subscribe", "unsubscribe", "action", "heartbeat"] as const;
+export type ClientMessageType = (typeof CLIENT_MESSAGE_TYPES)[number];
+
+/** Message `type`s the server sends (upstream's `ServerMessage`). */
+export const SERVER_MESSAGE_TYPES = ["connected", "disconnected", "event", "action_request", "error", "heartbeat"] as const;
+export type ServerMessageType = (typeof SERVER_MESSAGE_TYPES)[number];
+
+/** Every frame is `{type, data, timestamp?}`; timestamps are Unix seconds as floats. */
+export interface Envelope<T extends string = string, D = Record<string, unknown>> {
+  type: T;
+  data: D;
+  timestamp?: number;
+}
+
+/** The `"*"` subscription: every event. */
+export const ALL_EVENTS = "*";
+
+// ---- client → server ----
+export type ConnectMessage = Envelope<"connect", { client_id?: string | null }>;
+export type DisconnectMessage = Envelope<"disconnect", { client_id?: string }>;
+export type SubscribeMessage = Envelope<"subscribe" | "unsubscribe", { event_types: Array<EngineEventType | "*"> }>;
+export type ActionMessage = Envelope<"action", { action: string; data?: Record<string, unknown> }>;
+export type ClientHeartbeatMessage = Envelope<"heartbeat", { timestamp?: number }>;
+export type ClientMessage = ConnectMessage | DisconnectMessage | SubscribeMessage | ActionMessage | ClientHeartbeatMessage;
+
+/** Action names the server understands inside an `action` message. */
+export const ACTION_NAMES = {
+  /** Answer an `action_request`: `{action: "HIT"|..., request_id}`. */
+  playerAction: "player_action",
+  /** Bet for the current round: `{amount}`. */
+  placeBet: "place_bet",
+  /** Claim a seat for this client id: `{player_name?}`. */
+  join: "join",
+  /** Give the seat up (after the current round). */
+  leave: "leave",
+} as const;
+
+// ---- server → client ----
+/** Our additions to upstream's `connected {client_id}`: whether a seat was resumed, and a table snapshot. */
+export interface ConnectedData {
+  client_id: string;
+  resumed?: boolean;
+  seat?: SeatInfo | null;
+  state?: PublicState;
+}
+export interface SeatInfo {
+  player_id: string;
+  player_name: string;
+  balance: number;
+}
+export interface SubscriptionsData {
+  subscriptions: string[];
+}
+export interface EventData {
+  event_type: EngineEventType | "action_received";
+  data?: Record<string, unknown>;
+}
+export interface ActionRequestData {
+  request_id: string;
+  player_id: string;
+  player_name: string;
+  valid_actions: Action[];
+  pending: true;
+  timestamp: number;
+  /** Ours: what is being decided, which hand, and how long the server waits before playing the default. */
+  decision: "play" | "insurance";
+  hand_id: string;
+  timeout_seconds: number;
+  /** Ours: the hand and the dealer's up card, so a bot can decide from the request alone. */
+  cards: string[];
+  hand_value: number;
+  dealer_upcard: string;
+}
+export interface ErrorData {
+  message: string;
+  /** Ours: a machine-readable reason (see ErrorCode). */
+  code: ErrorCode;
+}
+
+export type ServerMessage =
+  | Envelope<"connected", ConnectedData | SubscriptionsData>
+  | Envelope<"disconnected", { client_id: string; reason?: string }>
+  | Envelope<"event", EventData>
+  | Envelope<"action_request", ActionRequestData>
+  | Envelope<"error", ErrorData>
+  | Envelope<"heartbeat", { timestamp: number }>;
+
+/** Reasons in `error.data.code`. Upstream's three messages keep their exact text. */
+export type ErrorCode =
+  | "NOT_CONNECTED"
+  | "UNKNOWN_TYPE"
+  | "UNKNOWN_CLIENT"
+  | "INVALID_JSON"
+  | "INVALID_MESSAGE"
+  | "BINARY_NOT_SUPPORTED"
+  | "UNKNOWN_ACTION"
+  | "NO_SEAT"
+  | "NOT_YOUR_SEAT"
+  | "ALREADY_SEATED"
+  | "TABLE_FULL"
+  | "STALE_REQUEST"
+  | "INVALID_ACTION"
+  | "BET_REJECTED"
+  | "TOO_MANY_SUBSCRIPTIONS";
+
+export const UPSTREAM_ERROR_MESSAGES = {
+  NOT_CONNECTED: "Not connected",
+  UNKNOWN_TYPE: "Unknown message type",
+  UNKNOWN_CLIENT: "Unknown client",
+} as const;
+
+/** Close codes the server uses. */
+export const CardsharpCloseCode = {
+  /** After a `disconnect` message. */
+  Normal: 1000,
+  /** Server shutting down. */
+  GoingAway: 1001,
+  /** A frame over the payload limit. */
+  MessageTooBig: 1009,
+  /** Too many connections. */
+  TryAgainLater: 1013,
+  /** No inbound traffic within the inactivity timeout. */
+  InactivityTimeout: 4408,
+  /** The same client id connected on another socket. */
+  Replaced: 4409,
+} as const;
+
+/** Seconds since the epoch as a float (Python's `time.time()`). */
+export function nowSeconds(): number {
+  return Date.now() / 1000;
+}

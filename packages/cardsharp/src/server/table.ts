@@ -1,0 +1,414 @@
+import { BlackjackEngine, type Decision, type EngineOptions } from "../engine/engine.js";
+import type { Action, EngineEventType, EventPayload, PublicState } from "../engine/events.js";
+import type { ErrorCode, SeatInfo } from "../protocol/messages.js";
+import { type BotKind, createBot, type Bot } from "./bots.js";
+import type { EventBus } from "./event-bus.js";
+import { DEFAULT_TIMINGS, realTimers, type TableTimings, type Timers } from "./timers.js";
+
+/** A refusal of a seat or action request (mapped to an `error` reply on the wire). */
+export class TableError extends Error {
+  override name = "TableError";
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** A decision waiting for a human seat. */
+export interface PendingRequest {
+  requestId: string;
+  playerId: string;
+  playerName: string;
+  ownerId: string;
+  decision: Decision;
+  timeoutMs: number;
+}
+
+/** Where the table sends human decisions (the WebAdapter delivers them as `action_request`). */
+export interface PlatformAdapter {
+  requestPlayerAction(request: PendingRequest): void;
+}
+
+interface HumanSeat {
+  kind: "human";
+  playerId: string;
+  ownerId: string;
+  connected: boolean;
+  holdTimer?: unknown;
+  leaving: boolean;
+}
+interface BotSeat {
+  kind: "bot";
+  playerId: string;
+  bot: Bot;
+  leaving: boolean;
+}
+type Seat = HumanSeat | BotSeat;
+
+export interface TableOptions extends Omit<EngineOptions, "onEvent"> {
+  bus: EventBus;
+  adapter?: PlatformAdapter;
+  /** Bot seats to fill at start (basic strategy unless `botKind`). */
+  bots?: number;
+  botKind?: BotKind;
+  /** Most seats, bots included. Default 7. */
+  maxSeats?: number;
+  /** Bankroll of a new human seat. Default 1000. */
+  startingBalance?: number;
+  /** Bankroll of a bot; a broke bot buys back in to this. Default 1000. */
+  botBalance?: number;
+  timings?: Partial<TableTimings>;
+  timers?: Timers;
+}
+
+/**
+ * A table that runs rounds continuously while any seat is occupied: bots bet and play at once, humans
+ * (seats claimed by a client id) bet with `placeBet` and answer requests with `answer`, with a decision
+ * timeout that emits PLAYER_TIMEOUT and plays STAND. Engine events go to the bus.
+ */
+export class BlackjackTable {
+  readonly engine: BlackjackEngine;
+  readonly bus: EventBus;
+  readonly timings: TableTimings;
+  adapter: PlatformAdapter | undefined;
+  readonly #timers: Timers;
+  readonly #seats = new Map<string, Seat>();
+  readonly #byOwner = new Map<string, HumanSeat>();
+  readonly #maxSeats: number;
+  readonly #startingBalance: number;
+  readonly #botBalance: number;
+  #pending: (PendingRequest & { resolve: (a: Action) => void; timer: unknown }) | undefined;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #botSeq = 0;
+  #requestSeq = 0;
+
+  constructor(options: TableOptions) {
+    this.bus = options.bus;
+    this.adapter = options.adapter;
+    this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
+    this.#timers = options.timers ?? realTimers;
+    this.#maxSeats = options.maxSeats ?? 7;
+    this.#startingBalance = options.startingBalance ?? 1000;
+    this.#botBalance = options.botBalance ?? 1000;
+    this.engine = new BlackjackEngine({
+      ...options,
+      onEvent: <K extends EngineEventType>(type: K, data: EventPayload<K>) => this.#onEngineEvent(type, data),
+    });
+    this.engine.start();
+    for (let i = 0; i < (options.bots ?? 0); i++) this.addBot(options.botKind ?? "basic");
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** The decision waiting for a human, if any. */
+  get pending(): PendingRequest | undefined {
+    return this.#pending;
+  }
+
+  get seatCount(): number {
+    return this.#seats.size;
+  }
+
+  /** Starts the round loop (idempotent). */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run().catch((err) => {
+      this.#running = false;
+      this.bus.emit("ERROR", { message: String((err as Error)?.message ?? err), timestamp: Date.now() / 1000 });
+    });
+  }
+
+  /** Stops after the current step; a pending human decision is answered with its default. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#resolvePending();
+    this.#wake?.();
+    for (const s of this.#byOwner.values()) this.#clearHold(s);
+    await this.#loop;
+  }
+
+  addBot(kind: BotKind = "basic", name?: string): string {
+    this.#checkRoom();
+    const n = ++this.#botSeq;
+    const playerId = `bot-${n}`;
+    const bot = createBot(kind, this.engine.rules);
+    this.engine.addPlayer({ id: playerId, name: name ?? `Bot ${n}`, balance: this.#botBalance });
+    this.#seats.set(playerId, { kind: "bot", playerId, bot, leaving: false });
+    this.#wake?.();
+    return playerId;
+  }
+
+  /** Seats a human for `ownerId` (a client id). */
+  seatHuman(ownerId: string, name?: string): SeatInfo {
+    if (this.#byOwner.has(ownerId)) throw new TableError("ALREADY_SEATED", "this client already has a seat");
+    this.#checkRoom();
+    const playerId = `player-${ownerId}`;
+    const playerName = name?.slice(0, 40) || `Player ${this.#byOwner.size + 1}`;
+    this.engine.addPlayer({ id: playerId, name: playerName, balance: this.#startingBalance, meta: { client_id: ownerId } });
+    const seat: HumanSeat = { kind: "human", playerId, ownerId, connected: true, leaving: false };
+    this.#seats.set(playerId, seat);
+    this.#byOwner.set(ownerId, seat);
+    this.#wake?.();
+    return this.seatOf(ownerId) as SeatInfo;
+  }
+
+  seatOf(ownerId: string): SeatInfo | undefined {
+    const s = this.#byOwner.get(ownerId);
+    const p = s && this.engine.player(s.playerId);
+    return p && { player_id: p.id, player_name: p.name, balance: p.balance };
+  }
+
+  /** Gives a seat up now, or after the round it is playing. */
+  releaseSeat(ownerId: string): void {
+    const seat = this.#byOwner.get(ownerId);
+    if (!seat) throw new TableError("NO_SEAT", "this client has no seat");
+    this.#clearHold(seat);
+    seat.leaving = true;
+    this.#removeLeavers();
+    this.#wake?.();
+  }
+
+  /** A seat owner's socket came or went; a gone owner keeps the seat for `seatHoldMs`. */
+  setPresence(ownerId: string, connected: boolean): void {
+    const seat = this.#byOwner.get(ownerId);
+    if (!seat) return;
+    seat.connected = connected;
+    this.#clearHold(seat);
+    if (!connected) {
+      seat.holdTimer = this.#timers.setTimeout(() => {
+        seat.holdTimer = undefined;
+        if (!seat.connected) this.releaseSeat(ownerId);
+      }, this.timings.seatHoldMs);
+    }
+    this.#wake?.();
+  }
+
+  /** Checks a bet without placing it (so the wire can refuse before acknowledging). */
+  checkBet(ownerId: string, amount: unknown): TableError | undefined {
+    const seat = this.#byOwner.get(ownerId);
+    if (!seat) return new TableError("NO_SEAT", "this client has no seat");
+    const r = this.engine.rules;
+    const p = this.engine.player(seat.playerId);
+    const why =
+      this.engine.stage !== "PLACING_BETS"
+        ? "betting is closed"
+        : p?.inRound
+          ? "already bet this round"
+          : typeof amount !== "number" || !Number.isFinite(amount)
+            ? "amount must be a number"
+            : amount < r.minBet
+              ? `minimum bet is ${r.minBet}`
+              : amount > r.maxBet
+                ? `maximum bet is ${r.maxBet}`
+                : amount > (p?.balance ?? 0)
+                  ? `insufficient funds (${p?.balance ?? 0})`
+                  : undefined;
+    return why ? new TableError("BET_REJECTED", why) : undefined;
+  }
+
+  placeBet(ownerId: string, amount: number): void {
+    const err = this.checkBet(ownerId, amount);
+    if (err) throw err;
+    this.engine.placeBet((this.#byOwner.get(ownerId) as HumanSeat).playerId, amount);
+    this.#wake?.();
+  }
+
+  /** Checks an answer to a pending request without applying it. */
+  checkAnswer(ownerId: string, requestId: unknown, action: unknown): TableError | undefined {
+    const p = this.#pending;
+    if (!p || p.requestId !== requestId) return new TableError("STALE_REQUEST", "unknown or stale request_id");
+    if (p.ownerId !== ownerId) return new TableError("NOT_YOUR_SEAT", "this request is for another seat");
+    if (typeof action !== "string" || !p.decision.validActions.includes(action as Action)) {
+      return new TableError("INVALID_ACTION", `action must be one of ${p.decision.validActions.join(", ")}`);
+    }
+    return undefined;
+  }
+
+  answer(ownerId: string, requestId: string, action: Action): void {
+    const err = this.checkAnswer(ownerId, requestId, action);
+    if (err) throw err;
+    this.#resolvePending(action);
+  }
+
+  snapshot(): PublicState {
+    return this.engine.publicState();
+  }
+
+  // ---- the loop ----
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      if (this.#seats.size === 0) {
+        await this.#sleep();
+        continue;
+      }
+      this.engine.startRound();
+      for (const seat of this.#seats.values()) {
+        if (seat.kind === "bot") this.#botBet(seat);
+      }
+      const dealt = await this.#collectBets();
+      if (dealt) await this.#playDecisions();
+      this.#afterRound();
+      if (this.#running) await this.#sleep(this.timings.roundPauseMs, false);
+    }
+  }
+
+  /** Waits until every connected human has bet (or the betting time ran out with a bet in), then deals. */
+  async #collectBets(): Promise<boolean> {
+    let deadline: number | undefined;
+    for (;;) {
+      if (!this.#running || this.#seats.size === 0) break;
+      const players = this.engine.players;
+      const bets = players.filter((p) => p.inRound).length;
+      const minBet = this.engine.rules.minBet;
+      const waiting = [...this.#byOwner.values()].filter((s) => {
+        const p = this.engine.player(s.playerId);
+        return s.connected && !s.leaving && p && !p.inRound && p.balance >= minBet;
+      });
+      if (bets > 0) {
+        deadline ??= this.#timers.now() + this.timings.bettingTimeMs;
+        if (waiting.length === 0 || this.#timers.now() >= deadline) {
+          this.engine.deal();
+          return true;
+        }
+        await this.#sleep(deadline - this.#timers.now());
+      } else {
+        // No bet yet: wait for one (or for seats to change) without a deadline.
+        await this.#sleep();
+      }
+    }
+    this.engine.abandonRound();
+    return false;
+  }
+
+  async #playDecisions(): Promise<void> {
+    for (let d = this.engine.decision; d; d = this.engine.decision) {
+      const seat = this.#seats.get(d.playerId);
+      let action: Action;
+      if (seat?.kind === "bot") {
+        action = seat.bot.decide(d);
+        if (!d.validActions.includes(action)) action = defaultAction(d);
+        this.bus.emit("STRATEGY_DECISION", {
+          player_id: d.playerId,
+          player_name: d.playerName,
+          hand_id: d.handId,
+          action,
+          strategy: seat.bot.kind,
+          timestamp: Date.now() / 1000,
+        });
+      } else if (seat && this.#running) {
+        action = await this.#askHuman(seat, d);
+      } else {
+        action = defaultAction(d);
+      }
+      this.engine.act(d.playerId, action);
+    }
+  }
+
+  #askHuman(seat: HumanSeat, d: Decision): Promise<Action> {
+    return new Promise<Action>((resolve) => {
+      const request: PendingRequest = {
+        requestId: `${this.engine.gameId}-${++this.#requestSeq}`,
+        playerId: d.playerId,
+        playerName: d.playerName,
+        ownerId: seat.ownerId,
+        decision: d,
+        timeoutMs: this.timings.decisionTimeoutMs,
+      };
+      const timer = this.#timers.setTimeout(() => {
+        if (this.#pending?.requestId !== request.requestId) return;
+        this.bus.emit("PLAYER_TIMEOUT", {
+          player_id: d.playerId,
+          player_name: d.playerName,
+          request_id: request.requestId,
+          timestamp: Date.now() / 1000,
+        });
+        this.#resolvePending();
+      }, request.timeoutMs);
+      this.#pending = { ...request, resolve, timer };
+      this.adapter?.requestPlayerAction(request);
+    });
+  }
+
+  /** Settles the pending request with `action`, or its default (STAND / NO_INSURANCE). */
+  #resolvePending(action?: Action): void {
+    const p = this.#pending;
+    if (!p) return;
+    this.#pending = undefined;
+    this.#timers.clearTimeout(p.timer);
+    p.resolve(action ?? defaultAction(p.decision));
+  }
+
+  #botBet(seat: BotSeat): void {
+    const rules = this.engine.rules;
+    const p = this.engine.player(seat.playerId);
+    if (!p) return;
+    if (p.balance < rules.minBet) return;
+    this.engine.placeBet(seat.playerId, Math.min(p.balance, seat.bot.bet(rules)));
+  }
+
+  #afterRound(): void {
+    this.#removeLeavers();
+    const rules = this.engine.rules;
+    // A broke bot buys back in so a demo table never empties.
+    for (const seat of this.#seats.values()) {
+      if (seat.kind !== "bot") continue;
+      const p = this.engine.player(seat.playerId);
+      if (p && p.balance < rules.minBet) {
+        this.engine.removePlayer(seat.playerId);
+        this.engine.addPlayer({ id: seat.playerId, name: p.name, balance: this.#botBalance });
+      }
+    }
+  }
+
+  #removeLeavers(): void {
+    for (const seat of [...this.#seats.values()]) {
+      if (!seat.leaving) continue;
+      const p = this.engine.player(seat.playerId);
+      if (p?.inRound && !this.engine.betweenRounds) continue; // after this round
+      this.#seats.delete(seat.playerId);
+      if (seat.kind === "human") this.#byOwner.delete(seat.ownerId);
+      if (p) this.engine.removePlayer(seat.playerId);
+    }
+  }
+
+  #onEngineEvent<K extends EngineEventType>(type: K, data: EventPayload<K>): void {
+    for (const seat of this.#seats.values()) if (seat.kind === "bot") seat.bot.observe?.(type, data);
+    this.bus.emit(type, data);
+  }
+
+  #checkRoom(): void {
+    if (this.#seats.size >= this.#maxSeats) throw new TableError("TABLE_FULL", `the table has ${this.#maxSeats} seats`);
+  }
+
+  #clearHold(seat: HumanSeat): void {
+    if (seat.holdTimer !== undefined) this.#timers.clearTimeout(seat.holdTimer);
+    seat.holdTimer = undefined;
+  }
+
+  /** Sleeps until woken (bets, seats, presence, stop) or `ms` passes; `wakeable: false` ignores wakes but not stop. */
+  #sleep(ms?: number, wakeable = true): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: unknown;
+      const done = () => {
+        if (timer !== undefined) this.#timers.clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
+      if (ms !== undefined) timer = this.#timers.setTimeout(done, Math.max(0, ms));
+      this.#wake = wakeable ? done : () => (this.#running ? undefined : done());
+    });
+  }
+}
+
+function defaultAction(d: Decision): Action {
+  if (d.kind === "insurance") return "NO_INSURANCE";
+  return d.validActions.includes("STAND") ? "STAND" : (d.validActions[0] as Action);
+}
+

@@ -1,0 +1,46 @@
+/**
+ * The clock and timers the server uses, injectable so tests can drive time. The defaults look the
+ * globals up on every call, so vitest's fake timers (which patch the globals) work too.
+ */
+export interface Timers {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+export const realTimers: Timers = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+  setInterval: (fn, ms) => {
+    const t = setInterval(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>),
+};
+
+/** Durations the table and handler wait, all in ms. */
+export interface TableTimings {
+  /** Pause after a round before the next one opens. Default 2000. */
+  roundPauseMs: number;
+  /** How long betting stays open for seated humans once at least one bet is in. Default 10000. */
+  bettingTimeMs: number;
+  /** How long a human has to answer an action_request before PLAYER_TIMEOUT and the default action. Default 30000. */
+  decisionTimeoutMs: number;
+  /** How long a disconnected human keeps the seat for a reconnect. Default 60000. */
+  seatHoldMs: number;
+}
+
+export const DEFAULT_TIMINGS: TableTimings = {
+  roundPauseMs: 2000,
+  bettingTimeMs: 10_000,
+  decisionTimeoutMs: 30_000,
+  seatHoldMs: 60_000,
+};

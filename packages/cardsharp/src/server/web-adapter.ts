@@ -1,0 +1,156 @@
+import { Emitter } from "@proj/ws-core";
+import { cardToString } from "../engine/cards.js";
+import type { Action } from "../engine/events.js";
+import { evaluate } from "../engine/hand-value.js";
+import { ACTION_NAMES, type ActionRequestData, type ConnectedData, nowSeconds } from "../protocol/messages.js";
+import type { EventBus } from "./event-bus.js";
+import type { BlackjackTable, PendingRequest, PlatformAdapter } from "./table.js";
+import type { ActionOutcome, ActionRouter, WebSocketEventHandler } from "./websocket-event-handler.js";
+
+export interface WebAdapterOptions {
+  /** Deliver requests over the WebSocketEventHandler (true) or only in process (false). Default true. */
+  useWebsockets?: boolean;
+  /** Required with `useWebsockets`. */
+  handler?: WebSocketEventHandler;
+  /** Give every newly connected client a seat without a `join` action (so upstream's client plays). Default false. */
+  autoSeat?: boolean;
+}
+
+type AdapterEvents = { action_request: ActionRequestData };
+
+/**
+ * Upstream's `WebAdapter`: the bridge between a table and its players. With `useWebsockets` it sends
+ * `action_request` to the seat's own client, routes that client's `action`s to the table (refusing
+ * other clients, stale request ids and invalid actions), seats clients by id, and restores a seat and
+ * a snapshot on reconnect. Without it, requests surface as `action_request` events and `submitAction` answers them.
+ */
+export class WebAdapter implements PlatformAdapter, ActionRouter {
+  readonly useWebsockets: boolean;
+  readonly handler: WebSocketEventHandler | undefined;
+  readonly #autoSeat: boolean;
+  readonly #events = new Emitter<AdapterEvents>();
+  #table: BlackjackTable | undefined;
+  #bus: EventBus | undefined;
+
+  constructor(options: WebAdapterOptions = {}) {
+    this.useWebsockets = options.useWebsockets ?? true;
+    this.handler = options.handler;
+    this.#autoSeat = options.autoSeat ?? false;
+    if (this.useWebsockets && !this.handler) throw new TypeError("useWebsockets needs a WebSocketEventHandler");
+  }
+
+  /** In-process requests (for `useWebsockets: false`). */
+  on(event: "action_request", fn: (request: ActionRequestData) => void): () => void {
+    return this.#events.on(event, fn);
+  }
+
+  /** Binds the adapter to a table: the table asks it for decisions, the handler routes actions to it. */
+  attach(table: BlackjackTable): this {
+    this.#table = table;
+    this.#bus = table.bus;
+    table.adapter = this;
+    const h = this.handler;
+    if (h && this.useWebsockets) {
+      h.setActionRouter(this);
+      h.connectExtras = (clientId) => this.#connectExtras(clientId);
+      h.on("connect", ({ clientId }) => table.setPresence(clientId, true));
+      h.on("disconnect", ({ clientId }) => table.setPresence(clientId, false));
+    }
+    return this;
+  }
+
+  requestPlayerAction(request: PendingRequest): void {
+    const data = toRequestData(request);
+    this.#bus?.emit("USER_INTERACTION_NEEDED", {
+      request_id: data.request_id,
+      player_id: data.player_id,
+      player_name: data.player_name,
+      valid_actions: data.valid_actions,
+      timestamp: data.timestamp,
+    });
+    if (this.useWebsockets) this.handler?.sendTo(request.ownerId, "action_request", data);
+    else this.#events.emit("action_request", data);
+  }
+
+  /** Answers a request in process (owner "local" unless given). Throws TableError when refused. */
+  submitAction(action: Action, requestId: string, ownerId = this.#table?.pending?.ownerId ?? "local"): void {
+    this.#requireTable().answer(ownerId, requestId, action);
+  }
+
+  /** ActionRouter: validates before the ack; the returned `run` applies after it. */
+  route(clientId: string, action: string, data: Record<string, unknown>): ActionOutcome {
+    const table = this.#requireTable();
+    const refuse = (e: { code: any; message: string } | undefined): ActionOutcome | undefined =>
+      e ? { error: { code: e.code, message: e.message } } : undefined;
+    switch (action) {
+      case ACTION_NAMES.playerAction: {
+        const err = table.checkAnswer(clientId, data.request_id, data.action);
+        return refuse(err) ?? { run: () => table.answer(clientId, data.request_id as string, data.action as Action) };
+      }
+      case ACTION_NAMES.placeBet: {
+        const amount = data.amount;
+        return refuse(table.checkBet(clientId, amount)) ?? { run: () => table.placeBet(clientId, amount as number) };
+      }
+      case ACTION_NAMES.join: {
+        if (table.seatOf(clientId)) return { error: { code: "ALREADY_SEATED", message: "this client already has a seat" } };
+        const name = typeof data.player_name === "string" ? data.player_name : undefined;
+        return { run: () => this.#seat(clientId, name) };
+      }
+      case ACTION_NAMES.leave:
+        if (!table.seatOf(clientId)) return { error: { code: "NO_SEAT", message: "this client has no seat" } };
+        return { run: () => table.releaseSeat(clientId) };
+      default:
+        return { error: { code: "UNKNOWN_ACTION", message: `Unknown action: ${action.slice(0, 64)}` } };
+    }
+  }
+
+  #seat(clientId: string, name?: string): void {
+    try {
+      this.#requireTable().seatHuman(clientId, name);
+    } catch (err) {
+      const e = err as { code?: string; message: string };
+      this.handler?.sendTo(clientId, "error", { message: e.message, code: e.code ?? "TABLE_FULL" });
+    }
+  }
+
+  #connectExtras(clientId: string): Partial<ConnectedData> {
+    const table = this.#requireTable();
+    let seat = table.seatOf(clientId);
+    const resumed = seat !== undefined;
+    if (!seat && this.#autoSeat) {
+      try {
+        seat = table.seatHuman(clientId);
+      } catch {
+        // Table full: the client connects as a spectator.
+      }
+    }
+    const pending = table.pending;
+    if (resumed && pending?.ownerId === clientId) {
+      // Re-deliver the open request right after `connected` (same request_id).
+      queueMicrotask(() => this.handler?.sendTo(clientId, "action_request", toRequestData(pending)));
+    }
+    return { resumed, seat: seat ?? null, state: table.snapshot() };
+  }
+
+  #requireTable(): BlackjackTable {
+    if (!this.#table) throw new Error("WebAdapter is not attached to a table");
+    return this.#table;
+  }
+}
+
+function toRequestData(r: PendingRequest): ActionRequestData {
+  return {
+    request_id: r.requestId,
+    player_id: r.playerId,
+    player_name: r.playerName,
+    valid_actions: [...r.decision.validActions],
+    pending: true,
+    timestamp: nowSeconds(),
+    decision: r.decision.kind,
+    hand_id: r.decision.handId,
+    timeout_seconds: r.timeoutMs / 1000,
+    cards: r.decision.cards.map(cardToString),
+    hand_value: evaluate(r.decision.cards).total,
+    dealer_upcard: cardToString(r.decision.dealerUpcard),
+  };
+}

@@ -1,0 +1,290 @@
+import { Emitter } from "@proj/ws-core";
+import type { EngineEventType } from "../engine/events.js";
+import {
+  ALL_EVENTS,
+  CardsharpCloseCode,
+  type ConnectedData,
+  type ErrorCode,
+  nowSeconds,
+  UPSTREAM_ERROR_MESSAGES,
+} from "../protocol/messages.js";
+import { parseClientMessage } from "../protocol/parse.js";
+import type { EventBus } from "./event-bus.js";
+import { realTimers, type Timers } from "./timers.js";
+
+/** How the handler reaches one socket: it never touches sockets itself (upstream's `send_callback`). */
+export interface ClientTransport {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+}
+
+/** One socket's protocol state: unconnected until its `connect`, then bound to a client id. */
+export class ClientSession {
+  readonly transport: ClientTransport;
+  clientId: string | undefined;
+  readonly subscriptions = new Set<string>();
+  /** Last inbound message (ms); only inbound traffic counts (upstream refreshed it on sends too). */
+  lastInbound: number;
+  closed = false;
+
+  constructor(transport: ClientTransport, now: number) {
+    this.transport = transport;
+    this.lastInbound = now;
+  }
+
+  wants(eventType: string): boolean {
+    return this.subscriptions.has(ALL_EVENTS) || this.subscriptions.has(eventType);
+  }
+}
+
+/** What the action router says about one `action` message. */
+export type ActionOutcome = { error: { code: ErrorCode; message: string } } | { run?: () => void };
+
+/** Validates an action before it is acknowledged; `run` executes it after the ack and the echo. */
+export interface ActionRouter {
+  route(clientId: string, action: string, data: Record<string, unknown>): ActionOutcome;
+}
+
+export interface WebSocketEventHandlerOptions {
+  bus: EventBus;
+  /** Server heartbeat period; also how often inactivity is checked. Default 5000 ms. */
+  heartbeatIntervalMs?: number;
+  /** Disconnect a socket with no inbound message for this long. Default 30000 ms. */
+  inactivityTimeoutMs?: number;
+  /** Sockets beyond this are closed with 1013. Default 1000. */
+  maxClients?: number;
+  /** Largest `event_types` list accepted. Default 64. */
+  maxEventTypes?: number;
+  timers?: Timers;
+}
+
+type HandlerEvents = {
+  /** A client id is bound to a socket (`resumed`: the id was known and its socket replaced or gone). */
+  connect: { clientId: string; session: ClientSession };
+  /** A client id lost its socket (disconnect message, close, timeout, replacement). */
+  disconnect: { clientId: string; reason: string };
+};
+
+/**
+ * Upstream's `WebSocketEventHandler`, one per server: manages client sessions, answers the six client
+ * message types, fans bus events out to subscribed clients (serialised once), runs one heartbeat loop
+ * that also enforces the inactivity timeout, and routes actions through an `ActionRouter`.
+ */
+export class WebSocketEventHandler {
+  readonly bus: EventBus;
+  readonly sessions = new Set<ClientSession>();
+  /** Connected clients by id. */
+  readonly clients = new Map<string, ClientSession>();
+  readonly #events = new Emitter<HandlerEvents>();
+  readonly #timers: Timers;
+  readonly #heartbeatMs: number;
+  readonly #inactivityMs: number;
+  readonly #maxClients: number;
+  readonly #maxEventTypes: number;
+  #router: ActionRouter | undefined;
+  #heartbeat: unknown;
+  readonly #offBus: () => void;
+  /** Snapshot provider for `connected` (set by the WebAdapter). */
+  connectExtras: ((clientId: string) => Partial<ConnectedData>) | undefined;
+
+  constructor(options: WebSocketEventHandlerOptions) {
+    this.bus = options.bus;
+    this.#timers = options.timers ?? realTimers;
+    this.#heartbeatMs = options.heartbeatIntervalMs ?? 5000;
+    this.#inactivityMs = options.inactivityTimeoutMs ?? 30_000;
+    this.#maxClients = options.maxClients ?? 1000;
+    this.#maxEventTypes = options.maxEventTypes ?? 64;
+    this.#offBus = this.bus.onAny((type, data) => this.#fanOut(type, data as Record<string, unknown>));
+  }
+
+  on<K extends keyof HandlerEvents>(event: K, fn: (p: HandlerEvents[K]) => void): () => void {
+    return this.#events.on(event, fn);
+  }
+
+  setActionRouter(router: ActionRouter | undefined): void {
+    this.#router = router;
+  }
+
+  /** Starts the single heartbeat/inactivity loop (idempotent: upstream started one per call). */
+  start(): void {
+    if (this.#heartbeat !== undefined) return;
+    this.#heartbeat = this.#timers.setInterval(() => this.#tick(), this.#heartbeatMs);
+  }
+
+  stop(): void {
+    if (this.#heartbeat !== undefined) this.#timers.clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+  }
+
+  /** Stops the loop, detaches from the bus, and closes every session with `code`. */
+  close(code: number = CardsharpCloseCode.GoingAway, reason = "server shutting down"): void {
+    this.stop();
+    this.#offBus();
+    for (const s of [...this.sessions]) this.#drop(s, reason, code);
+  }
+
+  /** A new socket. Over `maxClients` it is closed with 1013 at once. */
+  open(transport: ClientTransport): ClientSession {
+    const session = new ClientSession(transport, this.#timers.now());
+    if (this.sessions.size >= this.#maxClients) {
+      session.closed = true;
+      transport.close(CardsharpCloseCode.TryAgainLater, "too many clients");
+      return session;
+    }
+    this.sessions.add(session);
+    return session;
+  }
+
+  /** The socket closed (any reason). */
+  transportClosed(session: ClientSession): void {
+    if (session.closed) return;
+    session.closed = true;
+    this.sessions.delete(session);
+    this.#unbind(session, "connection closed");
+  }
+
+  /** One inbound frame (text, or binary which is refused with an error). */
+  receive(session: ClientSession, frame: string | { binary: true }): void {
+    if (session.closed) return;
+    session.lastInbound = this.#timers.now();
+    if (typeof frame !== "string") {
+      return this.#error(session, "BINARY_NOT_SUPPORTED", "Binary frames are not supported");
+    }
+    const parsed = parseClientMessage(frame, { maxEventTypes: this.#maxEventTypes });
+    if (!parsed.ok) {
+      // Upstream answers an unknown type before checking the connection; invalid frames get a reply too.
+      return this.#error(session, parsed.code, parsed.message);
+    }
+    const msg = parsed.message;
+    if (msg.type === "connect") return this.#connect(session, msg.data.client_id ?? undefined);
+    const clientId = session.clientId;
+    if (clientId === undefined) return this.#error(session, "NOT_CONNECTED", UPSTREAM_ERROR_MESSAGES.NOT_CONNECTED);
+    switch (msg.type) {
+      case "subscribe":
+        for (const t of msg.data.event_types) session.subscriptions.add(t);
+        return this.#reply(session, "connected", { subscriptions: [...session.subscriptions] });
+      case "unsubscribe":
+        for (const t of msg.data.event_types) session.subscriptions.delete(t);
+        return this.#reply(session, "connected", { subscriptions: [...session.subscriptions] });
+      case "heartbeat":
+        return this.#reply(session, "heartbeat", { timestamp: nowSeconds() });
+      case "disconnect":
+        if (msg.data.client_id !== undefined && msg.data.client_id !== clientId) {
+          return this.#error(session, "UNKNOWN_CLIENT", UPSTREAM_ERROR_MESSAGES.UNKNOWN_CLIENT);
+        }
+        return this.#drop(session, "client disconnected", CardsharpCloseCode.Normal);
+      case "action":
+        return this.#action(session, clientId, msg.data.action, msg.data.data ?? {});
+    }
+  }
+
+  /** Pushes one message (with a top-level timestamp) to a connected client. */
+  sendTo(clientId: string, type: string, data: unknown): boolean {
+    const s = this.clients.get(clientId);
+    if (!s) return false;
+    s.transport.send(JSON.stringify({ type, data, timestamp: nowSeconds() }));
+    return true;
+  }
+
+  /** Pushes one message to every connected client (serialised once). */
+  broadcast(type: string, data: unknown): void {
+    const text = JSON.stringify({ type, data, timestamp: nowSeconds() });
+    for (const s of this.clients.values()) s.transport.send(text);
+  }
+
+  /** Disconnects a client id (sends `disconnected`, closes its socket). */
+  disconnectClient(clientId: string, reason = "disconnected by server", code: number = CardsharpCloseCode.Normal): void {
+    const s = this.clients.get(clientId);
+    if (s) this.#drop(s, reason, code);
+  }
+
+  // ---- internals ----
+
+  #connect(session: ClientSession, requested: string | undefined): void {
+    const clientId = requested ?? randomId();
+    // A second `connect` on one socket rebinds it (upstream bound a second id and leaked the first).
+    if (session.clientId !== undefined && session.clientId !== clientId) this.#unbind(session, "client id changed");
+    const previous = this.clients.get(clientId);
+    if (previous && previous !== session) {
+      // The same id on a new socket (a reconnect): the old socket goes, the seat stays with the id.
+      this.#send(previous, "disconnected", { client_id: clientId, reason: "replaced by a new connection" });
+      this.#unbind(previous, "replaced by a new connection");
+      previous.closed = true;
+      this.sessions.delete(previous);
+      previous.transport.close(CardsharpCloseCode.Replaced, "replaced by a new connection");
+    }
+    session.clientId = clientId;
+    this.clients.set(clientId, session);
+    this.#events.emit("connect", { clientId, session });
+    const extras = this.connectExtras?.(clientId) ?? {};
+    this.#send(session, "connected", { client_id: clientId, ...extras });
+  }
+
+  #action(session: ClientSession, clientId: string, action: string, data: Record<string, unknown>): void {
+    const outcome: ActionOutcome = this.#router ? this.#router.route(clientId, action, data) : {};
+    if ("error" in outcome) return this.#error(session, outcome.error.code, outcome.error.message);
+    // Ack first, then the bus echo, then whatever the action causes (upstream's wire order).
+    this.#reply(session, "event", { event_type: "action_received" });
+    this.bus.emit("USER_INTERACTION_RECEIVED", { action, data: { ...data, client_id: clientId } });
+    outcome.run?.();
+  }
+
+  #fanOut(type: EngineEventType, data: Record<string, unknown>): void {
+    let text: string | undefined;
+    for (const s of this.clients.values()) {
+      if (!s.wants(type)) continue;
+      text ??= JSON.stringify({ type: "event", data: { event_type: type, data }, timestamp: nowSeconds() });
+      s.transport.send(text);
+    }
+  }
+
+  #tick(): void {
+    const now = this.#timers.now();
+    for (const s of [...this.sessions]) {
+      if (now - s.lastInbound > this.#inactivityMs) {
+        this.#drop(s, "inactivity timeout", CardsharpCloseCode.InactivityTimeout);
+      } else if (s.clientId !== undefined) {
+        this.#send(s, "heartbeat", { timestamp: nowSeconds() });
+      }
+    }
+  }
+
+  /** Sends `disconnected` (if bound), unbinds and closes. */
+  #drop(session: ClientSession, reason: string, code: number): void {
+    if (session.closed) return;
+    if (session.clientId !== undefined) this.#send(session, "disconnected", { client_id: session.clientId, reason });
+    session.closed = true;
+    this.sessions.delete(session);
+    this.#unbind(session, reason);
+    session.transport.close(code, reason);
+  }
+
+  #unbind(session: ClientSession, reason: string): void {
+    const id = session.clientId;
+    if (id === undefined) return;
+    session.clientId = undefined;
+    session.subscriptions.clear();
+    if (this.clients.get(id) === session) {
+      this.clients.delete(id);
+      this.#events.emit("disconnect", { clientId: id, reason });
+    }
+  }
+
+  /** Pushed message: carries a top-level timestamp. */
+  #send(session: ClientSession, type: string, data: unknown): void {
+    session.transport.send(JSON.stringify({ type, data, timestamp: nowSeconds() }));
+  }
+
+  /** Direct reply: no top-level timestamp (as upstream's returned replies). */
+  #reply(session: ClientSession, type: string, data: unknown): void {
+    session.transport.send(JSON.stringify({ type, data }));
+  }
+
+  #error(session: ClientSession, code: ErrorCode, message: string): void {
+    this.#reply(session, "error", { message, code });
+  }
+}
+
+function randomId(): string {
+  return (globalThis as { crypto: { randomUUID(): string } }).crypto.randomUUID();
+}
