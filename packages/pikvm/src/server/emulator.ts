@@ -110,7 +110,7 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
 
   /** Takes an HTTP upgrade; refuses paths other than `<basePath>/api/ws` with 404. */
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const url = new URL(req.url ?? "/", "http://x");
+    const url = requestUrl(req);
     if (normalizePath(url.pathname) !== `${this.basePath}/api/ws`) {
       rejectUpgrade(socket, notFound());
       return;
@@ -123,7 +123,7 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
    * shared server can pass the request on.
    */
   readonly handleRequest = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    const url = new URL(req.url ?? "/", "http://x");
+    const url = requestUrl(req);
     const path = normalizePath(url.pathname);
     if (this.basePath && path !== this.basePath && !path.startsWith(`${this.basePath}/`)) return false;
     const rel = path.slice(this.basePath.length) || "/";
@@ -219,7 +219,7 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
 
   #authenticate(req: IncomingMessage): SessionContext {
     const who: AuthInfo = this.auth.check(req);
-    const raw = new URL(req.url ?? "/", "http://x").searchParams.get("stream");
+    const raw = requestUrl(req).searchParams.get("stream");
     const stream = parseStreamFlag(raw);
     if (stream === undefined) {
       throw validatorError(`The argument '${raw}' is not a valid bool (['1', 'true', 'yes'] or ['0', 'false', 'no'])`);
@@ -332,6 +332,19 @@ export async function startPiKVMEmulator(
     ...(tls ? { tls } : {}),
   });
   return emu as PiKVMEmulator & { address: EmulatorAddress };
+}
+
+/**
+ * The request target as a URL. `new URL("//api//ws", base)` would read "api" as a host, so the path is
+ * taken verbatim and only then parsed.
+ */
+export function requestUrl(req: IncomingMessage): URL {
+  const raw = req.url ?? "/";
+  const q = raw.indexOf("?");
+  const path = q < 0 ? raw : raw.slice(0, q);
+  const url = new URL(`http://x${q < 0 ? "" : raw.slice(q)}`);
+  url.pathname = path.startsWith("/") ? path : `/${path}`;
+  return url;
 }
 
 /** aiohttp's normalize_path_middleware: merged slashes, no trailing slash. */

@@ -1,0 +1,236 @@
+import { describe, expect, test } from "vitest";
+import {
+  decodeBinaryFrame,
+  deepMerge,
+  encodeBinaryButton,
+  encodeBinaryButtonCode,
+  encodeBinaryDeltas,
+  encodeBinaryKey,
+  encodeBinaryKeyCode,
+  encodeBinaryMove,
+  encodeEvent,
+  KEY_NAMES,
+  KEY_EVDEV_CODES,
+  keyFromEvdev,
+  kvmdToPixel,
+  parseEventFrame,
+  parseStreamFlag,
+  pixelToKvmd,
+  pyJson,
+  pyJsonPretty,
+  US_KEYMAP,
+  validBool,
+  validCoord,
+  validDelta,
+  validKey,
+  validButton,
+} from "../src/protocol/index.js";
+import { squashDeltas } from "../src/server/virtual-hid.js";
+import { hex } from "./helpers.js";
+
+describe("JSON framing (Python json.dumps)", () => {
+  test("aiopikvm 0.2.1 frames, byte for byte (pikvm.md 3.1)", () => {
+    expect(encodeEvent("key", { key: "KeyA", state: true })).toBe(
+      '{"event_type": "key", "event": {"key": "KeyA", "state": true}}',
+    );
+    expect(encodeEvent("mouse_move", { to: { x: 500, y: 300 } })).toBe(
+      '{"event_type": "mouse_move", "event": {"to": {"x": 500, "y": 300}}}',
+    );
+    expect(encodeEvent("mouse_button", { button: "left", state: true })).toBe(
+      '{"event_type": "mouse_button", "event": {"button": "left", "state": true}}',
+    );
+    expect(encodeEvent("mouse_wheel", { delta: { x: 0, y: 5 } })).toBe(
+      '{"event_type": "mouse_wheel", "event": {"delta": {"x": 0, "y": 5}}}',
+    );
+    expect(encodeEvent("ping", {})).toBe('{"event_type": "ping", "event": {}}');
+  });
+
+  test("kvmd's loop and pong frames (pikvm.md 2.2)", () => {
+    expect(encodeEvent("loop", { version: { major: 4, minor: 206 } })).toBe(
+      '{"event_type": "loop", "event": {"version": {"major": 4, "minor": 206}}}',
+    );
+    expect(encodeEvent("pong", {})).toBe('{"event_type": "pong", "event": {}}');
+  });
+
+  test("ensure_ascii, escapes, null, arrays", () => {
+    expect(pyJson({ a: 'é\n"', b: [1, null, false], c: [] })).toBe(
+      '{"a": "\\u00e9\\n\\"", "b": [1, null, false], "c": []}',
+    );
+  });
+
+  test("kvmd's refusal body: sorted keys, indent 4 (pikvm.md 1.4)", () => {
+    expect(pyJsonPretty({ ok: false, result: { error_msg: "Forbidden", error: "ForbiddenError" } })).toBe(
+      '{\n    "ok": false,\n    "result": {\n        "error": "ForbiddenError",\n        "error_msg": "Forbidden"\n    }\n}',
+    );
+  });
+
+  test("parseEventFrame follows kvmd: event must exist and be an object", () => {
+    expect(parseEventFrame('{"event_type": "ping", "event": {}}')).toEqual({ event_type: "ping", event: {} });
+    expect(parseEventFrame('{"event_type": "ping"}')).toBeUndefined();
+    expect(parseEventFrame('{"event_type": "ping", "event": []}')).toBeUndefined();
+    expect(parseEventFrame('{"event_type": 1, "event": {}}')).toBeUndefined();
+    expect(parseEventFrame("[1]")).toBeUndefined();
+    expect(parseEventFrame("not json")).toBeUndefined();
+  });
+});
+
+describe("binary HID frames (pikvm.md 3.2, real captures)", () => {
+  test("encoders produce the captured bytes", () => {
+    expect(encodeBinaryKey("ControlLeft", true)).toEqual(hex("01 01 436f6e74726f6c4c656674"));
+    expect(encodeBinaryKey("ControlLeft", false)).toEqual(hex("01 00 436f6e74726f6c4c656674"));
+    expect(encodeBinaryKey("KeyA", true, true)).toEqual(hex("01 03 4b657941"));
+    expect(encodeBinaryMove(0, 0)).toEqual(hex("03 0000 0000"));
+    expect(encodeBinaryDeltas(0x05, [{ x: 0, y: 0 }])).toEqual(hex("05 00 0000"));
+    expect(encodeBinaryDeltas(0x04, [{ x: 3, y: -4 }])).toEqual(hex("04 00 03 fc"));
+    expect(
+      encodeBinaryDeltas(0x04, [
+        { x: 1, y: 2 },
+        { x: -3, y: -4 },
+      ]),
+    ).toEqual(hex("04 00 0102 fdfc"));
+    expect(
+      encodeBinaryDeltas(
+        0x05,
+        [
+          { x: 0, y: -1 },
+          { x: 0, y: -1 },
+        ],
+        true,
+      ),
+    ).toEqual(hex("05 01 00ff 00ff"));
+    expect(encodeBinaryButton("middle", false)).toEqual(hex("02 00 6d6964646c65"));
+    expect(encodeBinaryKeyCode("KeyA", true)).toEqual(hex("01 81 001e"));
+    expect(encodeBinaryButtonCode("left", true)).toEqual(hex("02 81 0110"));
+    expect(encodeBinaryMove(-32768, 32767)).toEqual(hex("03 8000 7fff"));
+    expect(encodeBinaryMove(99999, -99999)).toEqual(hex("03 7fff 8000"));
+  });
+
+  test("decoder accepts kvmd's accepted frames and rejects the dropped ones", () => {
+    expect(decodeBinaryFrame(hex("01 03 4b657941"))).toEqual({
+      ok: true,
+      event: { type: "key", key: "KeyA", state: true, finish: true },
+    });
+    expect(decodeBinaryFrame(hex("01 81 001e"))).toEqual({
+      ok: true,
+      event: { type: "key", key: 30, state: true, finish: false },
+    });
+    expect(decodeBinaryFrame(hex("03 8000 7fff"))).toEqual({
+      ok: true,
+      event: { type: "mouse_move", x: -32768, y: 32767 },
+    });
+    expect(decodeBinaryFrame(hex("04 00 0102 fdfc"))).toEqual({
+      ok: true,
+      event: {
+        type: "mouse_relative",
+        deltas: [
+          { x: 1, y: 2 },
+          { x: -3, y: -4 },
+        ],
+        squash: false,
+      },
+    });
+    expect(decodeBinaryFrame(hex("05 01 00ff 00ff"))).toMatchObject({
+      ok: true,
+      event: { type: "mouse_wheel", squash: true },
+    });
+    expect(decodeBinaryFrame(hex("02 00 6d6964646c65"))).toEqual({
+      ok: true,
+      event: { type: "mouse_button", button: "middle", state: false },
+    });
+    expect(decodeBinaryFrame(hex("00"))).toEqual({ ok: true, event: { type: "ping" } });
+    expect(decodeBinaryFrame(hex("03 0000"))).toMatchObject({ ok: false, reason: "malformed" });
+    expect(decodeBinaryFrame(hex("04 00 01"))).toMatchObject({ ok: false, reason: "malformed" });
+    expect(decodeBinaryFrame(hex("c8"))).toEqual({ ok: false, reason: "unknown-op", op: 0xc8 });
+    expect(decodeBinaryFrame(new Uint8Array(0))).toEqual({ ok: false, reason: "empty" });
+    // The name is cut at 32 bytes, as kvmd's data[1:33].
+    const long = decodeBinaryFrame(Uint8Array.from([1, 1, ...new TextEncoder().encode("K".repeat(40))]));
+    expect(long.ok && long.event.type === "key" && long.event.key).toBe("K".repeat(32));
+  });
+});
+
+describe("key table (pikvm.md 3.4)", () => {
+  test("126 names, unique evdev codes, reverse lookup", () => {
+    expect(KEY_NAMES).toHaveLength(126);
+    expect(new Set(Object.values(KEY_EVDEV_CODES)).size).toBe(126);
+    for (const k of KEY_NAMES) expect(keyFromEvdev(KEY_EVDEV_CODES[k])).toBe(k);
+    for (const k of [
+      "KeyA",
+      "Digit0",
+      "F24",
+      "PrintScreen",
+      "ContextMenu",
+      "NumpadDecimal",
+      "IntlYen",
+      "AudioVolumeDown",
+    ]) {
+      expect(KEY_NAMES).toContain(k);
+    }
+    expect(validKey("KeyA")).toBe("KeyA");
+    expect(validKey("keya")).toBeUndefined(); // case-sensitive
+    expect(validKey("NoSuchKey")).toBeUndefined();
+  });
+
+  test("US keymap covers printable ASCII", () => {
+    for (let c = 0x20; c < 0x7f; c++) expect(US_KEYMAP.strokes.get(String.fromCharCode(c))).toBeDefined();
+    expect(US_KEYMAP.strokes.get("A")).toEqual({ key: "KeyA", shift: true });
+    expect(US_KEYMAP.strokes.get("?")).toEqual({ key: "Slash", shift: true });
+    expect(US_KEYMAP.strokes.get("é")).toBeUndefined();
+  });
+});
+
+describe("kvmd validators", () => {
+  test("valid_bool spellings and the stream flag", () => {
+    for (const v of [true, 1, "1", "true", "YES", " yes "]) expect(validBool(v)).toBe(true);
+    for (const v of [false, 0, "0", "False", "no"]) expect(validBool(v)).toBe(false);
+    for (const v of [2, "abc", null, "", 1.5, "x".repeat(17)]) expect(validBool(v)).toBeUndefined();
+    expect(parseStreamFlag(null)).toBe(true);
+    expect(parseStreamFlag("0")).toBe(false);
+    expect(parseStreamFlag("2")).toBeUndefined();
+  });
+
+  test("numbers: ints only, raw length 8, clamped", () => {
+    expect(validCoord(500)).toBe(500);
+    expect(validCoord("0x10")).toBe(16);
+    expect(validCoord(99999999)).toBe(32767);
+    expect(validCoord(-99999999)).toBeUndefined(); // 9 raw chars
+    expect(validCoord(123456789)).toBeUndefined();
+    expect(validCoord(500.5)).toBeUndefined();
+    expect(validCoord(true)).toBeUndefined();
+    expect(validDelta(500)).toBe(127);
+    expect(validDelta(-500)).toBe(-127);
+    expect(validButton("LEFT")).toBe("left");
+    expect(validButton("wheel")).toBeUndefined();
+  });
+
+  test("squash accumulates while within ±127", () => {
+    expect(
+      squashDeltas([
+        { x: 100, y: 0 },
+        { x: 20, y: 0 },
+        { x: 20, y: 1 },
+      ]),
+    ).toEqual([
+      { x: 120, y: 0 },
+      { x: 20, y: 1 },
+    ]);
+    expect(squashDeltas([{ x: 0, y: 0 }])).toEqual([]);
+  });
+});
+
+describe("helpers", () => {
+  test("pixel <-> kvmd coordinates: (0,0) is the centre", () => {
+    const screen = { width: 1920, height: 1080 };
+    expect(pixelToKvmd(0, 0, screen)).toEqual({ x: -32768, y: -32768 });
+    expect(pixelToKvmd(1919, 1079, screen)).toEqual({ x: 32767, y: 32767 });
+    const c = pixelToKvmd(959.5, 539.5, screen);
+    expect(Math.abs(c.x)).toBeLessThanOrEqual(1);
+    expect(kvmdToPixel(0, 0, screen)).toEqual({ x: 960, y: 540 });
+    for (const x of [0, 1, 500, 1000, 1919]) expect(kvmdToPixel(pixelToKvmd(x, 0, screen).x, 0, screen).x).toBe(x);
+  });
+
+  test("deepMerge merges dicts, replaces scalars and arrays", () => {
+    const base = { a: { b: 1, c: [1, 2] }, d: 1 };
+    expect(deepMerge(base, { a: { c: [3] }, e: null })).toEqual({ a: { b: 1, c: [3] }, d: 1, e: null });
+    expect(base.a.c).toEqual([1, 2]);
+  });
+});

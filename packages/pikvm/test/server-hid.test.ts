@@ -1,0 +1,243 @@
+import { connectTestClient, disposeLeftovers, waitFor } from "@proj/ws-core/testing";
+import { afterEach, describe, expect, test } from "vitest";
+import WebSocket from "ws";
+import { AUTH, hex, rawClient, settle, startEmulator } from "./helpers.js";
+
+afterEach(disposeLeftovers);
+
+const ev = (type: string, event: unknown) => JSON.stringify({ event_type: type, event });
+
+describe("JSON HID events with kvmd's validation", () => {
+  test("valid events reach the virtual HID", async () => {
+    const s = await startEmulator();
+    const c = await rawClient(s.wsUrl);
+    c.send('{"event_type": "key", "event": {"key": "KeyA", "state": true}}');
+    c.send(ev("mouse_button", { button: "LEFT", state: "yes" }));
+    c.send(ev("mouse_move", { to: { x: 500, y: "-300" } }));
+    c.send(ev("mouse_relative", { delta: { x: 10, y: -5 } }));
+    c.send(
+      ev("mouse_wheel", {
+        delta: [
+          { x: 0, y: 100 },
+          { x: 0, y: 100 },
+        ],
+        squash: true,
+      }),
+    );
+    c.send(ev("mouse_move", { to: { x: 99999999, y: -40000 } })); // clamped
+    await settle(c);
+    const snap = s.emu.hid.snapshot();
+    expect(snap.keys).toEqual(["KeyA"]);
+    expect(snap.buttons).toEqual(["left"]);
+    expect(snap.mouse).toEqual({ x: 32767, y: -32768 });
+    expect(snap.relative).toEqual({ x: 10, y: -5 });
+    expect(snap.wheel).toEqual({ x: 0, y: 200 });
+    expect(s.emu.hid.log.filter((e) => e.source === "ws-json").map((e) => e.type)).toEqual([
+      "key",
+      "mouse_button",
+      "mouse_move",
+      "mouse_relative",
+      "mouse_wheel",
+      "mouse_move",
+    ]);
+    // squash: 100+100 overflows 127, so two wheel steps remain.
+    expect(s.emu.hid.log.find((e) => e.type === "mouse_wheel")).toMatchObject({
+      deltas: [
+        { x: 0, y: 100 },
+        { x: 0, y: 100 },
+      ],
+    });
+    await c.close();
+    await s.close();
+  });
+
+  test("finish releases at once, except modifiers", async () => {
+    const s = await startEmulator();
+    const c = await rawClient(s.wsUrl);
+    c.send(ev("key", { key: "KeyB", state: true, finish: true }));
+    c.send(ev("key", { key: "ShiftLeft", state: true, finish: true }));
+    await settle(c);
+    expect(s.emu.hid.snapshot().keys).toEqual(["ShiftLeft"]);
+    expect(s.emu.hid.log.filter((e) => e.type === "key").map((e) => e.type === "key" && `${e.key}:${e.state}`)).toEqual(
+      ["KeyB:true", "KeyB:false", "ShiftLeft:true"],
+    );
+    await c.close();
+    await s.close();
+  });
+
+  test("invalid events are dropped silently and counted; the socket stays open", async () => {
+    const s = await startEmulator();
+    const c = await rawClient(s.wsUrl);
+    const invalid = [
+      ev("key", { key: "NoSuchKey", state: true }),
+      ev("key", { key: "keya", state: true }),
+      ev("key", { key: "KeyA", state: "maybe" }),
+      ev("key", { key: "KeyA", state: true, finish: 2 }),
+      ev("key", { key: "KeyA" }),
+      ev("mouse_button", { button: "wheel", state: true }),
+      ev("mouse_move", { to: { x: 500.5, y: 1 } }),
+      ev("mouse_move", { to: { x: 123456789, y: 1 } }),
+      ev("mouse_move", { to: { x: true, y: 1 } }),
+      ev("mouse_move", { to: [1, 2] }),
+      ev("mouse_relative", { delta: { x: "a", y: 1 } }),
+      ev("mouse_wheel", { delta: [{ x: 1 }] }),
+    ];
+    for (const m of invalid) c.send(m);
+    c.send(ev("launch_missiles", {}));
+    c.send("not json at all");
+    c.send("[1, 2, 3]");
+    c.send('{"event_type": "key", "event": null}');
+    await settle(c);
+    expect(s.emu.counters).toEqual({ invalid: invalid.length, unknown: 1, malformed: 3 });
+    expect(s.emu.hid.snapshot()).toMatchObject({ keys: [], buttons: [], accepted: 0, dropped: invalid.length });
+    // Nothing but the pong came back for all that.
+    expect(c.received.filter((m) => typeof m === "string" && /"(pong)"/.test(m))).toHaveLength(1);
+    expect(c.ws.readyState).toBe(WebSocket.OPEN);
+    await c.close();
+    await s.close();
+  });
+});
+
+describe("binary HID frames (kvmd 4.206 captures)", () => {
+  test("accepted frames apply, dropped ones are counted, unknown op ignored", async () => {
+    const s = await startEmulator();
+    const c = await rawClient(s.wsUrl);
+    for (const f of [
+      "01 01 436f6e74726f6c4c656674",
+      "01 00 436f6e74726f6c4c656674",
+      "01 03 4b657941",
+      "03 0000 0000",
+      "05 00 0000",
+    ]) {
+      c.send(hex(f));
+    }
+    for (const f of ["04 00 03 fc", "04 00 0102 fdfc", "05 01 00ff 00ff", "02 01 6d6964646c65", "02 00 6d6964646c65"])
+      c.send(hex(f));
+    for (const f of ["01 01 4e6f537563684b6579", "03 0000", "04 00 01"]) c.send(hex(f)); // dropped
+    c.send(hex("c8")); // unknown op
+    await settle(c);
+    const log = s.emu.hid.log.filter((e) => e.source === "ws-binary");
+    expect(log.map((e) => (e.type === "key" ? `${e.key}:${e.state}` : e.type))).toEqual([
+      "ControlLeft:true",
+      "ControlLeft:false",
+      "KeyA:true",
+      "KeyA:false",
+      "mouse_move",
+      "mouse_wheel",
+      "mouse_relative",
+      "mouse_relative",
+      "mouse_wheel",
+      "mouse_button",
+      "mouse_button",
+    ]);
+    expect(s.emu.hid.snapshot()).toMatchObject({
+      relative: { x: 1, y: -6 },
+      wheel: { x: 0, y: -2 },
+      keys: [],
+      buttons: [],
+    });
+    expect(s.emu.counters).toMatchObject({ invalid: 3, unknown: 1 });
+    await c.close();
+    await s.close();
+  });
+
+  test("the evdev-code form (flags bit7) used by kvmd's own clients", async () => {
+    const s = await startEmulator();
+    const c = await rawClient(s.wsUrl);
+    c.send(hex("01 81 001e")); // KEY_A down
+    c.send(hex("02 81 0111")); // BTN_RIGHT down
+    c.send(hex("01 81 ffff")); // unknown code: dropped
+    await settle(c);
+    expect(s.emu.hid.snapshot()).toMatchObject({ keys: ["KeyA"], buttons: ["right"] });
+    expect(s.emu.counters.invalid).toBe(1);
+    await c.close();
+    await s.close();
+  });
+
+  test("an empty binary frame ends the session with 1000", async () => {
+    const s = await startEmulator();
+    const c = await rawClient(s.wsUrl);
+    c.send(new Uint8Array(0));
+    expect((await c.closed).code).toBe(1000);
+    await s.close();
+  });
+});
+
+describe("virtual target", () => {
+  test("typing in binary (web UI style) shows on the console, with Shift and CapsLock", async () => {
+    const s = await startEmulator();
+    const c = await rawClient(s.wsUrl);
+    const key = (name: string, down: boolean) => c.send(Uint8Array.from([1, down ? 1 : 0, ...Buffer.from(name)]));
+    const tap = (name: string) => {
+      key(name, true);
+      key(name, false);
+    };
+    key("ShiftLeft", true);
+    tap("KeyH");
+    key("ShiftLeft", false);
+    tap("KeyI");
+    tap("Digit1");
+    tap("Backspace");
+    tap("Space");
+    tap("CapsLock");
+    tap("KeyO");
+    tap("KeyK");
+    tap("Enter");
+    await settle(c);
+    expect(s.emu.console.typed).toBe("Hi OK");
+    expect(s.emu.hid.leds.caps).toBe(true);
+    // The caps LED change is broadcast as a full hid state.
+    const hidEv = await c.nextJson((e: any) => e.event_type === "hid" && e.event.keyboard.leds.caps === true);
+    expect(hidEv.event.keyboard.leds.caps).toBe(true);
+    await c.close();
+    await s.close();
+  });
+
+  test("held keys and buttons are released when a socket closes (and on connect)", async () => {
+    const s = await startEmulator();
+    const a = await rawClient(s.wsUrl);
+    a.send(ev("key", { key: "AltLeft", state: true }));
+    a.send(ev("mouse_button", { button: "left", state: true }));
+    await settle(a);
+    expect(s.emu.hid.snapshot()).toMatchObject({ keys: ["AltLeft"], buttons: ["left"] });
+    a.ws.terminate(); // abrupt drop, no close frame
+    await waitFor(() => s.emu.sessions === 0);
+    expect(s.emu.hid.snapshot()).toMatchObject({ keys: [], buttons: [] });
+    const releases = s.emu.hid.log.filter((e) => (e.type === "key" || e.type === "mouse_button") && !e.state);
+    expect(releases).toHaveLength(2);
+    expect(s.emu.hid.log.at(-1)).toMatchObject({ type: "release_all", reason: "disconnect" });
+    await s.close();
+  });
+});
+
+describe("limits and bad frames", () => {
+  test("oversize frames close with 1009, invalid UTF-8 with 1007; other clients carry on", async () => {
+    const s = await startEmulator({ maxPayload: 1024 });
+    const bystander = await rawClient(s.wsUrl);
+    const big = await rawClient(s.wsUrl);
+    big.send("x".repeat(2048));
+    expect((await big.closed).code).toBe(1009);
+    const utf = await rawClient(s.wsUrl);
+    // A text frame with invalid UTF-8 (ws lets a Buffer go out as text with binary: false).
+    utf.ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+    expect((await utf.closed).code).toBe(1007);
+    bystander.send(ev("key", { key: "KeyZ", state: true }));
+    await settle(bystander);
+    expect(s.emu.hid.snapshot().keys).toEqual(["KeyZ"]);
+    await bystander.close();
+    await s.close();
+  });
+
+  test("heartbeat: protocol pings after silence; a peer that never pongs is cut without a close frame", async () => {
+    const s = await startEmulator({ heartbeatMs: 30, heartbeatTimeoutMs: 30 });
+    const live = await rawClient(s.wsUrl);
+    let pings = 0;
+    live.ws.on("ping", () => pings++);
+    const dead = await connectTestClient(s.wsUrl, { headers: AUTH, autoPong: false });
+    expect((await dead.closed).code).toBe(1006);
+    await waitFor(() => pings >= 2);
+    expect(live.ws.readyState).toBe(WebSocket.OPEN);
+    await live.close();
+    await s.close();
+  });
+});
