@@ -1,6 +1,13 @@
 import { NodeWebSocket } from "@proj/ws-core/node";
 import { connectTestClient, type TestClient, trackLeftover } from "@proj/ws-core/testing";
-import { ClientEvent, decodeEvent, encodeFrame, type ServerEvent, VuerClient, type VuerClientOptions } from "../src/index.js";
+import {
+  ClientEvent,
+  decodeEvent,
+  encodeFrame,
+  type ServerEvent,
+  VuerClient,
+  type VuerClientOptions,
+} from "../src/index.js";
 import { Vuer, type VuerOptions } from "../src/server/index.js";
 
 /** A started server on 127.0.0.1:0 whose reported errors are collected instead of printed. */

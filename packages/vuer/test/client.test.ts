@@ -1,0 +1,242 @@
+import { readFileSync } from "node:fs";
+import { CloseCode, deferred } from "@proj/ws-core";
+import { NodeWebSocket } from "@proj/ws-core/node";
+import { disposeLeftovers, waitFor } from "@proj/ws-core/testing";
+import { afterEach, describe, expect, test } from "vitest";
+import {
+  ClientEvent,
+  DEFAULT_MAX_SIZE,
+  defineClientEvent,
+  NotConnectedError,
+  resolveClientConfig,
+  VERSION,
+  VuerClient,
+  VuerConfigError,
+} from "../src/index.js";
+import { Box } from "../src/schemas/index.js";
+import type { IncomingEvent } from "../src/server/index.js";
+import { startVuer, vuerClient } from "./helpers.js";
+
+afterEach(disposeLeftovers);
+
+/** Records every event the server got, per session, in order. */
+async function recordingServer(options: Parameters<typeof startVuer>[0] = {}) {
+  const s = await startVuer(options);
+  const events: IncomingEvent[] = [];
+  for (const etype of ["INIT", "A", "B", "C", "SET_POSITION", "PING"]) s.app.addHandler(etype, (ev) => events.push(ev));
+  return { ...s, events };
+}
+
+describe("VuerClient", () => {
+  test("sends INIT first on connect, with the common and Node runtime fields", async () => {
+    const { url, events } = await recordingServer();
+    const client = await vuerClient(url);
+    await waitFor(() => events.length === 1);
+    const init = events[0] as IncomingEvent;
+    expect(init.etype).toBe("INIT");
+    expect(Number.isInteger(init.ts)).toBe(true);
+    expect(Object.keys(init.value)).toEqual([
+      "client",
+      "clientVersion",
+      "timezone",
+      "timezoneOffset",
+      "nodeVersion",
+      "platform",
+      "platformVersion",
+      "machine",
+    ]);
+    expect(init.value).toMatchObject({ client: "node", clientVersion: VERSION, nodeVersion: process.version });
+    expect(typeof init.value.timezone).toBe("string");
+    expect(Number.isInteger(init.value.timezoneOffset)).toBe(true);
+    expect(client.connected).toBe(true);
+    await client.close();
+    expect(client.connected).toBe(false);
+  });
+
+  test("clientVersion is the package version", () => {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    expect(VERSION).toBe(pkg.version);
+  });
+
+  test("sendNow and awaited sends keep their order; class-level values are sent", async () => {
+    const { url, events } = await recordingServer();
+    const client = await vuerClient(url);
+    const SetPosition = defineClientEvent<number[]>("SET_POSITION", [0, 0, 0]);
+    client.sendNow(new ClientEvent({ etype: "A", value: 1 }));
+    await client.send({ etype: "B", value: 2 });
+    client.sendNow(new SetPosition());
+    await client.send(new SetPosition({ value: [1, 2, 3] }));
+    client.sendNow({ etype: "C", value: new Uint8Array([1, 2]) });
+    await waitFor(() => events.length === 6);
+    expect(events.map((e) => [e.etype, e.value])).toEqual([
+      ["INIT", events[0]?.value],
+      ["A", 1],
+      ["B", 2],
+      ["SET_POSITION", [0, 0, 0]],
+      ["SET_POSITION", [1, 2, 3]],
+      ["C", new Uint8Array([1, 2])],
+    ]);
+  });
+
+  test("send errors are typed: not connected, not an event; sendNow reports them on 'error'", async () => {
+    const client = new VuerClient({ uri: "ws://127.0.0.1:9", WebSocket: NodeWebSocket, env: {} });
+    await expect(client.send({ etype: "X" })).rejects.toBeInstanceOf(NotConnectedError);
+    await expect(client.recv()).rejects.toBeInstanceOf(NotConnectedError);
+    await expect(client.send({ nope: 1 } as never)).rejects.toBeInstanceOf(TypeError);
+    const errors: Error[] = [];
+    client.on("error", (e) => errors.push(e));
+    client.sendNow({ etype: "X" });
+    await waitFor(() => errors.length === 1);
+    expect(errors[0]).toBeInstanceOf(NotConnectedError);
+    expect(() => new ClientEvent()).toThrow(TypeError);
+  });
+
+  test("connect() rejects when nothing listens", async () => {
+    const { app, url } = await startVuer();
+    await app.close();
+    const client = new VuerClient({ uri: url, WebSocket: NodeWebSocket, env: {} });
+    await expect(client.connect()).rejects.toBeInstanceOf(Error);
+  });
+
+  test("recv resolves null on timeout and the connection stays up; iteration ends when the server closes", async () => {
+    const { app, url } = await startVuer();
+    const go = deferred<void>();
+    app.spawn(async (session) => {
+      await go.promise;
+      session.upsert(Box({ key: "a" }));
+      session.upsert(Box({ key: "b" }));
+    });
+    const client = await vuerClient(url);
+    expect(await client.recv({ timeoutMs: 20 })).toBeNull();
+    expect(client.connected).toBe(true);
+    go.resolve();
+    const keys: string[] = [];
+    for await (const ev of client) keys.push((ev.data as any).nodes[0].key);
+    expect(keys).toEqual(["a", "b"]);
+    expect(await client.recv()).toBeNull();
+  });
+
+  test("the scene model follows the server's operations and reports changes", async () => {
+    const { app, url } = await startVuer();
+    const go = deferred<void>();
+    app.spawn(async (s) => {
+      await go.promise;
+      s.set({ tag: "Scene", key: "scene", children: [Box({ key: "b", args: [1, 1, 1] })] });
+      s.add(Box({ key: "child" }), { to: "b" });
+      s.upsert(Box({ key: "b", position: [1, 2, 3] }));
+      s.update(Box({ key: "child", color: "red" }));
+      s.remove("child");
+      await s.forever();
+    });
+    const client = await vuerClient(url);
+    const ops: string[] = [];
+    client.scene.on("change", (c) => ops.push(c.op));
+    go.resolve();
+    await waitFor(() => ops.length === 5);
+    expect(ops).toEqual(["SET", "ADD", "UPSERT", "UPDATE", "REMOVE"]);
+    expect(client.scene.find("b")).toMatchObject({ args: [1, 1, 1], position: [1, 2, 3] });
+    expect(client.scene.find("child")).toBeUndefined();
+  });
+
+  test("connect() again after close opens a new connection and sends INIT again", async () => {
+    const { url, events } = await recordingServer();
+    const client = await vuerClient(url);
+    await client.close();
+    await client.connect();
+    await client.send({ etype: "PING" });
+    await waitFor(() => events.length === 3);
+    expect(events.map((e) => e.etype)).toEqual(["INIT", "INIT", "PING"]);
+  });
+
+  test("reconnect option: after the server drops the socket the client comes back and re-sends INIT", async () => {
+    const { app, url, events } = await recordingServer();
+    const client = await vuerClient(url, { reconnect: { backoff: { minDelayMs: 5, maxDelayMs: 20 } } });
+    await waitFor(() => events.length === 1);
+    const [session] = [...app.sessions.values()];
+    session?.close(CloseCode.ServiceRestart, "restart");
+    await waitFor(() => events.length === 2);
+    expect(events.map((e) => e.etype)).toEqual(["INIT", "INIT"]);
+    await waitFor(() => client.connected);
+    await client.send({ etype: "PING" });
+    await waitFor(() => events.length === 3);
+    client.reconnect();
+    await waitFor(() => events.length === 4);
+    expect(events[3]?.etype).toBe("INIT");
+  });
+
+  test("await using closes the client", async () => {
+    const { url } = await startVuer();
+    let ref: VuerClient | undefined;
+    {
+      await using client = await vuerClient(url);
+      ref = client;
+      expect(client.connected).toBe(true);
+    }
+    expect(ref?.connected).toBe(false);
+  });
+
+  test("frames over maxSize close the connection with 1009", async () => {
+    const { app, url } = await startVuer();
+    const closedCode = deferred<number>();
+    app.spawn(async (s) => {
+      s.send({ ts: 0, data: new Uint8Array(4096), etype: "BIG" });
+      closedCode.resolve((await s.closed).code);
+    });
+    const client = await vuerClient(url, { maxSize: 1000 });
+    const errors: Error[] = [];
+    client.on("error", (e) => errors.push(e));
+    expect(await client.recv({ timeoutMs: 5000 })).toBeNull();
+    // ws closes towards the server with 1009 (locally it reports the cut connection as 1006).
+    expect(await closedCode.promise).toBe(CloseCode.MessageTooBig);
+    expect(errors.some((e) => /max payload/i.test(e.message))).toBe(true);
+  });
+});
+
+describe("configuration from the environment", () => {
+  test("VUER_CLIENT_URI, WEBSOCKET_MAX_SIZE and VUER_SSL_VERIFY are parsed; explicit options win", () => {
+    const env = { VUER_CLIENT_URI: "wss://example.test:9000", WEBSOCKET_MAX_SIZE: "1234", VUER_SSL_VERIFY: "false" };
+    expect(resolveClientConfig({}, env)).toEqual({ uri: "wss://example.test:9000", maxSize: 1234, sslVerify: false });
+    expect(resolveClientConfig({ uri: "ws://h:1", maxSize: 5, sslVerify: true }, env)).toEqual({
+      uri: "ws://h:1",
+      maxSize: 5,
+      sslVerify: true,
+    });
+    expect(resolveClientConfig({}, {})).toEqual({
+      uri: "ws://localhost:8012",
+      maxSize: DEFAULT_MAX_SIZE,
+      sslVerify: true,
+    });
+    for (const v of ["0", "no", "OFF", "False"])
+      expect(resolveClientConfig({}, { VUER_SSL_VERIFY: v }).sslVerify).toBe(false);
+    for (const v of ["1", "yes", "on", "TRUE"])
+      expect(resolveClientConfig({}, { VUER_SSL_VERIFY: v }).sslVerify).toBe(true);
+  });
+
+  test("bad values are refused with VuerConfigError instead of being used as strings", () => {
+    expect(() => resolveClientConfig({}, { VUER_SSL_VERIFY: "maybe" })).toThrow(VuerConfigError);
+    expect(() => resolveClientConfig({}, { WEBSOCKET_MAX_SIZE: "12kb" })).toThrow(VuerConfigError);
+    expect(() => resolveClientConfig({}, { WEBSOCKET_MAX_SIZE: "0" })).toThrow(VuerConfigError);
+    expect(() => resolveClientConfig({}, { VUER_CLIENT_URI: "http://x" })).toThrow(VuerConfigError);
+  });
+
+  test("process.env is read in Node and its size limit applies to the connection", async () => {
+    const { app, url } = await startVuer();
+    const closedCode = deferred<number>();
+    app.spawn(async (s) => {
+      s.send({ ts: 0, data: new Uint8Array(3000), etype: "BIG" });
+      closedCode.resolve((await s.closed).code);
+    });
+    const saved = { ...process.env };
+    process.env.VUER_CLIENT_URI = url;
+    process.env.WEBSOCKET_MAX_SIZE = "2000";
+    process.env.VUER_SSL_VERIFY = "off";
+    try {
+      const client = new VuerClient({ WebSocket: NodeWebSocket });
+      expect(client.config).toEqual({ uri: url, maxSize: 2000, sslVerify: false });
+      await client.connect();
+      expect(await closedCode.promise).toBe(CloseCode.MessageTooBig);
+    } finally {
+      process.env = saved;
+    }
+  });
+});
