@@ -16,6 +16,7 @@ import {
 import { Box } from "../src/schemas/index.js";
 import type { IncomingEvent } from "../src/server/index.js";
 import { startVuer, vuerClient } from "./helpers.js";
+import { nodesOf } from "./helpers.js";
 
 afterEach(disposeLeftovers);
 
@@ -111,7 +112,7 @@ describe("VuerClient", () => {
     expect(client.connected).toBe(true);
     go.resolve();
     const keys: string[] = [];
-    for await (const ev of client) keys.push((ev.data as any).nodes[0].key);
+    for await (const ev of client) keys.push(nodesOf(ev)[0].key);
     expect(keys).toEqual(["a", "b"]);
     expect(await client.recv()).toBeNull();
   });

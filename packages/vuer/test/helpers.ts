@@ -56,3 +56,8 @@ export class HelloEvent extends ClientEvent {
 export class MoveBoxEvent extends ClientEvent {
   static override etype = "MOVE_BOX";
 }
+
+/** The `nodes` of an ADD/UPSERT/UPDATE event (empty for anything else). */
+export function nodesOf(ev: ServerEvent | null | undefined): Array<Record<string, any>> {
+  return ((ev?.data ?? {}) as { nodes?: Array<Record<string, any>> }).nodes ?? [];
+}

@@ -9,6 +9,7 @@ import { encodeFrame } from "../src/index.js";
 import { Box } from "../src/schemas/index.js";
 import { upsertEvent, Vuer } from "../src/server/index.js";
 import { rawPeer, startVuer, vuerClient } from "./helpers.js";
+import { nodesOf } from "./helpers.js";
 
 afterEach(disposeLeftovers);
 
@@ -94,7 +95,7 @@ describe("/relay", () => {
     });
     expect(await all.json()).toEqual({ ok: true, delivered: 2 });
     const got = await a.recv({ timeoutMs: 5000 });
-    expect((got?.data as any).nodes[0].key).toBe("relayed");
+    expect(nodesOf(got)[0].key).toBe("relayed");
     expect((await a.recv({ timeoutMs: 5000 }))?.data).toMatchObject({ nodes: [{ key: "all" }] });
     expect((await b.recv({ timeoutMs: 5000 }))?.data).toMatchObject({ nodes: [{ key: "all" }] });
   });
@@ -167,7 +168,7 @@ describe("shared scene", () => {
     expect((await viewer.nextEvent()).etype).toBe("SET");
     await script.send({ etype: "MOVE", value: [1, 2, 3] });
     const up = await viewer.nextEvent((e) => e.etype === "UPSERT");
-    expect((up.data as any).nodes[0].position).toEqual([1, 2, 3]);
+    expect(nodesOf(up)[0].position).toEqual([1, 2, 3]);
     const late = await vuerClient(url);
     await waitForScene(late, [1, 2, 3]);
     expect(app.scene.graph.find("box")?.position).toEqual([1, 2, 3]);
