@@ -1,3 +1,4 @@
+import { waitFor } from "@proj/ws-core/testing";
 import { expect, test } from "vitest";
 import type { BridgeClient } from "../../src/client/index.js";
 import type { TestPage } from "./test-page.js";
@@ -14,7 +15,6 @@ export interface ScenarioContext {
  */
 export function defineBrowserScenario(ctx: () => ScenarioContext): void {
   let mainTab = 0;
-  let viewport = { width: 0, height: 0, dpr: 1 };
 
   test("opens the test page in a new tab and makes it active", async () => {
     const { client, page } = ctx();
@@ -22,8 +22,7 @@ export function defineBrowserScenario(ctx: () => ScenarioContext): void {
     expect(r).toMatchObject({ success: true, message: "Tab opened successfully" });
     expect(r.data).toMatchObject({ tabId: expect.any(Number), url: page.pageUrl("main") });
     mainTab = r.data?.tabId as number;
-    const load = await page.waitForEvent((e) => e.page === "main" && e.type === "load");
-    viewport = { width: load.width, height: load.height, dpr: load.dpr };
+    await page.waitForEvent((e) => e.page === "main" && e.type === "load");
     const tabs = await client.tabs();
     expect(tabs.data?.tabs.find((t) => t.id === mainTab)).toMatchObject({
       active: true,
@@ -62,7 +61,11 @@ export function defineBrowserScenario(ctx: () => ScenarioContext): void {
     expect(r.data).toMatchObject({ count: 2 });
     const dbl = await page.waitForEvent((e) => e.type === "dblclick" && e.x === 155);
     expect(dbl.detail).toBe(2);
-    const clicks = page.eventsOf("main", "click").filter((e) => e.x === 155);
+    // Page reports travel as separate requests: wait for both clicks rather than assume arrival order.
+    const clicks = await waitFor(() => {
+      const c = page.eventsOf("main", "click").filter((e) => e.x === 155);
+      return c.length >= 2 && c;
+    });
     expect(clicks.map((e) => e.detail)).toEqual([1, 2]);
   });
 
@@ -134,7 +137,10 @@ export function defineBrowserScenario(ctx: () => ScenarioContext): void {
   });
 
   test("screenshot returns a JPEG (or PNG) of the viewport's size", async () => {
-    const { client } = ctx();
+    const { client, page } = ctx();
+    // The extension's "started debugging" infobar shrinks the viewport after load: use the latest size.
+    const sized = page.eventsOf("main").filter((e) => e.type === "load" || e.type === "resize");
+    const viewport = sized.at(-1) as { width: number; height: number; dpr: number };
     const r = await client.screenshot({ quality: 70 });
     expect(r).toMatchObject({ success: true, message: "Screenshot captured" });
     const d = r.data as NonNullable<typeof r.data>;
@@ -183,7 +189,7 @@ export function defineBrowserScenario(ctx: () => ScenarioContext): void {
     const closed = await client.closeTab(second);
     expect(closed).toMatchObject({ success: true, message: "Tab closed successfully", data: { tabId: second } });
     list = await client.command({ type: "tab", action: "list" });
-    expect((list.data?.tabs as Array<{ id: number }>).map((t) => t.id)).not.toContain(second);
+    expect((list.data?.tabs ?? []).map((t) => t.id)).not.toContain(second);
     const gone = await client.closeTab(99999);
     expect(gone).toMatchObject({ success: false, error: "No tab with id: 99999." });
   });

@@ -28,7 +28,9 @@ for (const t of ["mousemove", "mousedown", "mouseup", "click", "dblclick", "cont
 addEventListener("wheel", (e) => post({ type: "wheel", x: e.clientX, y: e.clientY, deltaX: e.deltaX, deltaY: e.deltaY }), true);
 for (const t of ["keydown", "keyup"]) addEventListener(t, (e) => post({ type: t, key: e.key, code: e.code, ...mods(e) }), true);
 document.getElementById("field").addEventListener("input", (e) => post({ type: "input", value: e.target.value }));
-addEventListener("load", () => post({ type: "load", width: innerWidth, height: innerHeight, dpr: devicePixelRatio }));
+const size = (type) => post({ type, width: innerWidth, height: innerHeight, dpr: devicePixelRatio });
+addEventListener("load", () => size("load"));
+addEventListener("resize", () => size("resize"));
 </script></body></html>`;
 
 export interface TestPage {

@@ -1,0 +1,40 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { extensionManifest } from "./manifest.js";
+
+export interface BuildExtensionOptions {
+  outDir: string;
+  /** WebSocket URL the extension connects to. Default ws://127.0.0.1:8766. */
+  serverUrl?: string;
+  token?: string;
+  minify?: boolean;
+}
+
+/**
+ * Bundles the service worker with esbuild (a dev dependency) and writes manifest.json: an
+ * unpacked extension ready for `--load-extension` or chrome://extensions "Load unpacked".
+ */
+export async function buildExtension(options: BuildExtensionOptions): Promise<string> {
+  const esbuild = await import("esbuild");
+  const here = dirname(fileURLToPath(import.meta.url));
+  await mkdir(options.outDir, { recursive: true });
+  await esbuild.build({
+    entryPoints: [join(here, "service-worker.ts")],
+    outfile: join(options.outDir, "background.js"),
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "chrome116",
+    conditions: ["@proj/source", "browser"],
+    minify: options.minify ?? false,
+    legalComments: "none",
+    logLevel: "silent",
+    define: {
+      __CHROME_BRIDGE_SERVER_URL__: JSON.stringify(options.serverUrl ?? "ws://127.0.0.1:8766"),
+      __CHROME_BRIDGE_TOKEN__: JSON.stringify(options.token ?? ""),
+    },
+  });
+  await writeFile(join(options.outDir, "manifest.json"), `${JSON.stringify(extensionManifest(), null, 2)}\n`);
+  return options.outDir;
+}

@@ -1,0 +1,129 @@
+import type { CdpSession, TabHost } from "../client/cdp/tab-host.js";
+import { CommandExecutionError } from "../protocol/errors.js";
+import type { TabInfo } from "../protocol/rest.js";
+import { type ChromeApi, type ChromeTab, chromeApi } from "./chrome-api.js";
+
+const RESTRICTED = /^(chrome|chrome-extension|devtools|edge|about):/;
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+function toInfo(t: ChromeTab): TabInfo {
+  return {
+    id: t.id as number,
+    title: t.title ?? "",
+    url: t.url || t.pendingUrl || "",
+    active: t.active,
+    windowId: t.windowId,
+    index: t.index,
+  };
+}
+
+/** `TabHost` over chrome.tabs and chrome.debugger: attach lazily per tab, keep it, forget it on detach. */
+export class ChromeTabHost implements TabHost {
+  readonly #chrome: ChromeApi;
+  readonly #attached = new Map<number, Promise<void>>();
+  readonly #loadTimeoutMs: number;
+
+  constructor(chrome: ChromeApi = chromeApi(), options: { loadTimeoutMs?: number } = {}) {
+    this.#chrome = chrome;
+    this.#loadTimeoutMs = options.loadTimeoutMs ?? 15_000;
+    chrome.debugger.onDetach.addListener((source) => {
+      if (source.tabId !== undefined) this.#attached.delete(source.tabId);
+    });
+    chrome.tabs.onRemoved.addListener((tabId) => this.#attached.delete(tabId));
+  }
+
+  async listTabs(): Promise<TabInfo[]> {
+    const tabs = await this.#chrome.tabs.query({});
+    return tabs.filter((t) => t.id !== undefined).map(toInfo);
+  }
+
+  async activeTabId(): Promise<number> {
+    const [focused] = await this.#chrome.tabs.query({ active: true, lastFocusedWindow: true });
+    const tab = focused ?? (await this.#chrome.tabs.query({ active: true }))[0];
+    if (tab?.id === undefined) throw new CommandExecutionError("No active tab found");
+    return tab.id;
+  }
+
+  async openTab(url: string): Promise<TabInfo> {
+    const created = await this.#chrome.tabs.create({ url, active: true });
+    const id = created.id as number;
+    await this.#loaded(id);
+    return toInfo(await this.#chrome.tabs.get(id));
+  }
+
+  async closeTab(tabId: number): Promise<void> {
+    await this.#chrome.tabs.remove(tabId);
+    this.#attached.delete(tabId);
+  }
+
+  async activateTab(tabId: number): Promise<void> {
+    const tab = await this.#chrome.tabs.update(tabId, { active: true });
+    await this.#chrome.windows.update(tab.windowId, { focused: true }).catch(() => {});
+  }
+
+  async session(tabId: number): Promise<CdpSession> {
+    await this.#attach(tabId);
+    const target = { tabId };
+    return {
+      send: async <T>(method: string, params?: Record<string, unknown>) => {
+        try {
+          return (await this.#chrome.debugger.sendCommand(target, method, params ?? {})) as T;
+        } catch (e) {
+          throw new CommandExecutionError(`Failed to send CDP command '${method}': ${message(e)}`);
+        }
+      },
+    };
+  }
+
+  #attach(tabId: number): Promise<void> {
+    let p = this.#attached.get(tabId);
+    if (!p) {
+      p = this.#doAttach(tabId);
+      this.#attached.set(tabId, p);
+      p.catch(() => this.#attached.delete(tabId));
+    }
+    return p;
+  }
+
+  async #doAttach(tabId: number): Promise<void> {
+    const tab = await this.#chrome.tabs.get(tabId); // throws "No tab with id: N."
+    const url = tab.url || tab.pendingUrl || "";
+    if (RESTRICTED.test(url) && url !== "about:blank") {
+      throw new CommandExecutionError(
+        `Failed to attach debugger to tab: ${url.split(":")[0]}: pages cannot be debugged`,
+      );
+    }
+    try {
+      await this.#chrome.debugger.attach({ tabId }, "1.3");
+    } catch (e) {
+      // Left attached by a previous life of this service worker: take it over.
+      if (!/already attached/i.test(message(e)))
+        throw new CommandExecutionError(`Failed to attach debugger to tab: ${message(e)}`);
+      await this.#chrome.debugger.detach({ tabId }).catch(() => {});
+      await this.#chrome.debugger.attach({ tabId }, "1.3").catch((e2: unknown) => {
+        throw new CommandExecutionError(`Failed to attach debugger to tab: ${message(e2)}`);
+      });
+    }
+  }
+
+  /** Waits for status "complete" so `url` and `title` are meaningful (a slow page still counts as opened). */
+  #loaded(tabId: number): Promise<void> {
+    return new Promise((resolve) => {
+      const tabs = this.#chrome.tabs;
+      const done = () => {
+        clearTimeout(timer);
+        tabs.onUpdated.removeListener(onUpdated);
+        resolve();
+      };
+      const onUpdated = (id: number, change: { status?: string }) => {
+        if (id === tabId && change.status === "complete") done();
+      };
+      const timer = setTimeout(done, this.#loadTimeoutMs);
+      tabs.onUpdated.addListener(onUpdated);
+      void tabs.get(tabId).then(
+        (t) => t.status === "complete" && done(),
+        () => done(),
+      );
+    });
+  }
+}
