@@ -42,7 +42,7 @@ export function parseSubscribe(text: string): ParseSubscribeResult {
     const detail = r.error.issues
       .map((i) => {
         const at = i.path.length ? ` at \`${i.path.join(".")}\`` : "";
-        if (i.code === "invalid_type" && i.input === undefined) return `missing field${at}`;
+        if (i.code === "invalid_type" && valueAt(json, i.path) === undefined) return `missing field${at}`;
         return `${i.message}${at}`;
       })
       .join("; ");
@@ -50,4 +50,10 @@ export function parseSubscribe(text: string): ParseSubscribeResult {
   }
   const { events, interval_ms = DEFAULT_INTERVAL_MS, format = "styled" } = r.data;
   return { ok: true, subscription: { events, intervalMs: interval_ms, format } };
+}
+
+function valueAt(value: unknown, path: PropertyKey[]): unknown {
+  let v = value;
+  for (const k of path) v = v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
 }

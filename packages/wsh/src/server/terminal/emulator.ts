@@ -24,6 +24,8 @@ export interface EmulatorOptions {
   highWaterMark?: number;
   /** Pending bytes below which `onBacklog(false)` lets it resume. */
   lowWaterMark?: number;
+  /** Shortest time between two change scans during continuous output, ms (default 16). */
+  scanIntervalMs?: number;
 }
 
 /**
@@ -43,6 +45,8 @@ export class Emulator {
   #pending = 0;
   #paused = false;
   #epoch = 0;
+  #lastScan = Number.NEGATIVE_INFINITY;
+  readonly #scanIntervalMs: number;
   readonly #hwm: number;
   readonly #lwm: number;
   readonly #listeners = new Set<(c: ScreenChanges) => void>();
@@ -56,6 +60,7 @@ export class Emulator {
     this.#cell = this.term.buffer.active.getNullCell();
     this.#hwm = o.highWaterMark ?? 2 * 1024 * 1024;
     this.#lwm = o.lowWaterMark ?? 256 * 1024;
+    this.#scanIntervalMs = o.scanIntervalMs ?? 16;
     this.#installHooks();
     this.#rebuildRows();
     this.#cursor = this.cursor();
@@ -174,6 +179,7 @@ export class Emulator {
   /** Compares the screen with the previous scan and tells the listeners. */
   scan(): void {
     this.#scanScheduled = false;
+    this.#lastScan = performance.now();
     const discontinuities = this.#discontinuities;
     this.#discontinuities = [];
     let changedRows: number[] = [];
@@ -201,8 +207,11 @@ export class Emulator {
   #scheduleScan(): void {
     if (this.#scanScheduled) return;
     this.#scanScheduled = true;
-    // One scan per parsed batch: xterm parses queued writes in a loop, so callbacks bunch up before this runs.
-    setImmediate(() => this.scan());
+    // Right after the parsed batch when idle (a keystroke echo goes out at once); during a flood at
+    // most one scan per `scanIntervalMs`, so the cost stays flat however many chunks arrive.
+    const wait = this.#lastScan + this.#scanIntervalMs - performance.now();
+    if (wait <= 0) setImmediate(() => this.scan());
+    else setTimeout(() => this.scan(), wait);
   }
 
   #discontinuity(d: Discontinuity): void {

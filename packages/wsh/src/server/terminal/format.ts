@@ -26,8 +26,13 @@ function cellStyle(cell: IBufferCell): Omit<Span, "text"> {
   return s;
 }
 
-/** Cheap style identity: xterm keeps fg/bg/flags packed, so compare the accessors' results. */
-function styleKey(cell: IBufferCell): string {
+/**
+ * Style identity of a cell. xterm's cell objects carry the packed colour+flag words `fg` and `bg`
+ * (not in the typings); comparing those is much cheaper than eleven accessor calls per cell.
+ */
+function styleKey(cell: IBufferCell): number | string {
+  const c = cell as IBufferCell & { fg?: unknown; bg?: unknown };
+  if (typeof c.fg === "number" && typeof c.bg === "number") return c.fg * 0x100000000 + c.bg;
   return `${cell.getFgColorMode()}:${cell.getFgColor()}:${cell.getBgColorMode()}:${cell.getBgColor()}:${cell.isBold()}${cell.isDim()}${cell.isItalic()}${cell.isUnderline()}${cell.isStrikethrough()}${cell.isBlink()}${cell.isInverse()}`;
 }
 
@@ -40,21 +45,23 @@ const isDefault = (span: Span) => Object.keys(span).length === 1;
 export function styledLine(line: IBufferLine | undefined, cell: IBufferCell): Span[] {
   if (!line) return [];
   const spans: Span[] = [];
-  let key = "";
+  let key: number | string = -1;
+  let text: string[] = [];
   let current: Span | undefined;
   for (let x = 0; x < line.length; x++) {
     line.getCell(x, cell);
     if (cell.getWidth() === 0) continue;
-    const text = cell.getChars() || " ";
     const k = styleKey(cell);
-    if (current && k === key) {
-      current.text += text;
-    } else {
-      current = { text, ...cellStyle(cell) };
+    if (!current || k !== key) {
+      if (current) current.text = text.join("");
+      current = { text: "", ...cellStyle(cell) };
+      text = [];
       key = k;
       spans.push(current);
     }
+    text.push(cell.getChars() || " ");
   }
+  if (current) current.text = text.join("");
   while (spans.length > 0) {
     const last = spans[spans.length - 1] as Span;
     if (!isDefault(last)) break;

@@ -1,0 +1,114 @@
+import { connectTestClient, disposeLeftovers, type TestClient, waitFor } from "@proj/ws-core/testing";
+import { afterEach, describe, expect, test } from "vitest";
+import { Emulator } from "../src/server/index.js";
+import { bytesText, input, startShell, waitForScreen, wsBase } from "./helpers.js";
+
+afterEach(disposeLeftovers);
+
+const raw = (s: { url: string }) => connectTestClient(`${wsBase(s as never)}/ws/raw`);
+const received = (c: TestClient) => bytesText(c.received);
+
+describe("/ws/raw", () => {
+  test("binary and text input reach the PTY; output comes back as binary frames", async () => {
+    const s = await startShell();
+    const c = await raw(s);
+    c.send(new TextEncoder().encode("echo BIN''ARY\r"));
+    await waitFor(() => received(c).includes("BINARY\r\n"));
+    c.send("echo TE''XT\r");
+    await waitFor(() => received(c).includes("TEXT\r\n"));
+    expect(c.received.every((m) => m instanceof Uint8Array)).toBe(true);
+  });
+
+  test("a late joiner first gets a repaint that rebuilds the current screen", async () => {
+    const s = await startShell({ cols: 60, rows: 10 });
+    await input(s, "printf '\\033[1;31mRED\\033[0m plain\\n'; echo BEFORE\r");
+    await waitForScreen(s, "BEFORE\n$");
+    const c = await raw(s);
+    await waitFor(() => c.received.length > 0);
+    const first = bytesText([c.received[0] as Uint8Array]);
+    expect(first.startsWith("\x1bc")).toBe(true);
+    const copy = new Emulator({ cols: 60, rows: 10, scrollback: 1000 });
+    copy.write(c.received[0] as Uint8Array);
+    await copy.settled();
+    await s.session.emulator.settled();
+    expect(copy.screen("styled").lines).toEqual(s.session.emulator.screen("styled").lines);
+    expect(copy.cursor()).toEqual(s.session.emulator.cursor());
+  });
+
+  test("without repaintOnConnect only future output is sent (upstream behaviour)", async () => {
+    const s = await startShell({ repaintOnConnect: false });
+    const c = await raw(s);
+    await input(s, "echo FUT''URE\r");
+    await waitFor(() => received(c).includes("FUTURE"));
+    expect(received(c).startsWith("\x1bc")).toBe(false);
+  });
+
+  test("many viewers receive identical byte streams", async () => {
+    const s = await startShell();
+    const viewers = await Promise.all(Array.from({ length: 6 }, () => raw(s)));
+    await waitFor(() => viewers.every((v) => v.received.length >= 1)); // the repaint
+    const start = viewers.map((v) => v.received.length);
+    await input(s, "i=0; while [ $i -lt 200 ]; do echo \"row $i\"; i=$((i+1)); done; echo AL''LDONE\r");
+    await waitFor(() => viewers.every((v) => received(v).includes("ALLDONE\r\n")));
+    await waitForScreen(s, "ALLDONE\n$");
+    const streams = viewers.map((v, i) => Buffer.concat(v.received.slice(start[i]) as Uint8Array[]));
+    await waitFor(() =>
+      viewers.every((v, i) => Buffer.concat(v.received.slice(start[i]) as Uint8Array[]).length === streams[0]?.length),
+    );
+    const final = viewers.map((v, i) => Buffer.concat(v.received.slice(start[i]) as Uint8Array[]).toString("hex"));
+    for (const f of final) expect(f).toBe(final[0]);
+    expect(Buffer.from(final[0] as string, "hex").toString()).toContain("row 199");
+  });
+
+  test("a stalled client never stalls the PTY or the others, and gets a repaint once it drains", async () => {
+    const s = await startShell({ limits: { rawHighWaterMark: 64 * 1024 } });
+    const slow = await raw(s);
+    const fast = await raw(s);
+    await waitFor(() => slow.received.length >= 1 && fast.received.length >= 1);
+    const slowSocket = (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    slowSocket.pause();
+    const size = 16 * 1024 * 1024;
+    await input(s, `head -c ${size} /dev/zero | tr '\\0' a; echo; echo FLO''ODEND\r`);
+    // The PTY and the fast client run to the end while the slow one reads nothing.
+    await waitForScreen(s, "FLOODEND\n$", 30_000);
+    await waitFor(() => received(fast).includes("FLOODEND"), { timeoutMs: 30_000 });
+    expect(s.raw.endpoint.stats.skipped).toBeGreaterThan(0);
+    const fastBytes = fast.received.reduce((n, m) => n + (m as Uint8Array).length, 0);
+    expect(fastBytes).toBeGreaterThan(size);
+    slowSocket.resume();
+    // Its missed output is replaced by a repaint showing the final screen.
+    await waitFor(() => received(slow).includes("FLOODEND") && received(slow).lastIndexOf("\x1bc") > 0, {
+      timeoutMs: 30_000,
+    });
+    const slowBytes = slow.received.reduce((n, m) => n + (m as Uint8Array).length, 0);
+    expect(slowBytes).toBeLessThan(size);
+    const conn = [...s.raw.endpoint.connections].find((c) => s.raw.lagRepaints(c) > 0);
+    expect(conn).toBeDefined();
+  });
+
+  test("an oversize frame closes that socket with 1009; others carry on", async () => {
+    const s = await startShell({ limits: { maxPayload: 1024 } });
+    const bad = await raw(s);
+    const good = await raw(s);
+    bad.send("x".repeat(4096));
+    expect((await bad.closed).code).toBe(1009);
+    good.send("echo ST''ILL\r");
+    await waitFor(() => received(good).includes("STILL"));
+  });
+
+  test("when the shell exits every socket gets 1000 'server shutting down'", async () => {
+    const s = await startShell();
+    const r = await raw(s);
+    const unsubscribed = await connectTestClient(`${wsBase(s)}/ws/json`);
+    const subscribed = await connectTestClient(`${wsBase(s)}/ws/json`);
+    await subscribed.nextJson();
+    subscribed.send({ events: ["lines"] });
+    await subscribed.nextJson((m: any) => m.event === "sync");
+    await input(s, "exit\r");
+    for (const c of [r, unsubscribed, subscribed])
+      expect(await c.closed).toEqual({ code: 1000, reason: "server shutting down" });
+    expect(await s.closed).toEqual({ exitCode: 0 });
+    const after = await fetch(`${s.url}/health`).catch((e) => e);
+    expect(after).toBeInstanceOf(Error);
+  });
+});
