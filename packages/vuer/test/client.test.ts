@@ -15,8 +15,7 @@ import {
 } from "../src/index.js";
 import { Box } from "../src/schemas/index.js";
 import type { IncomingEvent } from "../src/server/index.js";
-import { startVuer, vuerClient } from "./helpers.js";
-import { nodesOf } from "./helpers.js";
+import { startVuer, vuerClient, nodesOf } from "./helpers.js";
 
 afterEach(disposeLeftovers);
 

@@ -8,8 +8,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { encodeFrame } from "../src/index.js";
 import { Box } from "../src/schemas/index.js";
 import { upsertEvent, Vuer } from "../src/server/index.js";
-import { rawPeer, startVuer, vuerClient } from "./helpers.js";
-import { nodesOf } from "./helpers.js";
+import { rawPeer, startVuer, vuerClient, nodesOf } from "./helpers.js";
 
 afterEach(disposeLeftovers);
 

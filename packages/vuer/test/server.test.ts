@@ -4,8 +4,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { VuerTimeoutError } from "../src/index.js";
 import { Box, DefaultScene } from "../src/schemas/index.js";
 import type { IncomingEvent, VuerSession } from "../src/server/index.js";
-import { HelloEvent, MoveBoxEvent, rawPeer, startVuer, vuerClient } from "./helpers.js";
-import { nodesOf } from "./helpers.js";
+import { HelloEvent, MoveBoxEvent, rawPeer, startVuer, vuerClient, nodesOf } from "./helpers.js";
 
 afterEach(disposeLeftovers);
 
