@@ -43,7 +43,7 @@ describe("SceneGraph operations", () => {
     g.upsert([Box({ key: "grid", visible: false })]); // found in bgChildren, not duplicated into children
     expect((g.scene.bgChildren as any[])[0]).toMatchObject({ key: "grid", tag: "Box", visible: false });
     g.upsert([Box({ key: "new" })], "b");
-    expect((g.find("b")?.children as any[]).map((n) => n.key)).toEqual(["s", "new"]);
+    expect((g.find("b")?.children ?? []).map((n) => (n as { key: string }).key)).toEqual(["s", "new"]);
     g.upsert([{ key: "b", tag: "Box", children: [] }]);
     expect(g.find("s")).toBeUndefined(); // a sent `children` replaces the old one
   });
