@@ -29,7 +29,7 @@ export function screenText(server: WshServer): string {
 }
 
 /** Waits until the plain screen contains `text`. */
-export function waitForScreen(server: WshServer, text: string | RegExp, timeoutMs = 5000): Promise<true> {
+export function waitForScreen(server: WshServer, text: string | RegExp, timeoutMs = 5000): Promise<unknown> {
   return waitFor(() => (typeof text === "string" ? screenText(server).includes(text) : text.test(screenText(server))), {
     timeoutMs,
     message: `screen to show ${text}`,

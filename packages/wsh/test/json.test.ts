@@ -206,12 +206,15 @@ describe("/ws/json", () => {
     const fast = await subscribeJson(s, { events: ["lines"], format: "plain" });
     const sock = (slow.client.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
     sock.pause();
-    await input(s, "seq -f '%0390g' 1 20000; echo LA''GDONE\r");
+    const sub = [...s.json.subscribers].find((x) => x.sub?.events.includes("diffs"));
+    // Produce output until the stalled socket's buffers are full and the server skips events for it.
+    await input(s, "while :; do seq -f '%0390g' 1 500; done\r");
+    await waitFor(() => sub?.lagging, { timeoutMs: 30_000, message: "subscriber lagging" });
+    await input(s, "\x03");
+    await input(s, "echo LA''GDONE\r");
     const shows = (m: any) =>
       (m.event === "line" && m.line === "LAGDONE") || (m.event === "sync" && m.screen.lines.includes("LAGDONE"));
     await fast.client.nextJson(shows, 30_000);
-    const sub = [...s.json.subscribers].find((x) => x.sub?.events.includes("diffs"));
-    await waitFor(() => s.json.endpoint.connections.size === 2 && sub !== undefined);
     sock.resume();
     await waitFor(() => (sub?.lagResyncs ?? 0) > 0, { timeoutMs: 30_000 });
     const resync = await slow.client.nextJson(

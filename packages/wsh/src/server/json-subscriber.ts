@@ -42,6 +42,11 @@ export class JsonSubscriber {
     this.#limits = limits;
   }
 
+  /** True while terminal events are being skipped until the socket drains. */
+  get lagging(): boolean {
+    return this.#lagging;
+  }
+
   wants(name: EventType | undefined): boolean {
     return name === undefined || this.#wants.has(name);
   }
