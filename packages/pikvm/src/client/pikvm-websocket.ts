@@ -266,6 +266,16 @@ export class PiKVMWebSocket {
     });
   }
 
+  /** Resolves with the merged state once `predicate` holds (checked now, then after every event). */
+  async waitForState(
+    predicate: (state: Readonly<Record<string, any>>) => boolean,
+    options: { timeoutMs?: number } = {},
+  ): Promise<Readonly<Record<string, any>>> {
+    if (predicate(this.#state)) return this.#state;
+    await this.waitForEvent(() => predicate(this.#state), options);
+    return this.#state;
+  }
+
   sendKey(key: string, state: boolean, options: { finish?: boolean } = {}): void {
     const k = checkKey(key);
     const finish = Boolean(options.finish && state);
