@@ -1,7 +1,7 @@
 import { waitFor } from "@proj/ws-core/testing";
 import { expect, test } from "vitest";
 import type { BridgeClient } from "../../src/client/index.js";
-import type { TestPage } from "./test-page.js";
+import type { PageEvent, TestPage } from "./test-page.js";
 
 export interface ScenarioContext {
   client: BridgeClient;
@@ -64,7 +64,7 @@ export function defineBrowserScenario(ctx: () => ScenarioContext): void {
     // Page reports travel as separate requests: wait for both clicks rather than assume arrival order.
     const clicks = await waitFor(() => {
       const c = page.eventsOf("main", "click").filter((e) => e.x === 155);
-      return c.length >= 2 && c;
+      return c.length >= 2 ? c : undefined;
     });
     expect(clicks.map((e) => e.detail)).toEqual([1, 2]);
   });
@@ -140,7 +140,7 @@ export function defineBrowserScenario(ctx: () => ScenarioContext): void {
     const { client, page } = ctx();
     // The extension's "started debugging" infobar shrinks the viewport after load: use the latest size.
     const sized = page.eventsOf("main").filter((e) => e.type === "load" || e.type === "resize");
-    const viewport = sized.at(-1) as { width: number; height: number; dpr: number };
+    const viewport = sized.at(-1) as PageEvent;
     const r = await client.screenshot({ quality: 70 });
     expect(r).toMatchObject({ success: true, message: "Screenshot captured" });
     const d = r.data as NonNullable<typeof r.data>;

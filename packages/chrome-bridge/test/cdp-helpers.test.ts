@@ -1,0 +1,65 @@
+import { describe, expect, test } from "vitest";
+import {
+  imageSize,
+  keyDefinition,
+  MODIFIER_BITS,
+  modifierMask,
+  normaliseModifiers,
+  parseCommand,
+} from "../src/client/index.js";
+
+describe("key table and modifiers", () => {
+  test("CDP modifier bits are Alt=1 Ctrl=2 Meta=4 Shift=8, aliases included", () => {
+    expect(MODIFIER_BITS).toEqual({ Alt: 1, Control: 2, Meta: 4, Shift: 8 });
+    expect(normaliseModifiers(["shift", "Ctrl", "Control", "Option", "Cmd"])).toEqual([
+      "Control",
+      "Shift",
+      "Alt",
+      "Meta",
+    ]);
+    expect(modifierMask(normaliseModifiers(["Control", "Shift"]))).toBe(10);
+  });
+
+  test("named keys, letters, digits, punctuation and F-keys have codes and virtual key codes", () => {
+    expect(keyDefinition("Enter")).toEqual({ key: "Enter", code: "Enter", keyCode: 13, text: "\r" });
+    expect(keyDefinition("esc")).toMatchObject({ key: "Escape", keyCode: 27 });
+    expect(keyDefinition("A")).toMatchObject({ key: "A", code: "KeyA", keyCode: 65, text: "A" });
+    expect(keyDefinition("z")).toMatchObject({ code: "KeyZ", keyCode: 90, shiftKey: "Z" });
+    expect(keyDefinition("7")).toMatchObject({ code: "Digit7", keyCode: 55, shiftKey: "&" });
+    expect(keyDefinition("?")).toMatchObject({ code: "Slash", keyCode: 191 });
+    expect(keyDefinition("F12")).toMatchObject({ key: "F12", code: "F12", keyCode: 123 });
+    expect(keyDefinition("é")).toMatchObject({ key: "é", text: "é" });
+    expect(keyDefinition("NoSuchKey")).toBeUndefined();
+  });
+});
+
+describe("image size", () => {
+  test("reads PNG and JPEG headers", () => {
+    const png = Buffer.alloc(33);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(png);
+    png.writeUInt32BE(640, 16);
+    png.writeUInt32BE(480, 20);
+    expect(imageSize(png.toString("base64"))).toEqual({ width: 640, height: 480 });
+    // SOI, an APP0 segment, then SOF0 with height 300, width 500.
+    const jpeg = Buffer.from([
+      0xff, 0xd8, 0xff, 0xe0, 0x00, 0x04, 0x00, 0x00, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x01, 0x2c, 0x01, 0xf4, 0x03, 0, 0,
+      0, 0,
+    ]);
+    expect(imageSize(jpeg.toString("base64"))).toEqual({ width: 500, height: 300 });
+    expect(imageSize(Buffer.from("not an image").toString("base64"))).toEqual({ width: 0, height: 0 });
+  });
+});
+
+describe("parseCommand", () => {
+  test("applies documented defaults and drops nulls", () => {
+    expect(parseCommand({ type: "screenshot", tab_id: null, timestamp: null, command_id: "s" })).toEqual({
+      type: "screenshot",
+      include_cursor: true,
+      quality: 85,
+      format: "jpeg",
+      command_id: "s",
+    });
+    expect(parseCommand({ type: "mouse_click", double: true, count: 3 })).toMatchObject({ count: 3 });
+    expect(parseCommand({ type: "mouse_scroll" })).toEqual({ type: "mouse_scroll", direction: "down", amount: 100 });
+  });
+});
