@@ -111,7 +111,7 @@ describe("VuerClient", () => {
     expect(client.connected).toBe(true);
     go.resolve();
     const keys: string[] = [];
-    for await (const ev of client) keys.push(nodesOf(ev)[0].key);
+    for await (const ev of client) keys.push(nodesOf(ev)[0]?.key);
     expect(keys).toEqual(["a", "b"]);
     expect(await client.recv()).toBeNull();
   });

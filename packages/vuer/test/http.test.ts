@@ -94,7 +94,7 @@ describe("/relay", () => {
     });
     expect(await all.json()).toEqual({ ok: true, delivered: 2 });
     const got = await a.recv({ timeoutMs: 5000 });
-    expect(nodesOf(got)[0].key).toBe("relayed");
+    expect(nodesOf(got)[0]?.key).toBe("relayed");
     expect((await a.recv({ timeoutMs: 5000 }))?.data).toMatchObject({ nodes: [{ key: "all" }] });
     expect((await b.recv({ timeoutMs: 5000 }))?.data).toMatchObject({ nodes: [{ key: "all" }] });
   });
@@ -167,7 +167,7 @@ describe("shared scene", () => {
     expect((await viewer.nextEvent()).etype).toBe("SET");
     await script.send({ etype: "MOVE", value: [1, 2, 3] });
     const up = await viewer.nextEvent((e) => e.etype === "UPSERT");
-    expect(nodesOf(up)[0].position).toEqual([1, 2, 3]);
+    expect(nodesOf(up)[0]?.position).toEqual([1, 2, 3]);
     const late = await vuerClient(url);
     await waitForScene(late, [1, 2, 3]);
     expect(app.scene.graph.find("box")?.position).toEqual([1, 2, 3]);

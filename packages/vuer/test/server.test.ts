@@ -33,7 +33,7 @@ describe("seed example (Step 1 + Step 2)", () => {
     const second = await client.recv({ timeoutMs: 5000 });
     expect(first?.etype).toBe("UPSERT");
     expect(nodesOf(first)[0]).toMatchObject({ key: "box", tag: "Box", position: [0, 0.5, 0] });
-    expect(nodesOf(second)[0].position).toEqual([1, 0.5, 0]);
+    expect(nodesOf(second)[0]?.position).toEqual([1, 0.5, 0]);
     expect(hellos).toEqual([{ message: "Hi!" }]);
     expect(client.scene.find("box")?.position).toEqual([1, 0.5, 0]);
     expect(client.scene.find("grid")).toMatchObject({ tag: "Grid" });
@@ -102,11 +102,11 @@ describe("spawn and INIT", () => {
     const b = await vuerClient(url);
     await b.send({ etype: "READY", value: "b" });
     const forB = await b.recv({ timeoutMs: 5000 });
-    expect(nodesOf(forB)[0].name).toBe("b");
+    expect(nodesOf(forB)[0]?.name).toBe("b");
     expect(await a.recv({ timeoutMs: 50 })).toBeNull(); // A's till was not resolved by B's event
     await a.send({ etype: "READY", value: "a" });
     const forA = await a.recv({ timeoutMs: 5000 });
-    expect(nodesOf(forA)[0].name).toBe("a");
+    expect(nodesOf(forA)[0]?.name).toBe("a");
   });
 
   test("a throwing handler is reported and the connection carries on", async () => {

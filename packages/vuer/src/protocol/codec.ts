@@ -7,7 +7,7 @@ import type { VuerEvent } from "./wire.js";
 const shared = new MsgpackEncoder();
 
 /** One value to one msgpack frame, exactly as upstream packs it (float32 non-integers, bin for bytes). */
-export function encodeFrame(value: unknown): Uint8Array {
+export function encodeFrame(value: unknown): Uint8Array<ArrayBuffer> {
   return shared.encode(value);
 }
 

@@ -1,7 +1,8 @@
 import type { ElementProps } from "./element.js";
 import type { NumericInput } from "./typed-arrays.js";
 
-export type Vec3 = [number, number, number] | number[];
+/** Three numbers: a tuple, an array, or a typed array (sent as a plain list). */
+export type Vec3 = readonly number[] | ArrayLike<number>;
 export type ColorRepresentation = string | number | Vec3;
 
 /** Props every scene element takes (three.js object props). */
@@ -10,10 +11,10 @@ export interface SceneElementProps extends ElementProps {
   /** Euler angles, radians. */
   rotation?: Vec3;
   scale?: number | Vec3;
-  quaternion?: [number, number, number, number] | number[];
+  quaternion?: readonly number[] | ArrayLike<number>;
   /** Column-major 4x4. */
-  matrix?: number[];
-  material?: Record<string, unknown>;
+  matrix?: readonly number[] | ArrayLike<number>;
+  material?: Record<string, unknown> | null;
   color?: ColorRepresentation;
   hide?: boolean;
 }

@@ -6,7 +6,7 @@ import { VuerEncodeError } from "../errors.js";
  * no extension types. Byte-for-byte compatible with the golden frames; one reusable buffer per encoder.
  */
 export class MsgpackEncoder {
-  #buf: Uint8Array;
+  #buf: Uint8Array<ArrayBuffer>;
   #view: DataView;
   #pos = 0;
   #depth = 0;
@@ -18,7 +18,7 @@ export class MsgpackEncoder {
   }
 
   /** Encodes one value into a fresh Uint8Array (the internal buffer is reused across calls). */
-  encode(value: unknown): Uint8Array {
+  encode(value: unknown): Uint8Array<ArrayBuffer> {
     this.#pos = 0;
     this.#depth = 0;
     this.#write(value);
