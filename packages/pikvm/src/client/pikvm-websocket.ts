@@ -195,6 +195,11 @@ export class PiKVMWebSocket {
     return { keys: [...this.#held.keys], buttons: [...this.#held.buttons] };
   }
 
+  /** Bytes queued on the socket but not yet sent: pace bulk input on it (as the web UI coalesces moves). */
+  get bufferedAmount(): number {
+    return this.#socket.bufferedAmount;
+  }
+
   /** Frames that were neither JSON events nor pongs (skipped, as aiopikvm does). */
   get malformedFrames(): number {
     return this.#malformed;

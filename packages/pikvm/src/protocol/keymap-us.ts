@@ -12,6 +12,8 @@ export interface Keymap {
   strokes: ReadonlyMap<string, KeyStroke>;
 }
 
+const reverse = new WeakMap<Keymap, Map<string, string>>();
+
 const PAIRS: Array<[KeyName, string, string]> = [
   ["Digit1", "1", "!"],
   ["Digit2", "2", "@"],
@@ -59,6 +61,14 @@ export const US_KEYMAP: Keymap = buildUs();
 
 /** Reverse lookup: the character a key produces with or without Shift (undefined for non-printing keys). */
 export function charForKey(keymap: Keymap, key: KeyName, shift: boolean): string | undefined {
-  for (const [ch, s] of keymap.strokes) if (s.key === key && s.shift === shift) return ch;
-  return undefined;
+  let map = reverse.get(keymap);
+  if (!map) {
+    map = new Map();
+    for (const [ch, s] of keymap.strokes) {
+      const id = `${s.key}:${s.shift}`;
+      if (!map.has(id)) map.set(id, ch);
+    }
+    reverse.set(keymap, map);
+  }
+  return map.get(`${key}:${shift}`);
 }

@@ -258,7 +258,9 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
     this.atx.on("state", () => this.broadcastEvent("atx", this.atx.state()));
     this.atx.on("power", (on) => this.console.setPowered(on));
     this.atx.on("reset", () => this.console.reset());
-    this.console.on("change", (text) => this.emit("console", text));
+    this.console.on("change", () => {
+      if (this.listenerCount("console") > 0) this.emit("console", this.console.text);
+    });
   }
 
   /** Every subsystem's full state, in the order this emulator sends them after `loop`. */

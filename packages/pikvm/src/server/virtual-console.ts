@@ -14,7 +14,7 @@ export interface ConsoleOptions {
  * A text console on the emulated target that echoes typed keys (US layout, Shift and CapsLock aware),
  * so a demo or test can see what arrived. Scrolls like a terminal; blank while the target is powered off.
  */
-export class VirtualConsole extends EventEmitter<{ change: [string] }> {
+export class VirtualConsole extends EventEmitter<{ change: [] }> {
   readonly cols: number;
   readonly rows: number;
   readonly keymap: Keymap;
@@ -121,6 +121,6 @@ export class VirtualConsole extends EventEmitter<{ change: [string] }> {
   }
 
   #changed(): void {
-    this.emit("change", this.text);
+    this.emit("change");
   }
 }

@@ -56,12 +56,17 @@ export class VirtualHid extends EventEmitter<HidEvents> {
   accepted = 0;
   dropped = 0;
   lastInputAt = 0;
-  readonly log: HidInput[] = [];
+  #log: HidInput[] = [];
   readonly #logLimit: number;
 
   constructor(options: { logLimit?: number } = {}) {
     super();
     this.#logLimit = options.logLimit ?? 1000;
+  }
+
+  /** The most recent accepted inputs (at most `logLimit`), oldest first. */
+  get log(): readonly HidInput[] {
+    return this.#log.length > this.#logLimit ? this.#log.slice(-this.#logLimit) : this.#log;
   }
 
   /** kvmd's `hid` event payload (otg plugin shape). */
@@ -167,8 +172,9 @@ export class VirtualHid extends EventEmitter<HidEvents> {
       this.accepted++;
       this.lastInputAt = Date.now();
     }
-    this.log.push(input);
-    if (this.log.length > this.#logLimit) this.log.splice(0, this.log.length - this.#logLimit);
+    this.#log.push(input);
+    // Trim in batches so the bounded log costs O(1) per input on average.
+    if (this.#log.length >= this.#logLimit * 2) this.#log = this.#log.slice(-this.#logLimit);
     this.emit("input", input);
   }
 }
