@@ -27,7 +27,7 @@ export function flatten(input: NumericInput): { values: ArrayLike<number>; width
 // ---- float16 ----
 
 const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
+const i32 = new Int32Array(f32.buffer);
 
 /** IEEE 754 half-precision bits of a float32's bits, rounding to nearest, ties to even. */
 function float32BitsToHalf(x: number): number {
@@ -95,8 +95,17 @@ export function toFloat16Bytes(input: NumericInput): Uint8Array {
   const out = new Uint16Array(n);
   if (values instanceof Float32Array) {
     // Exact float32 bits: the bit-level conversion is both correct and several times faster.
-    const bits = new Uint32Array(values.buffer, values.byteOffset, n);
-    for (let i = 0; i < n; i++) out[i] = float32BitsToHalf(bits[i] as number);
+    // Int32 (not Uint32) view: negative floats stay small integers instead of becoming heap doubles.
+    const bits = new Int32Array(values.buffer, values.byteOffset, n);
+    for (let i = 0; i < n; i++) {
+      const x = bits[i] as number;
+      const a = x & 0x7fffffff;
+      if (a >= 0x38800000 && a < 0x47800000) {
+        // Normal half (2^-14 <= |v| < 2^16): rebias, round to nearest even with integer adds (F. Giesen's
+        // float_to_half_fast3_rtne); a carry past 65504 lands on Inf as it should.
+        out[i] = ((a - 0x38000000 + 0xfff + ((a >>> 13) & 1)) >>> 13) | ((x >>> 16) & 0x8000);
+      } else out[i] = float32BitsToHalf(x);
+    }
   } else {
     for (let i = 0; i < n; i++) out[i] = toFloat16Bits(values[i] as number);
   }
@@ -115,7 +124,7 @@ export function fromFloat16Bytes(bytes: Uint8Array): Float32Array {
 /** The float32 rounding the float16 path uses for Float32Array input, exposed for tests. */
 export function float32ToFloat16Bits(v: number): number {
   f32[0] = v;
-  return float32BitsToHalf(u32[0] as number);
+  return float32BitsToHalf(i32[0] as number);
 }
 
 // ---- integers and colours ----

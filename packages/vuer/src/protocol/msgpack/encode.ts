@@ -1,5 +1,11 @@
 import { VuerEncodeError } from "../errors.js";
 
+type Alloc = (size: number) => Uint8Array<ArrayBuffer>;
+// Read through globalThis: browsers have no Buffer, and bundlers must not pull in a polyfill.
+const allocUnsafe: Alloc | undefined = (globalThis as { Buffer?: { allocUnsafe: Alloc } }).Buffer?.allocUnsafe.bind(
+  (globalThis as { Buffer?: unknown }).Buffer,
+);
+
 /**
  * A MessagePack encoder that writes what upstream's `packb(use_single_float=True, use_bin_type=True)` writes:
  * integers in their smallest int form, every other number as float32 (0xca), strings as str, bytes as bin,
@@ -22,7 +28,15 @@ export class MsgpackEncoder {
     this.#pos = 0;
     this.#depth = 0;
     this.#write(value);
-    return this.#buf.slice(0, this.#pos);
+    // Copy out into memory that is not zero-filled first (Node's Buffer.allocUnsafe) when available:
+    // for large frames (point clouds) that halves the cost of the copy.
+    let out: Uint8Array<ArrayBuffer>;
+    if (allocUnsafe) {
+      const b = allocUnsafe(this.#pos); // a plain Uint8Array view, not a Buffer: same type everywhere
+      out = new Uint8Array(b.buffer, b.byteOffset, this.#pos);
+    } else out = new Uint8Array(this.#pos);
+    out.set(this.#buf.subarray(0, this.#pos));
+    return out;
   }
 
   #ensure(n: number): void {

@@ -1,0 +1,129 @@
+// `pnpm --filter @proj/vuer bench`: codec throughput vs plain msgpackr, and shared-scene fan-out vs a raw
+// `ws` broadcast. Bounded (about 30 s), 127.0.0.1 only. One line per figure:
+//   bench <name>: <value> <unit> (<ratio>x <baseline>)
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { pack, unpack } from "msgpackr";
+import WebSocket from "ws";
+import { decodeFrame, encodeFrame, upsertEvent } from "../src/index.js";
+import { PointCloud } from "../src/schemas/index.js";
+
+const line = (name: string, value: number, unit: string, ratio: number, baseline: string) =>
+  console.log(`bench ${name}: ${fmt(value)} ${unit} (${ratio.toFixed(2)}x ${baseline})`);
+const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
+
+/** Runs fn repeatedly for about `ms` after a warm-up; returns calls per second. */
+function rate(fn: () => unknown, ms = 1500): number {
+  const warm = performance.now() + 200;
+  while (performance.now() < warm) fn();
+  let n = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < ms) {
+    fn();
+    n++;
+    t = performance.now();
+  }
+  return (n * 1000) / (t - t0);
+}
+
+// ---- codec: an UPSERT of a 100,000-point cloud ----
+const N = 100_000;
+const xyz = new Float32Array(N * 3);
+const rgb = new Float32Array(N * 3);
+for (let i = 0; i < xyz.length; i++) {
+  xyz[i] = Math.sin(i) * 5;
+  rgb[i] = (i % 255) / 255;
+}
+const event = upsertEvent(PointCloud({ key: "pc", vertices: xyz, colors: rgb, size: 0.01 }));
+const ours = encodeFrame(event);
+const theirs = pack(event);
+const mb = ours.byteLength / 1e6;
+
+const encOurs = rate(() => encodeFrame(event));
+const encPackr = rate(() => pack(event));
+line("encode-upsert-pointcloud-100k", encOurs, "ops/s", encOurs / encPackr, "msgpackr.pack");
+line("encode-upsert-pointcloud-100k-bytes", encOurs * mb, "MB/s", encOurs / encPackr, "msgpackr.pack");
+const decOurs = rate(() => decodeFrame(ours));
+const decPackr = rate(() => unpack(theirs));
+line("decode-upsert-pointcloud-100k", decOurs, "ops/s", decOurs / decPackr, "msgpackr.unpack");
+const full = rate(() => encodeFrame(upsertEvent(PointCloud({ key: "pc", vertices: xyz, colors: rgb, size: 0.01 }))));
+// Upstream (Python, numpy float16 conversion + packb) measured on this machine: about 356 events/s (vuer.md addendum).
+line("build+encode-pointcloud-100k-from-float32", full, "events/s", full / 356, "upstream-python");
+
+// ---- fan-out: 60 upserts/s to 50 clients through the shared scene, vs raw ws broadcast ----
+const CLIENTS = 50;
+const RATE = 60;
+const SECONDS = 3;
+
+async function fanout(mode: "vuer" | "raw"): Promise<{ delivered: number; perSec: number; cpuMsPerSec: number }> {
+  const child = fork(fileURLToPath(new URL("./fanout-server.ts", import.meta.url)), [mode], {
+    execArgv: ["--conditions", "@proj/source", "--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const next = <T>(pred: (m: any) => boolean) =>
+    new Promise<T>((resolve) => {
+      const on = (m: any) => {
+        if (!pred(m)) return;
+        child.off("message", on);
+        resolve(m);
+      };
+      child.on("message", on);
+    });
+  try {
+    const { url } = await next<{ url: string }>((m) => "url" in m);
+    let delivered = 0;
+    const sockets = await Promise.all(
+      Array.from(
+        { length: CLIENTS },
+        () =>
+          new Promise<WebSocket>((resolve, reject) => {
+            const ws = new WebSocket(url);
+            ws.on("message", () => delivered++);
+            ws.once("open", () => {
+              ws.send(encodeFrame({ ts: Date.now(), etype: "INIT", value: { client: "bench" } }));
+              resolve(ws);
+            });
+            ws.once("error", reject);
+          }),
+      ),
+    );
+    for (;;) {
+      child.send({ cmd: "subscribers" });
+      const { subscribers } = await next<{ subscribers: number }>((m) => "subscribers" in m);
+      if (subscribers === CLIENTS) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const t0 = performance.now();
+    child.send({ cmd: "run", rate: RATE, seconds: SECONDS });
+    const done = await next<{ ops: number; wallMs: number; cpuMs: number }>((m) => m.done);
+    const expected = done.ops * CLIENTS;
+    const deadline = performance.now() + 5000;
+    while (delivered < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const wall = performance.now() - t0;
+    for (const ws of sockets) ws.terminate();
+    child.send({ cmd: "close" });
+    return { delivered, perSec: (delivered * 1000) / wall, cpuMsPerSec: (done.cpuMs * 1000) / done.wallMs };
+  } finally {
+    setTimeout(() => child.kill("SIGKILL"), 3000).unref();
+  }
+}
+
+const vuer = await fanout("vuer");
+const raw = await fanout("raw");
+line(
+  `fanout-${RATE}hz-${CLIENTS}-clients-delivered`,
+  vuer.perSec,
+  "msg/s",
+  vuer.perSec / raw.perSec,
+  "raw-ws-broadcast",
+);
+line(
+  `fanout-${RATE}hz-${CLIENTS}-clients-server-cpu`,
+  vuer.cpuMsPerSec,
+  "cpu-ms/s",
+  vuer.cpuMsPerSec / raw.cpuMsPerSec,
+  "raw-ws-broadcast",
+);
+if (vuer.delivered !== RATE * SECONDS * CLIENTS)
+  console.error(`note: delivered ${vuer.delivered} of ${RATE * SECONDS * CLIENTS}`);
