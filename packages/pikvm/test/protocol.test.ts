@@ -234,3 +234,39 @@ describe("helpers", () => {
     expect(base.a.c).toEqual([1, 2]);
   });
 });
+
+describe("zod schemas", () => {
+  test("every JSON frame our client builds validates; bad ones do not", async () => {
+    const { HidFrames } = await import("../src/client/hid-frames.js");
+    const { clientEventSchema, serverEventSchema, pikvmProtocol } = await import("../src/protocol/schemas.js");
+    const { parseMessage, jsonCodec, ProtocolError } = await import("@proj/ws-core");
+    const f = new HidFrames("json");
+    const frames = [
+      f.ping(),
+      f.key("KeyA", true, true),
+      f.button("left", false),
+      f.move(-32768, 32767),
+      f.deltas("mouse_wheel", [{ x: 0, y: -5 }]),
+      f.deltas(
+        "mouse_relative",
+        [
+          { x: 1, y: 2 },
+          { x: 3, y: 4 },
+        ],
+        true,
+      ),
+    ];
+    for (const fr of frames)
+      expect(() => parseMessage(pikvmProtocol.clientMessages, jsonCodec, fr as string)).not.toThrow();
+    expect(clientEventSchema.safeParse({ event_type: "key", event: { key: "keya", state: true } }).success).toBe(false);
+    expect(clientEventSchema.safeParse({ event_type: "mouse_move", event: { to: { x: 40000, y: 0 } } }).success).toBe(
+      false,
+    );
+    expect(() => parseMessage(clientEventSchema, jsonCodec, '{"event_type": "nuke", "event": {}}')).toThrow(
+      ProtocolError,
+    );
+    expect(
+      serverEventSchema.parse({ event_type: "loop", event: { version: { major: 4, minor: 206 } } }).event_type,
+    ).toBe("loop");
+  });
+});

@@ -241,3 +241,24 @@ describe("limits and bad frames", () => {
     await s.close();
   });
 });
+
+describe("slow consumers", () => {
+  test("a client that stops reading is disconnected once its backlog passes the limit; others are unaffected", async () => {
+    const s = await startEmulator({ slowConsumerBytes: 64 * 1024 });
+    const slow = await rawClient(s.wsUrl);
+    const fast = await rawClient(s.wsUrl);
+    await waitFor(() => s.emu.sessions === 2);
+    (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const big = { note: "x".repeat(1000) };
+    for (let i = 0; i < 20_000 && s.emu.sessions === 2; i++) {
+      s.emu.broadcastEvent("info", { extras: big });
+      if (i % 500 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await waitFor(() => s.emu.sessions === 1, { timeoutMs: 10_000 });
+    expect(s.emu.endpoint.stats.disconnected).toBeGreaterThanOrEqual(1);
+    fast.send('{"event_type": "ping", "event": {}}');
+    await waitFor(() => fast.received.includes('{"event_type": "pong", "event": {}}'));
+    await fast.close();
+    await s.close();
+  });
+});

@@ -7,3 +7,4 @@ export * from "./keys.js";
 export * from "./merge.js";
 export * from "./py-json.js";
 export * from "./validate.js";
+export * from "./schemas.js";

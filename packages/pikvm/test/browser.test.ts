@@ -1,0 +1,46 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { bundleForBrowser, disposeLeftovers, trackLeftover } from "@proj/ws-core/testing";
+import { chromium } from "playwright-core";
+import { afterEach, expect, test } from "vitest";
+import { startEmulator } from "./helpers.js";
+
+afterEach(disposeLeftovers);
+
+test("a real browser (Chromium) logs in by cookie, types over /api/ws and gets pongs", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "pikvm-browser-"));
+  trackLeftover(() => rm(dir, { recursive: true, force: true }));
+  const bundle = await bundleForBrowser(fileURLToPath(new URL("../src/client/index.ts", import.meta.url)));
+  await writeFile(join(dir, "client.js"), bundle.code);
+  await writeFile(join(dir, "index.html"), "<!doctype html><title>pikvm client</title>");
+  const s = await startEmulator({ staticDir: dir });
+  const via: string[] = [];
+  s.emu.on("connection", (ctx) => via.push(ctx.via));
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium" });
+  trackLeftover(() => browser.close());
+  const page = await browser.newPage();
+  await page.goto(`${s.url}/`);
+  // A string, so the test runner does not rewrite the page's dynamic import.
+  const result = (await page.evaluate(`(async () => {
+    const m = await import(location.origin + "/client.js");
+    const bad = await m.PiKVMWebSocket.connect({ url: location.origin, user: "admin", passwd: "wrong" }).then(
+      () => "connected?!",
+      (e) => e.name + " " + e.status,
+    );
+    const ws = await m.PiKVMWebSocket.connect({ url: location.origin, user: "admin", passwd: "admin", hid: "binary" });
+    await ws.typeText("from Chromium");
+    const rtt = await ws.ping();
+    const loop = ws.version;
+    await ws.close();
+    return { bad, rtt, loop };
+  })()`)) as { bad: string; rtt: number; loop: unknown };
+  expect(result.bad).toBe("AuthError 403");
+  expect(result.rtt).toBeGreaterThanOrEqual(0);
+  expect(result.loop).toEqual({ major: 4, minor: 206 });
+  expect(via).toEqual(["cookie"]);
+  expect(s.emu.console.typed).toBe("from Chromium");
+  await browser.close();
+  await s.close();
+});
