@@ -7,7 +7,9 @@ import { fileURLToPath } from "node:url";
  * `chromium --load-extension=<dir>` or chrome://extensions "Load unpacked".
  */
 export function extensionDir(): string {
-  const here = typeof __dirname === "string" ? __dirname : dirname(fileURLToPath(import.meta.url));
+  // ESM has import.meta.url; the CJS build gets an empty import.meta and has __dirname instead.
+  const metaUrl: string | undefined = import.meta.url;
+  const here = metaUrl ? dirname(fileURLToPath(metaUrl)) : __dirname;
   for (const candidate of [join(here, "extension"), join(here, "..", "..", "dist", "extension")]) {
     if (existsSync(join(candidate, "manifest.json"))) return candidate;
   }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { HttpError, readBody, sendJson } from "@proj/ws-core/server";
+import { HttpError, sendJson } from "@proj/ws-core/server";
 import { SERVER_NAME, SERVER_VERSION } from "../protocol/constants.js";
 import { BridgeError, CommandValidationError } from "../protocol/errors.js";
 import { type RestEnvelope, SHORTCUT_ROUTES, type ServerStatus } from "../protocol/rest.js";
@@ -9,6 +9,7 @@ import { restOriginAllowed, tokenMatches } from "./access.js";
 import type { ExtensionHub } from "./extension-hub.js";
 import { STATUS_BY_CODE } from "./hub-errors.js";
 import type { ResolvedOptions } from "./options.js";
+import { readRequestBody } from "./read-body.js";
 import { shortcutCommand } from "./shortcut-input.js";
 
 const CORS_HEADERS = {
@@ -45,8 +46,7 @@ const KNOWN_ROUTES: Record<string, string[]> = {
 /** The REST half as a plain request listener, so any Node HTTP server can mount it. */
 export function createRestHandler(hub: ExtensionHub, o: ResolvedOptions) {
   async function readJson(req: IncomingMessage, allowEmpty: boolean): Promise<unknown> {
-    const buf = await readBody(req, o.maxBodyBytes);
-    const text = buf.toString("utf8");
+    const text = await readRequestBody(req, o.maxBodyBytes);
     if (text.trim() === "") {
       if (allowEmpty) return undefined;
       throw new CommandValidationError(400, ["Request body must be a JSON command object"]);
@@ -58,9 +58,14 @@ export function createRestHandler(hub: ExtensionHub, o: ResolvedOptions) {
     }
   }
 
-  async function runCommand(req: IncomingMessage, res: ServerResponse, input: unknown, cors: Record<string, string>) {
+  async function runCommand(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    input: unknown,
+    cors: Record<string, string>,
+  ) {
     const command = parseCommand(input);
-    const url = new URL(req.url ?? "/", "http://x");
     const target =
       (req.headers["x-extension-id"] as string | undefined) ?? url.searchParams.get("extension") ?? undefined;
     try {
@@ -129,12 +134,18 @@ export function createRestHandler(hub: ExtensionHub, o: ResolvedOptions) {
       } else if (path === "/health") {
         sendJson(res, 200, ok("Server is healthy", { status: "ok", timestamp: nowSeconds() }), cors);
       } else if (path === "/command") {
-        await runCommand(req, res, await readJson(req, false), cors);
+        await runCommand(req, res, url, await readJson(req, false), cors);
       } else if (path === "/tabs" && method === "GET") {
-        await runCommand(req, res, { type: "get_tabs" }, cors);
+        await runCommand(req, res, url, { type: "get_tabs" }, cors);
       } else {
         const body = await readJson(req, true);
-        await runCommand(req, res, shortcutCommand(path as keyof typeof SHORTCUT_ROUTES, body, url.searchParams), cors);
+        await runCommand(
+          req,
+          res,
+          url,
+          shortcutCommand(path as keyof typeof SHORTCUT_ROUTES, body, url.searchParams),
+          cors,
+        );
       }
     } catch (err) {
       if (err instanceof CommandValidationError) sendJson(res, err.status, fail(err.message), cors);
