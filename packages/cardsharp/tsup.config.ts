@@ -2,10 +2,10 @@ import { defineConfig } from "tsup";
 
 export default defineConfig({
   entry: {
-    "index": "src/index.ts",
-    "client": "src/client/index.ts",
-    "server": "src/server/index.ts",
-    "engine": "src/engine/index.ts",
+    index: "src/index.ts",
+    client: "src/client/index.ts",
+    server: "src/server/index.ts",
+    engine: "src/engine/index.ts",
   },
   format: ["esm", "cjs"],
   dts: true,

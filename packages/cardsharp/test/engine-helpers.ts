@@ -16,7 +16,10 @@ export interface Recorded {
  * An engine with a stacked shoe (cards dealt in the given order: each seat, dealer up card, each seat,
  * dealer hole card, then hits) and every event recorded.
  */
-export function stackedTable(stack: string, options: { rules?: Partial<Rules>; seats?: number; balance?: number } = {}) {
+export function stackedTable(
+  stack: string,
+  options: { rules?: Partial<Rules>; seats?: number; balance?: number } = {},
+) {
   const events: Recorded[] = [];
   let t = 1000;
   const engine = new BlackjackEngine({
@@ -41,7 +44,7 @@ export function stackedTable(stack: string, options: { rules?: Partial<Rules>; s
     /** Starts a round with `bets` (one per seat, default 10 each) and deals. */
     play(bets: number[] = ids.map(() => 10)) {
       engine.startRound();
-      bets.forEach((b, i) => engine.placeBet(ids[i] as string, b));
+      for (const [i, b] of bets.entries()) engine.placeBet(ids[i] as string, b);
       engine.deal();
     },
     act(action: Action) {

@@ -380,7 +380,8 @@ describe("bankroll and refusals", () => {
       expect(engine.shoe.needsShuffle).toBe(false);
       engine.placeBet(id, 5);
       engine.deal();
-      for (let d = engine.decision; d; d = engine.decision) engine.act(id, d.kind === "play" ? "STAND" : "NO_INSURANCE");
+      for (let d = engine.decision; d; d = engine.decision)
+        engine.act(id, d.kind === "play" ? "STAND" : "NO_INSURANCE");
     }
     expect(shuffles.length).toBeGreaterThan(2);
     expect(e.shoe.remaining).toBe(52);

@@ -120,9 +120,19 @@ describe("events", () => {
     all.send({ type: "subscribe", data: { event_types: ["*"] } });
     await all.event("ROUND_ENDED");
     await dealtOnly.event("CARD_DEALT");
-    const dealtTypes = new Set(dealtOnly.all().filter((m) => m.type === "event").map((m) => m.data.event_type));
+    const dealtTypes = new Set(
+      dealtOnly
+        .all()
+        .filter((m) => m.type === "event")
+        .map((m) => m.data.event_type),
+    );
     expect([...dealtTypes]).toEqual(["CARD_DEALT"]);
-    const allTypes = new Set(all.all().filter((m) => m.type === "event").map((m) => m.data.event_type));
+    const allTypes = new Set(
+      all
+        .all()
+        .filter((m) => m.type === "event")
+        .map((m) => m.data.event_type),
+    );
     expect(allTypes.has("HAND_RESULT")).toBe(true);
     expect(allTypes.has("ROUND_STARTED")).toBe(true);
     expect(none.all().filter((m) => m.type === "event")).toEqual([]);
@@ -205,7 +215,10 @@ describe("seats and actions", () => {
     expect(spectator.all().some((m) => m.type === "action_request")).toBe(false);
     const answer = req.data.decision === "insurance" ? "NO_INSURANCE" : "STAND";
     const before = alice.received.length;
-    alice.send({ type: "action", data: { action: "player_action", data: { action: answer, request_id: req.data.request_id } } });
+    alice.send({
+      type: "action",
+      data: { action: "player_action", data: { action: answer, request_id: req.data.request_id } },
+    });
     await alice.event("USER_INTERACTION_RECEIVED", (d) => d.data.request_id === req.data.request_id);
     const after = alice.all().slice(before);
     const ackAt = after.findIndex((m) => m.type === "event" && m.data.event_type === "action_received");

@@ -6,7 +6,8 @@ import { basicStrategyPlayer, flatMinimumBet, randomPlayer } from "../client/str
 import { describeEvent } from "./describe-event.js";
 import { fail, intFlag, parseArgs } from "./args.js";
 
-const USAGE = "usage: cardsharp-client [--url ws://localhost:8765] [--strategy basic|random] [--hands N] [--name NAME] [--client-id ID]";
+const USAGE =
+  "usage: cardsharp-client [--url ws://localhost:8765] [--strategy basic|random] [--hands N] [--name NAME] [--client-id ID]";
 
 let values: Record<string, string | boolean | undefined>;
 try {
@@ -54,7 +55,10 @@ client.on("event", (e) => {
   const d = e.data as Record<string, any>;
   if (e.event_type === "GAME_CREATED" && d.rules?.dealer_hit_soft_17 !== h17) {
     h17 = Boolean(d.rules?.dealer_hit_soft_17);
-    basic.current = basicStrategyPlayer({ dealerHitsSoft17: h17, doubleAfterSplit: d.rules?.allow_double_after_split ?? true });
+    basic.current = basicStrategyPlayer({
+      dealerHitsSoft17: h17,
+      doubleAfterSplit: d.rules?.allow_double_after_split ?? true,
+    });
   }
   const line = describeEvent(e.event_type, d, client.seat?.player_id);
   if (line) out(line);

@@ -16,7 +16,8 @@ export function describeEvent(type: string, d: Record<string, any>, me: string |
     case "PLAYER_TIMEOUT":
       return `${who(d.player_id, d.player_name)} timed out`;
     case "HAND_RESULT": {
-      const verb = d.result === "win" ? "won" : d.result === "lose" ? "lost" : d.result === "push" ? "pushed" : "surrendered";
+      const verb =
+        d.result === "win" ? "won" : d.result === "lose" ? "lost" : d.result === "push" ? "pushed" : "surrendered";
       return `${who(d.player_id, d.player_name)} ${verb} (payout ${d.payout})`;
     }
     case "BANKROLL_UPDATED":

@@ -99,6 +99,8 @@ export class CardsharpClient {
   #resolveConnected!: (d: ConnectedData) => void;
   #balance: number | undefined;
   #current: ConnectedData | undefined;
+  /** Betting state seen on the wire: which round is open for bets and whether we bet in it. */
+  #betting: { roundId: string | null; minBet: number; maxBet: number; placed: boolean } | undefined;
 
   constructor(options: CardsharpClientOptions) {
     this.#o = options;
@@ -285,7 +287,14 @@ export class CardsharpClient {
 
   #onConnected(data: ConnectedData): void {
     if (data.seat) this.seat = data.seat;
-    if (data.state) this.state = data.state;
+    if (data.state) {
+      this.state = data.state;
+      const st = data.state;
+      this.#betting =
+        st.stage === "PLACING_BETS"
+          ? { roundId: st.round_id, minBet: st.min_bet, maxBet: st.max_bet, placed: isInRound(st, data.seat) }
+          : undefined;
+    }
     const subs = [...this.#subscriptions];
     if (subs.length > 0) this.#request({ type: "subscribe", data: { event_types: subs } }).catch(() => {});
     const join = this.#o.join;
@@ -298,26 +307,42 @@ export class CardsharpClient {
     this.#resolveConnected(data);
     this.#connected = this.#nextConnected();
     this.#events.emit("connected", data);
+    this.#maybeBet();
   }
 
   #onEvent(e: GameEvent): void {
     const d = e.data as Record<string, any>;
+    let seated = false;
     if (e.event_type === "UI_UPDATE_NEEDED" && d.state) this.state = d.state;
     if (e.event_type === "PLAYER_JOINED" && d.client_id === this.clientId) {
       this.seat = { player_id: d.player_id, player_name: d.player_name, balance: d.balance };
+      seated = true;
     }
     if (this.seat && d.player_id === this.seat.player_id) {
       if (e.event_type === "BANKROLL_UPDATED" || e.event_type === "PLAYER_BET") {
         this.#balance = d.balance ?? d.new_balance;
         this.seat = { ...this.seat, balance: this.#balance as number };
+        if (e.event_type === "PLAYER_BET" && this.#betting) this.#betting.placed = true;
       }
       if (e.event_type === "PLAYER_LEFT") this.seat = undefined;
     }
-    this.#events.emit("event", e);
-    if (e.event_type === "ROUND_STARTED" && this.seat && this.#o.bet) {
-      const amount = this.#o.bet({ minBet: d.min_bet, maxBet: d.max_bet, balance: this.seat.balance });
-      if (amount !== undefined) this.placeBet(amount).catch((err) => this.#events.emit("error", err as Error));
+    if (e.event_type === "ROUND_STARTED") {
+      this.#betting = { roundId: d.round_id, minBet: d.min_bet, maxBet: d.max_bet, placed: false };
+    } else if (e.event_type === "CARD_DEALT" || e.event_type === "ROUND_ENDED") {
+      this.#betting = undefined;
     }
+    this.#events.emit("event", e);
+    if (e.event_type === "ROUND_STARTED" || seated) this.#maybeBet();
+  }
+
+  /** Bets through the policy once per open round, as soon as we are seated and betting is open. */
+  #maybeBet(): void {
+    const b = this.#betting;
+    if (!b || b.placed || !this.seat || !this.#o.bet) return;
+    const amount = this.#o.bet({ minBet: b.minBet, maxBet: b.maxBet, balance: this.seat.balance });
+    if (amount === undefined) return;
+    b.placed = true;
+    this.placeBet(amount).catch((err) => this.#events.emit("error", err as Error));
   }
 
   async #onActionRequest(request: ActionRequestData): Promise<void> {
@@ -343,6 +368,10 @@ export class CardsharpClient {
       this.#resolveConnected = resolve;
     });
   }
+}
+
+function isInRound(state: PublicState, seat: SeatInfo | null | undefined): boolean {
+  return !!seat && (state.players.find((p) => p.player_id === seat.player_id)?.hands.length ?? 0) > 0;
 }
 
 function randomId(): string {

@@ -171,7 +171,8 @@ export class BlackjackEngine {
     const id = options.id ?? `player-${++this.#playerSeq}`;
     if (this.#seats.has(id)) throw new EngineError("DUPLICATE_PLAYER", `player ${id} is already seated`);
     const balance = options.balance ?? 1000;
-    if (!(balance >= 0) || !Number.isFinite(balance)) throw new EngineError("INSUFFICIENT_FUNDS", "balance must be >= 0");
+    if (!(balance >= 0) || !Number.isFinite(balance))
+      throw new EngineError("INSUFFICIENT_FUNDS", "balance must be >= 0");
     const seat = new Seat(id, options.name, balance);
     this.#seats.set(id, seat);
     this.#order.push(seat);
@@ -344,6 +345,8 @@ export class BlackjackEngine {
       round_id: this.#roundId,
       round_number: this.#roundNumber,
       stage: this.#stage,
+      min_bet: this.rules.minBet,
+      max_bet: this.rules.maxBet,
       dealer: {
         hand: visible.map(cardToString),
         value: handTotal(hard, aces),
@@ -584,7 +587,9 @@ export class BlackjackEngine {
 
   #dealerTurn(): void {
     this.#reveal();
-    const live = this.#round.some((s) => s.hands.some((h) => !h.busted && !h.surrendered && !h.evenMoney && !h.isNatural));
+    const live = this.#round.some((s) =>
+      s.hands.some((h) => !h.busted && !h.surrendered && !h.evenMoney && !h.isNatural),
+    );
     if (!live) return;
     const h17 = this.rules.dealerHitsSoft17;
     for (;;) {

@@ -85,6 +85,8 @@ export interface PublicState {
   round_id: string | null;
   round_number: number;
   stage: GameStage;
+  min_bet: number;
+  max_bet: number;
   dealer: { hand: string[]; value: number; hide_second_card: boolean };
   players: Array<{
     player_id: string;
@@ -112,8 +114,7 @@ export interface EventPayloads {
     min_bet: number;
     max_bet: number;
   };
-  PLAYER_BET: InGame &
-    PlayerRef & { round_id: string; amount: number; previous_balance: number; new_balance: number };
+  PLAYER_BET: InGame & PlayerRef & { round_id: string; amount: number; previous_balance: number; new_balance: number };
   CARD_DEALT: InGame & {
     round_id: string;
     card: string | null;
@@ -125,7 +126,13 @@ export interface EventPayloads {
     hand_value_before: number;
     hand_value_after: number;
   };
-  CARD_REVEALED: InGame & { round_id: string; card: string; is_dealer: true; hand_value: number; is_blackjack: boolean };
+  CARD_REVEALED: InGame & {
+    round_id: string;
+    card: string;
+    is_dealer: true;
+    hand_value: number;
+    is_blackjack: boolean;
+  };
   INSURANCE_OFFERED: InGame & PlayerRef & { round_id: string; hand_id: string; amount: number; even_money: boolean };
   INSURANCE_DECISION: InGame &
     PlayerRef & { round_id: string; hand_id: string; action: InsuranceAction; amount: number; even_money: boolean };

@@ -62,7 +62,13 @@ export function validPlayActions(hand: Hand, rules: Rules, handsInSeat: number, 
   const mayDraw = !hand.isSplitAces || rules.hitSplitAces;
   if (mayDraw) out.push("HIT");
   out.push("STAND");
-  if (mayDraw && two && balance >= hand.bet && (!hand.fromSplit || rules.doubleAfterSplit) && doubleTotalOk(hand, rules)) {
+  if (
+    mayDraw &&
+    two &&
+    balance >= hand.bet &&
+    (!hand.fromSplit || rules.doubleAfterSplit) &&
+    doubleTotalOk(hand, rules)
+  ) {
     out.push("DOUBLE");
   }
   if (canSplit) out.push("SPLIT");

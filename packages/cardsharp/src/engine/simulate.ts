@@ -34,7 +34,10 @@ export function simulate(options: SimulationOptions): SimulationResult {
     engine.placeBet(id, bet);
     engine.deal();
     for (let d = engine.decision; d; d = engine.decision) {
-      engine.act(id, strategy({ kind: d.kind, cards: d.cards, dealerUpcard: d.dealerUpcard, validActions: d.validActions }));
+      engine.act(
+        id,
+        strategy({ kind: d.kind, cards: d.cards, dealerUpcard: d.dealerUpcard, validActions: d.validActions }),
+      );
     }
   }
   const net = (engine.player(id)?.balance ?? 0) - start;

@@ -1,11 +1,25 @@
 import type { Action, EngineEventType, PublicState } from "../engine/events.js";
 
 /** Message `type`s a client sends (upstream's `ClientMessage`). */
-export const CLIENT_MESSAGE_TYPES = ["connect", "disconnect", "subscribe", "unsubscribe", "action", "heartbeat"] as const;
+export const CLIENT_MESSAGE_TYPES = [
+  "connect",
+  "disconnect",
+  "subscribe",
+  "unsubscribe",
+  "action",
+  "heartbeat",
+] as const;
 export type ClientMessageType = (typeof CLIENT_MESSAGE_TYPES)[number];
 
 /** Message `type`s the server sends (upstream's `ServerMessage`). */
-export const SERVER_MESSAGE_TYPES = ["connected", "disconnected", "event", "action_request", "error", "heartbeat"] as const;
+export const SERVER_MESSAGE_TYPES = [
+  "connected",
+  "disconnected",
+  "event",
+  "action_request",
+  "error",
+  "heartbeat",
+] as const;
 export type ServerMessageType = (typeof SERVER_MESSAGE_TYPES)[number];
 
 /** Every frame is `{type, data, timestamp?}`; timestamps are Unix seconds as floats. */
@@ -24,7 +38,12 @@ export type DisconnectMessage = Envelope<"disconnect", { client_id?: string }>;
 export type SubscribeMessage = Envelope<"subscribe" | "unsubscribe", { event_types: Array<EngineEventType | "*"> }>;
 export type ActionMessage = Envelope<"action", { action: string; data?: Record<string, unknown> }>;
 export type ClientHeartbeatMessage = Envelope<"heartbeat", { timestamp?: number }>;
-export type ClientMessage = ConnectMessage | DisconnectMessage | SubscribeMessage | ActionMessage | ClientHeartbeatMessage;
+export type ClientMessage =
+  | ConnectMessage
+  | DisconnectMessage
+  | SubscribeMessage
+  | ActionMessage
+  | ClientHeartbeatMessage;
 
 /** Action names the server understands inside an `action` message. */
 export const ACTION_NAMES = {

@@ -26,7 +26,11 @@ export class EventBus {
     this.#onError = options.onError ?? (() => {});
   }
 
-  on<K extends EngineEventType>(type: K, fn: EventListener<K>, priority: EventPriority = EventPriority.NORMAL): () => void {
+  on<K extends EngineEventType>(
+    type: K,
+    fn: EventListener<K>,
+    priority: EventPriority = EventPriority.NORMAL,
+  ): () => void {
     const list = this.#typed.get(type) ?? [];
     const entry: Entry = { fn, priority };
     list.push(entry);
@@ -34,7 +38,11 @@ export class EventBus {
     this.#typed.set(type, list);
     return () => {
       const l = this.#typed.get(type);
-      if (l) this.#typed.set(type, l.filter((e) => e !== entry));
+      if (l)
+        this.#typed.set(
+          type,
+          l.filter((e) => e !== entry),
+        );
     };
   }
 

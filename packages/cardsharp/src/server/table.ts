@@ -150,7 +150,12 @@ export class BlackjackTable {
     this.#checkRoom();
     const playerId = `player-${ownerId}`;
     const playerName = name?.slice(0, 40) || `Player ${this.#byOwner.size + 1}`;
-    this.engine.addPlayer({ id: playerId, name: playerName, balance: this.#startingBalance, meta: { client_id: ownerId } });
+    this.engine.addPlayer({
+      id: playerId,
+      name: playerName,
+      balance: this.#startingBalance,
+      meta: { client_id: ownerId },
+    });
     const seat: HumanSeat = { kind: "human", playerId, ownerId, connected: true, leaving: false };
     this.#seats.set(playerId, seat);
     this.#byOwner.set(ownerId, seat);
@@ -411,4 +416,3 @@ function defaultAction(d: Decision): Action {
   if (d.kind === "insurance") return "NO_INSURANCE";
   return d.validActions.includes("STAND") ? "STAND" : (d.validActions[0] as Action);
 }
-

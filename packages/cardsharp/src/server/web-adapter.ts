@@ -92,7 +92,8 @@ export class WebAdapter implements PlatformAdapter, ActionRouter {
         return refuse(table.checkBet(clientId, amount)) ?? { run: () => table.placeBet(clientId, amount as number) };
       }
       case ACTION_NAMES.join: {
-        if (table.seatOf(clientId)) return { error: { code: "ALREADY_SEATED", message: "this client already has a seat" } };
+        if (table.seatOf(clientId))
+          return { error: { code: "ALREADY_SEATED", message: "this client already has a seat" } };
         const name = typeof data.player_name === "string" ? data.player_name : undefined;
         return { run: () => this.#seat(clientId, name) };
       }

@@ -148,33 +148,47 @@ export class WebSocketEventHandler {
     if (session.closed) return;
     session.lastInbound = this.#timers.now();
     if (typeof frame !== "string") {
-      return this.#error(session, "BINARY_NOT_SUPPORTED", "Binary frames are not supported");
+      this.#error(session, "BINARY_NOT_SUPPORTED", "Binary frames are not supported");
+      return;
     }
     const parsed = parseClientMessage(frame, { maxEventTypes: this.#maxEventTypes });
     if (!parsed.ok) {
       // Upstream answers an unknown type before checking the connection; invalid frames get a reply too.
-      return this.#error(session, parsed.code, parsed.message);
+      this.#error(session, parsed.code, parsed.message);
+      return;
     }
     const msg = parsed.message;
-    if (msg.type === "connect") return this.#connect(session, msg.data.client_id ?? undefined);
+    if (msg.type === "connect") {
+      this.#connect(session, msg.data.client_id ?? undefined);
+      return;
+    }
     const clientId = session.clientId;
-    if (clientId === undefined) return this.#error(session, "NOT_CONNECTED", UPSTREAM_ERROR_MESSAGES.NOT_CONNECTED);
+    if (clientId === undefined) {
+      this.#error(session, "NOT_CONNECTED", UPSTREAM_ERROR_MESSAGES.NOT_CONNECTED);
+      return;
+    }
     switch (msg.type) {
       case "subscribe":
         for (const t of msg.data.event_types) session.subscriptions.add(t);
-        return this.#reply(session, "connected", { subscriptions: [...session.subscriptions] });
+        this.#reply(session, "connected", { subscriptions: [...session.subscriptions] });
+        break;
       case "unsubscribe":
         for (const t of msg.data.event_types) session.subscriptions.delete(t);
-        return this.#reply(session, "connected", { subscriptions: [...session.subscriptions] });
+        this.#reply(session, "connected", { subscriptions: [...session.subscriptions] });
+        break;
       case "heartbeat":
-        return this.#reply(session, "heartbeat", { timestamp: nowSeconds() });
+        this.#reply(session, "heartbeat", { timestamp: nowSeconds() });
+        break;
       case "disconnect":
         if (msg.data.client_id !== undefined && msg.data.client_id !== clientId) {
-          return this.#error(session, "UNKNOWN_CLIENT", UPSTREAM_ERROR_MESSAGES.UNKNOWN_CLIENT);
+          this.#error(session, "UNKNOWN_CLIENT", UPSTREAM_ERROR_MESSAGES.UNKNOWN_CLIENT);
+        } else {
+          this.#drop(session, "client disconnected", CardsharpCloseCode.Normal);
         }
-        return this.#drop(session, "client disconnected", CardsharpCloseCode.Normal);
+        break;
       case "action":
-        return this.#action(session, clientId, msg.data.action, msg.data.data ?? {});
+        this.#action(session, clientId, msg.data.action, msg.data.data ?? {});
+        break;
     }
   }
 
@@ -193,7 +207,11 @@ export class WebSocketEventHandler {
   }
 
   /** Disconnects a client id (sends `disconnected`, closes its socket). */
-  disconnectClient(clientId: string, reason = "disconnected by server", code: number = CardsharpCloseCode.Normal): void {
+  disconnectClient(
+    clientId: string,
+    reason = "disconnected by server",
+    code: number = CardsharpCloseCode.Normal,
+  ): void {
     const s = this.clients.get(clientId);
     if (s) this.#drop(s, reason, code);
   }
@@ -222,7 +240,10 @@ export class WebSocketEventHandler {
 
   #action(session: ClientSession, clientId: string, action: string, data: Record<string, unknown>): void {
     const outcome: ActionOutcome = this.#router ? this.#router.route(clientId, action, data) : {};
-    if ("error" in outcome) return this.#error(session, outcome.error.code, outcome.error.message);
+    if ("error" in outcome) {
+      this.#error(session, outcome.error.code, outcome.error.message);
+      return;
+    }
     // Ack first, then the bus echo, then whatever the action causes (upstream's wire order).
     this.#reply(session, "event", { event_type: "action_received" });
     this.bus.emit("USER_INTERACTION_RECEIVED", { action, data: { ...data, client_id: clientId } });

@@ -1,0 +1,123 @@
+import { fileURLToPath } from "node:url";
+import { NodeWebSocket } from "@proj/ws-core/node";
+import { bundleForBrowser, disposeLeftovers, trackLeftover, waitFor } from "@proj/ws-core/testing";
+import { afterEach, describe, expect, test } from "vitest";
+import {
+  basicStrategyPlayer,
+  CardsharpClient,
+  type CardsharpClientOptions,
+  CardsharpError,
+  fixedPlayer,
+  flatMinimumBet,
+  type GameEvent,
+} from "../src/client/index.js";
+import { startServer } from "./server-helpers.js";
+
+afterEach(disposeLeftovers);
+
+function client(options: CardsharpClientOptions): CardsharpClient {
+  const c = new CardsharpClient({ WebSocket: NodeWebSocket, backoff: { minDelayMs: 10, maxDelayMs: 50 }, ...options });
+  trackLeftover(() => c.close());
+  return c;
+}
+
+describe("CardsharpClient", () => {
+  test("plays as a basic-strategy bot: bets, answers requests, and its bankroll adds up", async () => {
+    const { url } = await startServer({ bots: 1, seed: 11 });
+    const events: GameEvent[] = [];
+    const c = client({ url, join: { name: "Robo" }, strategy: basicStrategyPlayer(), bet: flatMinimumBet });
+    c.on("event", (e) => events.push(e));
+    const requests: string[] = [];
+    c.on("action_request", (r) => requests.push(r.request_id));
+    const connected = await c.connected();
+    expect(connected.client_id).toBe(c.clientId);
+    await waitFor(() => c.seat !== undefined);
+    const me = c.seat?.player_id as string;
+    await waitFor(
+      () => events.filter((e) => e.event_type === "ROUND_ENDED" && me in (e.data as any).results).length >= 6,
+      {
+        timeoutMs: 15_000,
+      },
+    );
+    const mine = events.filter((e) => (e.data as any).player_id === me);
+    const bets = mine.filter((e) => e.event_type === "PLAYER_BET");
+    expect(bets.length).toBeGreaterThanOrEqual(6);
+    expect(mine.some((e) => e.event_type === "HAND_RESULT")).toBe(true);
+    expect(requests.length).toBeGreaterThan(0);
+    // No timeouts: every request was answered by the strategy.
+    expect(events.some((e) => e.event_type === "PLAYER_TIMEOUT")).toBe(false);
+    const lastRound = events.filter((e) => e.event_type === "ROUND_ENDED" && me in (e.data as any).results).at(-1);
+    const lastBankroll = mine.filter((e) => e.event_type === "BANKROLL_UPDATED").at(-1);
+    expect(lastRound).toBeDefined();
+    expect((lastRound as GameEvent).data).toMatchObject({
+      results: { [me]: { balance: ((lastBankroll as GameEvent).data as any).balance } },
+    });
+  });
+
+  test("subscribe and unsubscribe resolve with the server's list; refused actions reject with CardsharpError", async () => {
+    const { url } = await startServer();
+    const c = client({ url, subscribe: [] });
+    await c.connected();
+    expect(await c.subscribe(["CARD_DEALT", "HAND_RESULT"])).toEqual(["CARD_DEALT", "HAND_RESULT"]);
+    expect(await c.unsubscribe(["CARD_DEALT"])).toEqual(["HAND_RESULT"]);
+    await expect(c.placeBet(10)).rejects.toMatchObject({ name: "CardsharpError", code: "NO_SEAT" });
+    await expect(c.action("warp")).rejects.toBeInstanceOf(CardsharpError);
+    await c.join("Dora");
+    await expect(c.join()).rejects.toMatchObject({ code: "ALREADY_SEATED" });
+  });
+
+  test("reconnects with the same client id and gets its seat back", async () => {
+    const { server, url } = await startServer({ bots: 1 });
+    const c = client({ url, join: true, strategy: fixedPlayer("STAND"), bet: flatMinimumBet });
+    await c.connected();
+    await waitFor(() => c.seat !== undefined);
+    const seat = c.seat;
+    const again = c.nextConnected();
+    for (const conn of server.endpoint.connections) conn.terminate();
+    const back = await again;
+    expect(back).toMatchObject({ client_id: c.clientId, resumed: true, seat: { player_id: seat?.player_id } });
+    expect(back.state?.players.some((p) => p.player_id === seat?.player_id)).toBe(true);
+    expect(server.table.seatCount).toBe(2);
+    // Subscriptions are restored after the reconnect.
+    await waitFor(() => server.handler.clients.get(c.clientId)?.subscriptions.has("*"));
+  });
+
+  test("client heartbeats keep an otherwise idle connection alive past the inactivity timeout", async () => {
+    const { server, url } = await startServer({ heartbeatIntervalMs: 20, inactivityTimeoutMs: 120 });
+    const c = client({ url, subscribe: [], heartbeatIntervalMs: 30 });
+    await c.connected();
+    let serverBeats = 0;
+    c.socket.on("message", (m) => {
+      const msg = JSON.parse(String(m));
+      // Pushed server heartbeats carry a top-level timestamp; replies to ours do not.
+      if (msg.type === "heartbeat" && msg.timestamp !== undefined) serverBeats++;
+    });
+    // 30 server ticks = 600 ms, five times the inactivity timeout.
+    await waitFor(() => serverBeats >= 30, { timeoutMs: 10_000 });
+    expect(c.status).toBe("open");
+    expect(server.handler.clients.has(c.clientId)).toBe(true);
+  });
+
+  test("a seated client that joins mid-betting bets at once (from the snapshot)", async () => {
+    const { server, url } = await startServer({ autoSeat: true, autoStart: false, bots: 1 });
+    server.table.start();
+    await waitFor(() => server.table.engine.roundNumber > 0);
+    const c = client({ url, strategy: fixedPlayer("STAND"), bet: flatMinimumBet });
+    const events: GameEvent[] = [];
+    c.on("event", (e) => events.push(e));
+    await c.connected();
+    await waitFor(() =>
+      events.some((e) => e.event_type === "PLAYER_BET" && (e.data as any).player_id === c.seat?.player_id),
+    );
+  });
+});
+
+describe("browser safety", () => {
+  for (const entry of ["client/index.ts", "engine/index.ts", "index.ts"]) {
+    test(`${entry} bundles for the browser without Node imports`, async () => {
+      const b = await bundleForBrowser(fileURLToPath(new URL(`../src/${entry}`, import.meta.url)));
+      expect(b.nodeImports).toEqual([]);
+      expect(b.code.length).toBeGreaterThan(1000);
+    });
+  }
+});
