@@ -1,5 +1,6 @@
 import { disposeLeftovers } from "@proj/ws-core/testing";
-import { afterAll, beforeAll, describe } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { EventMessage } from "../src/client/index.js";
 import { BridgeClient } from "../src/client/index.js";
 import { type LaunchedBrowser, launchChromium, type NodeExecutor, startNodeExecutor } from "../src/executor/index.js";
 import { type BridgeServer, startBridgeServer } from "../src/server/index.js";
@@ -11,6 +12,7 @@ let server: BridgeServer;
 let executor: NodeExecutor;
 let page: TestPage;
 let client: BridgeClient;
+const events: EventMessage[] = [];
 
 beforeAll(async () => {
   [browser, server, page] = await Promise.all([
@@ -19,6 +21,7 @@ beforeAll(async () => {
     startTestPage(),
   ]);
   executor = await startNodeExecutor({ url: server.addresses?.wsUrl as string, cdp: browser.wsEndpoint });
+  server.hub.on("event", (e) => events.push(e));
   await executor.agent.ready();
   client = new BridgeClient({ url: server.addresses?.url as string });
 });
@@ -33,4 +36,14 @@ afterAll(async () => {
 
 describe("end to end through the Node executor", () => {
   defineBrowserScenario(() => ({ client, page }));
+
+  test("screenshots are followed by the documented screenshot_captured event", () => {
+    expect(events.length).toBeGreaterThan(0);
+    expect(events[0]).toEqual({
+      type: "event",
+      event: "screenshot_captured",
+      data: { tab_id: expect.any(Number), timestamp: expect.any(Number) },
+      timestamp: expect.any(Number),
+    });
+  });
 });

@@ -177,6 +177,15 @@ export class BridgeAgent {
     try {
       const r = await this.#executor.execute(command);
       this.#reply(successResponse(id, r.message, r.data));
+      if (command.type === "screenshot") {
+        // The documented notification (seed document, `event` message).
+        this.#send({
+          type: "event",
+          event: "screenshot_captured",
+          data: { tab_id: r.data.tab_id, timestamp: nowSeconds() },
+          timestamp: nowSeconds(),
+        });
+      }
     } catch (err) {
       this.#reply(failureResponse(id, err instanceof Error ? err.message : String(err)));
     }

@@ -77,6 +77,20 @@ export function defineBrowserScenario(ctx: () => ScenarioContext): void {
     expect(menu.button).toBe(2);
   });
 
+  test("include_cursor draws the pointer into the capture and leaves the page as it was", async () => {
+    const { client } = ctx();
+    const png = async (include_cursor: boolean) => {
+      const r = await client.screenshot({ format: "png", include_cursor });
+      expect(r.data).toMatchObject({ includeCursor: include_cursor, cursor: { x: 155, y: 160 } });
+      return Buffer.from(String(r.data?.imageData).split(",")[1] as string, "base64");
+    };
+    const plain = await png(false);
+    const withCursor = await png(true);
+    const plainAgain = await png(false);
+    expect(plainAgain.equals(plain)).toBe(true); // the overlay is gone again
+    expect(withCursor.equals(plain)).toBe(false);
+  });
+
   test("mouse_scroll sends wheel events at the pointer", async () => {
     const { client, page } = ctx();
     const down = await client.scroll("down", 120);

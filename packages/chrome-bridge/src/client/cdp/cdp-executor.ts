@@ -12,6 +12,7 @@ import { CommandExecutionError } from "../../protocol/errors.js";
 import type { ScreenshotData, TabsData } from "../../protocol/rest.js";
 import { nowSeconds } from "../../protocol/time.js";
 import type { CommandExecutor, CommandResult } from "../executor.js";
+import { hideCursor, showCursor } from "./cursor-overlay.js";
 import { imageSize } from "./image-size.js";
 import { keyDefinition } from "./keys.js";
 import { modifierMask, normaliseModifiers } from "./modifiers.js";
@@ -216,10 +217,17 @@ export class CdpCommandExecutor implements CommandExecutor {
 
   async #screenshot(c: ScreenshotCommand): Promise<CommandResult> {
     const { tabId, session } = await this.#target(c.tab_id);
-    const r = await session.send<{ data: string }>("Page.captureScreenshot", {
-      format: c.format,
-      ...(c.format === "jpeg" ? { quality: c.quality } : {}),
-    });
+    const cursor = this.mouse.get(tabId);
+    const drawn = c.include_cursor && (await showCursor(session, cursor.x, cursor.y));
+    let r: { data: string };
+    try {
+      r = await session.send<{ data: string }>("Page.captureScreenshot", {
+        format: c.format,
+        ...(c.format === "jpeg" ? { quality: c.quality } : {}),
+      });
+    } finally {
+      if (drawn) await hideCursor(session);
+    }
     const { width, height } = imageSize(r.data);
     const data: ScreenshotData = {
       imageData: `data:image/${c.format};base64,${r.data}`,
@@ -227,10 +235,10 @@ export class CdpCommandExecutor implements CommandExecutor {
       width,
       height,
       quality: c.quality,
-      includeCursor: c.include_cursor,
+      includeCursor: drawn,
       tab_id: tabId,
       timestamp: nowSeconds(),
-      cursor: this.mouse.get(tabId),
+      cursor,
     };
     return { message: "Screenshot captured", data: { ...data } };
   }
