@@ -1,0 +1,87 @@
+import { createServer } from "node:http";
+import { fileURLToPath } from "node:url";
+import { closeHttpServer, listen } from "@proj/ws-core/server";
+import { bundleForBrowser, disposeLeftovers, trackLeftover } from "@proj/ws-core/testing";
+import { chromium } from "playwright-core";
+import { afterEach, expect, test } from "vitest";
+import { WshServer } from "../src/server/index.js";
+
+afterEach(disposeLeftovers);
+
+test("the client runs in real Chromium against a wsh mounted under /wsh on a shared server", async () => {
+  const bundle = await bundleForBrowser(fileURLToPath(new URL("./fixtures/browser-entry.ts", import.meta.url)));
+  expect(bundle.nodeImports).toEqual([]);
+  const wsh = new WshServer({
+    command: "/bin/sh",
+    env: { PS1: "$ ", ENV: "" },
+    token: "browser-token",
+    basePath: "/wsh",
+    heartbeatMs: false,
+  });
+  trackLeftover(() => wsh.close());
+  // A shared HTTP server: its own page plus wsh's REST and WebSocket routes.
+  const http = createServer((req, res) => {
+    if (req.url === "/") {
+      res.writeHead(200, { "Content-Type": "text/html" });
+      res.end(
+        `<!doctype html><title>wsh</title><script type="module">${bundle.code.replaceAll("</script", "<\\/script")}</script>`,
+      );
+      return;
+    }
+    if (!wsh.handleRequest(req, res)) {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  http.on("upgrade", (req, socket, head) => {
+    if (!wsh.handleUpgrade(req, socket, head)) socket.destroy();
+  });
+  const l = await listen(http);
+  trackLeftover(() => closeHttpServer(http));
+
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  trackLeftover(() => browser.close());
+  const page = await browser.newPage();
+  await page.goto(`${l.url}/`);
+  await page.waitForFunction(() => "wsh" in globalThis);
+  const result = await page.evaluate(
+    async ({ url, token }) => {
+      const w = (globalThis as any).wsh;
+      const json = new w.WshJsonClient({ url, token, format: "plain" });
+      await json.nextSync();
+      const raw = new w.WshRawClient({ url, token });
+      let rawText = "";
+      const decoder = new TextDecoder();
+      raw.on("data", (d: Uint8Array) => {
+        rawText += decoder.decode(d);
+      });
+      const rest = new w.WshRest({ url, token });
+      await raw.opened();
+      await rest.input("echo FROM''BROWSER\r");
+      const deadline = Date.now() + 10_000;
+      while (!(json.model.text().includes("FROMBROWSER") && rawText.includes("FROMBROWSER")) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const screen = await rest.screen("plain");
+      await json.close();
+      await raw.close();
+      return { model: json.model.text(), rawText, screen: screen.lines };
+    },
+    { url: `${l.url}/wsh`, token: "browser-token" },
+  );
+  expect(result.model).toContain("FROMBROWSER");
+  expect(result.rawText.startsWith("\x1bc")).toBe(true);
+  expect(result.rawText).toContain("FROMBROWSER");
+  expect(result.screen).toContain("FROMBROWSER");
+});
