@@ -1,0 +1,153 @@
+// Bench for @proj/cardsharp: `pnpm --filter @proj/cardsharp bench`. Binds 127.0.0.1 only; bounded (~20 s).
+// One line per figure: `bench <name>: <value> <unit> (<ratio>x <baseline>)`.
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { NodeWebSocket } from "@proj/ws-core/node";
+import WebSocket, { WebSocketServer } from "ws";
+import { basicStrategyPlayer, CardsharpClient, flatMinimumBet } from "../src/client/index.js";
+import { BlackjackEngine, type EngineEventType, simulate } from "../src/engine/index.js";
+import { CardsharpServer } from "../src/server/index.js";
+
+/** Upstream's async engine with an instant adapter, basic strategy (cardsharp.md addendum). */
+const UPSTREAM_ENGINE_HANDS_PER_S = 5700;
+
+function line(name: string, value: number, unit: string, ratio: number, baseline: string): void {
+  const v = value >= 100 ? Math.round(value).toString() : value.toFixed(1);
+  console.log(`bench ${name}: ${v} ${unit} (${ratio.toFixed(2)}x ${baseline})`);
+}
+
+function engineAlone(): number {
+  simulate({ seed: 1, hands: 50_000 }); // warm-up
+  const hands = 500_000;
+  const t = performance.now();
+  simulate({ seed: 2, hands });
+  return hands / ((performance.now() - t) / 1000);
+}
+
+async function overWebSocket(): Promise<number> {
+  const server = new CardsharpServer({ seed: 3, timings: { roundPauseMs: 0 } });
+  const l = await server.listen({ port: 0 });
+  const client = new CardsharpClient({
+    url: l.wsUrl,
+    WebSocket: NodeWebSocket,
+    join: { name: "bench" },
+    strategy: basicStrategyPlayer(),
+    bet: flatMinimumBet,
+    subscribe: ["ROUND_STARTED", "ROUND_ENDED", "PLAYER_JOINED", "PLAYER_BET", "BANKROLL_UPDATED"],
+  });
+  let rounds = 0;
+  const target = 400;
+  let t0 = 0;
+  const done = new Promise<number>((resolve) => {
+    client.on("event", (e) => {
+      if (e.event_type !== "ROUND_ENDED" || !client.seat || !(client.seat.player_id in (e.data as any).results)) return;
+      rounds++;
+      if (rounds === 20) t0 = performance.now(); // warm-up rounds excluded
+      if (rounds === 20 + target) resolve(target / ((performance.now() - t0) / 1000));
+    });
+  });
+  const timeout = new Promise<number>((resolve) => setTimeout(() => resolve(Number.NaN), 30_000).unref());
+  const rate = await Promise.race([done, timeout]);
+  await client.close();
+  await server.close({ graceMs: 200 });
+  return rate;
+}
+
+/** Event frames of a few seeded rounds with 5 bots: the traffic a spectator sees. */
+function recordEvents(count: number): Array<[EngineEventType, Record<string, unknown>]> {
+  const out: Array<[EngineEventType, Record<string, unknown>]> = [];
+  const engine = new BlackjackEngine({ seed: 5, onEvent: (type, data) => out.push([type, data as never]) });
+  const ids = [1, 2, 3, 4, 5].map((i) => engine.addPlayer({ name: `B${i}`, balance: 1e9 }));
+  while (out.length < count) {
+    engine.startRound();
+    for (const id of ids) engine.placeBet(id, 10);
+    engine.deal();
+    for (let d = engine.decision; d; d = engine.decision)
+      engine.act(d.playerId, d.kind === "play" ? "STAND" : "NO_INSURANCE");
+  }
+  return out.slice(0, count);
+}
+
+async function connectAll(url: string, n: number, onOpen?: (ws: WebSocket) => Promise<void>): Promise<WebSocket[]> {
+  return Promise.all(
+    Array.from({ length: n }, async () => {
+      const ws = new WebSocket(url);
+      await once(ws, "open");
+      await onOpen?.(ws);
+      return ws;
+    }),
+  );
+}
+
+/** Resolves when every socket has received `expected` frames matching `isEvent`. */
+function countDeliveries(sockets: WebSocket[], expected: number, isEvent: (s: string) => boolean): Promise<void> {
+  let remaining = sockets.length;
+  return new Promise((resolve) => {
+    for (const ws of sockets) {
+      let n = 0;
+      ws.on("message", (data) => {
+        if (!isEvent(data.toString())) return;
+        if (++n === expected && --remaining === 0) resolve();
+      });
+    }
+  });
+}
+
+async function fanOut(clients: number, events: Array<[EngineEventType, Record<string, unknown>]>) {
+  // Ours: bus → WebSocketEventHandler (subscription filter, serialise once) → ws-core connections.
+  const server = new CardsharpServer({ autoStart: false });
+  const l = await server.listen({ port: 0 });
+  const ours = await connectAll(l.wsUrl, clients, async (ws) => {
+    ws.send(JSON.stringify({ type: "connect", data: {} }));
+    await once(ws, "message");
+    ws.send(JSON.stringify({ type: "subscribe", data: { event_types: ["*"] } }));
+    await once(ws, "message");
+  });
+  const isEvent = (s: string) => s.startsWith('{"type":"event"');
+  let delivered = countDeliveries(ours, events.length, isEvent);
+  let t = performance.now();
+  for (const [type, data] of events) server.bus.emit(type, data as never);
+  await delivered;
+  const oursRate = (clients * events.length) / ((performance.now() - t) / 1000);
+  for (const ws of ours) ws.terminate();
+  await server.close({ graceMs: 100 });
+
+  // Baseline: a bare `ws` server broadcasting the same bytes with a loop over its clients.
+  const frames = events.map(([type, data]) =>
+    JSON.stringify({ type: "event", data: { event_type: type, data }, timestamp: Date.now() / 1000 }),
+  );
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await once(wss, "listening");
+  const port = (wss.address() as AddressInfo).port;
+  const raw = await connectAll(`ws://127.0.0.1:${port}`, clients);
+  delivered = countDeliveries(raw, frames.length, isEvent);
+  t = performance.now();
+  for (const f of frames) for (const c of wss.clients) c.send(f);
+  await delivered;
+  const rawRate = (clients * frames.length) / ((performance.now() - t) / 1000);
+  for (const ws of raw) ws.terminate();
+  await new Promise((r) => wss.close(r));
+  return { oursRate, rawRate };
+}
+
+const engineRate = engineAlone();
+line(
+  "engine-hands",
+  engineRate,
+  "hands/s",
+  engineRate / UPSTREAM_ENGINE_HANDS_PER_S,
+  "upstream async engine (5700 hands/s)",
+);
+const wsRate = await overWebSocket();
+// Upstream never finished a remote decision (it waited 30 s, then stood); its in-process engine is the fair yardstick.
+line(
+  "ws-hands",
+  wsRate,
+  "hands/s",
+  wsRate / UPSTREAM_ENGINE_HANDS_PER_S,
+  "upstream async engine in process (5700 hands/s)",
+);
+const events = recordEvents(2000);
+const { oursRate, rawRate } = await fanOut(100, events);
+line("fanout-100-spectators", oursRate, "deliveries/s", oursRate / rawRate, "raw ws broadcast of the same bytes");
+process.exit(0);
