@@ -26,15 +26,20 @@ export function decodeMsgpack(data: Uint8Array, options: DecodeOptions = {}): un
 class Reader {
   pos = 0;
   readonly #b: Uint8Array;
-  readonly #v: DataView;
+  #view: DataView | undefined;
   readonly #copy: boolean;
   readonly #maxDepth: number;
 
   constructor(b: Uint8Array, copy: boolean, maxDepth: number) {
     this.#b = b;
-    this.#v = new DataView(b.buffer, b.byteOffset, b.byteLength);
     this.#copy = copy;
     this.#maxDepth = maxDepth;
+  }
+
+  /** Created on first use: most frames need none (ints are read by hand), so small decodes skip the allocation. */
+  get #v(): DataView {
+    this.#view ??= new DataView(this.#b.buffer, this.#b.byteOffset, this.#b.byteLength);
+    return this.#view;
   }
 
   #need(n: number): void {
@@ -49,7 +54,6 @@ class Reader {
     if (t < 0xa0) return this.#array(t & 0x0f, depth);
     if (t < 0xc0) return this.#str(t & 0x1f);
     if (t >= 0xe0) return t - 0x100;
-    const v = this.#v;
     switch (t) {
       case 0xc0:
         return null;
@@ -65,13 +69,13 @@ class Reader {
         return this.#bin(this.#u32());
       case 0xca: {
         this.#need(4);
-        const f = v.getFloat32(this.pos);
+        const f = this.#v.getFloat32(this.pos);
         this.pos += 4;
         return f;
       }
       case 0xcb: {
         this.#need(8);
-        const f = v.getFloat64(this.pos);
+        const f = this.#v.getFloat64(this.pos);
         this.pos += 8;
         return f;
       }
@@ -83,31 +87,30 @@ class Reader {
         return this.#u32();
       case 0xcf: {
         this.#need(8);
-        const hi = v.getUint32(this.pos);
-        const lo = v.getUint32(this.pos + 4);
-        const n = hi < 0x200000 ? hi * 0x100000000 + lo : v.getBigUint64(this.pos);
-        this.pos += 8;
-        return n;
+        const at = this.pos;
+        const hi = this.#u32();
+        const lo = this.#u32();
+        return hi < 0x200000 ? hi * 0x100000000 + lo : this.#v.getBigUint64(at);
       }
       case 0xd0: {
         this.#need(1);
-        return v.getInt8(this.pos++);
+        return this.#v.getInt8(this.pos++);
       }
       case 0xd1: {
         this.#need(2);
-        const n = v.getInt16(this.pos);
+        const n = this.#v.getInt16(this.pos);
         this.pos += 2;
         return n;
       }
       case 0xd2: {
         this.#need(4);
-        const n = v.getInt32(this.pos);
+        const n = this.#v.getInt32(this.pos);
         this.pos += 4;
         return n;
       }
       case 0xd3: {
         this.#need(8);
-        const big = v.getBigInt64(this.pos);
+        const big = this.#v.getBigInt64(this.pos);
         this.pos += 8;
         return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
       }
@@ -138,16 +141,20 @@ class Reader {
 
   #u16(): number {
     this.#need(2);
-    const n = this.#v.getUint16(this.pos);
+    const b = this.#b;
+    const p = this.pos;
     this.pos += 2;
-    return n;
+    return ((b[p] as number) << 8) | (b[p + 1] as number);
   }
 
   #u32(): number {
     this.#need(4);
-    const n = this.#v.getUint32(this.pos);
+    const b = this.#b;
+    const p = this.pos;
     this.pos += 4;
-    return n;
+    return (
+      (b[p] as number) * 0x1000000 + (((b[p + 1] as number) << 16) | ((b[p + 2] as number) << 8) | (b[p + 3] as number))
+    );
   }
 
   #str(n: number): string {

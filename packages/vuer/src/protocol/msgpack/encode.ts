@@ -1,5 +1,8 @@
 import { VuerEncodeError } from "../errors.js";
 
+/** Bin payloads from this size up skip the scratch buffer (one copy instead of two). */
+const EXTERNAL_BIN = 4096;
+
 type Alloc = (size: number) => Uint8Array<ArrayBuffer>;
 // Read through globalThis: browsers have no Buffer, and bundlers must not pull in a polyfill.
 const allocUnsafe: Alloc | undefined = (globalThis as { Buffer?: { allocUnsafe: Alloc } }).Buffer?.allocUnsafe.bind(
@@ -16,6 +19,8 @@ export class MsgpackEncoder {
   #view: DataView;
   #pos = 0;
   #depth = 0;
+  readonly #external: Array<{ pos: number; bytes: Uint8Array }> = [];
+  #externalBytes = 0;
   readonly #textEncoder = new TextEncoder();
 
   constructor(initialSize = 64 * 1024) {
@@ -27,15 +32,28 @@ export class MsgpackEncoder {
   encode(value: unknown): Uint8Array<ArrayBuffer> {
     this.#pos = 0;
     this.#depth = 0;
+    this.#external.length = 0;
+    this.#externalBytes = 0;
     this.#write(value);
-    // Copy out into memory that is not zero-filled first (Node's Buffer.allocUnsafe) when available:
-    // for large frames (point clouds) that halves the cost of the copy.
+    const total = this.#pos + this.#externalBytes;
     let out: Uint8Array<ArrayBuffer>;
     if (allocUnsafe) {
-      const b = allocUnsafe(this.#pos); // a plain Uint8Array view, not a Buffer: same type everywhere
-      out = new Uint8Array(b.buffer, b.byteOffset, this.#pos);
-    } else out = new Uint8Array(this.#pos);
-    out.set(this.#buf.subarray(0, this.#pos));
+      // Memory that is not zero-filled first (Node's Buffer pool), exposed as a plain Uint8Array.
+      const b = allocUnsafe(total);
+      out = new Uint8Array(b.buffer, b.byteOffset, total);
+    } else out = new Uint8Array(total);
+    // Large bin payloads were not copied into the scratch buffer: each is copied once, straight into place.
+    let from = 0;
+    let at = 0;
+    for (const { pos, bytes } of this.#external) {
+      out.set(this.#buf.subarray(from, pos), at);
+      at += pos - from;
+      out.set(bytes, at);
+      at += bytes.byteLength;
+      from = pos;
+    }
+    out.set(this.#buf.subarray(from, this.#pos), at);
+    this.#external.length = 0; // do not keep callers' payloads alive
     return out;
   }
 
@@ -213,7 +231,7 @@ export class MsgpackEncoder {
 
   #bin(bytes: Uint8Array): void {
     const n = bytes.byteLength;
-    this.#ensure(5 + n);
+    this.#ensure(n >= EXTERNAL_BIN ? 5 : 5 + n);
     const b = this.#buf;
     if (n < 0x100) {
       b[this.#pos++] = 0xc4;
@@ -226,6 +244,11 @@ export class MsgpackEncoder {
       b[this.#pos++] = 0xc6;
       this.#view.setUint32(this.#pos, n);
       this.#pos += 4;
+    }
+    if (n >= EXTERNAL_BIN) {
+      this.#external.push({ pos: this.#pos, bytes });
+      this.#externalBytes += n;
+      return;
     }
     b.set(bytes, this.#pos);
     this.#pos += n;
