@@ -17,19 +17,26 @@ function toInfo(t: ChromeTab): TabInfo {
   };
 }
 
-/** `TabHost` over chrome.tabs and chrome.debugger: attach lazily per tab, keep it, forget it on detach. */
+/**
+ * `TabHost` over chrome.tabs and chrome.debugger: attach lazily per tab, keep it while in use,
+ * detach after `idleDetachMs` without commands (which also removes Chrome's "started debugging" bar).
+ */
 export class ChromeTabHost implements TabHost {
   readonly #chrome: ChromeApi;
   readonly #attached = new Map<number, Promise<void>>();
+  readonly #idle = new Map<number, ReturnType<typeof setTimeout>>();
+  readonly #inFlight = new Map<number, number>();
   readonly #loadTimeoutMs: number;
+  readonly #idleDetachMs: number;
 
-  constructor(chrome: ChromeApi = chromeApi(), options: { loadTimeoutMs?: number } = {}) {
+  constructor(chrome: ChromeApi = chromeApi(), options: { loadTimeoutMs?: number; idleDetachMs?: number } = {}) {
     this.#chrome = chrome;
     this.#loadTimeoutMs = options.loadTimeoutMs ?? 15_000;
+    this.#idleDetachMs = options.idleDetachMs ?? 60_000;
     chrome.debugger.onDetach.addListener((source) => {
-      if (source.tabId !== undefined) this.#attached.delete(source.tabId);
+      if (source.tabId !== undefined) this.#forget(source.tabId);
     });
-    chrome.tabs.onRemoved.addListener((tabId) => this.#attached.delete(tabId));
+    chrome.tabs.onRemoved.addListener((tabId) => this.#forget(tabId));
   }
 
   async listTabs(): Promise<TabInfo[]> {
@@ -53,7 +60,7 @@ export class ChromeTabHost implements TabHost {
 
   async closeTab(tabId: number): Promise<void> {
     await this.#chrome.tabs.remove(tabId);
-    this.#attached.delete(tabId);
+    this.#forget(tabId);
   }
 
   async activateTab(tabId: number): Promise<void> {
@@ -66,13 +73,40 @@ export class ChromeTabHost implements TabHost {
     const target = { tabId };
     return {
       send: async <T>(method: string, params?: Record<string, unknown>) => {
+        this.#busy(tabId, 1);
         try {
+          await this.#attach(tabId); // re-attaches if it was detached while idle
           return (await this.#chrome.debugger.sendCommand(target, method, params ?? {})) as T;
         } catch (e) {
+          if (e instanceof CommandExecutionError) throw e;
           throw new CommandExecutionError(`Failed to send CDP command '${method}': ${message(e)}`);
+        } finally {
+          this.#busy(tabId, -1);
         }
       },
     };
+  }
+
+  /** Counts CDP calls in flight per tab; the idle timer runs only while none are. */
+  #busy(tabId: number, delta: 1 | -1): void {
+    const n = Math.max(0, (this.#inFlight.get(tabId) ?? 0) + delta);
+    this.#inFlight.set(tabId, n);
+    clearTimeout(this.#idle.get(tabId));
+    if (n > 0 || !this.#attached.has(tabId)) return;
+    this.#idle.set(
+      tabId,
+      setTimeout(() => {
+        this.#forget(tabId);
+        void this.#chrome.debugger.detach({ tabId }).catch(() => {});
+      }, this.#idleDetachMs),
+    );
+  }
+
+  #forget(tabId: number): void {
+    clearTimeout(this.#idle.get(tabId));
+    this.#idle.delete(tabId);
+    this.#inFlight.delete(tabId);
+    this.#attached.delete(tabId);
   }
 
   #attach(tabId: number): Promise<void> {
