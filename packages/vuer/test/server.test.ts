@@ -1,7 +1,7 @@
 import { CloseCode, deferred } from "@proj/ws-core";
 import { disposeLeftovers, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
-import { VuerTimeoutError } from "../src/index.js";
+import { ClientEvent, encodeFrame, rpcEvent, VuerTimeoutError } from "../src/index.js";
 import { Box, DefaultScene } from "../src/schemas/index.js";
 import type { IncomingEvent, VuerSession } from "../src/server/index.js";
 import { HelloEvent, MoveBoxEvent, rawPeer, startVuer, vuerClient, nodesOf } from "./helpers.js";
@@ -57,6 +57,28 @@ describe("spawn and INIT", () => {
     for await (const ev of client) events.push(ev.etype);
     expect(events).toEqual(["SET"]); // iteration ended: the server closed after spawn returned
     expect(client.connected).toBe(false);
+  });
+
+  test("a Python client's exact INIT frame starts a spawn filtered on client=python", async () => {
+    const { app, url } = await startVuer();
+    const seen = deferred<IncomingEvent>();
+    app.spawn(
+      async (s) => {
+        seen.resolve(await s.till("INIT"));
+        await s.forever();
+      },
+      { filters: { client: "python" } },
+    );
+    const peer = await rawPeer(url, false);
+    const init = new ClientEvent({
+      etype: "INIT",
+      value: { client: "python", clientVersion: "0.1.6" },
+      ts: 1700000000.123,
+    });
+    peer.send(encodeFrame(init.toWire()));
+    const got = await seen.promise;
+    expect(got).toEqual({ ts: 1700000000123, etype: "INIT", value: { client: "python", clientVersion: "0.1.6" } });
+    await peer.close();
   });
 
   test("spawn filters pick the first matching function; no INIT means no spawn but handlers still run", async () => {
@@ -164,6 +186,21 @@ describe("RPC", () => {
     const answer = await result.promise;
     expect(answer.key).toBe("DEFAULT");
     expect(answer.value.frame).toEqual(new Uint8Array([0xff, 0xd8, 0xff]));
+  });
+
+  test("generic rpc correlates by rtype within the session", async () => {
+    const { app, url } = await startVuer();
+    const result = deferred<IncomingEvent>();
+    app.spawn(async (session) => {
+      result.resolve(await session.rpc(rpcEvent({ question: 6 }), { timeoutMs: 5000 }));
+      await session.forever();
+    });
+    const c = await vuerClient(url);
+    const req = await c.recv({ timeoutMs: 5000 });
+    expect(req).toMatchObject({ etype: "RPC", data: { question: 6 } });
+    expect(Object.keys(req ?? {})).toEqual(["uuid", "ts", "data", "etype", "rtype"]);
+    await c.respond(req as any, 42);
+    expect((await result.promise).value).toBe(42);
   });
 
   test("an unanswered RPC rejects with VuerTimeoutError and the session stays usable", async () => {

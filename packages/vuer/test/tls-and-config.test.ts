@@ -1,0 +1,61 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { NodeWebSocket } from "@proj/ws-core/node";
+import { disposeLeftovers } from "@proj/ws-core/testing";
+import { afterEach, describe, expect, test } from "vitest";
+import { VuerClient, VuerConfigError } from "../src/index.js";
+import { Box } from "../src/schemas/index.js";
+import { DEFAULT_CORS, Vuer } from "../src/server/index.js";
+import { nodesOf, startVuer, vuerClient } from "./helpers.js";
+
+afterEach(disposeLeftovers);
+
+describe("server configuration", () => {
+  test("options win over VUER_* variables, which win over defaults; bad values are refused", () => {
+    const env = { VUER_HOST: "0.0.0.0", VUER_PORT: "9001", WEBSOCKET_MAX_SIZE: "4096", VUER_CORS: "https://a.test" };
+    const fromEnv = new Vuer({ env, heartbeatMs: false }).options;
+    expect(fromEnv).toMatchObject({ host: "0.0.0.0", port: 9001, maxSize: 4096, cors: "https://a.test" });
+    const explicit = new Vuer({ env, host: "127.0.0.1", port: 0, maxSize: 10, heartbeatMs: false }).options;
+    expect(explicit).toMatchObject({ host: "127.0.0.1", port: 0, maxSize: 10 });
+    const defaults = new Vuer({ env: {}, heartbeatMs: false }).options;
+    expect(defaults).toMatchObject({
+      host: "127.0.0.1",
+      port: 8012,
+      queueLen: 100,
+      maxSize: 2 ** 28,
+      cors: DEFAULT_CORS,
+    });
+    expect(() => new Vuer({ env: { VUER_PORT: "http" } })).toThrow(VuerConfigError);
+    expect(() => new Vuer({ env: { WEBSOCKET_MAX_SIZE: "-1" } })).toThrow(VuerConfigError);
+    expect(() => new Vuer({ env: {}, queueLen: 0 })).toThrow(VuerConfigError);
+  });
+});
+
+describe("wss", () => {
+  test("serves TLS with cert/key; the client verifies certificates unless sslVerify is false", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vuer-tls-"));
+    const key = join(dir, "key.pem");
+    const cert = join(dir, "cert.pem");
+    execFileSync(
+      "openssl",
+      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"].concat([
+        "-keyout",
+        key,
+        "-out",
+        cert,
+      ]),
+      { stdio: "ignore" },
+    );
+    const { app, url } = await startVuer({ cert, key });
+    expect(url).toMatch(/^wss:\/\/127\.0\.0\.1:\d+$/);
+    app.addHandler("HELLO", (_e, s) => s.upsert(Box({ key: "secure" })));
+    const strict = new VuerClient({ uri: url, WebSocket: NodeWebSocket, env: {} });
+    await expect(strict.connect()).rejects.toThrow();
+    const relaxed = await vuerClient(url, { sslVerify: false });
+    await relaxed.send({ etype: "HELLO" });
+    expect(nodesOf(await relaxed.recv({ timeoutMs: 5000 }))[0]?.key).toBe("secure");
+    await relaxed.close();
+  });
+});
