@@ -1,4 +1,4 @@
-import { disposeLeftovers } from "@proj/ws-core/testing";
+import { disposeLeftovers, waitFor } from "@proj/ws-core/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { EventMessage } from "../src/client/index.js";
 import { BridgeClient } from "../src/client/index.js";
@@ -45,5 +45,13 @@ describe("end to end through the Node executor", () => {
       data: { tab_id: expect.any(Number), timestamp: expect.any(Number) },
       timestamp: expect.any(Number),
     });
+  });
+
+  test("when the browser goes away the executor leaves the server, which then answers 503", async () => {
+    await browser.close(); // kills Chromium's process group
+    expect(await executor.closed).toEqual({ reason: "browser-lost" });
+    await waitFor(() => server.hub.size === 0);
+    const r = await fetch(`${server.addresses?.url}/tabs`);
+    expect(r.status).toBe(503);
   });
 });

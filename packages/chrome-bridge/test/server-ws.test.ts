@@ -1,4 +1,4 @@
-import { createServer } from "node:http";
+import { createServer, request } from "node:http";
 import { closeHttpServer, listen } from "@proj/ws-core/server";
 import { connectTestClient, disposeLeftovers, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
@@ -247,6 +247,26 @@ describe("security", () => {
     const sameOrigin = await rest(s.addresses.url, "GET", "/", undefined, { Origin: s.addresses.url });
     expect(sameOrigin.status).toBe(200);
     expect(sameOrigin.headers.get("access-control-allow-origin")).toBe(s.addresses.url);
+  });
+
+  test("DNS rebinding: a Host header that is not this machine is refused", async () => {
+    const s = await start({ allowedHosts: ["bridge.internal"] });
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        request(`${s.addresses.url}/`, { headers: { Host: host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode as number);
+        })
+          .on("error", reject)
+          .end();
+      });
+    expect(await status("evil.example:8765")).toBe(403);
+    expect(await status(`localhost:${s.addresses.port}`)).toBe(200);
+    expect(await status("bridge.internal")).toBe(200);
+    const ws = await connectTestClient(s.addresses.wsUrl as string, { headers: { Host: "evil.example" } }).catch(
+      (e) => e,
+    );
+    expect(ws.status).toBe(403);
   });
 
   test("allowedOrigins lets a listed page in, with CORS preflight", async () => {

@@ -17,6 +17,11 @@ export async function executor(args: ParsedArgs): Promise<void> {
   });
   onShutdownSignal(() => ex.close());
   ex.agent.on("status", (s) => console.error(`server connection: ${s}`));
+  void ex.closed.then(({ reason }) => {
+    if (reason !== "browser-lost") return;
+    console.error("chrome-bridge: lost the connection to the browser");
+    process.exit(1);
+  });
   await ex.agent.ready();
   console.log(`executor connected to ${server} (browser ${ex.wsEndpoint})`);
 }

@@ -12,6 +12,7 @@ interface Waiter {
   method: string;
   resolve: (v: any) => void;
   reject: (e: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
 }
 
 /**
@@ -21,17 +22,20 @@ interface Waiter {
 export class CdpConnection extends EventEmitter<{ event: [CdpEvent]; close: [] }> {
   readonly #ws: WebSocket;
   readonly #waiters = new Map<number, Waiter>();
+  readonly #timeoutMs: number;
   #nextId = 1;
   #closed = false;
 
-  private constructor(ws: WebSocket) {
+  private constructor(ws: WebSocket, timeoutMs: number) {
     super();
     this.#ws = ws;
+    this.#timeoutMs = timeoutMs;
     ws.on("message", (data) => this.#receive(data.toString()));
     ws.on("close", () => {
       this.#closed = true;
       for (const [id, w] of this.#waiters) {
         this.#waiters.delete(id);
+        clearTimeout(w.timer);
         w.reject(new CommandExecutionError(`CDP command '${w.method}' aborted: browser connection closed`));
       }
       this.emit("close");
@@ -39,12 +43,15 @@ export class CdpConnection extends EventEmitter<{ event: [CdpEvent]; close: [] }
     ws.on("error", () => {});
   }
 
-  /** Connects to `ws://host:port/devtools/browser/<id>`. */
-  static connect(wsEndpoint: string): Promise<CdpConnection> {
+  /**
+   * Connects to `ws://host:port/devtools/browser/<id>`. A call without an answer within
+   * `timeoutMs` (default 30 s) fails, so a hung page cannot block its tab's queue forever.
+   */
+  static connect(wsEndpoint: string, options: { timeoutMs?: number } = {}): Promise<CdpConnection> {
     return new Promise((resolve, reject) => {
       // CDP messages (screenshots) can be large; no compression on loopback.
       const ws = new WebSocket(wsEndpoint, { maxPayload: 256 * 1024 * 1024, perMessageDeflate: false });
-      ws.once("open", () => resolve(new CdpConnection(ws)));
+      ws.once("open", () => resolve(new CdpConnection(ws, options.timeoutMs ?? 30_000)));
       ws.once("error", reject);
     });
   }
@@ -58,7 +65,11 @@ export class CdpConnection extends EventEmitter<{ event: [CdpEvent]; close: [] }
       return Promise.reject(new CommandExecutionError(`CDP command '${method}' failed: browser connection closed`));
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.#waiters.set(id, { method, resolve, reject });
+      const timer = setTimeout(() => {
+        this.#waiters.delete(id);
+        reject(new CommandExecutionError(`CDP command '${method}' timed out after ${this.#timeoutMs} ms`));
+      }, this.#timeoutMs);
+      this.#waiters.set(id, { method, resolve, reject, timer });
       this.#ws.send(JSON.stringify(sessionId ? { id, method, params, sessionId } : { id, method, params }));
     });
   }
@@ -100,6 +111,7 @@ export class CdpConnection extends EventEmitter<{ event: [CdpEvent]; close: [] }
       const w = this.#waiters.get(m.id);
       if (!w) return;
       this.#waiters.delete(m.id);
+      clearTimeout(w.timer);
       if (m.error)
         w.reject(new CommandExecutionError(`CDP command '${w.method}' failed: ${m.error.message ?? "error"}`));
       else w.resolve(m.result ?? {});

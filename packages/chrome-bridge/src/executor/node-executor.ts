@@ -21,6 +21,8 @@ export interface NodeExecutor {
   browser: LaunchedBrowser | undefined;
   /** The CDP endpoint in use. */
   wsEndpoint: string;
+  /** Resolves when the executor stops: `close()` was called or the browser connection was lost. */
+  closed: Promise<{ reason: "closed" | "browser-lost" }>;
   /** Disconnects from the server and the browser; closes the browser if it was launched here. */
   close(): Promise<void>;
 }
@@ -45,6 +47,20 @@ export async function startNodeExecutor(options: NodeExecutorOptions = {}): Prom
   const executor = new CdpCommandExecutor(host);
   const { cdp: _c, launch: _l, ...agentOptions } = options;
   const agent = new BridgeAgent({ ...agentOptions, executor, WebSocket: NodeWebSocket }).start();
+  let closing = false;
+  let done: (r: { reason: "closed" | "browser-lost" }) => void = () => {};
+  const closed = new Promise<{ reason: "closed" | "browser-lost" }>((resolve) => {
+    done = resolve;
+  });
+  // Without its browser the executor can only fail commands: leave the server so it answers 503.
+  cdp.once("close", () => {
+    if (closing) return;
+    closing = true;
+    void agent
+      .stop()
+      .then(() => browser?.close())
+      .finally(() => done({ reason: "browser-lost" }));
+  });
   return {
     agent,
     executor,
@@ -52,10 +68,14 @@ export async function startNodeExecutor(options: NodeExecutorOptions = {}): Prom
     cdp,
     browser,
     wsEndpoint,
+    closed,
     async close() {
+      if (closing) return void (await closed);
+      closing = true;
       await agent.stop();
       cdp.close();
       await browser?.close();
+      done({ reason: "closed" });
     },
   };
 }

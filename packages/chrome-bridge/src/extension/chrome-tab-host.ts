@@ -3,6 +3,20 @@ import { CommandExecutionError } from "../protocol/errors.js";
 import type { TabInfo } from "../protocol/rest.js";
 import { type ChromeApi, type ChromeTab, chromeApi } from "./chrome-api.js";
 
+const CDP_TIMEOUT_MS = 30_000;
+
+/** A CDP call that never answers (hung renderer) must not block its tab's queue forever. */
+function withTimeout<T>(p: Promise<T>, method: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new CommandExecutionError(`CDP command '${method}' timed out after ${CDP_TIMEOUT_MS} ms`)),
+      CDP_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 const RESTRICTED = /^(chrome|chrome-extension|devtools|edge|about):/;
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -76,7 +90,7 @@ export class ChromeTabHost implements TabHost {
         this.#busy(tabId, 1);
         try {
           await this.#attach(tabId); // re-attaches if it was detached while idle
-          return (await this.#chrome.debugger.sendCommand(target, method, params ?? {})) as T;
+          return (await withTimeout(this.#chrome.debugger.sendCommand(target, method, params ?? {}), method)) as T;
         } catch (e) {
           if (e instanceof CommandExecutionError) throw e;
           throw new CommandExecutionError(`Failed to send CDP command '${method}': ${message(e)}`);

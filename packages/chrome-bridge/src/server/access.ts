@@ -43,3 +43,24 @@ export function tokenMatches(expected: string | undefined, req: IncomingMessage)
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * DNS-rebinding guard: a page on evil.example whose name re-resolves to 127.0.0.1 is "same-origin"
+ * with us, so the Host header must name this machine (loopback, the bound host, or a listed host).
+ * A server bound to every interface without a list accepts any Host.
+ */
+export function hostAllowed(req: IncomingMessage, bindHost: string, allowed: ReadonlyArray<string | RegExp>): boolean {
+  const header = req.headers.host;
+  if (header === undefined) return true; // HTTP/1.0 and raw clients: not a browser
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${header}`).hostname;
+  } catch {
+    return false;
+  }
+  if (LOOPBACK_NAMES.has(hostname) || hostname.endsWith(".localhost") || hostname === bindHost) return true;
+  if (allowed.length === 0) return bindHost === "0.0.0.0" || bindHost === "::";
+  return listed(hostname, allowed) || listed(header, allowed);
+}

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from "node:stream";
 import { closeHttpServer, HttpError, listen, sendJson, UpgradeRouter, WsEndpoint } from "@proj/ws-core/server";
 import { CLOSE_REASON_SHUTDOWN } from "../protocol/constants.js";
-import { tokenMatches, wsOriginAllowed } from "./access.js";
+import { hostAllowed, tokenMatches, wsOriginAllowed } from "./access.js";
 import { ExtensionHub } from "./extension-hub.js";
 import { type BridgeServerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { createRestHandler } from "./rest-handler.js";
@@ -39,6 +39,8 @@ export class BridgeServer {
       heartbeat: false, // the hub runs the documented JSON heartbeat (and protocol pings) itself
       allowedOrigins: (origin) => wsOriginAllowed(origin, o.allowedOrigins),
       authenticate: (req) => {
+        if (!hostAllowed(req, o.host, o.allowedHosts))
+          throw new HttpError(403, { error: `Host not allowed: ${req.headers.host}` });
         if (!tokenMatches(o.token, req)) throw new HttpError(401, { error: "Missing or invalid token" });
         if (this.hub.size >= o.maxConnections) throw new HttpError(503, { error: "Too many extension connections" });
         return undefined;

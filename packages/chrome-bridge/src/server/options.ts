@@ -20,6 +20,8 @@ export interface BridgeServerOptions {
   token?: string;
   /** Browser origins allowed besides chrome-extension:// (WS) and same-origin (REST). */
   allowedOrigins?: ReadonlyArray<string | RegExp>;
+  /** Host header names accepted besides loopback names and `host` (DNS-rebinding guard). */
+  allowedHosts?: ReadonlyArray<string | RegExp>;
   heartbeat?: Partial<HeartbeatOptions> | false;
   /** Largest WebSocket frame accepted from an extension (screenshots are big). Default 32 MiB. */
   maxPayload?: number;
@@ -53,6 +55,7 @@ export function resolveOptions(o: BridgeServerOptions): ResolvedOptions {
     commandTimeoutMs: o.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     token: o.token || undefined,
     allowedOrigins: o.allowedOrigins ?? [],
+    allowedHosts: o.allowedHosts ?? [],
     heartbeat:
       o.heartbeat === false
         ? false

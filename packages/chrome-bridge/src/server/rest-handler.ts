@@ -5,7 +5,7 @@ import { BridgeError, CommandValidationError } from "../protocol/errors.js";
 import { type RestEnvelope, SHORTCUT_ROUTES, type ServerStatus } from "../protocol/rest.js";
 import { nowSeconds } from "../protocol/time.js";
 import { parseCommand } from "../protocol/validate.js";
-import { restOriginAllowed, tokenMatches } from "./access.js";
+import { hostAllowed, restOriginAllowed, tokenMatches } from "./access.js";
 import type { ExtensionHub } from "./extension-hub.js";
 import { STATUS_BY_CODE } from "./hub-errors.js";
 import type { ResolvedOptions } from "./options.js";
@@ -96,6 +96,10 @@ export function createRestHandler(hub: ExtensionHub, o: ResolvedOptions) {
       path = path === o.basePath ? "/" : path.startsWith(`${o.basePath}/`) ? path.slice(o.basePath.length) : "";
     const method = req.method ?? "GET";
     const origin = req.headers.origin;
+    if (!hostAllowed(req, o.host, o.allowedHosts)) {
+      sendJson(res, 403, fail(`Host not allowed: ${req.headers.host}`));
+      return;
+    }
     if (!restOriginAllowed(req, o.allowedOrigins)) {
       sendJson(res, 403, fail(`Origin not allowed: ${origin}`));
       return;
