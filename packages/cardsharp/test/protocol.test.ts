@@ -328,6 +328,25 @@ describe("seats and actions", () => {
     expect(again.data.request_id).toBe(req.data.request_id);
   });
 
+  test("seat claims are checked before the ack: a full table and a second join are refused", async () => {
+    const { url } = await startServer({ bots: 1, maxSeats: 2, autoStart: false });
+    const a = await rawClient(url);
+    const b = await rawClient(url);
+    await a.connect("a");
+    await b.connect("b");
+    a.send({ type: "action", data: { action: "join", data: { player_name: "A" } } });
+    await a.expect("event", (m) => m.data.event_type === "action_received");
+    a.send({ type: "action", data: { action: "join" } });
+    expect((await a.expect("error")).data.code).toBe("ALREADY_SEATED");
+    b.send({ type: "action", data: { action: "join" } });
+    expect((await b.expect("error")).data).toEqual({ code: "TABLE_FULL", message: "the table has 2 seats" });
+    b.send({ type: "action", data: { action: "leave" } });
+    expect((await b.expect("error")).data.code).toBe("NO_SEAT");
+    b.send({ type: "action", data: { action: "place_bet", data: { amount: 10 } } });
+    expect((await b.expect("error")).data.code).toBe("NO_SEAT");
+    expect(b.all().some((m) => m.type === "event" && m.data.event_type === "action_received")).toBe(false);
+  });
+
   test("the same id on a new socket replaces the old one (4409)", async () => {
     const { url } = await startServer();
     const a = await rawClient(url);

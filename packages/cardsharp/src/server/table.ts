@@ -144,10 +144,18 @@ export class BlackjackTable {
     return playerId;
   }
 
+  /** Why `ownerId` could not take a seat now, if anything. */
+  checkSeat(ownerId: string): TableError | undefined {
+    if (this.#byOwner.has(ownerId)) return new TableError("ALREADY_SEATED", "this client already has a seat");
+    if (this.#seats.size >= this.#maxSeats)
+      return new TableError("TABLE_FULL", `the table has ${this.#maxSeats} seats`);
+    return undefined;
+  }
+
   /** Seats a human for `ownerId` (a client id). */
   seatHuman(ownerId: string, name?: string): SeatInfo {
-    if (this.#byOwner.has(ownerId)) throw new TableError("ALREADY_SEATED", "this client already has a seat");
-    this.#checkRoom();
+    const refused = this.checkSeat(ownerId);
+    if (refused) throw refused;
     const playerId = `player-${ownerId}`;
     const playerName = name?.slice(0, 40) || `Player ${this.#byOwner.size + 1}`;
     this.engine.addPlayer({
@@ -312,7 +320,12 @@ export class BlackjackTable {
       } else {
         action = defaultAction(d);
       }
-      this.engine.act(d.playerId, action);
+      try {
+        this.engine.act(d.playerId, action);
+      } catch {
+        // Never leave a round stuck: fall back to the default, which is always valid.
+        this.engine.act(d.playerId, defaultAction(d));
+      }
     }
   }
 

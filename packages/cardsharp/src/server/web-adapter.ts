@@ -92,25 +92,14 @@ export class WebAdapter implements PlatformAdapter, ActionRouter {
         return refuse(table.checkBet(clientId, amount)) ?? { run: () => table.placeBet(clientId, amount as number) };
       }
       case ACTION_NAMES.join: {
-        if (table.seatOf(clientId))
-          return { error: { code: "ALREADY_SEATED", message: "this client already has a seat" } };
         const name = typeof data.player_name === "string" ? data.player_name : undefined;
-        return { run: () => this.#seat(clientId, name) };
+        return refuse(table.checkSeat(clientId)) ?? { run: () => void table.seatHuman(clientId, name) };
       }
       case ACTION_NAMES.leave:
         if (!table.seatOf(clientId)) return { error: { code: "NO_SEAT", message: "this client has no seat" } };
         return { run: () => table.releaseSeat(clientId) };
       default:
         return { error: { code: "UNKNOWN_ACTION", message: `Unknown action: ${action.slice(0, 64)}` } };
-    }
-  }
-
-  #seat(clientId: string, name?: string): void {
-    try {
-      this.#requireTable().seatHuman(clientId, name);
-    } catch (err) {
-      const e = err as { code?: string; message: string };
-      this.handler?.sendTo(clientId, "error", { message: e.message, code: e.code ?? "TABLE_FULL" });
     }
   }
 

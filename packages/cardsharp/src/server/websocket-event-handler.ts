@@ -247,7 +247,13 @@ export class WebSocketEventHandler {
     // Ack first, then the bus echo, then whatever the action causes (upstream's wire order).
     this.#reply(session, "event", { event_type: "action_received" });
     this.bus.emit("USER_INTERACTION_RECEIVED", { action, data: { ...data, client_id: clientId } });
-    outcome.run?.();
+    try {
+      outcome.run?.();
+    } catch (err) {
+      // Validated before the ack, so this is a race (e.g. the round moved on): report it, never crash.
+      const e = err as { code?: ErrorCode; message?: string };
+      this.#send(session, "error", { message: e.message ?? "action failed", code: e.code ?? "INVALID_ACTION" });
+    }
   }
 
   #fanOut(type: EngineEventType, data: Record<string, unknown>): void {
