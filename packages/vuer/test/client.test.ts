@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { CloseCode, deferred } from "@proj/ws-core";
+import { CloseCode, deferred, ProtocolClient } from "@proj/ws-core";
 import { NodeWebSocket } from "@proj/ws-core/node";
-import { disposeLeftovers, waitFor } from "@proj/ws-core/testing";
+import { disposeLeftovers, trackLeftover, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import {
   ClientEvent,
@@ -9,9 +9,11 @@ import {
   defineClientEvent,
   NotConnectedError,
   resolveClientConfig,
+  type ServerEvent,
   VERSION,
   VuerClient,
   VuerConfigError,
+  vuerProtocol,
 } from "../src/index.js";
 import { Box } from "../src/schemas/index.js";
 import type { IncomingEvent } from "../src/server/index.js";
@@ -189,6 +191,23 @@ describe("VuerClient", () => {
     // ws closes towards the server with 1009 (locally it reports the cut connection as 1006).
     expect(await closedCode.promise).toBe(CloseCode.MessageTooBig);
     expect(errors.some((e) => /max payload/i.test(e.message))).toBe(true);
+  });
+});
+
+describe("ws-core integration", () => {
+  test("ws-core's ProtocolClient speaks Vuer through vuerProtocol (binary msgpack codec)", async () => {
+    const { app, url } = await startVuer();
+    app.addHandler("HELLO", (_e, s) => s.upsert(Box({ key: "pc-box" })));
+    expect(vuerProtocol.codec.frame).toBe("binary");
+    const pc = new ProtocolClient(vuerProtocol, { url, WebSocket: NodeWebSocket, reconnect: false });
+    trackLeftover(() => pc.close());
+    await pc.opened();
+    const messages = pc.messages();
+    pc.send({ etype: "HELLO", ts: Date.now(), value: { message: "Hi!" } });
+    const first = await messages.next();
+    expect(nodesOf(first.value as ServerEvent)[0]?.key).toBe("pc-box");
+    expect(() => pc.send({ etype: "" })).toThrow(/invalid outgoing message/);
+    await pc.close();
   });
 });
 
