@@ -66,6 +66,23 @@ describe("CardsharpClient", () => {
     await expect(c.join()).rejects.toMatchObject({ code: "ALREADY_SEATED" });
   });
 
+  test("events() iterates typed events; ENGINE_SHUTDOWN and `disconnected` arrive when the server closes", async () => {
+    const { server, url } = await startServer({ bots: 1 });
+    const c = client({ url, subscribe: ["ROUND_ENDED", "ENGINE_SHUTDOWN"], reconnect: false });
+    const goodbye = new Promise((resolve) => c.on("disconnected", resolve));
+    const seen: string[] = [];
+    for await (const e of c.events()) {
+      seen.push(e.event_type);
+      expect(typeof e.timestamp).toBe("number");
+      if (seen.length === 3) break;
+    }
+    expect(seen).toEqual(["ROUND_ENDED", "ROUND_ENDED", "ROUND_ENDED"]);
+    const shutdown = new Promise((resolve) => c.on("event", (e) => e.event_type === "ENGINE_SHUTDOWN" && resolve(e)));
+    await server.close({ graceMs: 200 });
+    await shutdown;
+    expect(await goodbye).toMatchObject({ client_id: c.clientId, reason: "server shutting down" });
+  });
+
   test("reconnects with the same client id and gets its seat back", async () => {
     const { server, url } = await startServer({ bots: 1 });
     const c = client({ url, join: true, strategy: fixedPlayer("STAND"), bet: flatMinimumBet });

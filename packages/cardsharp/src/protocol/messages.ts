@@ -123,7 +123,8 @@ export type ErrorCode =
   | "STALE_REQUEST"
   | "INVALID_ACTION"
   | "BET_REJECTED"
-  | "TOO_MANY_SUBSCRIPTIONS";
+  | "TOO_MANY_SUBSCRIPTIONS"
+  | "INTERNAL_ERROR";
 
 export const UPSTREAM_ERROR_MESSAGES = {
   NOT_CONNECTED: "Not connected",

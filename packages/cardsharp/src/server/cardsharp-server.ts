@@ -74,7 +74,12 @@ export class CardsharpServer {
         close: (code, reason) => conn.close(code, reason),
       });
       conn.ws.on("message", (data, isBinary) => {
-        this.handler.receive(session, isBinary ? { binary: true } : data.toString());
+        try {
+          this.handler.receive(session, isBinary ? { binary: true } : data.toString());
+        } catch (err) {
+          // A bug must cost one error reply, not the process and every other player's game.
+          conn.send(JSON.stringify({ type: "error", data: { message: String(err), code: "INTERNAL_ERROR" } }));
+        }
       });
       conn.ws.on("close", () => this.handler.transportClosed(session));
     });

@@ -126,6 +126,7 @@ export class BlackjackTable {
 
   /** Stops after the current step; a pending human decision is answered with its default. */
   async stop(): Promise<void> {
+    if (this.#running) this.bus.emit("ENGINE_SHUTDOWN", { timestamp: Date.now() / 1000 });
     this.#running = false;
     this.#resolvePending();
     this.#wake?.();
