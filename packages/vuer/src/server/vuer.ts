@@ -8,17 +8,15 @@ import {
   type Connection,
   HttpError,
   listen,
-  readBody,
   rejectUpgrade,
   sendHttpError,
-  sendJson,
   WsEndpoint,
 } from "@proj/ws-core/server";
 import { decodeEvent } from "../protocol/codec.js";
 import { VuerDecodeError } from "../protocol/errors.js";
-import { Cors } from "./cors.js";
+import { relativePath } from "./base-path.js";
 import { globMatch } from "./glob.js";
-import { indexPage } from "./index-page.js";
+import { HttpRoutes } from "./http-routes.js";
 import { type ResolvedVuerOptions, resolveVuerOptions, type VuerOptions } from "./options.js";
 import { SceneStore } from "./scene-store.js";
 import { type IncomingEvent, VuerSession } from "./session.js";
@@ -64,14 +62,14 @@ export class Vuer {
   readonly endpoint: WsEndpoint;
   readonly #handlers = new Map<string, Set<{ fn: Handler; once: boolean }>>();
   readonly #spawns: Array<{ fn: SpawnFn; filters: Record<string, string> }> = [];
-  readonly #cors: Cors;
+  readonly #http: HttpRoutes;
   #server: Server | undefined;
   #listening: ListeningInfo | undefined;
 
   constructor(options: VuerOptions = {}) {
     this.options = resolveVuerOptions(options);
     this.workspace = new Workspace(this.options.workspace);
-    this.#cors = new Cors(this.options.cors);
+    this.#http = new HttpRoutes(this.options, this.workspace, this.sessions);
     this.endpoint = new WsEndpoint({
       maxPayload: this.options.maxSize,
       heartbeat: this.options.heartbeatMs === false ? false : { intervalMs: this.options.heartbeatMs },
@@ -128,7 +126,7 @@ export class Vuer {
 
   /** WebSocket upgrades for `basePath` (exactly, or with a trailing slash); anything else gets 404. */
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const path = this.#relativePath(req);
+    const path = relativePath(req, this.options.basePath);
     if (path !== "/") {
       rejectUpgrade(socket, new HttpError(404, { error: "no WebSocket endpoint at this path" }));
       return;
@@ -138,7 +136,7 @@ export class Vuer {
 
   /** Plain HTTP: the page at `/`, `/workspace/*`, `POST /relay`, CORS preflights; 404 otherwise. */
   readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    this.#route(req, res).catch((err) => {
+    this.#http.handle(req, res).catch((err) => {
       if (!(err instanceof HttpError)) this.options.onError(err, "http");
       if (res.headersSent) res.destroy();
       else sendHttpError(res, err instanceof HttpError ? err : new HttpError(500, { error: "internal error" }));
@@ -266,61 +264,5 @@ export class Vuer {
         session.close(CloseCode.Normal, "");
       }
     })();
-  }
-
-  #relativePath(req: IncomingMessage): string | undefined {
-    const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
-    const base = this.options.basePath;
-    if (base === "") return pathname;
-    if (pathname === base) return "/";
-    return pathname.startsWith(`${base}/`) ? pathname.slice(base.length) : undefined;
-  }
-
-  async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    const path = this.#relativePath(req);
-    this.#cors.apply(req, res);
-    if (this.#cors.preflight(req, res)) return;
-    const method = req.method ?? "GET";
-    if (path === "/" && (method === "GET" || method === "HEAD")) {
-      const html = this.options.indexHtml ?? indexPage(this.#publicWsUrl(req), this.options.domain);
-      res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Length": Buffer.byteLength(html) });
-      res.end(method === "HEAD" ? undefined : html);
-      return;
-    }
-    if (path?.startsWith("/workspace/") && (method === "GET" || method === "HEAD")) {
-      await this.workspace.serve(path.slice("/workspace/".length), req, res, url.searchParams);
-      return;
-    }
-    if (path === "/relay") {
-      if (method !== "POST") throw new HttpError(405, { error: "use POST" }, { Allow: "POST" });
-      await this.#relay(req, res, url.searchParams);
-      return;
-    }
-    throw new HttpError(404, { error: "not found" });
-  }
-
-  /** POST /relay?sid=<session id>|*: the body (one msgpack event) is queued to that session, or to all. */
-  async #relay(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
-    const sid = query.get("sid");
-    if (!sid) throw new HttpError(400, { error: "sid is required (a session id, or * for every session)" });
-    const targets = sid === "*" ? [...this.sessions.values()] : [this.sessions.get(sid)].filter((s) => s !== undefined);
-    if (targets.length === 0 && sid !== "*") throw new HttpError(400, { error: "unknown sid", sid });
-    const body = await readBody(req, this.options.requestMaxSize);
-    try {
-      decodeEvent(body);
-    } catch (err) {
-      throw new HttpError(400, { error: "body must be one msgpack event", detail: (err as Error).message });
-    }
-    const frame = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-    let delivered = 0;
-    for (const s of targets) if (s.send(frame) !== "closed") delivered++;
-    sendJson(res, 200, { ok: true, delivered });
-  }
-
-  #publicWsUrl(req: IncomingMessage): string {
-    const host = req.headers.host ?? `${this.options.host}:${this.options.port}`;
-    const tls = (req.socket as { encrypted?: boolean }).encrypted === true;
-    return `${tls ? "wss" : "ws"}://${host}${this.options.basePath}`;
   }
 }

@@ -1,0 +1,75 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { HttpError, readBody, sendJson } from "@proj/ws-core/server";
+import { decodeEvent } from "../protocol/codec.js";
+import { relativePath } from "./base-path.js";
+import { Cors } from "./cors.js";
+import { indexPage } from "./index-page.js";
+import type { ResolvedVuerOptions } from "./options.js";
+import type { VuerSession } from "./session.js";
+import type { Workspace } from "./workspace.js";
+
+/**
+ * The plain-HTTP side of a Vuer server: the page at `/`, `/workspace/*`, `POST /relay`, CORS. Throws
+ * `HttpError` for anything it refuses; the caller turns that into the response.
+ */
+export class HttpRoutes {
+  readonly #o: ResolvedVuerOptions;
+  readonly #workspace: Workspace;
+  readonly #sessions: ReadonlyMap<string, VuerSession>;
+  readonly #cors: Cors;
+
+  constructor(options: ResolvedVuerOptions, workspace: Workspace, sessions: ReadonlyMap<string, VuerSession>) {
+    this.#o = options;
+    this.#workspace = workspace;
+    this.#sessions = sessions;
+    this.#cors = new Cors(options.cors);
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = relativePath(req, this.#o.basePath);
+    this.#cors.apply(req, res);
+    if (this.#cors.preflight(req, res)) return;
+    const method = req.method ?? "GET";
+    if (path === "/" && (method === "GET" || method === "HEAD")) {
+      const html = this.#o.indexHtml ?? indexPage(this.#publicWsUrl(req), this.#o.domain);
+      res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Length": Buffer.byteLength(html) });
+      res.end(method === "HEAD" ? undefined : html);
+      return;
+    }
+    if (path?.startsWith("/workspace/") && (method === "GET" || method === "HEAD")) {
+      await this.#workspace.serve(path.slice("/workspace/".length), req, res, url.searchParams);
+      return;
+    }
+    if (path === "/relay") {
+      if (method !== "POST") throw new HttpError(405, { error: "use POST" }, { Allow: "POST" });
+      await this.#relay(req, res, url.searchParams);
+      return;
+    }
+    throw new HttpError(404, { error: "not found" });
+  }
+
+  /** POST /relay?sid=<session id>|*: the body (one msgpack event) is queued to that session, or to all. */
+  async #relay(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+    const sid = query.get("sid");
+    if (!sid) throw new HttpError(400, { error: "sid is required (a session id, or * for every session)" });
+    const one = sid === "*" ? undefined : this.#sessions.get(sid);
+    if (sid !== "*" && !one) throw new HttpError(400, { error: "unknown sid", sid });
+    const body = await readBody(req, this.#o.requestMaxSize);
+    try {
+      decodeEvent(body);
+    } catch (err) {
+      throw new HttpError(400, { error: "body must be one msgpack event", detail: (err as Error).message });
+    }
+    const frame = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    let delivered = 0;
+    for (const s of one ? [one] : this.#sessions.values()) if (s.send(frame) !== "closed") delivered++;
+    sendJson(res, 200, { ok: true, delivered });
+  }
+
+  #publicWsUrl(req: IncomingMessage): string {
+    const host = req.headers.host ?? `${this.#o.host}:${this.#o.port}`;
+    const tls = (req.socket as { encrypted?: boolean }).encrypted === true;
+    return `${tls ? "wss" : "ws"}://${host}${this.#o.basePath}`;
+  }
+}
