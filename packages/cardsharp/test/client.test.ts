@@ -100,8 +100,8 @@ describe("CardsharpClient", () => {
   });
 
   test("client heartbeats keep an otherwise idle connection alive past the inactivity timeout", async () => {
-    const { server, url } = await startServer({ heartbeatIntervalMs: 20, inactivityTimeoutMs: 120 });
-    const c = client({ url, subscribe: [], heartbeatIntervalMs: 30 });
+    const { server, url } = await startServer({ heartbeatIntervalMs: 50, inactivityTimeoutMs: 1000 });
+    const c = client({ url, subscribe: [], heartbeatIntervalMs: 50 });
     await c.connected();
     let serverBeats = 0;
     c.socket.on("message", (m) => {
@@ -109,8 +109,8 @@ describe("CardsharpClient", () => {
       // Pushed server heartbeats carry a top-level timestamp; replies to ours do not.
       if (msg.type === "heartbeat" && msg.timestamp !== undefined) serverBeats++;
     });
-    // 30 server ticks = 600 ms, five times the inactivity timeout.
-    await waitFor(() => serverBeats >= 30, { timeoutMs: 10_000 });
+    // 40 server ticks = 2 s, twice the inactivity timeout.
+    await waitFor(() => serverBeats >= 40, { timeoutMs: 15_000 });
     expect(c.status).toBe("open");
     expect(server.handler.clients.has(c.clientId)).toBe(true);
   });

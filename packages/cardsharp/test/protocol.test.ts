@@ -3,6 +3,7 @@ import { closeHttpServer, listen, UpgradeRouter } from "@proj/ws-core/server";
 import { disposeLeftovers, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import { CardsharpServer } from "../src/server/index.js";
+import { ManualTimers } from "./manual-timers.js";
 import { type Msg, rawClient, startServer } from "./server-helpers.js";
 
 afterEach(disposeLeftovers);
@@ -361,31 +362,39 @@ describe("seats and actions", () => {
 });
 
 describe("heartbeat and inactivity", () => {
-  test("the server heartbeats every interval; silence (inbound only) ends with 4408", async () => {
-    const { url } = await startServer({ heartbeatIntervalMs: 40, inactivityTimeoutMs: 200 });
+  test("the server heartbeats every 5 s; 30 s without inbound traffic ends with 4408, sends never count", async () => {
+    const timers = new ManualTimers();
+    const { url } = await startServer({ timers });
     const silent = await rawClient(url);
     const chatty = await rawClient(url);
     await silent.connect("silent");
     await chatty.connect("chatty");
-    const hb = await silent.expect("heartbeat");
-    expect(typeof hb.timestamp).toBe("number");
-    expect(typeof hb.data.timestamp).toBe("number");
-    const keepAlive = setInterval(() => chatty.send({ type: "heartbeat" }), 30);
-    try {
-      const bye = await silent.expect("disconnected");
-      expect(bye.data.reason).toBe("inactivity timeout");
-      expect((await silent.closed).code).toBe(4408);
-      // Several heartbeats went to the silent client before: sends never counted as activity.
-      expect(silent.all().filter((m) => m.type === "heartbeat").length).toBeGreaterThan(2);
-      expect(chatty.ws.readyState).toBe(chatty.ws.OPEN);
-    } finally {
-      clearInterval(keepAlive);
+    for (let second = 5; second <= 30; second += 5) {
+      chatty.send({ type: "heartbeat" });
+      await chatty.expect("heartbeat", (m) => m.timestamp === undefined); // the reply: inbound seen
+      timers.advance(5000);
+      const hb = await silent.expect("heartbeat");
+      expect(typeof hb.timestamp).toBe("number");
+      expect(typeof hb.data.timestamp).toBe("number");
     }
+    // 30 s of silence exactly is still fine; past it the next tick drops the silent client only.
+    chatty.send({ type: "heartbeat" });
+    await chatty.expect("heartbeat", (m) => m.timestamp === undefined);
+    timers.advance(5000);
+    const bye = await silent.expect("disconnected");
+    expect(bye.data).toEqual({ client_id: "silent", reason: "inactivity timeout" });
+    expect((await silent.closed).code).toBe(4408);
+    expect(silent.all().filter((m) => m.type === "heartbeat")).toHaveLength(6);
+    await chatty.expect("heartbeat", (m) => m.timestamp !== undefined);
+    expect(chatty.ws.readyState).toBe(chatty.ws.OPEN);
   });
 
   test("a socket that never connects is timed out too", async () => {
-    const { url } = await startServer({ heartbeatIntervalMs: 30, inactivityTimeoutMs: 100 });
+    const timers = new ManualTimers();
+    const { server, url } = await startServer({ timers });
     const c = await rawClient(url);
+    await waitFor(() => server.handler.sessions.size === 1);
+    timers.advance(35_000);
     expect((await c.closed).code).toBe(4408);
   });
 });
