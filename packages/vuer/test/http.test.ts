@@ -69,6 +69,15 @@ describe("HTTP routes", () => {
     expect(pre.headers.get("access-control-allow-headers")).toBe("CONTENT-TYPE");
   });
 
+  test("the CORS list also decides which browser origins may open the WebSocket", async () => {
+    const { url } = await startVuer({ cors: "https://vuer.ai" });
+    await expect(connectTestClient(url, { origin: "https://evil.example" })).rejects.toMatchObject({ status: 403 });
+    const ok = await connectTestClient(url, { origin: "https://vuer.ai" });
+    const script = await connectTestClient(url); // no Origin: not a browser
+    await ok.close();
+    await script.close();
+  });
+
   test("the default CORS list (with *) echoes any origin", async () => {
     const { url } = await startVuer();
     const res = await fetch(`${httpUrl(url)}/`, { headers: { Origin: "http://anything.test" } });

@@ -13,8 +13,8 @@ import {
   WsEndpoint,
 } from "@proj/ws-core/server";
 import { decodeEvent } from "../protocol/codec.js";
-import { VuerDecodeError } from "../protocol/errors.js";
 import { relativePath } from "./base-path.js";
+import { Cors } from "./cors.js";
 import { globMatch } from "./glob.js";
 import { HttpRoutes } from "./http-routes.js";
 import { type ResolvedVuerOptions, resolveVuerOptions, type VuerOptions } from "./options.js";
@@ -70,8 +70,11 @@ export class Vuer {
     this.options = resolveVuerOptions(options);
     this.workspace = new Workspace(this.options.workspace);
     this.#http = new HttpRoutes(this.options, this.workspace, this.sessions);
+    const cors = new Cors(this.options.cors);
     this.endpoint = new WsEndpoint({
       maxPayload: this.options.maxSize,
+      // Browsers send Origin on WebSocket upgrades too: the CORS list decides (with `*`, the default, anyone).
+      allowedOrigins: (origin) => origin === undefined || cors.allows(origin),
       heartbeat: this.options.heartbeatMs === false ? false : { intervalMs: this.options.heartbeatMs },
       perMessageDeflate: this.options.perMessageDeflate,
     });
@@ -216,7 +219,7 @@ export class Vuer {
       ev = decodeEvent<IncomingEvent>(Array.isArray(data) ? Buffer.concat(data) : data, { copyBinary: false });
     } catch (err) {
       this.stats.badFrames++;
-      const msg = err instanceof VuerDecodeError || err instanceof Error ? err.message : "invalid frame";
+      const msg = err instanceof Error ? err.message : "invalid frame";
       session.close(CloseCode.InvalidPayload, msg);
       return;
     }
