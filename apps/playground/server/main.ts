@@ -1,0 +1,35 @@
+// The playground: all five protocol servers in one Node process on one port, plus the page.
+// Usage: tsx --conditions @proj/source server/main.ts [--port 4400] [--host 127.0.0.1]
+import { parseArgs } from "node:util";
+import { startPlayground } from "./host.js";
+import { mountBlackjack } from "./protocols/cardsharp.js";
+import { mountBrowser } from "./protocols/chrome-bridge.js";
+import { mountKvm } from "./protocols/pikvm.js";
+import { mountScene } from "./protocols/vuer.js";
+import { mountTerminal } from "./protocols/wsh.js";
+
+const { values } = parseArgs({
+  options: {
+    host: { type: "string", default: "127.0.0.1" },
+    port: { type: "string", default: process.env.PORT ?? "4400" },
+  },
+});
+
+const playground = await startPlayground({
+  host: values.host,
+  port: Number(values.port),
+  mounts: [mountTerminal, mountKvm, mountScene, mountBlackjack, mountBrowser],
+  log: (line) => console.error(line),
+});
+console.log(`listening on ${playground.url}`);
+console.log(`open ${playground.url}/ in a browser`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await playground.close();
+  process.exit(0);
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);

@@ -1,0 +1,16 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { UpgradeHandler } from "@proj/ws-core/server";
+
+/** What one protocol contributes to the shared server. */
+export interface Mounted {
+  name: string;
+  /** WebSocket routes (exact paths or `/prefix/*`). */
+  routes: Record<string, UpgradeHandler>;
+  /** Plain HTTP under the protocol's prefix; return true when handled. */
+  handle?(req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean>;
+  /** Facts the page needs (paths, ports, availability). */
+  info: Record<string, unknown>;
+  /** Runs once the routes are live (e.g. a client of this same server connecting). */
+  start?(): Promise<void>;
+  close(): Promise<void>;
+}
