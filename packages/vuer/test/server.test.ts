@@ -131,6 +131,23 @@ describe("spawn and INIT", () => {
     expect(nodesOf(forA)[0]?.name).toBe("a");
   });
 
+  test("till times out with VuerTimeoutError, and rejects when the session closes", async () => {
+    const { app, url } = await startVuer();
+    const outcomes: unknown[] = [];
+    const done = deferred<void>();
+    app.spawn(async (session) => {
+      await session.till("NEVER", { timeoutMs: 20 }).catch((e) => outcomes.push(e));
+      const pending = session.till("NEVER_EITHER").catch((e) => outcomes.push(e));
+      session.close(CloseCode.Normal, "bye");
+      await pending;
+      done.resolve();
+    });
+    await vuerClient(url);
+    await done.promise;
+    expect(outcomes[0]).toBeInstanceOf(VuerTimeoutError);
+    expect((outcomes[1] as Error).name).toBe("ConnectionClosedError");
+  });
+
   test("a throwing handler is reported and the connection carries on", async () => {
     const { app, url, errors } = await startVuer();
     app.addHandler("BOOM", () => {
