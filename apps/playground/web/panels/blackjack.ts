@@ -99,7 +99,7 @@ export async function mountBlackjackPanel(panel: HTMLElement, info: { path: stri
   };
   const setRequest = (r: ActionRequestData | undefined) => {
     request = r;
-    for (const [a, b] of buttons) b.disabled = !r || !r.valid_actions.includes(a);
+    for (const [a, b] of buttons) b.disabled = !r?.valid_actions.includes(a);
     prompt.textContent = r
       ? `Your move: ${r.cards?.join(" ") ?? ""} (${r.hand_value ?? "?"}) vs dealer ${r.dealer_upcard ?? "?"} — ${r.valid_actions.join(", ")}`
       : client.seat
