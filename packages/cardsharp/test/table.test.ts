@@ -89,6 +89,26 @@ describe("BlackjackTable timings (fake timers, default values)", () => {
     await t.table.stop();
   });
 
+  test("a seat that leaves mid-round is not waited for and is removed after the round", async () => {
+    const t = fakeTable({ seed: 21 });
+    t.table.seatHuman("h1", "Hugo");
+    t.table.start();
+    for (let i = 0; i < 20 && !t.table.pending; i++) {
+      await vi.advanceTimersByTimeAsync(0);
+      if (t.table.checkBet("h1", 10) === undefined) t.table.placeBet("h1", 10);
+      await vi.advanceTimersByTimeAsync(0);
+      if (!t.table.pending) await vi.advanceTimersByTimeAsync(2000);
+    }
+    expect(t.table.pending?.ownerId).toBe("h1");
+    t.table.releaseSeat("h1");
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.of("PLAYER_TIMEOUT")).toHaveLength(0);
+    expect(t.of("ROUND_ENDED").at(-1)?.data.results).toHaveProperty("player-h1");
+    expect(t.of("PLAYER_LEFT").map((e) => e.data.player_id)).toEqual(["player-h1"]);
+    expect(t.table.seatOf("h1")).toBeUndefined();
+    await t.table.stop();
+  });
+
   test("seats are limited and claimed once per client id", async () => {
     const t = fakeTable({ bots: 6 });
     t.table.seatHuman("one");

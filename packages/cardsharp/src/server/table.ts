@@ -184,6 +184,8 @@ export class BlackjackTable {
     if (!seat) throw new TableError("NO_SEAT", "this client has no seat");
     this.#clearHold(seat);
     seat.leaving = true;
+    // A seat that leaves mid-round plays the defaults for the rest of it, without waiting.
+    if (this.#pending?.ownerId === ownerId) this.#resolvePending();
     this.#removeLeavers();
     this.#wake?.();
   }
@@ -316,7 +318,7 @@ export class BlackjackTable {
           strategy: seat.bot.kind,
           timestamp: Date.now() / 1000,
         });
-      } else if (seat && this.#running) {
+      } else if (seat && this.#running && !seat.leaving) {
         action = await this.#askHuman(seat, d);
       } else {
         action = defaultAction(d);
