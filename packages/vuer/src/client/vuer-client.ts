@@ -67,6 +67,8 @@ export class VuerClient implements AsyncIterable<ServerEvent> {
   #socket: ReconnectingSocket | undefined;
   #chain: Promise<void> = Promise.resolve();
   #pending = 0;
+  /** INIT went out on the current connection: only then may other frames be written directly. */
+  #ready = false;
 
   constructor(uriOrOptions?: string | VuerClientOptions, options: VuerClientOptions = {}) {
     this.#o = typeof uriOrOptions === "string" ? { ...options, uri: uriOrOptions } : { ...uriOrOptions };
@@ -115,10 +117,14 @@ export class VuerClient implements AsyncIterable<ServerEvent> {
     this.#inbox.reopen();
     socket.on("open", () => {
       socket.send(encodeFrame(this.#initEvent().toWire()));
+      this.#ready = true;
       this.#events.emit("open", undefined);
     });
     socket.on("message", (data) => this.#receive(socket, data));
-    socket.on("status", (s) => this.#events.emit("status", s));
+    socket.on("status", (s) => {
+      if (s !== "open") this.#ready = false;
+      this.#events.emit("status", s);
+    });
     socket.on("error", (err) => this.#events.emit("error", err));
     socket.on("close", (info) => {
       this.#events.emit("close", info);
@@ -156,7 +162,7 @@ export class VuerClient implements AsyncIterable<ServerEvent> {
     }
     const socket = this.#socket;
     if (!socket || socket.status === "closed") return Promise.reject(new NotConnectedError());
-    if (this.#pending === 0 && socket.status === "open") {
+    if (this.#pending === 0 && this.#ready && socket.status === "open") {
       try {
         socket.send(frame);
         return Promise.resolve();
