@@ -80,6 +80,18 @@ describe("VuerClient", () => {
     ]);
   });
 
+  test("a send from a status listener still goes out after INIT", async () => {
+    const { url, events } = await recordingServer();
+    const client = new VuerClient({ uri: url, WebSocket: NodeWebSocket, env: {} });
+    trackLeftover(() => client.close());
+    client.on("status", (s) => {
+      if (s === "open") client.sendNow({ etype: "A", value: "early" });
+    });
+    await client.connect();
+    await waitFor(() => events.length === 2);
+    expect(events.map((e) => e.etype)).toEqual(["INIT", "A"]);
+  });
+
   test("send errors are typed: not connected, not an event; sendNow reports them on 'error'", async () => {
     const client = new VuerClient({ uri: "ws://127.0.0.1:9", WebSocket: NodeWebSocket, env: {} });
     await expect(client.send({ etype: "X" })).rejects.toBeInstanceOf(NotConnectedError);
