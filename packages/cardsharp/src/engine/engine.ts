@@ -6,7 +6,6 @@ import type {
   EventPayload,
   EventSink,
   GameStage,
-  HandResult,
   InsuranceAction,
   PlayAction,
   PublicState,
@@ -15,6 +14,7 @@ import { Hand, validPlayActions } from "./hand.js";
 import { handTotal, isSoft } from "./hand-value.js";
 import { type Random, randomSeed, seededRandom } from "./rng.js";
 import { type Rules, resolveRules, rulesPayload } from "./rules.js";
+import { dealerDraws, settleHand } from "./settle.js";
 import { Shoe } from "./shoe.js";
 
 export interface EngineOptions {
@@ -594,8 +594,7 @@ export class BlackjackEngine {
     const h17 = this.rules.dealerHitsSoft17;
     for (;;) {
       const total = this.#dealerTotal();
-      const soft = isSoft(this.#dealerHard, this.#dealerAces);
-      if (total > 17 || (total === 17 && !(soft && h17))) break;
+      if (!dealerDraws(total, isSoft(this.#dealerHard, this.#dealerAces), h17)) break;
       const before = total;
       const card = this.#draw();
       this.#addDealerCard(card);
@@ -652,33 +651,12 @@ export class BlackjackEngine {
   #settle(dealerBlackjack: boolean): void {
     const dealerTotal = this.#dealerTotal();
     const dealerBj = this.#dealer.length === 2 && dealerTotal === 21;
-    const bjPays = this.rules.blackjackPays;
+    const dealer = { total: dealerTotal, blackjack: dealerBj };
     for (const seat of this.#round) {
       if (dealerBj && seat.insurance > 0) this.#payInsurance(seat);
       for (const h of seat.hands) {
-        let result: HandResult;
-        let payout = 0;
+        const { result, payout } = settleHand(h, dealer, this.rules.blackjackPays);
         const total = h.total;
-        if (h.surrendered) {
-          result = "surrender";
-          payout = h.bet / 2; // refunded when surrendering
-        } else if (h.evenMoney) {
-          result = "win";
-          payout = h.bet * 2;
-        } else if (h.busted) {
-          result = "lose";
-        } else if (h.isNatural) {
-          result = dealerBj ? "push" : "win";
-          payout = dealerBj ? h.bet : h.bet * (1 + bjPays);
-        } else if (dealerBj || (total < dealerTotal && dealerTotal <= 21)) {
-          result = "lose";
-        } else if (dealerTotal > 21 || total > dealerTotal) {
-          result = "win";
-          payout = h.bet * 2;
-        } else {
-          result = "push";
-          payout = h.bet;
-        }
         if (!h.surrendered) {
           seat.balance += payout;
           seat.net += payout;
