@@ -106,45 +106,32 @@ describe("binary HID frames (pikvm.md 3.2, real captures)", () => {
   });
 
   test("decoder accepts kvmd's accepted frames and rejects the dropped ones", () => {
-    expect(decodeBinaryFrame(hex("01 03 4b657941"))).toEqual({
-      ok: true,
-      event: { type: "key", key: "KeyA", state: true, finish: true },
-    });
-    expect(decodeBinaryFrame(hex("01 81 001e"))).toEqual({
-      ok: true,
-      event: { type: "key", key: 30, state: true, finish: false },
-    });
-    expect(decodeBinaryFrame(hex("03 8000 7fff"))).toEqual({
-      ok: true,
-      event: { type: "mouse_move", x: -32768, y: 32767 },
-    });
+    expect(decodeBinaryFrame(hex("01 03 4b657941"))).toEqual({ type: "key", key: "KeyA", state: true, finish: true });
+    expect(decodeBinaryFrame(hex("01 81 001e"))).toEqual({ type: "key", key: 30, state: true, finish: false });
+    expect(decodeBinaryFrame(hex("03 8000 7fff"))).toEqual({ type: "mouse_move", x: -32768, y: 32767 });
     expect(decodeBinaryFrame(hex("04 00 0102 fdfc"))).toEqual({
-      ok: true,
-      event: {
-        type: "mouse_relative",
-        deltas: [
-          { x: 1, y: 2 },
-          { x: -3, y: -4 },
-        ],
-        squash: false,
-      },
+      type: "mouse_relative",
+      deltas: [
+        { x: 1, y: 2 },
+        { x: -3, y: -4 },
+      ],
+      squash: false,
     });
-    expect(decodeBinaryFrame(hex("05 01 00ff 00ff"))).toMatchObject({
-      ok: true,
-      event: { type: "mouse_wheel", squash: true },
-    });
+    expect(decodeBinaryFrame(hex("05 01 00ff 00ff"))).toMatchObject({ type: "mouse_wheel", squash: true });
     expect(decodeBinaryFrame(hex("02 00 6d6964646c65"))).toEqual({
-      ok: true,
-      event: { type: "mouse_button", button: "middle", state: false },
+      type: "mouse_button",
+      button: "middle",
+      state: false,
     });
-    expect(decodeBinaryFrame(hex("00"))).toEqual({ ok: true, event: { type: "ping" } });
-    expect(decodeBinaryFrame(hex("03 0000"))).toMatchObject({ ok: false, reason: "malformed" });
-    expect(decodeBinaryFrame(hex("04 00 01"))).toMatchObject({ ok: false, reason: "malformed" });
-    expect(decodeBinaryFrame(hex("c8"))).toEqual({ ok: false, reason: "unknown-op", op: 0xc8 });
-    expect(decodeBinaryFrame(new Uint8Array(0))).toEqual({ ok: false, reason: "empty" });
+    expect(decodeBinaryFrame(hex("00"))).toEqual({ type: "ping" });
+    expect(decodeBinaryFrame(hex("03 0000"))).toMatchObject({ type: "invalid", reason: "malformed" });
+    expect(decodeBinaryFrame(hex("04 00 01"))).toMatchObject({ type: "invalid", reason: "malformed" });
+    expect(decodeBinaryFrame(hex("01 01 ff00"))).toMatchObject({ type: "invalid", reason: "malformed" });
+    expect(decodeBinaryFrame(hex("c8"))).toEqual({ type: "invalid", reason: "unknown-op", op: 0xc8 });
+    expect(decodeBinaryFrame(new Uint8Array(0))).toEqual({ type: "invalid", reason: "empty" });
     // The name is cut at 32 bytes, as kvmd's data[1:33].
     const long = decodeBinaryFrame(Uint8Array.from([1, 1, ...new TextEncoder().encode("K".repeat(40))]));
-    expect(long.ok && long.event.type === "key" && long.event.key).toBe("K".repeat(32));
+    expect(long.type === "key" && long.key).toBe("K".repeat(32));
   });
 });
 

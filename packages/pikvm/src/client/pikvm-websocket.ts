@@ -384,7 +384,11 @@ export class PiKVMWebSocket {
     const timeoutMs = options.timeoutMs ?? 10_000;
     const binary = this.#frames.format === "binary";
     const started = performance.now();
-    this.#send(this.#frames.ping());
+    try {
+      this.#send(this.#frames.ping());
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const list = binary ? this.#pendingBinaryPings : this.#pendingJsonPings;
     return new Promise((resolve, reject) => {
       const waiter = (rtt: number) => {

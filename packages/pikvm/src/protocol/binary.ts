@@ -74,50 +74,73 @@ export type BinaryHidEvent =
   | { type: "mouse_move"; x: number; y: number }
   | { type: "mouse_relative" | "mouse_wheel"; deltas: Delta[]; squash: boolean };
 
-export type BinaryDecodeResult =
-  | { ok: true; event: BinaryHidEvent }
-  | { ok: false; reason: "empty" | "unknown-op" | "malformed"; op?: number };
+/** Why a binary frame was not decoded: kvmd ends the session on an empty one and ignores the rest. */
+export type BinaryDecodeFailure = { type: "invalid"; reason: "empty" | "unknown-op" | "malformed"; op?: number };
 
-/** Decodes a client binary frame with kvmd's rules (name truncated to 32 bytes, exact move length, no odd tails). */
-export function decodeBinaryFrame(data: Uint8Array): BinaryDecodeResult {
-  if (data.length === 0) return { ok: false, reason: "empty" };
+const EMPTY: BinaryDecodeFailure = { type: "invalid", reason: "empty" };
+const MALFORMED: BinaryDecodeFailure[] = Array.from({ length: 6 }, (_, op) => ({
+  type: "invalid",
+  reason: "malformed",
+  op,
+}));
+const PING: BinaryHidEvent = { type: "ping" };
+
+const i8 = (b: number) => (b > 127 ? b - 256 : b);
+const i16 = (hi: number, lo: number) => {
+  const v = (hi << 8) | lo;
+  return v > 32767 ? v - 65536 : v;
+};
+
+/**
+ * Decodes a client binary frame with kvmd's rules (name cut at 32 bytes, exact move length, no odd tails).
+ * Hot path of the emulator: reads bytes directly and allocates only the event.
+ */
+export function decodeBinaryFrame(data: Uint8Array): BinaryHidEvent | BinaryDecodeFailure {
+  const n = data.length;
+  if (n === 0) return EMPTY;
   const op = data[0] as number;
-  const p = data.subarray(1);
-  const view = new DataView(p.buffer, p.byteOffset, p.byteLength);
   switch (op) {
     case BinaryOp.Ping:
-      return { ok: true, event: { type: "ping" } };
+      return PING;
     case BinaryOp.Key:
     case BinaryOp.MouseButton: {
-      if (p.length < 2) return { ok: false, reason: "malformed", op };
-      const flags = p[0] as number;
+      if (n < 3) return MALFORMED[op] as BinaryDecodeFailure;
+      const flags = data[1] as number;
       const state = (flags & BinaryFlag.State) !== 0;
       let name: string | number;
       if (flags & BinaryFlag.EvdevCode) {
-        if (p.length !== 3) return { ok: false, reason: "malformed", op };
-        name = view.getUint16(1);
+        if (n !== 4) return MALFORMED[op] as BinaryDecodeFailure;
+        name = ((data[2] as number) << 8) | (data[3] as number);
       } else {
-        const raw = p.subarray(1, 33);
-        if (raw.some((b) => b > 0x7f)) return { ok: false, reason: "malformed", op };
-        name = String.fromCharCode(...raw);
+        name = "";
+        const end = Math.min(n, 34);
+        for (let i = 2; i < end; i++) {
+          const b = data[i] as number;
+          if (b > 0x7f) return MALFORMED[op] as BinaryDecodeFailure;
+          name += String.fromCharCode(b);
+        }
       }
       return op === BinaryOp.Key
-        ? { ok: true, event: { type: "key", key: name, state, finish: (flags & BinaryFlag.Finish) !== 0 } }
-        : { ok: true, event: { type: "mouse_button", button: name, state } };
+        ? { type: "key", key: name, state, finish: (flags & BinaryFlag.Finish) !== 0 }
+        : { type: "mouse_button", button: name, state };
     }
     case BinaryOp.MouseMove:
-      if (p.length !== 4) return { ok: false, reason: "malformed", op };
-      return { ok: true, event: { type: "mouse_move", x: view.getInt16(0), y: view.getInt16(2) } };
+      if (n !== 5) return MALFORMED[op] as BinaryDecodeFailure;
+      return {
+        type: "mouse_move",
+        x: i16(data[1] as number, data[2] as number),
+        y: i16(data[3] as number, data[4] as number),
+      };
     case BinaryOp.MouseRelative:
     case BinaryOp.MouseWheel: {
-      if (p.length < 1 || (p.length - 1) % 2 !== 0) return { ok: false, reason: "malformed", op };
+      if (n < 2 || (n - 2) % 2 !== 0) return MALFORMED[op] as BinaryDecodeFailure;
       const deltas: Delta[] = [];
-      for (let i = 1; i < p.length; i += 2) deltas.push({ x: view.getInt8(i), y: view.getInt8(i + 1) });
+      for (let i = 2; i < n; i += 2) deltas.push({ x: i8(data[i] as number), y: i8(data[i + 1] as number) });
       const type = op === BinaryOp.MouseRelative ? "mouse_relative" : "mouse_wheel";
-      return { ok: true, event: { type, deltas, squash: ((p[0] as number) & BinaryFlag.Squash) !== 0 } };
+      return { type, deltas, squash: ((data[1] as number) & BinaryFlag.Squash) !== 0 };
     }
     default:
-      return { ok: false, reason: "unknown-op", op };
+      return { type: "invalid", reason: "unknown-op", op };
   }
 }
 

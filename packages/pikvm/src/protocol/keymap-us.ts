@@ -12,7 +12,8 @@ export interface Keymap {
   strokes: ReadonlyMap<string, KeyStroke>;
 }
 
-const reverse = new WeakMap<Keymap, Map<string, string>>();
+/** Per keymap: key -> [character without Shift, character with Shift]. */
+const reverse = new WeakMap<Keymap, Map<KeyName, [string | undefined, string | undefined]>>();
 
 const PAIRS: Array<[KeyName, string, string]> = [
   ["Digit1", "1", "!"],
@@ -65,10 +66,12 @@ export function charForKey(keymap: Keymap, key: KeyName, shift: boolean): string
   if (!map) {
     map = new Map();
     for (const [ch, s] of keymap.strokes) {
-      const id = `${s.key}:${s.shift}`;
-      if (!map.has(id)) map.set(id, ch);
+      const pair = map.get(s.key) ?? [undefined, undefined];
+      const i = s.shift ? 1 : 0;
+      pair[i] ??= ch;
+      map.set(s.key, pair);
     }
     reverse.set(keymap, map);
   }
-  return map.get(`${key}:${shift}`);
+  return map.get(key)?.[shift ? 1 : 0];
 }

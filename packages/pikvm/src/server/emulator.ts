@@ -258,8 +258,14 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
     this.atx.on("state", () => this.broadcastEvent("atx", this.atx.state()));
     this.atx.on("power", (on) => this.console.setPowered(on));
     this.atx.on("reset", () => this.console.reset());
-    this.console.on("change", () => {
-      if (this.listenerCount("console") > 0) this.emit("console", this.console.text);
+    // The console's text is only assembled for "console" listeners, and only while there are some.
+    const onConsole = () => this.emit("console", this.console.text);
+    const untyped = this as unknown as EventEmitter;
+    untyped.on("newListener", (event: string) => {
+      if (event === "console" && this.listenerCount("console") === 0) this.console.on("change", onConsole);
+    });
+    untyped.on("removeListener", (event: string) => {
+      if (event === "console" && this.listenerCount("console") === 0) this.console.off("change", onConsole);
     });
   }
 

@@ -90,6 +90,13 @@ export class VirtualConsole extends EventEmitter<{ change: [] }> {
 
   /** Writes text at the cursor (end of the last line), wrapping and scrolling. */
   write(text: string): void {
+    const last = this.#lines.length - 1;
+    if (text.length === 1 && text !== "\n" && text !== "\t" && (this.#lines[last] as string).length < this.cols) {
+      // One typed character: the common case, kept cheap.
+      this.#lines[last] += text;
+      this.#changed();
+      return;
+    }
     for (const ch of text) {
       if (ch === "\n") {
         this.#newline(false);
@@ -121,6 +128,6 @@ export class VirtualConsole extends EventEmitter<{ change: [] }> {
   }
 
   #changed(): void {
-    this.emit("change");
+    if (this.listenerCount("change") > 0) this.emit("change");
   }
 }

@@ -37,21 +37,31 @@ const PONG_BINARY = Uint8Array.of(BinaryOp.Pong);
 
 /**
  * Runs one /api/ws socket: dispatches JSON and binary input to the HID with kvmd's validation, answers
- * pings, and keeps aiohttp's heartbeat (protocol PING after `heartbeatMs` of silence, connection cut
- * without a close frame if no PONG within `heartbeatTimeoutMs`).
+ * pings, and keeps aiohttp's heartbeat (protocol PING after `heartbeatMs` of silence, give or take a third,
+ * connection cut without a close frame if no PONG within `heartbeatTimeoutMs`).
  */
 export function runSession(conn: Connection<SessionContext>, hid: VirtualHid, o: SessionOptions): void {
   const { ws } = conn;
-  let pingTimer: ReturnType<typeof setTimeout> | undefined;
+  let pingTimer: ReturnType<typeof setInterval> | undefined;
   let pongTimer: ReturnType<typeof setTimeout> | undefined;
-  const arm = () => {
-    if (!o.heartbeatMs) return;
-    clearTimeout(pingTimer);
-    pingTimer = setTimeout(() => {
-      if (ws.readyState !== ws.OPEN) return;
-      ws.ping();
-      pongTimer ??= setTimeout(() => ws.terminate(), o.heartbeatTimeoutMs);
-    }, o.heartbeatMs);
+  // Silence is sampled in thirds of the heartbeat rather than timed per frame, so a frame costs one store:
+  // the PING goes out after between 1 and 1 1/3 heartbeats without traffic.
+  let active = false;
+  let quietTicks = 0;
+  const tickMs = o.heartbeatMs / 3;
+  const tick = () => {
+    if (active) {
+      active = false;
+      quietTicks = 0;
+      return;
+    }
+    if (++quietTicks < 3 || pongTimer || ws.readyState !== ws.OPEN) return;
+    quietTicks = 0;
+    ws.ping();
+    pongTimer = setTimeout(() => ws.terminate(), o.heartbeatTimeoutMs);
+  };
+  const seen = () => {
+    active = true;
   };
   const count = (r: DispatchResult) => {
     if (r === "invalid") {
@@ -63,18 +73,18 @@ export function runSession(conn: Connection<SessionContext>, hid: VirtualHid, o:
   ws.on("pong", () => {
     clearTimeout(pongTimer);
     pongTimer = undefined;
-    arm();
+    seen();
   });
   ws.on("close", () => {
-    clearTimeout(pingTimer);
+    clearInterval(pingTimer);
     clearTimeout(pongTimer);
   });
   ws.on("message", (data, isBinary) => {
-    arm();
+    seen();
     const buf = data as Buffer;
     if (isBinary) {
       const decoded = decodeBinaryFrame(buf);
-      if (!decoded.ok) {
+      if (decoded.type === "invalid") {
         // kvmd leaves its receive loop on an empty binary frame: the session ends with a normal close.
         if (decoded.reason === "empty") conn.close(1000);
         else if (decoded.reason === "unknown-op") o.counters.unknown++;
@@ -84,7 +94,7 @@ export function runSession(conn: Connection<SessionContext>, hid: VirtualHid, o:
         }
         return;
       }
-      const r = applyBinaryEvent(hid, decoded.event);
+      const r = applyBinaryEvent(hid, decoded);
       if (r === "ping") conn.send(PONG_BINARY);
       else count(r);
       return;
@@ -98,5 +108,5 @@ export function runSession(conn: Connection<SessionContext>, hid: VirtualHid, o:
     if (r === "ping") conn.send(PONG_JSON);
     else count(r);
   });
-  arm();
+  if (o.heartbeatMs > 0) pingTimer = setInterval(tick, tickMs);
 }
