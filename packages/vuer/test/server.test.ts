@@ -266,13 +266,14 @@ describe("limits and bad input", () => {
   });
 
   test("frames over maxSize close with 1009", async () => {
-    const { url } = await startVuer({ maxSize: 1024 });
+    const { app, url } = await startVuer({ maxSize: 1024 });
+    app.addHandler("SMALL", (ev, s) => s.send({ ts: 0, data: (ev.value as Uint8Array).byteLength, etype: "GOT" }));
     const peer = await rawPeer(url);
     peer.sendEvent({ etype: "BIG", value: new Uint8Array(2000) });
     expect((await peer.closed).code).toBe(CloseCode.MessageTooBig);
     const ok = await rawPeer(url);
     ok.sendEvent({ etype: "SMALL", value: new Uint8Array(500) });
-    expect(ok.ws.readyState).toBe(ok.ws.OPEN);
+    expect((await ok.nextEvent((e) => e.etype === "GOT")).data).toBe(500);
   });
 
   test("a slow client's queue keeps the newest frames, drops the oldest and counts them", async () => {
