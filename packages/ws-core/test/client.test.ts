@@ -154,6 +154,25 @@ describe("ReconnectingSocket", () => {
     expect(got[3]).toBe("e");
   });
 
+  test("onOpen sends go ahead of messages queued while disconnected (handshake first)", async () => {
+    const server = await startTestServer();
+    const got: string[] = [];
+    server.endpoint.on("connection", (c) => c.ws.on("message", (d) => got.push(d.toString())));
+    const sock = track(
+      new ReconnectingSocket({
+        url: server.url,
+        WebSocket: NodeWebSocket,
+        autoConnect: false,
+        onOpen: (send) => send("hello"),
+      }),
+    );
+    sock.send("queued-1");
+    sock.send("queued-2");
+    sock.connect();
+    await waitFor(() => got.length === 3);
+    expect(got).toEqual(["hello", "queued-1", "queued-2"]);
+  });
+
   test("sends after close() throw a typed error", async () => {
     const server = await startTestServer();
     const sock = new ReconnectingSocket({ url: server.url, WebSocket: NodeWebSocket });

@@ -170,3 +170,31 @@ describe("graceful shutdown", () => {
     expect(err.status).toBe(503);
   });
 });
+
+describe("connection limit", () => {
+  test("past maxConnections upgrades are refused with 503 before the handshake", async () => {
+    const server = await startTestServer({ maxConnections: 2 });
+    await connectTestClient(server.url);
+    const second = await connectTestClient(server.url);
+    const refused = await connectTestClient(server.url).catch((e) => e);
+    expect(refused.status).toBe(503);
+    expect(JSON.parse(refused.body).error).toBe("too many connections");
+    await second.close();
+    await waitFor(() => server.endpoint.connections.size === 1);
+    await connectTestClient(server.url);
+  });
+});
+
+describe("test client", () => {
+  test("two identical frames are two messages", async () => {
+    const server = await startTestServer();
+    server.endpoint.on("connection", (c) => {
+      c.send('{"same":1}');
+      c.send('{"same":1}');
+    });
+    const client = await connectTestClient(server.url);
+    expect(await client.nextJson()).toEqual({ same: 1 });
+    expect(await client.nextJson()).toEqual({ same: 1 });
+    expect(client.received).toHaveLength(2);
+  });
+});

@@ -47,7 +47,9 @@ export async function mountBrowserPanel(
   const screenshot = async () => {
     const r = await client.screenshot({ format: "png" });
     if (r.success && r.data) {
-      shot.src = `data:image/png;base64,${r.data.imageData}`;
+      // imageData is a data URL (upstream's shape); accept bare base64 too.
+      const d = r.data.imageData;
+      shot.src = d.startsWith("data:") ? d : `data:image/png;base64,${d}`;
       shot.hidden = false;
       shot.dataset.size = `${r.data.width}x${r.data.height}`;
     }

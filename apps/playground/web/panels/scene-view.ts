@@ -108,7 +108,8 @@ function build(n: Node, stats: { rendered: Set<string> }): THREE.Object3D {
   }
   obj.name = n.key ?? "";
   if (n.key && obj.type !== "Group") stats.rendered.add(n.key);
-  if (n.tag === "Group" && n.key) stats.rendered.add(n.key);
+  // Upstream's Group serialises as "VuerGroup"; three.js's plain one is "group".
+  if ((n.tag === "VuerGroup" || n.tag === "group") && n.key) stats.rendered.add(n.key);
   obj.position.set(...vec(n.position, [obj.position.x, obj.position.y, obj.position.z]));
   obj.rotation.set(...vec(n.rotation, [0, 0, 0]));
   if (typeof n.scale === "number") obj.scale.setScalar(n.scale);

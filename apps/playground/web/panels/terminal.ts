@@ -57,7 +57,12 @@ export async function mountTerminalPanel(panel: HTMLElement, info: { base: strin
     }
   });
 
-  const json = new WshJsonClient({ url, events: ["lines", "cursor", "mode", "diffs"], intervalMs: 100 });
+  const json = new WshJsonClient({
+    url,
+    events: ["lines", "cursor", "mode", "diffs"],
+    intervalMs: 100,
+    format: "plain",
+  });
   json.on("status", (s) => jsonChip.set(s));
   let count = 0;
   json.on("event", (e) => {

@@ -63,6 +63,11 @@ export interface ReconnectingSocketOptions {
   iteratorLimit?: number;
   /** Random source for jitter (tests inject one). */
   random?: () => number;
+  /**
+   * Runs on every open before queued sends are flushed: what it sends goes first (a protocol's
+   * handshake or re-subscribe), ahead of anything queued while disconnected.
+   */
+  onOpen?: (send: (data: WireData) => void) => void;
 }
 
 type Events = {
@@ -317,6 +322,11 @@ export class ReconnectingSocket {
       this.#openedAt = Date.now();
       this.#lastError = undefined;
       this.#setStatus("open");
+      try {
+        this.#o.onOpen?.((data) => ws.send(data as Uint8Array<ArrayBuffer>));
+      } catch (err) {
+        this.#events.emit("error", err as Error);
+      }
       this.#events.emit("open", { protocol: ws.protocol });
       this.#flush(ws);
       this.#startPing(ws);

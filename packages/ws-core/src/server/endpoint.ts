@@ -27,6 +27,8 @@ export interface EndpointOptions<Ctx> {
   slowConsumer?: SlowConsumerOptions;
   /** Subprotocol selection (ws's handleProtocols). */
   handleProtocols?: (protocols: Set<string>, req: IncomingMessage) => string | false;
+  /** Most open connections; further upgrades are refused with 503 before the handshake. Default unlimited. */
+  maxConnections?: number;
   /** permessage-deflate: off by default (it costs about 8x in round trips). */
   perMessageDeflate?: boolean | Record<string, unknown>;
 }
@@ -100,6 +102,9 @@ export class WsEndpoint<Ctx = undefined> extends EventEmitter<EndpointEvents<Ctx
     socket.on("error", () => {});
     try {
       if (this.#closing) throw new HttpError(503, { error: "server shutting down" });
+      if (this.connections.size >= (this.#o.maxConnections ?? Number.POSITIVE_INFINITY)) {
+        throw new HttpError(503, { error: "too many connections" }, { "Retry-After": "5" });
+      }
       this.#checkOrigin(req);
       const ctx = this.#o.authenticate ? await this.#o.authenticate(req) : (undefined as Ctx);
       if (socket.destroyed) return undefined;

@@ -27,13 +27,13 @@ export async function connectTestClient(
   const { protocols, ...wsOptions } = options;
   const ws = new WebSocket(url, protocols, wsOptions);
   const received: WireData[] = [];
-  const pending = new AsyncQueue<WireData>();
-  const taken = new Set<WireData>();
+  // Messages are remembered by position, so two identical frames are two messages.
+  const pending = new AsyncQueue<number>();
+  const taken = new Set<number>();
   ws.on("message", (data, isBinary) => {
     // Plain Uint8Array (not Buffer) so results compare equal to the bytes a test expects.
     const m = isBinary ? new Uint8Array(toWireData(data) as Uint8Array) : data.toString();
-    received.push(m);
-    pending.push(m);
+    pending.push(received.push(m) - 1);
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
     ws.on("close", (code, reason) => {
@@ -60,10 +60,10 @@ export async function connectTestClient(
 
   const next = async (predicate?: (m: WireData) => boolean, timeoutMs = 5000): Promise<WireData> => {
     // First look at what already arrived but was not taken.
-    for (const m of received) {
-      if (taken.has(m)) continue;
+    for (const [i, m] of received.entries()) {
+      if (taken.has(i)) continue;
       if (!predicate || predicate(m)) {
-        taken.add(m);
+        taken.add(i);
         return m;
       }
     }
@@ -82,9 +82,10 @@ export async function connectTestClient(
       if (r === "timeout") throw new TimeoutError("no matching message", timeoutMs);
       if (r.done) throw new Error("socket closed before a matching message arrived");
       if (taken.has(r.value)) continue;
-      if (!predicate || predicate(r.value)) {
+      const m = received[r.value] as WireData;
+      if (!predicate || predicate(m)) {
         taken.add(r.value);
-        return r.value;
+        return m;
       }
     }
   };

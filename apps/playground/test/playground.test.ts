@@ -1,0 +1,241 @@
+// The playground in a real browser: Debian's Chromium driven by playwright-core against the running
+// demo process. Each panel gets a scripted interaction and an assertion on what the page shows.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { BridgeClient } from "@proj/chrome-bridge/client";
+import { waitFor } from "@proj/ws-core/testing";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { build } from "vite";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+
+const appDir = fileURLToPath(new URL("..", import.meta.url));
+const repoDir = fileURLToPath(new URL("../../..", import.meta.url));
+const artifacts = `${repoDir}/artifacts/playground`;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+interface Demo {
+  child: ChildProcess;
+  url: string;
+  exited: Promise<number | null>;
+}
+
+/** Starts the demo process (port 0, or a given port) and resolves once it prints its address. */
+function startDemo(port = 0): Promise<Demo> {
+  const child = spawn(
+    process.execPath,
+    ["--conditions", "@proj/source", "--import", "tsx", "server/main.ts", "--port", String(port)],
+    {
+      cwd: appDir,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, CHROMIUM_PATH: CHROMIUM },
+    },
+  );
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let err = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    err += d.toString();
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1] as string, exited });
+    });
+    void exited.then((code) => reject(new Error(`demo exited with ${code}: ${err}`)));
+  });
+}
+
+async function stopDemo(demo: Demo): Promise<void> {
+  if (demo.child.exitCode === null) demo.child.kill("SIGTERM");
+  await demo.exited;
+}
+
+let demo: Demo;
+let browser: Browser;
+let page: Page;
+
+const shot = (name: string) => page.screenshot({ path: `${artifacts}/${name}.png`, fullPage: true });
+const text = (selector: string) => page.locator(selector).innerText();
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  await build({ root: `${appDir}/web`, configFile: `${appDir}/vite.config.ts`, logLevel: "error" });
+  demo = await startDemo();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1300 } });
+  await page.goto(`${demo.url}/`);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (demo) await stopDemo(demo);
+});
+
+describe("playground", () => {
+  test("every panel starts and its connection is open", async () => {
+    for (const id of ["terminal", "kvm", "scene", "blackjack", "browser"]) {
+      expect(await page.getAttribute(`#panel-${id}`, "data-error")).toBeNull();
+      expect(await page.getAttribute(`#panel-${id}`, "data-ready")).toBe("true");
+    }
+    for (const id of ["terminal", "kvm", "scene", "blackjack"]) {
+      await page.waitForSelector(`#panel-${id} .status[data-status=open]`);
+    }
+    await shot("00-start");
+  });
+
+  test("terminal: a command typed in xterm runs in the shell; /ws/json reports the new line", async () => {
+    await page.click("#panel-terminal [data-role=terminal]");
+    await page.keyboard.type("echo play-$((6*7))\n");
+    await page.waitForFunction(() => {
+      const b = (window as any).term.buffer.active;
+      for (let i = 0; i < b.length; i++) if (b.getLine(i)?.translateToString(true) === "play-42") return true;
+      return false;
+    });
+    await waitFor(async () => (await text("#panel-terminal [data-role=json-events]")).includes("play-42"));
+    await shot("01-terminal");
+  });
+
+  test("KVM: 'hello' typed on the virtual screen reaches the console and the HID log", async () => {
+    await page.click("#panel-kvm .kvm-screen");
+    await page.keyboard.type("hello");
+    await waitFor(async () => (await text("#panel-kvm [data-role=console-text]")).includes("hello"), {
+      timeoutMs: 10_000,
+    });
+    const hid = await text("#panel-kvm [data-role=hid-log]");
+    for (const k of ["KeyH", "KeyE", "KeyL", "KeyO"]) expect(hid).toContain(`key ${k} down`);
+    // The console image itself was refreshed from the emulator's snapshot.
+    expect(await page.getAttribute("#panel-kvm .kvm-screen", "src")).toMatch(/^blob:/);
+    await shot("02-kvm");
+  });
+
+  test("scene: the schema elements render; a button moves the box; a separate script moves it too", async () => {
+    const legend = "#panel-scene [data-role=scene-legend]";
+    const boxAt = async () => (await page.getAttribute(legend, "data-box")) ?? "";
+    const rendered = await page.evaluate(() => [...(window as any).vuerView.rendered] as string[]);
+    for (const key of ["box", "group", "sphere", "title", "ring", "grid"]) expect(rendered).toContain(key);
+    const before = (await boxAt()).split(",").map(Number);
+    await page.click("#panel-scene button:has-text('box ▶')");
+    await waitFor(
+      async () => Number((await boxAt()).split(",")[0]) === Number(((before[0] as number) + 0.25).toFixed(2)),
+    );
+    // The seed's remote-control client, run as its own process against the same server.
+    const wsUri = `${demo.url.replace(/^http/, "ws")}/vuer`;
+    const script = spawn(
+      process.execPath,
+      [
+        "--conditions",
+        "@proj/source",
+        "--import",
+        "tsx",
+        "packages/vuer/examples/remote-control-client.ts",
+        "--uri",
+        wsUri,
+        "--count",
+        "40",
+        "--interval-ms",
+        "5",
+      ],
+      { cwd: repoDir, stdio: "ignore" },
+    );
+    expect(await new Promise((r) => script.once("exit", r))).toBe(0);
+    const t = 39 * 0.05;
+    const expected = [Math.sin(t) * 2, 0.5 + Math.sin(t * 2) * 0.3, 0].map((v) => v.toFixed(2)).join(",");
+    await waitFor(async () => (await boxAt()) === expected, { timeoutMs: 10_000 });
+    await shot("03-scene");
+  });
+
+  test("blackjack: the person is asked with only valid actions enabled and plays a hand to settlement", async () => {
+    const panel = "#panel-blackjack";
+    let acted = false;
+    let roundAtAction: string | null = null;
+    await waitFor(
+      async () => {
+        const enabled = await page
+          .locator(`${panel} button[data-action]:not([disabled])`)
+          .evaluateAll((bs) => bs.map((b) => (b as HTMLElement).dataset.action as string));
+        if (enabled.length > 0) {
+          const prompt = await text(`${panel} [data-role=prompt]`);
+          for (const a of enabled) expect(prompt).toContain(a);
+          if (!acted) {
+            // The hole card is face down while we decide.
+            expect(await page.locator(`${panel} [data-role=dealer-cards] [data-card=hidden]`).count()).toBe(1);
+          }
+          const choice = enabled.includes("NO_INSURANCE") ? "NO_INSURANCE" : "STAND";
+          await page.click(`${panel} button[data-action=${choice}]`);
+          if (choice === "STAND" && !acted) {
+            acted = true;
+            roundAtAction = await page.getAttribute(`${panel} [data-role=results]`, "data-round");
+          }
+          return false;
+        }
+        if (!acted) return false;
+        // Settled: a ROUND_ENDED after our action that lists our seat's result.
+        const round = await page.getAttribute(`${panel} [data-role=results]`, "data-round");
+        return (
+          round !== null && round !== roundAtAction && (await text(`${panel} [data-role=results]`)).includes("You")
+        );
+      },
+      { timeoutMs: 45_000, intervalMs: 100 },
+    );
+    expect(await text(`${panel} [data-role=blackjack-log]`)).toMatch(/dealer reveals|You: (win|lose|push)/);
+    expect(await page.locator(`${panel} [data-role=balance]`).count()).toBe(3);
+    await shot("04-blackjack");
+  });
+
+  test("browser: a URL opened through the bridge and its screenshot shown", async () => {
+    const panel = "#panel-browser";
+    await page.click(`${panel} button:has-text('Open')`);
+    await waitFor(async () => (await text(`${panel} [data-role=bridge-log]`)).includes("screenshot"), {
+      timeoutMs: 20_000,
+    });
+    const size = await page.getAttribute(`${panel} [data-role=bridge-shot]`, "data-size");
+    expect(size).toMatch(/^\d+x\d+$/);
+    expect(await page.getAttribute(`${panel} [data-role=bridge-shot]`, "src")).toMatch(/^data:image\/png;base64,/);
+    // The screenshot decodes: the <img> has the size the bridge reported.
+    const natural = await page
+      .locator(`${panel} [data-role=bridge-shot]`)
+      .evaluate((img) => `${(img as HTMLImageElement).naturalWidth}x${(img as HTMLImageElement).naturalHeight}`);
+    expect(natural).toBe(size);
+    // The bridge itself confirms the tab the panel opened.
+    const tabs = await new BridgeClient({ url: `${demo.url}/bridge` }).tabs();
+    expect(JSON.stringify(tabs.data)).toContain("Bridge target");
+    await page.click(`${panel} button:has-text('Click pad')`);
+    await waitFor(async () => /click: /.test(await text(`${panel} [data-role=bridge-log]`)), { timeoutMs: 20_000 });
+    await shot("05-browser");
+  });
+
+  test("the page survives a server restart by reconnecting", async () => {
+    const port = Number(new URL(demo.url).port);
+    await stopDemo(demo);
+    for (const id of ["terminal", "kvm", "scene", "blackjack"]) {
+      await page.waitForSelector(`#panel-${id} .status:not([data-status=open])`, { timeout: 15_000 });
+    }
+    await shot("06-server-down");
+    demo = await startDemo(port);
+    for (const id of ["terminal", "kvm", "scene", "blackjack"]) {
+      await page.waitForSelector(`#panel-${id} .status[data-status=open]`, { timeout: 30_000 });
+    }
+    // And the reconnected terminal works.
+    await page.click("#panel-terminal [data-role=terminal]");
+    await page.keyboard.type("echo again-$((2+3))\n");
+    await page.waitForFunction(() => {
+      const b = (window as any).term.buffer.active;
+      for (let i = 0; i < b.length; i++) if (b.getLine(i)?.translateToString(true) === "again-5") return true;
+      return false;
+    });
+    await shot("07-reconnected");
+  });
+});
