@@ -14,8 +14,8 @@ import { nowSeconds } from "../../protocol/time.js";
 import type { CommandExecutor, CommandResult } from "../executor.js";
 import { hideCursor, showCursor } from "./cursor-overlay.js";
 import { imageSize } from "./image-size.js";
+import { pressKey } from "./key-press.js";
 import { keyDefinition } from "./keys.js";
-import { modifierMask, normaliseModifiers } from "./modifiers.js";
 import { interpolate, MouseState } from "./mouse-state.js";
 import type { CdpSession, TabHost } from "./tab-host.js";
 
@@ -163,56 +163,11 @@ export class CdpCommandExecutor implements CommandExecutor {
   }
 
   async #press(c: KeyboardPressCommand): Promise<CommandResult> {
-    const def = keyDefinition(c.key);
-    if (!def) throw new CommandExecutionError(`Unknown key: ${c.key}`);
+    if (!keyDefinition(c.key)) throw new CommandExecutionError(`Unknown key: ${c.key}`);
     const { tabId, session } = await this.#target(c.tab_id);
-    const mods = normaliseModifiers(c.modifiers);
-    const mask = modifierMask(mods);
-    const shifted = mods.includes("Shift") && def.shiftKey ? def.shiftKey : def.key;
-    // With Ctrl/Alt/Meta held a key produces no text (a shortcut): rawKeyDown, as Chrome does.
-    const text = mods.some((m) => m !== "Shift") ? "" : shifted === def.key ? def.text : shifted;
-    let held = 0;
-    for (const m of mods) {
-      held |= modifierMask([m]);
-      await this.#key(session, "rawKeyDown", m, held);
-    }
-    await session.send("Input.dispatchKeyEvent", {
-      type: text ? "keyDown" : "rawKeyDown",
-      key: shifted,
-      code: def.code,
-      windowsVirtualKeyCode: def.keyCode,
-      nativeVirtualKeyCode: def.keyCode,
-      modifiers: mask,
-      ...(text ? { text, unmodifiedText: text } : {}),
-      ...(def.location ? { location: def.location } : {}),
-    });
-    await session.send("Input.dispatchKeyEvent", {
-      type: "keyUp",
-      key: shifted,
-      code: def.code,
-      windowsVirtualKeyCode: def.keyCode,
-      nativeVirtualKeyCode: def.keyCode,
-      modifiers: mask,
-    });
-    for (const m of [...mods].reverse()) {
-      held &= ~modifierMask([m]);
-      await this.#key(session, "keyUp", m, held);
-    }
+    await pressKey(session, c.key, c.modifiers);
     const withMods = c.modifiers.length ? ` with modifiers ${c.modifiers.join(",")}` : "";
     return { message: `Pressed ${c.key}${withMods}`, data: { key: c.key, modifiers: c.modifiers, tab_id: tabId } };
-  }
-
-  async #key(session: CdpSession, type: "rawKeyDown" | "keyUp", name: string, modifiers: number): Promise<void> {
-    const d = keyDefinition(name) as NonNullable<ReturnType<typeof keyDefinition>>;
-    await session.send("Input.dispatchKeyEvent", {
-      type,
-      key: d.key,
-      code: d.code,
-      windowsVirtualKeyCode: d.keyCode,
-      nativeVirtualKeyCode: d.keyCode,
-      modifiers,
-      location: d.location ?? 0,
-    });
   }
 
   async #screenshot(c: ScreenshotCommand): Promise<CommandResult> {
