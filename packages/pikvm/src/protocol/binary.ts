@@ -1,4 +1,11 @@
-import { BUTTON_EVDEV_CODES, KEY_EVDEV_CODES, type KeyName, type MouseButton } from "./keys.js";
+import {
+  BUTTON_EVDEV_CODES,
+  KEY_EVDEV_CODES,
+  KEY_NAMES,
+  type KeyName,
+  MOUSE_BUTTONS,
+  type MouseButton,
+} from "./keys.js";
 import type { Delta } from "./events.js";
 
 /** Binary frame op codes: `[op:u8][payload]` (kvmd `exposed_ws(n)`). */
@@ -85,6 +92,38 @@ const MALFORMED: BinaryDecodeFailure[] = Array.from({ length: 6 }, (_, op) => ({
 }));
 const PING: BinaryHidEvent = { type: "ping" };
 
+// Known key and button names by FNV-1a hash of their bytes: decoding a name then returns an interned string
+// (already hashed for the key table lookup) instead of building and hashing a new one per frame.
+const KNOWN_NAMES = new Map<number, string[]>();
+for (const name of [...KEY_NAMES, ...MOUSE_BUTTONS]) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
+  const list = KNOWN_NAMES.get(h >>> 0) ?? [];
+  list.push(name);
+  KNOWN_NAMES.set(h >>> 0, list);
+}
+
+/** The ASCII name in `data[start, end)`, or undefined if a byte is not ASCII. */
+function readName(data: Uint8Array, start: number, end: number): string | undefined {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) {
+    const b = data[i] as number;
+    if (b > 0x7f) return undefined;
+    h = Math.imul(h ^ b, 16777619);
+  }
+  const candidates = KNOWN_NAMES.get(h >>> 0);
+  if (candidates) {
+    outer: for (const c of candidates) {
+      if (c.length !== end - start) continue;
+      for (let i = 0; i < c.length; i++) if (c.charCodeAt(i) !== data[start + i]) continue outer;
+      return c;
+    }
+  }
+  let name = "";
+  for (let i = start; i < end; i++) name += String.fromCharCode(data[i] as number);
+  return name;
+}
+
 const i8 = (b: number) => (b > 127 ? b - 256 : b);
 const i16 = (hi: number, lo: number) => {
   const v = (hi << 8) | lo;
@@ -112,13 +151,9 @@ export function decodeBinaryFrame(data: Uint8Array): BinaryHidEvent | BinaryDeco
         if (n !== 4) return MALFORMED[op] as BinaryDecodeFailure;
         name = ((data[2] as number) << 8) | (data[3] as number);
       } else {
-        name = "";
-        const end = Math.min(n, 34);
-        for (let i = 2; i < end; i++) {
-          const b = data[i] as number;
-          if (b > 0x7f) return MALFORMED[op] as BinaryDecodeFailure;
-          name += String.fromCharCode(b);
-        }
+        const read = readName(data, 2, Math.min(n, 34));
+        if (read === undefined) return MALFORMED[op] as BinaryDecodeFailure;
+        name = read;
       }
       return op === BinaryOp.Key
         ? { type: "key", key: name, state, finish: (flags & BinaryFlag.Finish) !== 0 }

@@ -19,6 +19,7 @@ export function pyStr(v: unknown): string {
 
 /** `valid_bool`: 1/true/yes or 0/false/no, case-insensitive, at most 16 raw chars. */
 export function validBool(v: unknown): boolean | undefined {
+  if (typeof v === "boolean") return v; // fast path: what every JSON client sends
   const s = pyStr(v).trim().toLowerCase();
   if (s.length > 16) return undefined;
   if (s === "1" || s === "true" || s === "yes") return true;
@@ -29,6 +30,10 @@ export function validBool(v: unknown): boolean | undefined {
 /** `valid_number(type=int)` with the raw-length guard: decimal or 0x-hex integers only. */
 export function validInt(v: unknown, maxRawLength = 8): number | undefined {
   if (typeof v === "boolean" || v === null || typeof v === "object") return undefined;
+  // Fast path for plain integers: str(v) is at most maxRawLength characters exactly when this holds.
+  if (Number.isSafeInteger(v) && (v as number) < 10 ** maxRawLength && (v as number) > -(10 ** (maxRawLength - 1))) {
+    return v as number;
+  }
   const s = pyStr(v).trim();
   if (s.length > maxRawLength) return undefined;
   if (/^[+-]?\d+$/.test(s)) return Number.parseInt(s, 10);
