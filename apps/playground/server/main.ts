@@ -1,5 +1,7 @@
 // The playground: all five protocol servers in one Node process on one port, plus the page.
-// Usage: tsx --conditions @proj/source server/main.ts [--port 4400] [--host 127.0.0.1]
+// Usage: tsx --conditions @proj/source server/main.ts [--port 4400] [--host 127.0.0.1] [--build]
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startPlayground } from "./host.js";
 import { mountBlackjack } from "./protocols/cardsharp.js";
@@ -12,8 +14,17 @@ const { values } = parseArgs({
   options: {
     host: { type: "string", default: "127.0.0.1" },
     port: { type: "string", default: process.env.PORT ?? "4400" },
+    build: { type: "boolean", default: false },
   },
 });
+
+// Build the page first when asked (the demo command) or when it was never built.
+const appDir = fileURLToPath(new URL("..", import.meta.url));
+if (values.build || !existsSync(`${appDir}/dist/web/index.html`)) {
+  const { build } = await import("vite");
+  console.error("building the page...");
+  await build({ root: `${appDir}/web`, configFile: `${appDir}/vite.config.ts`, logLevel: "warn" });
+}
 
 const playground = await startPlayground({
   host: values.host,

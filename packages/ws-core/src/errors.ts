@@ -62,6 +62,14 @@ export class AbortError extends WsCoreError {
   }
 }
 
+/** A send while there is no open connection and no queue to hold it. */
+export class NotConnectedError extends WsCoreError {
+  override name = "NotConnectedError";
+  constructor(message = "Not connected") {
+    super("NOT_CONNECTED", message);
+  }
+}
+
 /** The bounded send queue is full: the message was not accepted. */
 export class QueueOverflowError extends WsCoreError {
   override name = "QueueOverflowError";

@@ -6,6 +6,7 @@ import {
   CloseCode,
   ConnectionClosedError,
   HandshakeError,
+  NotConnectedError,
   ProtocolClient,
   QueueOverflowError,
   ReconnectingSocket,
@@ -171,6 +172,31 @@ describe("ReconnectingSocket", () => {
     sock.connect();
     await waitFor(() => got.length === 3);
     expect(got).toEqual(["hello", "queued-1", "queued-2"]);
+  });
+
+  test("a frame over the client's maxPayload closes with 1009, reported as such", async () => {
+    const server = await startTestServer();
+    server.endpoint.on("connection", (c) => c.send("z".repeat(4096)));
+    const sock = track(
+      new ReconnectingSocket({
+        url: server.url,
+        WebSocket: NodeWebSocket,
+        wsOptions: { maxPayload: 1024 },
+        reconnect: false,
+      }),
+    );
+    const info = await sock.closed;
+    expect(info.code).toBe(CloseCode.MessageTooBig);
+  });
+
+  test("without a queue, a send while disconnected is a NotConnectedError", () => {
+    const sock = new ReconnectingSocket({
+      url: "ws://127.0.0.1:9/",
+      WebSocket: NodeWebSocket,
+      autoConnect: false,
+      queue: false,
+    });
+    expect(() => sock.send("x")).toThrow(NotConnectedError);
   });
 
   test("sends after close() throw a typed error", async () => {

@@ -198,3 +198,16 @@ describe("test client", () => {
     expect(client.received).toHaveLength(2);
   });
 });
+
+describe("drop backlog with a tiny high-water mark", () => {
+  test("the backlog drains even when the TCP socket never asks for a drain", async () => {
+    const server = await startTestServer({ slowConsumer: { policy: "drop", highWaterMark: 1, maxQueue: 1000 } });
+    const conn = server.nextConnection();
+    const client = await connectTestClient(server.url);
+    const c = await conn;
+    for (let i = 0; i < 50; i++) c.send(`m${i}`);
+    await client.next((m) => m === "m49");
+    expect(client.received).toHaveLength(50);
+    expect(c.backlog).toBe(0);
+  });
+});

@@ -1,4 +1,4 @@
-import { ConnectionClosedError, HandshakeError, TimeoutError, type WsCoreError } from "../errors.js";
+import { ConnectionClosedError, HandshakeError, NotConnectedError, TimeoutError, type WsCoreError } from "../errors.js";
 import { CloseCode, FATAL_CLOSE_CODES, limitCloseReason } from "../protocol/close-codes.js";
 import { toWireData, type WireData } from "../protocol/codec.js";
 import { abortErrorFrom } from "../util/abort.js";
@@ -209,7 +209,7 @@ export class ReconnectingSocket {
       ws.send(data as Uint8Array<ArrayBuffer>);
       return;
     }
-    if (!this.#queue) throw new ConnectionClosedError("cannot send: not connected");
+    if (!this.#queue) throw new NotConnectedError("cannot send: not connected");
     this.#queue.push(data);
   }
 
@@ -315,6 +315,8 @@ export class ReconnectingSocket {
       this.#handleClose(CloseCode.Abnormal, "open timeout", err);
     }, this.#o.openTimeoutMs ?? 10_000);
     let handshakeError: HandshakeError | undefined;
+    // `ws` reports a close it initiated for an oversize frame as 1006 locally; keep the real code.
+    let localCloseCode: number | undefined;
 
     ws.onopen = () => {
       if (this.#ws !== ws) return;
@@ -350,6 +352,7 @@ export class ReconnectingSocket {
       const m = /Unexpected server response: (\d+)/.exec(message);
       const err: Error = m ? new HandshakeError(message, Number(m[1])) : new Error(message);
       if (err instanceof HandshakeError) handshakeError = err;
+      if (ev?.error?.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") localCloseCode = CloseCode.MessageTooBig;
       this.#lastError = err;
       this.#events.emit("error", err);
     };
@@ -357,7 +360,8 @@ export class ReconnectingSocket {
       if (this.#ws !== ws) return;
       this.#clear(openTimer);
       this.#ws = undefined;
-      this.#handleClose(ev.code, ev.reason, handshakeError);
+      const code = ev.code === CloseCode.Abnormal && localCloseCode ? localCloseCode : ev.code;
+      this.#handleClose(code, ev.reason, handshakeError);
     };
   }
 

@@ -121,14 +121,15 @@ export class Connection<Ctx = unknown> {
   #scheduleDrain(): void {
     if (this.#draining) return;
     this.#draining = true;
-    const socket = (this.ws as unknown as { _socket?: NodeJS.EventEmitter })._socket;
+    const socket = (this.ws as unknown as { _socket?: NodeJS.EventEmitter & { writableNeedDrain?: boolean } })._socket;
     const retry = () => {
       this.#draining = false;
       this.#drain();
     };
-    // `ws` exposes no drain event; its TCP socket does. Poll as a fallback when it is not reachable.
-    if (socket && typeof socket.once === "function") socket.once("drain", retry);
-    else setTimeout(retry, 10).unref();
+    // `ws` exposes no drain event; its TCP socket does, but only after a write it refused. Below the
+    // socket's own mark (e.g. a tiny highWaterMark here) poll instead.
+    if (socket?.writableNeedDrain) socket.once("drain", retry);
+    else setTimeout(retry, 5).unref();
   }
 
   #drain(): void {
