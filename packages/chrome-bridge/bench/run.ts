@@ -114,7 +114,8 @@ try {
     },
     {
       name: "screenshot",
-      bridge: () => post(rest, '{"type":"screenshot","quality":85}'),
+      // Without the cursor overlay, so both sides make the same CDP call.
+      bridge: () => post(rest, '{"type":"screenshot","quality":85,"include_cursor":false}'),
       cdp: () => direct.send("Page.captureScreenshot", { format: "jpeg", quality: 85 }, sessionId),
       what: "Page.captureScreenshot jpeg q85",
       n: 60,

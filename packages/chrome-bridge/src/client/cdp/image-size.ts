@@ -1,8 +1,13 @@
 /** Pixel size of a base64 PNG or JPEG, read from its header (no DOM `Image` in a service worker). */
 export function imageSize(base64: string): { width: number; height: number } {
-  const head = decodeBase64(base64.slice(0, 64 * 1024));
+  // The JPEG frame header usually sits in the first kilobytes; only decode more when it does not.
+  const small = sizeFromHead(decodeBase64(base64.slice(0, 4096)));
+  return small.width > 0 || base64.length <= 4096 ? small : sizeFromHead(decodeBase64(base64.slice(0, 256 * 1024)));
+}
+
+function sizeFromHead(head: Uint8Array): { width: number; height: number } {
   if (head[0] === 0x89 && head[1] === 0x50) {
-    const v = new DataView(head.buffer, head.byteOffset);
+    const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
     return { width: v.getUint32(16), height: v.getUint32(20) };
   }
   if (head[0] === 0xff && head[1] === 0xd8) {
