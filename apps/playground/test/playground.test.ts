@@ -214,6 +214,11 @@ describe("playground", () => {
     expect(JSON.stringify(tabs.data)).toContain("Bridge target");
     await page.click(`${panel} button:has-text('Click pad')`);
     await waitFor(async () => /click: /.test(await text(`${panel} [data-role=bridge-log]`)), { timeoutMs: 20_000 });
+    // The page in the driven browser received the click where the panel aimed (200,130).
+    const bridge = new BridgeClient({ url: `${demo.url}/bridge` });
+    await waitFor(async () => JSON.stringify((await bridge.tabs()).data).includes("clicked at 200,130"), { timeoutMs: 10_000 });
+    // ...and the panel shows the screenshot taken after the click.
+    await waitFor(async () => (await text(`${panel} [data-role=bridge-log]`)).split("screenshot:").length > 2, { timeoutMs: 10_000 });
     await shot("05-browser");
   });
 
