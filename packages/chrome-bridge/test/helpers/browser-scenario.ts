@@ -32,9 +32,9 @@ export function defineBrowserScenario(ctx: () => ScenarioContext): void {
 
   test("mouse_move is relative to the tracked pointer and interpolated over its duration", async () => {
     const { client, page } = ctx();
-    const r = await client.mouseMove(200, 150, { duration: 0.1 });
+    const r = await client.mouseMove(200, 150, { duration: 0.2 });
     expect(r).toMatchObject({ success: true, message: "Mouse moved by (200, 150) pixels" });
-    expect(r.data).toMatchObject({ dx: 200, dy: 150, duration: 0.1, tab_id: mainTab, position: { x: 200, y: 150 } });
+    expect(r.data).toMatchObject({ dx: 200, dy: 150, duration: 0.2, tab_id: mainTab, position: { x: 200, y: 150 } });
     await page.waitForEvent((e) => e.page === "main" && e.type === "mousemove" && e.x === 200 && e.y === 150);
     const path = page.eventsOf("main", "mousemove").filter((e) => e.x <= 200 && e.y <= 150);
     expect(path.length).toBeGreaterThan(2); // intermediate points, not one jump

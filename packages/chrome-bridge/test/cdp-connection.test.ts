@@ -1,0 +1,45 @@
+import { disposeLeftovers, startTestServer } from "@proj/ws-core/testing";
+import { afterEach, expect, test } from "vitest";
+import { CdpConnection } from "../src/executor/index.js";
+
+afterEach(disposeLeftovers);
+
+/** A scripted CDP endpoint: answers `Echo` calls, ignores everything else, can push events. */
+async function fakeCdp() {
+  const server = await startTestServer({ path: "/devtools/browser/x" });
+  server.endpoint.on("connection", (c) => {
+    c.ws.on("message", (raw) => {
+      const m = JSON.parse(raw.toString());
+      if (m.method === "Echo")
+        c.send(JSON.stringify({ id: m.id, result: { params: m.params, sessionId: m.sessionId } }));
+      if (m.method === "Fail")
+        c.send(JSON.stringify({ id: m.id, error: { code: -32000, message: "No target with given id" } }));
+      if (m.method === "Emit") {
+        c.send(JSON.stringify({ method: "Page.loadEventFired", params: { t: 1 }, sessionId: "s1" }));
+        c.send(JSON.stringify({ id: m.id, result: {} }));
+      }
+    });
+  });
+  return server;
+}
+
+test("calls resolve with results, fail with CDP errors, and time out when unanswered", async () => {
+  const server = await fakeCdp();
+  const cdp = await CdpConnection.connect(server.url, { timeoutMs: 50 });
+  expect(await cdp.send("Echo", { a: 1 }, "s1")).toEqual({ params: { a: 1 }, sessionId: "s1" });
+  await expect(cdp.send("Fail")).rejects.toThrow("CDP command 'Fail' failed: No target with given id");
+  await expect(cdp.send("Hang")).rejects.toThrow("CDP command 'Hang' timed out after 50 ms");
+  const loaded = cdp.waitForEvent("Page.loadEventFired", "s1", 1000);
+  await cdp.send("Emit");
+  expect(await loaded).toEqual({ t: 1 });
+  cdp.close();
+});
+
+test("pending calls fail at once when the browser connection closes", async () => {
+  const server = await fakeCdp();
+  const cdp = await CdpConnection.connect(server.url, { timeoutMs: 10_000 });
+  const pending = cdp.send("Hang");
+  await server.close({ graceMs: 10 });
+  await expect(pending).rejects.toThrow("CDP command 'Hang' aborted: browser connection closed");
+  await expect(cdp.send("Echo")).rejects.toThrow("browser connection closed");
+});
