@@ -10,9 +10,11 @@ export interface RenderOptions {
   background?: [number, number, number];
 }
 
-/** Cell size in font dots: a 1-dot gap right and below each glyph. */
+/** Cell size in font dots: a 1-dot gap right of each glyph; below it a descender row and a gap. */
 const CELL_W = GLYPH_WIDTH + 1;
 const CELL_H = GLYPH_HEIGHT + 2;
+/** Letters drawn one dot lower so their tails hang below the baseline. */
+const DESCENDERS = new Set(["g", "j", "p", "q", "y"]);
 
 export function consoleImageSize(o: RenderOptions): { width: number; height: number } {
   const scale = o.scale ?? 2;
@@ -40,10 +42,11 @@ export function renderConsole(
     [...line].slice(0, o.cols).forEach((ch, c) => {
       if (ch === " ") return;
       const rows = glyphRows(ch);
+      const drop = DESCENDERS.has(ch) ? 1 : 0;
       for (let gy = 0; gy < GLYPH_HEIGHT; gy++) {
         const bits = rows[gy] as number;
         for (let gx = 0; gx < GLYPH_WIDTH; gx++) {
-          if (bits & (1 << (GLYPH_WIDTH - 1 - gx))) dot(1 + c * CELL_W + gx, 1 + r * CELL_H + gy);
+          if (bits & (1 << (GLYPH_WIDTH - 1 - gx))) dot(1 + c * CELL_W + gx, 1 + r * CELL_H + gy + drop);
         }
       }
     });
