@@ -59,6 +59,14 @@ let page: Page;
 const shot = (name: string) => page.screenshot({ path: `${artifacts}/${name}.png`, fullPage: true });
 const text = (selector: string) => page.locator(selector).innerText();
 
+/** Waits until a row of the page's xterm.js buffer reads exactly `line`. */
+const terminalShowsLine = (line: string) =>
+  page.waitForFunction((want) => {
+    const b = (window as any).term.buffer.active;
+    for (let i = 0; i < b.length; i++) if (b.getLine(i)?.translateToString(true) === want) return true;
+    return false;
+  }, line);
+
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
   await build({ root: `${appDir}/web`, configFile: `${appDir}/vite.config.ts`, logLevel: "error" });
@@ -99,11 +107,7 @@ describe("playground", () => {
   test("terminal: a command typed in xterm runs in the shell; /ws/json reports the new line", async () => {
     await page.click("#panel-terminal [data-role=terminal]");
     await page.keyboard.type("echo play-$((6*7))\n");
-    await page.waitForFunction(() => {
-      const b = (window as any).term.buffer.active;
-      for (let i = 0; i < b.length; i++) if (b.getLine(i)?.translateToString(true) === "play-42") return true;
-      return false;
-    });
+    await terminalShowsLine("play-42");
     await waitFor(async () => (await text("#panel-terminal [data-role=json-events]")).includes("play-42"));
     await shot("01-terminal");
   });
@@ -216,9 +220,13 @@ describe("playground", () => {
     await waitFor(async () => /click: /.test(await text(`${panel} [data-role=bridge-log]`)), { timeoutMs: 20_000 });
     // The page in the driven browser received the click where the panel aimed (200,130).
     const bridge = new BridgeClient({ url: `${demo.url}/bridge` });
-    await waitFor(async () => JSON.stringify((await bridge.tabs()).data).includes("clicked at 200,130"), { timeoutMs: 10_000 });
+    await waitFor(async () => JSON.stringify((await bridge.tabs()).data).includes("clicked at 200,130"), {
+      timeoutMs: 10_000,
+    });
     // ...and the panel shows the screenshot taken after the click.
-    await waitFor(async () => (await text(`${panel} [data-role=bridge-log]`)).split("screenshot:").length > 2, { timeoutMs: 10_000 });
+    await waitFor(async () => (await text(`${panel} [data-role=bridge-log]`)).split("screenshot:").length > 2, {
+      timeoutMs: 10_000,
+    });
     await shot("05-browser");
   });
 
@@ -236,11 +244,7 @@ describe("playground", () => {
     // And the reconnected terminal works.
     await page.click("#panel-terminal [data-role=terminal]");
     await page.keyboard.type("echo again-$((2+3))\n");
-    await page.waitForFunction(() => {
-      const b = (window as any).term.buffer.active;
-      for (let i = 0; i < b.length; i++) if (b.getLine(i)?.translateToString(true) === "again-5") return true;
-      return false;
-    });
+    await terminalShowsLine("again-5");
     await shot("07-reconnected");
   });
 });
