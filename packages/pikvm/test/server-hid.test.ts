@@ -88,7 +88,7 @@ describe("JSON HID events with kvmd's validation", () => {
     c.send("[1, 2, 3]");
     c.send('{"event_type": "key", "event": null}');
     await settle(c);
-    expect(s.emu.counters).toEqual({ invalid: invalid.length, unknown: 1, malformed: 3 });
+    expect(s.emu.counters).toEqual({ invalid: invalid.length, unknown: 1, malformed: 3, errors: 0 });
     expect(s.emu.hid.snapshot()).toMatchObject({ keys: [], buttons: [], accepted: 0, dropped: invalid.length });
     // Nothing but the pong came back for all that.
     expect(c.received.filter((m) => typeof m === "string" && /"(pong)"/.test(m))).toHaveLength(1);
@@ -238,6 +238,29 @@ describe("limits and bad frames", () => {
     await waitFor(() => pings >= 2);
     expect(live.ws.readyState).toBe(WebSocket.OPEN);
     await live.close();
+    await s.close();
+  });
+});
+
+describe("robustness", () => {
+  test("a throwing hid listener is reported, not fatal: the session and others carry on", async () => {
+    const s = await startEmulator();
+    const errors: Error[] = [];
+    s.emu.on("error", (e) => errors.push(e));
+    s.emu.on("hid", (input) => {
+      if (input.type === "key" && input.key === "KeyX") throw new Error("listener bug");
+    });
+    const c = await rawClient(s.wsUrl);
+    c.send(ev("key", { key: "KeyX", state: true }));
+    c.send(ev("key", { key: "KeyY", state: true }));
+    await settle(c);
+    expect(errors.map((e) => e.message)).toEqual(["listener bug"]);
+    expect(s.emu.counters.errors).toBe(1);
+    expect(s.emu.hid.snapshot().keys).toEqual(["KeyX", "KeyY"]);
+    // The release of KeyX on disconnect throws in the listener again, outside any socket handler.
+    await c.close();
+    await waitFor(() => errors.length === 2);
+    expect(s.emu.hid.snapshot().keys).toEqual([]);
     await s.close();
   });
 });

@@ -48,6 +48,8 @@ type EmulatorEvents = {
   console: [string];
   connection: [SessionContext];
   disconnect: [SessionContext, number];
+  /** A frame's handling threw (e.g. a throwing "hid" listener); the session and the server carry on. */
+  error: [Error];
 };
 
 /**
@@ -61,7 +63,7 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
   readonly atx: VirtualAtx;
   readonly auth: KvmdAuth;
   readonly endpoint: WsEndpoint<SessionContext>;
-  readonly counters: SessionCounters = { malformed: 0, unknown: 0, invalid: 0 };
+  readonly counters: SessionCounters = { malformed: 0, unknown: 0, invalid: 0, errors: 0 };
   readonly basePath: string;
   readonly version: { major: number; minor: number };
   readonly #o: PiKVMEmulatorOptions;
@@ -237,6 +239,7 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
         heartbeatMs: hb,
         heartbeatTimeoutMs: this.#o.heartbeatTimeoutMs ?? hb / 2,
         counters: this.counters,
+        onError: (err) => this.#reportError(err),
       });
       // kvmd releases all keys/buttons on every connect and disconnect (`hid.clear_events()`).
       this.hid.releaseAll("connect");
@@ -252,14 +255,24 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
     });
     this.hid.on("input", (input) => {
       if (input.type === "key" && input.state) this.console.press(input.key, this.hid.keys, this.hid.leds.caps);
-      this.emit("hid", input);
+      try {
+        this.emit("hid", input);
+      } catch (err) {
+        this.#reportError(err as Error);
+      }
     });
     this.hid.on("state", () => this.broadcastEvent("hid", this.hid.state()));
     this.atx.on("state", () => this.broadcastEvent("atx", this.atx.state()));
     this.atx.on("power", (on) => this.console.setPowered(on));
     this.atx.on("reset", () => this.console.reset());
     // The console's text is only assembled for "console" listeners, and only while there are some.
-    const onConsole = () => this.emit("console", this.console.text);
+    const onConsole = () => {
+      try {
+        this.emit("console", this.console.text);
+      } catch (err) {
+        this.#reportError(err as Error);
+      }
+    };
     const untyped = this as unknown as EventEmitter;
     untyped.on("newListener", (event: string) => {
       if (event === "console" && this.listenerCount("console") === 0) this.console.on("change", onConsole);
@@ -267,6 +280,12 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
     untyped.on("removeListener", (event: string) => {
       if (event === "console" && this.listenerCount("console") === 0) this.console.off("change", onConsole);
     });
+  }
+
+  /** A user listener threw: counted and passed to "error" listeners, never allowed to crash the server. */
+  #reportError(err: Error): void {
+    this.counters.errors++;
+    if (this.listenerCount("error") > 0) this.emit("error", err);
   }
 
   /** Every subsystem's full state, in the order this emulator sends them after `loop`. */

@@ -38,7 +38,10 @@ export async function serveStatic(
       "Content-Length": st.size,
     });
     if (req.method === "HEAD") res.end();
-    else createReadStream(file).pipe(res);
+    else
+      createReadStream(file)
+        .on("error", () => res.destroy())
+        .pipe(res);
     return true;
   } catch {
     return false;

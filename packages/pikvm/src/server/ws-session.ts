@@ -24,12 +24,15 @@ export interface SessionCounters {
   unknown: number;
   /** HID events failing kvmd's validation. */
   invalid: number;
+  /** Frames whose handling threw (reported through the emulator's "error" event). */
+  errors: number;
 }
 
 export interface SessionOptions {
   heartbeatMs: number;
   heartbeatTimeoutMs: number;
   counters: SessionCounters;
+  onError?: (err: Error) => void;
 }
 
 const PONG_JSON = encodeEvent("pong", {});
@@ -81,7 +84,14 @@ export function runSession(conn: Connection<SessionContext>, hid: VirtualHid, o:
   });
   ws.on("message", (data, isBinary) => {
     seen();
-    const buf = data as Buffer;
+    try {
+      handle(data as Buffer, isBinary);
+    } catch (err) {
+      // A bug must not take the process (and every other session) down.
+      o.onError?.(err as Error);
+    }
+  });
+  const handle = (buf: Buffer, isBinary: boolean) => {
     if (isBinary) {
       const decoded = decodeBinaryFrame(buf);
       if (decoded.type === "invalid") {
@@ -107,6 +117,6 @@ export function runSession(conn: Connection<SessionContext>, hid: VirtualHid, o:
     const r = applyJsonEvent(hid, ev.event_type, ev.event, "ws-json");
     if (r === "ping") conn.send(PONG_JSON);
     else count(r);
-  });
+  };
   if (o.heartbeatMs > 0) pingTimer = setInterval(tick, tickMs);
 }
