@@ -17,6 +17,17 @@ describe("envelope and connection state (transcript of cardsharp.md 2.5)", () =>
       type: "error",
       data: { message: "Not connected", code: "NOT_CONNECTED" },
     });
+    // Upstream checks the connection before the type: an unknown type or a bad `data` is "Not connected" too.
+    for (const frame of [
+      { type: "bogus", data: {} },
+      { type: "subscribe", data: ["CARD_DEALT"] },
+      { type: "action" },
+    ]) {
+      c.send(frame);
+      expect((await c.expect("error")).data).toEqual({ message: "Not connected", code: "NOT_CONNECTED" });
+    }
+    c.send("not json");
+    expect((await c.expect("error")).data.code).toBe("INVALID_JSON");
     c.send({ type: "connect", data: { client_id: "probe-1" } });
     const connected = await c.expect("connected");
     expect(connected.data).toMatchObject({ client_id: "probe-1", resumed: false, seat: null });
@@ -99,12 +110,34 @@ describe("envelope and connection state (transcript of cardsharp.md 2.5)", () =>
     await other.expect("heartbeat");
   });
 
-  test("past maxClients a socket is closed with 1013", async () => {
-    const { url } = await startServer({ maxClients: 1 });
+  test("past maxClients the upgrade is refused with 503; a freed slot is usable again", async () => {
+    const { server, url } = await startServer({ maxClients: 1 });
     const a = await rawClient(url);
-    const b = await rawClient(url);
-    expect((await b.closed).code).toBe(1013);
+    await expect(rawClient(url)).rejects.toMatchObject({ status: 503 });
     await a.connect("a");
+    await a.close();
+    await waitFor(() => server.endpoint.connections.size === 0);
+    const b = await rawClient(url);
+    await b.connect("b");
+  });
+
+  test("subscriptions per socket are capped (unknown names are accepted, so they must not pile up)", async () => {
+    const { server, url } = await startServer();
+    const c = await rawClient(url);
+    await c.connect("greedy");
+    const names = (from: number) => Array.from({ length: 32 }, (_v, i) => `NAME_${from + i}`);
+    expect((await c.subscribe(names(0))).data.subscriptions).toHaveLength(32);
+    expect((await c.subscribe(names(32))).data.subscriptions).toHaveLength(64);
+    // Re-subscribing to names already held is fine; one more new name is not.
+    expect((await c.subscribe(names(0))).data.subscriptions).toHaveLength(64);
+    c.send({ type: "subscribe", data: { event_types: ["CARD_DEALT"] } });
+    expect((await c.expect("error")).data.code).toBe("TOO_MANY_SUBSCRIPTIONS");
+    expect(server.handler.clients.get("greedy")?.subscriptions.size).toBe(64);
+    c.send({ type: "subscribe", data: { event_types: ["*"] } });
+    expect((await c.expect("error")).data.code).toBe("TOO_MANY_SUBSCRIPTIONS");
+    c.send({ type: "unsubscribe", data: { event_types: names(0) } });
+    expect((await c.expect("connected")).data.subscriptions).toHaveLength(32);
+    expect((await c.subscribe(["*"])).data.subscriptions).toContain("*");
   });
 });
 

@@ -20,69 +20,16 @@ export async function startServer(options: CardsharpServerOptions = {}): Promise
 
 export type Msg = { type: string; data: any; timestamp?: number };
 
-/**
- * A raw client that speaks the protocol by hand (as upstream's example client does). Messages are taken
- * by position: ws-core's `TestClient.next` keys taken messages by value, so it skips a second identical
- * frame (two `action_received` acks, two equal subscription lists).
- */
+/** A raw client that speaks the protocol by hand (as upstream's example client does), on ws-core's test client. */
 export async function rawClient(url: string) {
   const c = await connectTestClient(url);
-  const taken = new Set<number>();
-  const parsed: Msg[] = [];
-  const parse = (i: number): Msg | undefined => {
-    if (parsed[i] === undefined) {
-      try {
-        parsed[i] = JSON.parse(String(c.received[i]));
-      } catch {
-        return undefined;
-      }
-    }
-    return parsed[i];
-  };
-  const next = (pred: (m: Msg) => boolean, timeoutMs = 5000): Promise<Msg> =>
-    new Promise((resolve, reject) => {
-      let scanned = 0;
-      const scan = (): boolean => {
-        for (; scanned < c.received.length; scanned++) {
-          const m = parse(scanned);
-          if (!taken.has(scanned) && m && pred(m)) {
-            taken.add(scanned);
-            resolve(m);
-            return true;
-          }
-        }
-        return false;
-      };
-      if (scan()) return;
-      const onMessage = () => {
-        if (scan()) done();
-      };
-      const onClose = () => {
-        done();
-        reject(new Error("socket closed before a matching message arrived"));
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`no matching message within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        c.ws.off("message", onMessage);
-        c.ws.off("close", onClose);
-      };
-      // Listeners added after the test client's own, so `received` already holds the new frame.
-      c.ws.on("message", onMessage);
-      c.ws.on("close", onClose);
-    });
+  const next = (pred: (m: Msg) => boolean, timeoutMs?: number) => c.nextJson<Msg>(pred, timeoutMs);
   return Object.assign(c, {
-    next: undefined as never,
-    nextJson: <T = Msg>(pred: (m: T) => boolean = () => true, timeoutMs?: number) =>
-      next(pred as unknown as (m: Msg) => boolean, timeoutMs) as unknown as Promise<T>,
     /** The next message of `type` (and matching `pred`). */
-    expect: (type: string, pred: (m: Msg) => boolean = () => true, timeoutMs = 5000) =>
+    expect: (type: string, pred: (m: Msg) => boolean = () => true, timeoutMs?: number) =>
       next((m) => m.type === type && pred(m), timeoutMs),
     /** The next `event` of `eventType`. */
-    event: (eventType: string, pred: (d: any) => boolean = () => true, timeoutMs = 5000) =>
+    event: (eventType: string, pred: (d: any) => boolean = () => true, timeoutMs?: number) =>
       next((m) => m.type === "event" && m.data.event_type === eventType && pred(m.data.data), timeoutMs),
     /** Sends connect and waits for `connected {client_id}`. */
     async connect(clientId?: string) {
@@ -95,7 +42,7 @@ export async function rawClient(url: string) {
       return next((m) => m.type === "connected" && Array.isArray(m.data.subscriptions));
     },
     /** Parsed messages received so far. */
-    all: () => c.received.map((_m, i) => parse(i)).filter((m): m is Msg => m !== undefined),
+    all: (): Msg[] => c.received.map((m) => JSON.parse(String(m)) as Msg),
   });
 }
 

@@ -140,8 +140,6 @@ export const CardsharpCloseCode = {
   GoingAway: 1001,
   /** A frame over the payload limit. */
   MessageTooBig: 1009,
-  /** Too many connections. */
-  TryAgainLater: 1013,
   /** No inbound traffic within the inactivity timeout. */
   InactivityTimeout: 4408,
   /** The same client id connected on another socket. */

@@ -1,6 +1,9 @@
 import { CLIENT_MESSAGE_TYPES, type ClientMessage, type ErrorCode, UPSTREAM_ERROR_MESSAGES } from "./messages.js";
 
-export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; code: ErrorCode; message: string };
+/** A refusal carries the frame's `type` when it had a string one (so "Not connected" can win before `connect`). */
+export type ParseResult =
+  | { ok: true; message: ClientMessage }
+  | { ok: false; code: ErrorCode; message: string; type?: string };
 
 const TYPES: ReadonlySet<string> = new Set(CLIENT_MESSAGE_TYPES);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -19,14 +22,16 @@ export function parseClientMessage(text: string, limits: { maxEventTypes: number
   if (!isObject(raw)) return invalid("message must be a JSON object");
   const type = raw.type;
   if (typeof type !== "string") return invalid("missing string field `type`");
-  if (!TYPES.has(type)) return { ok: false, code: "UNKNOWN_TYPE", message: UPSTREAM_ERROR_MESSAGES.UNKNOWN_TYPE };
+  if (!TYPES.has(type)) {
+    return { ok: false, code: "UNKNOWN_TYPE", message: UPSTREAM_ERROR_MESSAGES.UNKNOWN_TYPE, type };
+  }
   const data = raw.data ?? {};
-  if (!isObject(data)) return invalid("`data` must be an object");
+  if (!isObject(data)) return invalid("`data` must be an object", type);
   switch (type) {
     case "connect": {
       const id = data.client_id;
       if (id !== undefined && id !== null && (typeof id !== "string" || id.length === 0 || id.length > 128)) {
-        return invalid("`client_id` must be a non-empty string of at most 128 characters");
+        return invalid("`client_id` must be a non-empty string of at most 128 characters", type);
       }
       return { ok: true, message: { type, data: { client_id: (id as string | null | undefined) ?? null } } };
     }
@@ -34,17 +39,23 @@ export function parseClientMessage(text: string, limits: { maxEventTypes: number
     case "unsubscribe": {
       const list = data.event_types;
       if (!Array.isArray(list) || !list.every((t) => typeof t === "string" && t.length <= 64)) {
-        return invalid("`event_types` must be an array of event names");
+        return invalid("`event_types` must be an array of event names", type);
       }
       if (list.length > limits.maxEventTypes) {
-        return { ok: false, code: "TOO_MANY_SUBSCRIPTIONS", message: `at most ${limits.maxEventTypes} event types` };
+        return {
+          ok: false,
+          code: "TOO_MANY_SUBSCRIPTIONS",
+          message: `at most ${limits.maxEventTypes} event types`,
+          type,
+        };
       }
       return { ok: true, message: { type, data: { event_types: list as never } } };
     }
     case "action": {
-      if (typeof data.action !== "string" || data.action.length === 0) return invalid("`action` must be a string");
+      if (typeof data.action !== "string" || data.action.length === 0)
+        return invalid("`action` must be a string", type);
       const inner = data.data ?? {};
-      if (!isObject(inner)) return invalid("action `data` must be an object");
+      if (!isObject(inner)) return invalid("action `data` must be an object", type);
       return { ok: true, message: { type, data: { action: data.action, data: inner } } };
     }
     case "heartbeat":
@@ -54,6 +65,6 @@ export function parseClientMessage(text: string, limits: { maxEventTypes: number
   }
 }
 
-function invalid(detail: string): ParseResult {
-  return { ok: false, code: "INVALID_MESSAGE", message: `Invalid message: ${detail}` };
+function invalid(detail: string, type?: string): ParseResult {
+  return { ok: false, code: "INVALID_MESSAGE", message: `Invalid message: ${detail}`, ...(type ? { type } : {}) };
 }

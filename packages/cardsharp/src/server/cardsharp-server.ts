@@ -27,7 +27,7 @@ export interface CardsharpServerOptions extends Omit<TableOptions, "bus" | "adap
   inactivityTimeoutMs?: number;
   /** Largest frame, bytes; larger closes with 1009. Default 64 KiB. */
   maxPayload?: number;
-  /** Most simultaneous sockets; more are closed with 1013. Default 1000. */
+  /** Most simultaneous sockets; further upgrades are refused with HTTP 503 before the handshake. Default 1000. */
   maxClients?: number;
   /** Per-socket backlog policy. Default: drop oldest past 1000 queued frames. */
   slowConsumer?: SlowConsumerOptions;
@@ -56,7 +56,6 @@ export class CardsharpServer {
       bus: this.bus,
       ...(options.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
       ...(options.inactivityTimeoutMs !== undefined ? { inactivityTimeoutMs: options.inactivityTimeoutMs } : {}),
-      ...(options.maxClients !== undefined ? { maxClients: options.maxClients } : {}),
       ...(options.timers ? { timers: options.timers } : {}),
     });
     this.adapter = new WebAdapter({ useWebsockets: true, handler: this.handler, autoSeat: options.autoSeat ?? false });
@@ -65,6 +64,7 @@ export class CardsharpServer {
     this.endpoint = new WsEndpoint({
       maxPayload: options.maxPayload ?? 64 * 1024,
       heartbeat: false, // the protocol's own heartbeat and inactivity timeout cover dead peers
+      maxConnections: options.maxClients ?? 1000,
       slowConsumer: options.slowConsumer ?? { policy: "drop", maxQueue: 1000 },
       ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
     });

@@ -51,9 +51,7 @@ export interface WebSocketEventHandlerOptions {
   heartbeatIntervalMs?: number;
   /** Disconnect a socket with no inbound message for this long. Default 30000 ms. */
   inactivityTimeoutMs?: number;
-  /** Sockets beyond this are closed with 1013. Default 1000. */
-  maxClients?: number;
-  /** Largest `event_types` list accepted. Default 64. */
+  /** Largest `event_types` list accepted, and most subscriptions one socket may hold. Default 64. */
   maxEventTypes?: number;
   timers?: Timers;
 }
@@ -79,7 +77,6 @@ export class WebSocketEventHandler {
   readonly #timers: Timers;
   readonly #heartbeatMs: number;
   readonly #inactivityMs: number;
-  readonly #maxClients: number;
   readonly #maxEventTypes: number;
   #router: ActionRouter | undefined;
   #heartbeat: unknown;
@@ -92,7 +89,6 @@ export class WebSocketEventHandler {
     this.#timers = options.timers ?? realTimers;
     this.#heartbeatMs = options.heartbeatIntervalMs ?? 5000;
     this.#inactivityMs = options.inactivityTimeoutMs ?? 30_000;
-    this.#maxClients = options.maxClients ?? 1000;
     this.#maxEventTypes = options.maxEventTypes ?? 64;
     this.#offBus = this.bus.onAny((type, data) => this.#fanOut(type, data as Record<string, unknown>));
   }
@@ -123,14 +119,9 @@ export class WebSocketEventHandler {
     for (const s of [...this.sessions]) this.#drop(s, reason, code);
   }
 
-  /** A new socket. Over `maxClients` it is closed with 1013 at once. */
+  /** A new socket (the transport caps how many: `CardsharpServer` refuses upgrades past `maxClients` with 503). */
   open(transport: ClientTransport): ClientSession {
     const session = new ClientSession(transport, this.#timers.now());
-    if (this.sessions.size >= this.#maxClients) {
-      session.closed = true;
-      transport.close(CardsharpCloseCode.TryAgainLater, "too many clients");
-      return session;
-    }
     this.sessions.add(session);
     return session;
   }
@@ -153,8 +144,13 @@ export class WebSocketEventHandler {
     }
     const parsed = parseClientMessage(frame, { maxEventTypes: this.#maxEventTypes });
     if (!parsed.ok) {
-      // Upstream answers an unknown type before checking the connection; invalid frames get a reply too.
-      this.#error(session, parsed.code, parsed.message);
+      // Before `connect`, upstream answers every typed frame other than `connect` with "Not connected"
+      // (unknown types included); frames it could not read at all get our INVALID_* reply.
+      if (session.clientId === undefined && parsed.type !== undefined && parsed.type !== "connect") {
+        this.#error(session, "NOT_CONNECTED", UPSTREAM_ERROR_MESSAGES.NOT_CONNECTED);
+      } else {
+        this.#error(session, parsed.code, parsed.message);
+      }
       return;
     }
     const msg = parsed.message;
@@ -168,10 +164,17 @@ export class WebSocketEventHandler {
       return;
     }
     switch (msg.type) {
-      case "subscribe":
-        for (const t of msg.data.event_types) session.subscriptions.add(t);
+      case "subscribe": {
+        // Unknown names are accepted (as upstream), so the set is capped: it must not grow without bound.
+        const added = msg.data.event_types.filter((t) => !session.subscriptions.has(t));
+        if (session.subscriptions.size + new Set(added).size > this.#maxEventTypes) {
+          this.#error(session, "TOO_MANY_SUBSCRIPTIONS", `at most ${this.#maxEventTypes} subscriptions per client`);
+          break;
+        }
+        for (const t of added) session.subscriptions.add(t);
         this.#reply(session, "connected", { subscriptions: [...session.subscriptions] });
         break;
+      }
       case "unsubscribe":
         for (const t of msg.data.event_types) session.subscriptions.delete(t);
         this.#reply(session, "connected", { subscriptions: [...session.subscriptions] });
