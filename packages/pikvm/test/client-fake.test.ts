@@ -150,5 +150,7 @@ describe("client frames, byte for byte against pikvm.md section 3", () => {
     });
     await waitFor(() => fake.frames.filter((f) => f === '{"event_type": "ping", "event": {}}').length >= 2);
     expect(ws.connected).toBe(true);
+    // The keepalive's pongs are accounted for: a caller's ping still resolves on its own pong.
+    expect(await ws.ping()).toBeGreaterThanOrEqual(0);
   });
 });

@@ -145,7 +145,11 @@ export class PiKVMWebSocket {
             ping: {
               intervalMs: options.keepalive.intervalMs,
               ...(options.keepalive.timeoutMs !== undefined ? { timeoutMs: options.keepalive.timeoutMs } : {}),
-              message: () => this.#frames.ping(),
+              message: () => {
+                // Keep the pong FIFO aligned: this ping's pong must not resolve a caller's ping() early.
+                (this.#frames.format === "binary" ? this.#pendingBinaryPings : this.#pendingJsonPings).push(() => {});
+                return this.#frames.ping();
+              },
             },
           }
         : {}),
@@ -481,6 +485,9 @@ export class PiKVMWebSocket {
 
   #onClose(info: { code: number; reason: string; willReconnect: boolean }): void {
     this.#events.emit("close", info);
+    // Pongs of the old connection will never come.
+    this.#pendingJsonPings.length = 0;
+    this.#pendingBinaryPings.length = 0;
     if (info.willReconnect) return;
     this.#held.take();
     const clean = this.#closing || info.code === 1000 || info.code === 1001;
