@@ -144,6 +144,18 @@ describe("msgpack decoder", () => {
     expect(Object.keys(v)).toEqual(["__proto__"]);
   });
 
+  test("cached map keys: colliding, non-ASCII, 16/17-byte and truncated keys decode right every time", () => {
+    const keys = ["é", "e", "ab", "ba", "x".repeat(16), "x".repeat(17), "ünïcödé", "", "0"];
+    for (let i = 0; i < 5000; i++) keys.push(`k${i}`); // 5,000 keys in a 4,096-slot table: collisions
+    const o = Object.fromEntries(keys.map((k, i) => [k, i]));
+    for (let round = 0; round < 3; round++) expect(decodeFrame(encodeFrame(o))).toEqual(o);
+    expect(decodeFrame(encodeFrame({ é: 1 }))).toEqual({ é: 1 });
+    expect(decodeFrame(encodeFrame({ e: 2 }))).toEqual({ e: 2 });
+    expect(decodeFrame(Uint8Array.from([0x81, 0x01, 0xc3]))).toEqual({ 1: true }); // integer key
+    expect(() => decodeFrame(Uint8Array.from([0x81, 0xa5, 0x61, 0x62]))).toThrow(VuerDecodeError);
+    expect(() => decodeFrame(Uint8Array.from([0x81, 0xa2, 0xff, 0xfe, 0x01]))).toThrow(/UTF-8/);
+  });
+
   test("decodeEvent wants a map with a string etype", () => {
     expect(decodeEvent(encodeFrame({ etype: "X", value: 1 }))).toEqual({ etype: "X", value: 1 });
     for (const v of [[1], 5, "s", { value: 1 }, { etype: 5 }, new Uint8Array(2)]) {

@@ -2,6 +2,22 @@ import { VuerDecodeError } from "../errors.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+// Scratch for float reads: no DataView per frame. Bytes are copied in host order (little-endian nearly everywhere).
+const f64 = new Float64Array(1);
+const f32 = new Float32Array(f64.buffer, 0, 1);
+const scratch = new Uint8Array(f64.buffer);
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Map keys repeat in every frame ("ts", "etype", "key", "tag", "position"...): short ASCII keys are looked up
+ * by their bytes in a small hash table, so the same (internalized) string comes back instead of a new one that
+ * V8 would have to hash and internalize on every property store.
+ */
+const KEY_CACHE_BITS = 12;
+const KEY_MAX = 16;
+const keyCacheBytes: Array<Uint8Array | undefined> = new Array(1 << KEY_CACHE_BITS);
+const keyCacheStrings: Array<string | undefined> = new Array(1 << KEY_CACHE_BITS);
+
 export interface DecodeOptions {
   /** Copy bin payloads out of the frame (default false: views into the frame, which is cheaper). */
   copyBinary?: boolean;
@@ -23,15 +39,21 @@ export function decodeMsgpack(data: Uint8Array, options: DecodeOptions = {}): un
   return value;
 }
 
+function truncated(): never {
+  throw new VuerDecodeError("truncated msgpack data");
+}
+
 class Reader {
   pos = 0;
   readonly #b: Uint8Array;
+  readonly #len: number;
   #view: DataView | undefined;
   readonly #copy: boolean;
   readonly #maxDepth: number;
 
   constructor(b: Uint8Array, copy: boolean, maxDepth: number) {
     this.#b = b;
+    this.#len = b.byteLength;
     this.#copy = copy;
     this.#maxDepth = maxDepth;
   }
@@ -43,7 +65,7 @@ class Reader {
   }
 
   #need(n: number): void {
-    if (this.pos + n > this.#b.byteLength) throw new VuerDecodeError("truncated msgpack data");
+    if (this.pos + n > this.#len) truncated();
   }
 
   read(depth: number): unknown {
@@ -67,18 +89,12 @@ class Reader {
         return this.#bin(this.#u16());
       case 0xc6:
         return this.#bin(this.#u32());
-      case 0xca: {
-        this.#need(4);
-        const f = this.#v.getFloat32(this.pos);
-        this.pos += 4;
-        return f;
-      }
-      case 0xcb: {
-        this.#need(8);
-        const f = this.#v.getFloat64(this.pos);
-        this.pos += 8;
-        return f;
-      }
+      case 0xca:
+        this.#scratch(4);
+        return f32[0];
+      case 0xcb:
+        this.#scratch(8);
+        return f64[0];
       case 0xcc:
         return this.#u8();
       case 0xcd:
@@ -132,6 +148,53 @@ class Reader {
         // 0xc1 is never used; 0xc7-0xc9 and 0xd4-0xd8 are extension types, which Vuer never sends.
         throw new VuerDecodeError(`unsupported msgpack type byte 0x${t.toString(16)}`);
     }
+  }
+
+  /** Copies the next n (4 or 8) big-endian bytes into the float scratch, in host byte order. */
+  #scratch(n: number): void {
+    this.#need(n);
+    const b = this.#b;
+    const p = this.pos;
+    this.pos += n;
+    if (littleEndian) for (let i = 0; i < n; i++) scratch[i] = b[p + n - 1 - i] as number;
+    else for (let i = 0; i < n; i++) scratch[i] = b[p + i] as number;
+  }
+
+  /** A map key: short ASCII keys come from the key cache, anything else is read as a value. */
+  #key(depth: number): unknown {
+    this.#need(1);
+    const t = this.#b[this.pos] as number;
+    const n = t - 0xa0;
+    if (n < 1 || n > KEY_MAX) return this.read(depth);
+    this.pos++;
+    this.#need(n);
+    const b = this.#b;
+    const start = this.pos;
+    let h = n;
+    for (let i = start; i < start + n; i++) h = (Math.imul(h, 31) + (b[i] as number)) | 0;
+    const slot = (h ^ (h >>> KEY_CACHE_BITS)) & ((1 << KEY_CACHE_BITS) - 1);
+    const cached = keyCacheBytes[slot];
+    if (cached !== undefined && cached.length === n) {
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (cached[i] !== b[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        this.pos += n;
+        return keyCacheStrings[slot];
+      }
+    }
+    const s = this.#str(n);
+    let ascii = true;
+    for (let i = start; i < start + n; i++) if ((b[i] as number) >= 0x80) ascii = false;
+    if (ascii) {
+      keyCacheBytes[slot] = b.slice(start, start + n);
+      keyCacheStrings[slot] = s;
+    }
+    return s;
   }
 
   #u8(): number {
@@ -194,7 +257,7 @@ class Reader {
   #array(n: number, depth: number): unknown[] {
     if (depth >= this.#maxDepth) throw new VuerDecodeError("msgpack value is nested too deeply");
     // Each element takes at least one byte: a length larger than what is left is a lie, not an allocation request.
-    if (n > this.#b.byteLength - this.pos) throw new VuerDecodeError("truncated msgpack data");
+    if (n > this.#len - this.pos) truncated();
     const out = new Array<unknown>(n);
     for (let i = 0; i < n; i++) out[i] = this.read(depth + 1);
     return out;
@@ -202,10 +265,10 @@ class Reader {
 
   #map(n: number, depth: number): Record<string, unknown> {
     if (depth >= this.#maxDepth) throw new VuerDecodeError("msgpack value is nested too deeply");
-    if (n * 2 > this.#b.byteLength - this.pos) throw new VuerDecodeError("truncated msgpack data");
+    if (n * 2 > this.#len - this.pos) truncated();
     const out: Record<string, unknown> = {};
     for (let i = 0; i < n; i++) {
-      const k = this.read(depth + 1);
+      const k = this.#key(depth + 1);
       if (typeof k !== "string" && typeof k !== "number") {
         throw new VuerDecodeError(`msgpack map key must be a string or number, got ${k === null ? "nil" : typeof k}`);
       }
