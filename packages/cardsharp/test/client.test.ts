@@ -11,6 +11,7 @@ import {
   flatMinimumBet,
   type GameEvent,
 } from "../src/client/index.js";
+import { ManualTimers } from "./manual-timers.js";
 import { startServer } from "./server-helpers.js";
 
 afterEach(disposeLeftovers);
@@ -99,20 +100,49 @@ describe("CardsharpClient", () => {
     await waitFor(() => server.handler.clients.get(c.clientId)?.subscriptions.has("*"));
   });
 
-  test("client heartbeats keep an otherwise idle connection alive past the inactivity timeout", async () => {
-    const { server, url } = await startServer({ heartbeatIntervalMs: 50, inactivityTimeoutMs: 1000 });
-    const c = client({ url, subscribe: [], heartbeatIntervalMs: 50 });
+  test("sends while disconnected wait in a bounded queue and go out after the reconnect handshake", async () => {
+    const { server, url } = await startServer();
+    const c = client({ url, subscribe: [], queue: { maxMessages: 2 } });
     await c.connected();
+    let queued: Array<Promise<unknown>> = [];
+    let overflow: unknown;
+    c.on("status", (s) => {
+      if (s !== "reconnecting" || queued.length > 0) return;
+      expect(c.status).not.toBe("open");
+      queued = [c.subscribe(["HAND_RESULT"]), c.placeBet(10)];
+      c.placeBet(10).catch((e) => {
+        overflow = e;
+      });
+    });
+    const again = c.nextConnected();
+    for (const conn of server.endpoint.connections) conn.terminate();
+    await again;
+    // connect and the re-subscribe went first, then the queued subscribe and bet, in order.
+    expect(await queued[0]).toEqual(["HAND_RESULT"]);
+    await expect(queued[1]).rejects.toMatchObject({ name: "CardsharpError", code: "NO_SEAT" });
+    expect(overflow).toMatchObject({ name: "QueueOverflowError" });
+    expect([...(server.handler.clients.get(c.clientId)?.subscriptions ?? [])]).toEqual(["HAND_RESULT"]);
+  });
+
+  test("client heartbeats keep an otherwise idle connection alive past the inactivity timeout", async () => {
+    const timers = new ManualTimers(); // server time moves only when the test says so
+    const { server, url } = await startServer({ timers });
+    const c = client({ url, subscribe: [], heartbeatIntervalMs: 20 });
+    await c.connected();
+    const session = server.handler.clients.get(c.clientId);
     let serverBeats = 0;
     c.socket.on("message", (m) => {
       const msg = JSON.parse(String(m));
       // Pushed server heartbeats carry a top-level timestamp; replies to ours do not.
       if (msg.type === "heartbeat" && msg.timestamp !== undefined) serverBeats++;
     });
-    // 40 server ticks = 2 s, twice the inactivity timeout.
-    await waitFor(() => serverBeats >= 40, { timeoutMs: 15_000 });
+    // 8 server ticks = 40 s of server time, past the 30 s timeout; a client heartbeat lands in each tick.
+    for (let tick = 1; tick <= 8; tick++) {
+      timers.advance(5000);
+      await waitFor(() => serverBeats === tick && session?.lastInbound === timers.now());
+    }
     expect(c.status).toBe("open");
-    expect(server.handler.clients.has(c.clientId)).toBe(true);
+    expect(server.handler.clients.get(c.clientId)).toBe(session);
   });
 
   test("a seated client that joins mid-betting bets at once (from the snapshot)", async () => {

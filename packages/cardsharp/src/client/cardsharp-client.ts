@@ -3,6 +3,7 @@ import {
   ConnectionClosedError,
   Emitter,
   ReconnectingSocket,
+  type SendQueueOptions,
   type SocketStatus,
   type WebSocketConstructor,
 } from "@proj/ws-core";
@@ -62,6 +63,11 @@ export interface CardsharpClientOptions {
   heartbeatTimeoutMs?: number;
   reconnect?: boolean;
   backoff?: BackoffOptions;
+  /**
+   * Sends made while disconnected wait in this bounded queue and go out after the next `connect` (and
+   * re-subscribe); past the bound they reject with ws-core's QueueOverflowError. Default 100 messages / 256 KiB.
+   */
+  queue?: SendQueueOptions;
 }
 
 type ClientEvents = {
@@ -105,6 +111,9 @@ export class CardsharpClient {
   constructor(options: CardsharpClientOptions) {
     this.#o = options;
     this.clientId = options.clientId ?? randomId();
+    if (this.clientId.length === 0 || this.clientId.length > 128) {
+      throw new TypeError("clientId must be 1..128 characters (the server refuses longer ones)");
+    }
     this.#subscriptions = new Set(options.subscribe ?? ["*"]);
     this.#connected = this.#nextConnected();
     this.socket = new ReconnectingSocket({
@@ -112,14 +121,16 @@ export class CardsharpClient {
       ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
       reconnect: options.reconnect ?? true,
-      queue: false, // nothing may overtake `connect` after a reconnect; callers get an error instead
+      queue: options.queue ?? { maxMessages: 100, maxBytes: 256 * 1024 },
+      // The handshake goes ahead of anything queued while disconnected: `connect`, then the
+      // subscriptions (the server starts every connection with none).
+      onOpen: (send) => this.#handshake(send),
       ping: {
         intervalMs: options.heartbeatIntervalMs ?? 5000,
         timeoutMs: options.heartbeatTimeoutMs ?? 15_000,
         message: () => JSON.stringify({ type: "heartbeat", data: { timestamp: nowSeconds() } }),
       },
     });
-    this.socket.on("open", () => this.#send({ type: "connect", data: { client_id: this.clientId } }));
     this.socket.on("message", (m) => this.#receive(m));
     this.socket.on("close", () => {
       this.#current = undefined;
@@ -240,7 +251,17 @@ export class CardsharpClient {
   }
 
   #send(msg: { type: string; data: unknown }): void {
-    this.socket.send(JSON.stringify({ ...msg, timestamp: nowSeconds() }));
+    this.socket.send(encode(msg));
+  }
+
+  /** Runs on every open, before the queued sends: `connect`, then re-subscribe. */
+  #handshake(send: (data: string) => void): void {
+    send(encode({ type: "connect", data: { client_id: this.clientId } }));
+    const subs = [...this.#subscriptions];
+    if (subs.length === 0) return;
+    send(encode({ type: "subscribe", data: { event_types: subs } }));
+    // Its reply comes before the replies to queued sends, so its waiter goes first.
+    this.#waiters.unshift({ resolve: () => {}, reject: () => {} });
   }
 
   #receive(raw: unknown): void {
@@ -295,8 +316,6 @@ export class CardsharpClient {
           ? { roundId: st.round_id, minBet: st.min_bet, maxBet: st.max_bet, placed: isInRound(st, data.seat) }
           : undefined;
     }
-    const subs = [...this.#subscriptions];
-    if (subs.length > 0) this.#request({ type: "subscribe", data: { event_types: subs } }).catch(() => {});
     const join = this.#o.join;
     if (join && !data.seat) {
       const name = typeof join === "object" ? join.name : undefined;
@@ -368,6 +387,10 @@ export class CardsharpClient {
       this.#resolveConnected = resolve;
     });
   }
+}
+
+function encode(msg: { type: string; data: unknown }): string {
+  return JSON.stringify({ ...msg, timestamp: nowSeconds() });
 }
 
 function isInRound(state: PublicState, seat: SeatInfo | null | undefined): boolean {
