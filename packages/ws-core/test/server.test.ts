@@ -211,3 +211,20 @@ describe("drop backlog with a tiny high-water mark", () => {
     expect(c.backlog).toBe(0);
   });
 });
+
+describe("paths", () => {
+  test("request paths are taken literally, repeated slashes collapse, query and trailing slash ignored", async () => {
+    const { requestPath } = await import("../src/server/index.js");
+    expect(requestPath("//api//ws/?stream=0")).toBe("/api/ws");
+    expect(requestPath("/a%20b")).toBe("/a b");
+    expect(requestPath(undefined)).toBe("/");
+    expect(requestPath("/%E0%A4%A")).toBe("/%E0%A4%A");
+  });
+
+  test("an upgrade to //chat// reaches the /chat endpoint", async () => {
+    const server = await startTestServer({ path: "/chat" });
+    server.endpoint.on("connection", (c) => c.send("hi"));
+    const client = await connectTestClient(`${server.wsUrl}//chat//`);
+    expect(await client.next()).toBe("hi");
+  });
+});

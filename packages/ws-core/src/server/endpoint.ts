@@ -176,12 +176,15 @@ export class WsEndpoint<Ctx = undefined> extends EventEmitter<EndpointEvents<Ctx
     this.connections.add(conn);
     this.stats.accepted++;
     this.stats.connections = this.connections.size;
-    ws.on("pong", () => {
-      conn.isAlive = true;
-    });
-    ws.on("message", () => {
-      conn.isAlive = true;
-    });
+    if (this.#heartbeat) {
+      // Only with a heartbeat: a second message listener costs a listener-array copy per message.
+      ws.on("pong", () => {
+        conn.isAlive = true;
+      });
+      ws.on("message", () => {
+        conn.isAlive = true;
+      });
+    }
     ws.on("error", () => {
       // Errors (e.g. 1009 oversize, invalid frames) are followed by 'close'; ws already sent the close code.
     });

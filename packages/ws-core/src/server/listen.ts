@@ -1,5 +1,5 @@
 import { createServer, type RequestListener, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Server as NetServer } from "node:net";
 
 export interface ListenOptions {
   /** Default 127.0.0.1: nothing is exposed beyond this machine unless asked. */
@@ -8,8 +8,8 @@ export interface ListenOptions {
   port?: number;
 }
 
-export interface Listening {
-  server: Server;
+export interface Listening<S extends NetServer = Server> {
+  server: S;
   host: string;
   port: number;
   /** http://host:port */
@@ -19,7 +19,8 @@ export interface Listening {
 }
 
 /** Starts listening and resolves with the bound address (port 0 becomes the real port). */
-export function listen(server: Server, options: ListenOptions = {}): Promise<Listening> {
+/** Works for http and https servers alike (any net.Server); the URLs carry the matching scheme. */
+export function listen<S extends NetServer = Server>(server: S, options: ListenOptions = {}): Promise<Listening<S>> {
   const host = options.host ?? "127.0.0.1";
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);

@@ -2,6 +2,21 @@ import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { HttpError, rejectUpgrade } from "./http-error.js";
 
+/**
+ * The path of a request target, taken literally: `new URL("//api//ws", base)` would read "api" as a
+ * host. Repeated slashes collapse (as aiohttp's normalize_path does) so `//api//ws/` routes like `/api/ws`.
+ */
+export function requestPath(url: string | undefined): string {
+  const raw = (url ?? "/").split(/[?#]/, 1)[0] || "/";
+  let path = raw.replace(/\/{2,}/g, "/");
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // keep the raw path when it is not valid percent-encoding
+  }
+  return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+}
+
 /** Anything that can take an upgrade: a `WsEndpoint`, or a protocol server's own handler. */
 export interface UpgradeHandler {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): unknown;
@@ -32,7 +47,7 @@ export class UpgradeRouter {
 
   /** The `upgrade` listener; attach with `server.on("upgrade", router.handle)`. */
   readonly handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
+    const pathname = requestPath(req.url);
     const handler = this.match(pathname);
     if (!handler) {
       rejectUpgrade(socket, new HttpError(404, { error: "no WebSocket endpoint at this path", path: pathname }));
