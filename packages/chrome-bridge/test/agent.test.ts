@@ -80,28 +80,29 @@ describe("BridgeAgent against the bridge server", () => {
     }
   });
 
-  test("reconnects with backoff after the server goes away and comes back", async () => {
-    const first = await startBridgeServer({ port: 0, wsPort: 0, heartbeat: false });
-    const port = first.addresses.wsPort as number;
-    const a = agent(
-      first.addresses.wsUrl as string,
-      { execute: async () => ({ message: "ok", data: {} }) },
-      {
-        backoff: { minDelayMs: 20, maxDelayMs: 50, jitter: 0 },
-      },
-    );
-    await a.ready();
-    const statuses: string[] = [];
-    a.on("status", (s) => statuses.push(s));
-    await first.close(100);
-    await waitFor(() => statuses.includes("reconnecting"));
-    const second = await startBridgeServer({ port: 0, wsPort: port, heartbeat: false });
+  test("reconnects with backoff after the server drops it, and serves commands again", async () => {
+    const server = await startBridgeServer({ port: 0, wsPort: 0, heartbeat: false });
     try {
-      await waitFor(() => second.hub.size === 1, { timeoutMs: 5000 });
-      expect(a.status).toBe("open");
-      expect((await second.hub.dispatch({ type: "get_tabs" })).success).toBe(true);
+      const a = agent(
+        server.addresses.wsUrl as string,
+        { execute: async () => ({ message: "ok", data: {} }) },
+        {
+          backoff: { minDelayMs: 20, maxDelayMs: 50, jitter: 0 },
+        },
+      );
+      await a.ready();
+      await waitFor(() => server.hub.size === 1);
+      const firstId = server.hub.connections()[0]?.id;
+      const statuses: string[] = [];
+      a.on("status", (st) => statuses.push(st));
+      for (const c of server.endpoint.connections) c.close(1011, "keepalive ping timeout");
+      await waitFor(() => statuses.includes("reconnecting"));
+      await waitFor(() => server.hub.size === 1 && server.hub.connections()[0]?.id !== firstId, { timeoutMs: 5000 });
+      await waitFor(() => a.connectionId === server.hub.connections()[0]?.id); // the new welcome arrived
+      expect(statuses).toEqual(["reconnecting", "open"]);
+      expect((await server.hub.dispatch({ type: "get_tabs" })).success).toBe(true);
     } finally {
-      await second.close(100);
+      await server.close(100);
     }
   });
 });
