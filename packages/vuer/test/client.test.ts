@@ -1,5 +1,11 @@
 import { readFileSync } from "node:fs";
-import { CloseCode, deferred, ProtocolClient } from "@proj/ws-core";
+import {
+  CloseCode,
+  NotConnectedError as CoreNotConnectedError,
+  deferred,
+  ProtocolClient,
+  QueueOverflowError,
+} from "@proj/ws-core";
 import { NodeWebSocket } from "@proj/ws-core/node";
 import { disposeLeftovers, trackLeftover, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
@@ -102,7 +108,46 @@ describe("VuerClient", () => {
     client.sendNow({ etype: "X" });
     await waitFor(() => errors.length === 1);
     expect(errors[0]).toBeInstanceOf(NotConnectedError);
+    // Vuer's error is ws-core's, with upstream's message.
+    expect(errors[0]).toBeInstanceOf(CoreNotConnectedError);
+    expect(errors[0]).toMatchObject({
+      name: "NotConnectedError",
+      code: "NOT_CONNECTED",
+      message: "Not connected to server. Call connect() first.",
+    });
     expect(() => new ClientEvent()).toThrow(TypeError);
+  });
+
+  test("sends while connecting wait in a bounded queue and go out after INIT, in order", async () => {
+    const { url, events } = await recordingServer();
+    const client = new VuerClient({ uri: url, WebSocket: NodeWebSocket, env: {}, sendQueue: { maxMessages: 2 } });
+    trackLeftover(() => client.close());
+    const connecting = client.connect();
+    expect(client.connected).toBe(false);
+    const a = client.send({ etype: "A", value: 1 });
+    client.sendNow({ etype: "B", value: 2 });
+    await expect(client.send({ etype: "C", value: 3 })).rejects.toBeInstanceOf(QueueOverflowError);
+    await connecting;
+    await a; // resolved once flushed
+    await client.send({ etype: "C", value: 4 });
+    await waitFor(() => events.length === 4);
+    expect(events.map((e) => [e.etype, e.etype === "INIT" ? null : e.value])).toEqual([
+      ["INIT", null],
+      ["A", 1],
+      ["B", 2],
+      ["C", 4],
+    ]);
+  });
+
+  test("a send waiting for a connection that never opens rejects", async () => {
+    const { app, url } = await startVuer();
+    await app.close();
+    const client = new VuerClient({ uri: url, WebSocket: NodeWebSocket, env: {} });
+    const connecting = client.connect();
+    const sent = client.send({ etype: "A" });
+    await expect(connecting).rejects.toBeInstanceOf(Error);
+    await expect(sent).rejects.toBeInstanceOf(Error);
+    await expect(client.send({ etype: "A" })).rejects.toBeInstanceOf(NotConnectedError);
   });
 
   test("connect() rejects when nothing listens", async () => {
@@ -198,10 +243,13 @@ describe("VuerClient", () => {
     });
     const client = await vuerClient(url, { maxSize: 1000 });
     const errors: Error[] = [];
+    const closes: number[] = [];
     client.on("error", (e) => errors.push(e));
+    client.on("close", (c) => closes.push(c.code));
     expect(await client.recv({ timeoutMs: 5000 })).toBeNull();
-    // ws closes towards the server with 1009 (locally it reports the cut connection as 1006).
+    // Both ends see 1009: the server gets the close frame, the client reports the close it made.
     expect(await closedCode.promise).toBe(CloseCode.MessageTooBig);
+    expect(closes).toEqual([CloseCode.MessageTooBig]);
     expect(errors.some((e) => /max payload/i.test(e.message))).toBe(true);
   });
 });

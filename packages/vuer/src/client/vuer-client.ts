@@ -1,8 +1,10 @@
 import {
   type BackoffOptions,
   CloseCode,
+  ConnectionClosedError,
   Emitter,
   ReconnectingSocket,
+  type SendQueueOptions,
   type SocketStatus,
   type WebSocketConstructor,
   type WireData,
@@ -35,6 +37,11 @@ export interface VuerClientOptions {
   inboxLimit?: number;
   /** Abort an attempt that has not opened after this long. Default 10,000 ms. */
   openTimeoutMs?: number;
+  /**
+   * Bound for events sent while (re)connecting, flushed right after the next INIT. Past it `send` rejects with
+   * `QueueOverflowError`. Default 1,000 events / 16 MiB.
+   */
+  sendQueue?: SendQueueOptions;
   /** Environment to read (tests); defaults to `process.env` in Node and nothing in browsers. */
   env?: Env;
 }
@@ -65,10 +72,6 @@ export class VuerClient implements AsyncIterable<ServerEvent> {
   readonly #events = new Emitter<Events>();
   readonly #inbox: Inbox<ServerEvent>;
   #socket: ReconnectingSocket | undefined;
-  #chain: Promise<void> = Promise.resolve();
-  #pending = 0;
-  /** INIT went out on the current connection: only then may other frames be written directly. */
-  #ready = false;
 
   constructor(uriOrOptions?: string | VuerClientOptions, options: VuerClientOptions = {}) {
     this.#o = typeof uriOrOptions === "string" ? { ...options, uri: uriOrOptions } : { ...uriOrOptions };
@@ -109,21 +112,17 @@ export class VuerClient implements AsyncIterable<ServerEvent> {
       reconnect: r !== undefined && r !== false,
       ...(typeof r === "object" ? r : {}),
       openTimeoutMs: this.#o.openTimeoutMs ?? 10_000,
-      // Our own ordering: INIT must be the first frame of every connection, so no ws-core send queue.
-      queue: false,
+      queue: { maxMessages: 1000, maxBytes: 16 * 1024 * 1024, ...this.#o.sendQueue },
       autoConnect: false,
+      // INIT goes first on every connection, ahead of what was queued while connecting.
+      onOpen: (send) => this.#opened(socket, send),
     });
     this.#socket = socket;
     this.#inbox.reopen();
-    socket.on("open", () => {
-      socket.send(encodeFrame(this.#initEvent().toWire()));
-      this.#ready = true;
-      this.#events.emit("open", undefined);
-    });
     socket.on("message", (data) => this.#receive(socket, data));
     socket.on("status", (s) => {
-      if (s !== "open") this.#ready = false;
-      this.#events.emit("status", s);
+      // "open" is reported by #opened, once INIT is out: a listener that sends right away comes after it.
+      if (s !== "open") this.#events.emit("status", s);
     });
     socket.on("error", (err) => this.#events.emit("error", err));
     socket.on("close", (info) => {
@@ -150,8 +149,10 @@ export class VuerClient implements AsyncIterable<ServerEvent> {
   }
 
   /**
-   * Sends one event; resolves once it is written to the socket. Rejects with `NotConnectedError` when there is
-   * no connection (while reconnecting, it waits for the next one). Order is kept with `sendNow`.
+   * Sends one event; resolves once it is written to the socket. While (re)connecting it waits in a bounded queue
+   * and goes out right after the next INIT. Rejects with `NotConnectedError` before `connect()` or after the
+   * client closed, with the close error if the connection ends before the event went out. Order is kept with
+   * `sendNow`.
    */
   send(event: Sendable): Promise<void> {
     let frame: Uint8Array;
@@ -162,25 +163,12 @@ export class VuerClient implements AsyncIterable<ServerEvent> {
     }
     const socket = this.#socket;
     if (!socket || socket.status === "closed") return Promise.reject(new NotConnectedError());
-    if (this.#pending === 0 && this.#ready && socket.status === "open") {
-      try {
-        socket.send(frame);
-        return Promise.resolve();
-      } catch (err) {
-        return Promise.reject(err);
-      }
+    try {
+      socket.send(frame); // written now, or queued (bounded) behind the queue and the next INIT
+    } catch (err) {
+      return Promise.reject(err);
     }
-    this.#pending++;
-    const p = this.#chain.then(async () => {
-      try {
-        await socket.opened();
-        socket.send(frame);
-      } finally {
-        this.#pending--;
-      }
-    });
-    this.#chain = p.catch(() => {});
-    return p;
+    return socket.queuedMessages === 0 ? Promise.resolve() : flushed(socket);
   }
 
   /** Fire-and-forget `send` (upstream's `client.send @ event`): same ordering, errors go to the `error` event. */
@@ -218,6 +206,20 @@ export class VuerClient implements AsyncIterable<ServerEvent> {
     await this.close();
   }
 
+  #opened(socket: ReconnectingSocket, send: (data: WireData) => void): void {
+    let init: Uint8Array;
+    try {
+      init = encodeFrame(this.#initEvent().toWire());
+    } catch (err) {
+      this.#events.emit("error", err as Error);
+      void socket.close(CloseCode.InternalError, "could not build INIT");
+      return;
+    }
+    send(init);
+    this.#events.emit("status", "open");
+    this.#events.emit("open", undefined);
+  }
+
   #initEvent(): ClientEvent {
     const base = clientInfo();
     const extra = this.#o.clientInfo;
@@ -243,6 +245,23 @@ export class VuerClient implements AsyncIterable<ServerEvent> {
     this.#inbox.push(ev);
     this.#events.emit("event", ev);
   }
+}
+
+/** Resolves when the socket next opens (its queue is flushed right then); rejects if it closes for good first. */
+function flushed(socket: ReconnectingSocket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const offs = [
+      socket.on("open", () => {
+        for (const off of offs) off();
+        resolve();
+      }),
+      socket.on("status", (s) => {
+        if (s !== "closed") return;
+        for (const off of offs) off();
+        reject(socket.lastError ?? new ConnectionClosedError("the connection closed before the event was sent"));
+      }),
+    ];
+  });
 }
 
 function toWire(event: Sendable): ClientEventMessage {

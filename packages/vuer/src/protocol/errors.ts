@@ -1,4 +1,4 @@
-import { ProtocolError, TimeoutError, WsCoreError } from "@proj/ws-core";
+import { NotConnectedError as CoreNotConnectedError, ProtocolError, TimeoutError } from "@proj/ws-core";
 
 /** A frame that is not one valid msgpack value (truncated, trailing bytes, extension types, bad UTF-8). */
 export class VuerDecodeError extends ProtocolError {
@@ -21,11 +21,13 @@ export class VuerEventError extends ProtocolError {
   override name = "VuerEventError";
 }
 
-/** An operation that needs an open connection was called without one. */
-export class NotConnectedError extends WsCoreError {
-  override name = "NotConnectedError";
+/**
+ * An operation that needs an open connection was called without one: ws-core's `NotConnectedError` (code
+ * `NOT_CONNECTED`) with upstream's message.
+ */
+export class NotConnectedError extends CoreNotConnectedError {
   constructor(message = "Not connected to server. Call connect() first.") {
-    super("NOT_CONNECTED", message);
+    super(message);
   }
 }
 
