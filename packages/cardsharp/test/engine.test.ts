@@ -363,7 +363,6 @@ describe("bankroll and refusals", () => {
   });
 
   test("the shoe reshuffles at the cut card, between rounds", () => {
-    const e = new BlackjackEngine({ seed: 3, rules: { decks: 1, penetration: 0.5 } });
     const shuffles: number[] = [];
     const seen: string[] = [];
     const engine = new BlackjackEngine({
@@ -383,7 +382,12 @@ describe("bankroll and refusals", () => {
       for (let d = engine.decision; d; d = engine.decision)
         engine.act(id, d.kind === "play" ? "STAND" : "NO_INSURANCE");
     }
+    // 20 rounds of a 1-deck shoe cut at half: several reshuffles, each one between rounds (right after
+    // a ROUND_ENDED, before the next ROUND_STARTED), never mid-round.
     expect(shuffles.length).toBeGreaterThan(2);
-    expect(e.shoe.remaining).toBe(52);
+    for (const at of shuffles.slice(1)) {
+      expect(seen[at - 2]).toBe("ROUND_ENDED");
+      expect(seen[at]).toBe("ROUND_STARTED");
+    }
   });
 });

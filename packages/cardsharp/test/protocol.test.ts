@@ -309,32 +309,48 @@ describe("seats and actions", () => {
     expect((await alice.expect("error")).data.code).toBe("STALE_REQUEST");
   });
 
-  test("the decision timeout emits PLAYER_TIMEOUT and plays STAND", async () => {
-    const { server, url } = await startServer({
-      autoSeat: true,
-      seed: 2,
-      autoStart: false,
-      timings: { decisionTimeoutMs: 150 },
-    });
+  test("the 30 s decision timeout emits PLAYER_TIMEOUT and plays STAND (manual clock)", async () => {
+    const timers = new ManualTimers();
+    const { server, url } = await startServer({ autoSeat: true, seed: 2, autoStart: false, timers });
     const c = await rawClient(url);
     await c.connect("slow");
-    await c.subscribe(["*"]);
+    await c.subscribe(["ROUND_STARTED", "ROUND_ENDED", "PLAYER_TIMEOUT", "PLAYER_ACTION"]);
     server.table.start();
     let req: Msg | undefined;
     while (!req) {
       const m = await c.nextJson<Msg>(
         (x) =>
-          (x.type === "action_request" && x.data.decision === "play") ||
-          (x.type === "event" && x.data.event_type === "ROUND_STARTED"),
+          x.type === "action_request" ||
+          (x.type === "event" && ["ROUND_STARTED", "ROUND_ENDED"].includes(x.data.event_type)),
       );
-      if (m.type === "action_request") req = m;
-      else c.send({ type: "action", data: { action: "place_bet", data: { amount: 5 } } });
+      if (m.type === "action_request" && m.data.decision === "play") req = m;
+      else if (m.type === "action_request") {
+        const answer = { action: "NO_INSURANCE", request_id: m.data.request_id };
+        c.send({ type: "action", data: { action: "player_action", data: answer } });
+      } else if (m.data.event_type === "ROUND_STARTED") {
+        c.send({ type: "action", data: { action: "place_bet", data: { amount: 5 } } });
+      } else timers.advance(5); // the pause between rounds
     }
-    expect(req.data.timeout_seconds).toBe(0.15);
+    expect(req.data.timeout_seconds).toBe(30);
+    timers.advance(29_999);
+    c.send({ type: "heartbeat" });
+    await c.expect("heartbeat"); // a round trip: anything the server had sent is in by now
+    expect(c.all().some((m) => m.type === "event" && m.data.event_type === "PLAYER_TIMEOUT")).toBe(false);
+    expect(server.table.pending?.requestId).toBe(req.data.request_id);
+    timers.advance(1);
     const timeout = await c.event("PLAYER_TIMEOUT");
-    expect(timeout.data.data).toMatchObject({ player_id: "player-slow", request_id: req.data.request_id });
+    expect(timeout.data.data).toMatchObject({
+      player_id: "player-slow",
+      player_name: "Player 1",
+      request_id: req.data.request_id,
+    });
+    expect(typeof timeout.data.data.timestamp).toBe("number");
     const acted = await c.event("PLAYER_ACTION", (d) => d.player_id === "player-slow");
     expect(acted.data.data.action).toBe("STAND");
+    // The timed-out request is stale now.
+    const late = { action: "HIT", request_id: req.data.request_id };
+    c.send({ type: "action", data: { action: "player_action", data: late } });
+    expect((await c.expect("error")).data.code).toBe("STALE_REQUEST");
   });
 
   test("a client that reconnects with its id gets the seat, a snapshot and the open request back", async () => {
@@ -452,5 +468,67 @@ describe("mounting", () => {
       await server.close();
       await closeHttpServer(http);
     }
+  });
+});
+
+describe("upstream's example client (examples/websocket_client.py) works unchanged", () => {
+  test("its frames, the fields it reads, and the flow it expects", async () => {
+    // The CLI's setup: every client gets a seat (that client never sends `join`); insurance off, since its
+    // input map cannot answer INSURANCE/NO_INSURANCE (see PROTOCOL.md).
+    const { url } = await startServer({ autoSeat: true, bots: 1, seed: 4, rules: { insurance: false } });
+    const c = await rawClient(url);
+    const id = "0b6c3c0e-7d1a-4f4e-9a53-5b0f2f7c2a11";
+    const send = (type: string, data: object) => c.send({ type, data, timestamp: Date.now() / 1000 });
+    send("connect", { client_id: id });
+    // It reads the very first frame and requires `connected`.
+    expect(await c.nextJson()).toMatchObject({ type: "connected", data: { client_id: id } });
+    send("subscribe", { event_types: ["*"] });
+    send("heartbeat", { timestamp: Date.now() / 1000 });
+    let rounds = 0;
+    let answered = 0;
+    while (rounds < 3) {
+      const m = await c.nextJson<Msg>();
+      if (m.type === "event" && m.data.event_type === "ROUND_STARTED") {
+        expect(typeof m.data.data.round_number).toBe("number");
+        send("action", { action: "place_bet", data: { amount: 10.0 } });
+      } else if (m.type === "event" && m.data.event_type === "ROUND_ENDED") {
+        if (`player-${id}` in m.data.data.results) rounds++;
+      } else if (m.type === "action_request") {
+        const { request_id, player_id, player_name, valid_actions } = m.data;
+        expect([request_id, player_id, player_name].every((v) => typeof v === "string")).toBe(true);
+        expect(valid_actions.every((a: string) => ["HIT", "STAND", "DOUBLE", "SPLIT", "SURRENDER"].includes(a))).toBe(
+          true,
+        );
+        send("action", { action: "player_action", data: { action: "STAND", request_id } });
+        answered++;
+      }
+    }
+    expect(answered).toBeGreaterThan(0);
+    const all = c.all();
+    expect(all.filter((m) => m.type === "error")).toEqual([]);
+    for (const m of all) {
+      expect(["connected", "disconnected", "event", "action_request", "error", "heartbeat"]).toContain(m.type);
+      if (m.timestamp !== undefined) expect(m.timestamp).toBeGreaterThan(1.6e9);
+      if (m.timestamp !== undefined) expect(m.timestamp).toBeLessThan(1e11); // float seconds
+      if (m.type !== "event" || m.data.event_type === "action_received") continue;
+      const { event_type: type, data } = m.data;
+      expect(type).toMatch(/^[A-Z_]+$/);
+      if (type === "CARD_DEALT") {
+        expect(typeof data.is_dealer).toBe("boolean");
+        if (data.is_dealer && data.is_hole_card) expect(data.card).toBeNull();
+        else expect(typeof data.card).toBe("string");
+        if (!data.is_dealer) expect(typeof data.player_name).toBe("string");
+      }
+      if (type === "HAND_RESULT") {
+        expect(["win", "lose", "push", "surrender"]).toContain(data.result);
+        expect(typeof data.payout).toBe("number");
+      }
+      if (type === "BANKROLL_UPDATED") expect(typeof data.balance).toBe("number");
+      if (type === "PLAYER_ACTION" || type === "DEALER_ACTION") expect(typeof data.action).toBe("string");
+      if (type === "UI_UPDATE_NEEDED") expect(typeof data.state).toBe("object");
+    }
+    send("disconnect", { client_id: id });
+    expect((await c.expect("disconnected")).data.client_id).toBe(id);
+    expect((await c.closed).code).toBe(1000);
   });
 });

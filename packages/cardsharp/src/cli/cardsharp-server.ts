@@ -4,7 +4,8 @@ import { CardsharpServer } from "../server/cardsharp-server.js";
 import { fail, intFlag, parseArgs } from "./args.js";
 
 const USAGE = `usage: cardsharp-server [--host 127.0.0.1] [--port 8765] [--seed N] [--bots N] [--decks N] [--h17]
-                        [--min-bet 5] [--max-bet 1000] [--pause-ms 2000] [--decision-timeout-ms 30000] [--no-auto-seat]`;
+                        [--min-bet 5] [--max-bet 1000] [--pause-ms 2000] [--decision-timeout-ms 30000] [--no-auto-seat]
+                        [--no-insurance]`;
 
 let values: Record<string, string | boolean | undefined>;
 try {
@@ -21,6 +22,7 @@ try {
       "pause-ms": { type: "string" },
       "decision-timeout-ms": { type: "string" },
       "no-auto-seat": { type: "boolean" },
+      "no-insurance": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   }));
@@ -43,6 +45,7 @@ const server = new CardsharpServer({
   rules: {
     decks: intFlag(values.decks as string | undefined, "decks", 6, 1),
     dealerHitsSoft17: Boolean(values.h17),
+    insurance: !values["no-insurance"],
     minBet: intFlag(values["min-bet"] as string | undefined, "min-bet", 5, 1),
     maxBet: intFlag(values["max-bet"] as string | undefined, "max-bet", 1000, 1),
   },

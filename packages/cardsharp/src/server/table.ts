@@ -1,6 +1,6 @@
 import { BlackjackEngine, type Decision, type EngineOptions } from "../engine/engine.js";
 import type { Action, EngineEventType, EventPayload, PublicState } from "../engine/events.js";
-import type { ErrorCode, SeatInfo } from "../protocol/messages.js";
+import { type ErrorCode, nowSeconds, type SeatInfo } from "../protocol/messages.js";
 import { type BotKind, createBot, type Bot } from "./bots.js";
 import type { EventBus } from "./event-bus.js";
 import { DEFAULT_TIMINGS, realTimers, type TableTimings, type Timers } from "./timers.js";
@@ -120,13 +120,13 @@ export class BlackjackTable {
     this.#running = true;
     this.#loop = this.#run().catch((err) => {
       this.#running = false;
-      this.bus.emit("ERROR", { message: String((err as Error)?.message ?? err), timestamp: Date.now() / 1000 });
+      this.bus.emit("ERROR", { message: String((err as Error)?.message ?? err), timestamp: nowSeconds() });
     });
   }
 
   /** Stops after the current step; a pending human decision is answered with its default. */
   async stop(): Promise<void> {
-    if (this.#running) this.bus.emit("ENGINE_SHUTDOWN", { timestamp: Date.now() / 1000 });
+    if (this.#running) this.bus.emit("ENGINE_SHUTDOWN", { timestamp: nowSeconds() });
     this.#running = false;
     this.#resolvePending();
     this.#wake?.();
@@ -316,7 +316,7 @@ export class BlackjackTable {
           hand_id: d.handId,
           action,
           strategy: seat.bot.kind,
-          timestamp: Date.now() / 1000,
+          timestamp: nowSeconds(),
         });
       } else if (seat && this.#running && !seat.leaving) {
         action = await this.#askHuman(seat, d);
@@ -348,7 +348,7 @@ export class BlackjackTable {
           player_id: d.playerId,
           player_name: d.playerName,
           request_id: request.requestId,
-          timestamp: Date.now() / 1000,
+          timestamp: nowSeconds(),
         });
         this.#resolvePending();
       }, request.timeoutMs);
