@@ -206,8 +206,20 @@ describe("insurance and even money", () => {
     const t = stackedTable("10♠ A♥ 9♦ K♣");
     t.play();
     expect(t.engine.decision).toMatchObject({ kind: "insurance", validActions: ["INSURANCE", "NO_INSURANCE"] });
+    expect(t.types().slice(-3)).toEqual(["UI_UPDATE_NEEDED", "INSURANCE_OFFERED", "PLAYER_DECISION_NEEDED"]);
+    const from = t.events.length;
     expect(t.of("INSURANCE_OFFERED")[0]).toMatchObject({ amount: 5, even_money: false });
     t.act("INSURANCE");
+    expect(t.types(from)).toEqual([
+      "INSURANCE_DECISION",
+      "CARD_REVEALED",
+      "UI_UPDATE_NEEDED",
+      "MONEY_PAYOUT",
+      "HAND_RESULT",
+      "BANKROLL_UPDATED",
+      "UI_UPDATE_NEEDED",
+      "ROUND_ENDED",
+    ]);
     expect(t.of("INSURANCE_DECISION")[0]).toMatchObject({ action: "INSURANCE", amount: 5 });
     expect(t.of("MONEY_PAYOUT")[0]).toMatchObject({ reason: "insurance", amount: 15 });
     expect(t.of("HAND_RESULT")[0].result).toBe("lose");
@@ -265,7 +277,16 @@ describe("doubles and splits", () => {
     const t = stackedTable("8♠ 9♥ 8♦ 8♣ 3♠ 10♥ 10♣");
     t.play();
     expect(t.engine.decision?.validActions).toContain("SPLIT");
+    const from = t.events.length;
     t.act("SPLIT");
+    // Upstream's split order (cardsharp.md 3.3), its two PLAYER_ACTIONs merged into one.
+    expect(t.types(from)).toEqual([
+      "HAND_SPLIT",
+      "CARD_DEALT",
+      "CARD_DEALT",
+      "PLAYER_ACTION",
+      "PLAYER_DECISION_NEEDED",
+    ]);
     const split = t.of("HAND_SPLIT")[0];
     expect(split).toMatchObject({ original_hand_id: expect.any(String), new_hand1_id: expect.any(String) });
     expect(t.engine.decision?.handId).toBe(split.new_hand1_id);
