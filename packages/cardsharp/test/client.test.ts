@@ -84,6 +84,24 @@ describe("CardsharpClient", () => {
     expect(await goodbye).toMatchObject({ client_id: c.clientId, reason: "server shutting down" });
   });
 
+  test("events() is bounded: a reader that falls behind loses the oldest events, and abort ends it", async () => {
+    const { server, url } = await startServer({ autoStart: false });
+    const c = client({ url, subscribe: ["CUSTOM_EVENT"] });
+    await c.connected();
+    await waitFor(() => server.handler.clients.get(c.clientId)?.subscriptions.has("CUSTOM_EVENT"));
+    const abort = new AbortController();
+    const it = c.events(abort.signal, 2);
+    let seen = 0;
+    c.on("event", () => seen++);
+    for (const n of [1, 2, 3]) server.bus.emit("CUSTOM_EVENT", { event_name: "tick", n });
+    await waitFor(() => seen === 3);
+    expect(((await it.next()).value as GameEvent).data).toMatchObject({ n: 2 });
+    expect(((await it.next()).value as GameEvent).data).toMatchObject({ n: 3 });
+    const pending = it.next();
+    abort.abort();
+    expect(await pending).toMatchObject({ done: true });
+  });
+
   test("reconnects with the same client id and gets its seat back", async () => {
     const { server, url } = await startServer({ bots: 1 });
     const c = client({ url, join: true, strategy: fixedPlayer("STAND"), bet: flatMinimumBet });

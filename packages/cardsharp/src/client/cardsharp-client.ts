@@ -1,4 +1,5 @@
 import {
+  AsyncQueue,
   type BackoffOptions,
   ConnectionClosedError,
   Emitter,
@@ -157,32 +158,21 @@ export class CardsharpClient {
     return this.#connected;
   }
 
-  /** Game events as an async iterator (ends when the client closes). */
-  async *events(signal?: AbortSignal): AsyncGenerator<GameEvent> {
-    const queue: GameEvent[] = [];
-    let wake: (() => void) | undefined;
-    const off = this.on("event", (e) => {
-      queue.push(e);
-      wake?.();
-    });
-    const offStatus = this.on("status", (s) => s === "closed" && wake?.());
-    try {
-      while (!signal?.aborted) {
-        const e = queue.shift();
-        if (e) {
-          yield e;
-          continue;
-        }
-        if (this.status === "closed") return;
-        await new Promise<void>((r) => {
-          wake = r;
-        });
-        wake = undefined;
-      }
-    } finally {
-      off();
-      offStatus();
-    }
+  /**
+   * Game events as an async iterator; it ends when the client closes or `signal` aborts. Bounded: a
+   * consumer that falls more than `limit` events behind loses the oldest (counted in the queue's `dropped`).
+   */
+  events(signal?: AbortSignal, limit = 10_000): AsyncIterableIterator<GameEvent> {
+    const q = new AsyncQueue<GameEvent>(limit);
+    const offs = [this.on("event", (e) => q.push(e)), this.on("status", (s) => s === "closed" && q.end())];
+    const end = q.return.bind(q);
+    q.return = () => {
+      for (const off of offs) off();
+      return end();
+    };
+    if (this.status === "closed" || signal?.aborted) void q.return();
+    signal?.addEventListener("abort", () => void q.return(), { once: true });
+    return q;
   }
 
   /** Adds subscriptions (kept for reconnects); resolves with the server's full list. */
