@@ -96,6 +96,22 @@ describe("ReconnectingSocket", () => {
     expect(sock.status).toBe("closed");
   });
 
+  test("fatalHandshakeStatuses: [] keeps retrying after a refused handshake", async () => {
+    let calls = 0;
+    const server = await startTestServer({
+      authenticate: () => {
+        calls++;
+        if (calls < 3) throw new HttpError(401, { error: "not yet" });
+        return undefined;
+      },
+    });
+    const sock = track(
+      new ReconnectingSocket({ url: server.url, WebSocket: NodeWebSocket, backoff: fast, fatalHandshakeStatuses: [] }),
+    );
+    await sock.opened();
+    expect(calls).toBe(3);
+  });
+
   test("calls the URL provider on every attempt (fresh token per reconnect)", async () => {
     const server = await startTestServer();
     const tokens: string[] = [];

@@ -228,3 +228,37 @@ describe("paths", () => {
     expect(await client.next()).toBe("hi");
   });
 });
+
+describe("heartbeat options", () => {
+  test("a silent peer is closed with the configured code and reason; app-level pings go out", async () => {
+    const server = await startTestServer({
+      heartbeat: {
+        intervalMs: 20,
+        closeCode: CloseCode.InternalError,
+        closeReason: "keepalive ping timeout",
+        message: () => '{"type":"ping"}',
+      },
+    });
+    const silent = await connectTestClient(server.url, { autoPong: false });
+    expect(await silent.nextJson()).toEqual({ type: "ping" });
+    expect(await silent.closed).toEqual({ code: 1011, reason: "keepalive ping timeout" });
+    expect(server.endpoint.stats.deadPeers).toBe(1);
+  });
+});
+
+describe("HTTP helpers", () => {
+  test("readBody refuses bodies over the limit with 413; readJsonBody refuses bad JSON with 400", async () => {
+    const { readJsonBody, sendHttpError, sendJson } = await import("../src/server/index.js");
+    const server = await startTestServer({
+      onRequest: (req, res) => {
+        readJsonBody(req, 16)
+          .then((body) => sendJson(res, 200, { body }))
+          .catch((err) => sendHttpError(res, err));
+      },
+    });
+    const post = (body: string) => fetch(`${server.url.replace("ws", "http")}x`, { method: "POST", body });
+    expect(await (await post('{"a":1}')).json()).toEqual({ body: { a: 1 } });
+    expect((await post("x".repeat(100))).status).toBe(413);
+    expect((await post("{nope")).status).toBe(400);
+  });
+});

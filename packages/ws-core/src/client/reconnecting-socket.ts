@@ -48,6 +48,8 @@ export interface ReconnectingSocketOptions {
   openTimeoutMs?: number;
   /** Wait this long for the close handshake before giving up on it. Default 5000. */
   closeTimeoutMs?: number;
+  /** Handshake refusals (HTTP statuses) that end the client. Default [400, 401, 403, 404]; [] retries all. */
+  fatalHandshakeStatuses?: Iterable<number>;
   /** Close codes that end the client instead of retrying. Defaults to `FATAL_CLOSE_CODES`. */
   fatalCloseCodes?: Iterable<number>;
   /** Final say on retrying; runs after the fatal-code check. */
@@ -87,6 +89,7 @@ export class ReconnectingSocket {
   readonly #events = new Emitter<Events>();
   readonly #queue: SendQueue | undefined;
   readonly #fatal: ReadonlySet<number>;
+  readonly #fatalStatuses: ReadonlySet<number>;
   #ws: WebSocketLike | undefined;
   #status: SocketStatus = "connecting";
   #lastError: Error | undefined;
@@ -104,6 +107,7 @@ export class ReconnectingSocket {
     this.#o = options;
     this.#queue = options.queue === false ? undefined : new SendQueue(options.queue ?? {});
     this.#fatal = new Set(options.fatalCloseCodes ?? FATAL_CLOSE_CODES);
+    this.#fatalStatuses = new Set(options.fatalHandshakeStatuses ?? [400, 401, 403, 404]);
     this.#closed.promise.catch(() => {});
     const signal = options.signal;
     if (signal) {
@@ -372,7 +376,9 @@ export class ReconnectingSocket {
     if (this.#openedAt && upFor >= (this.#o.minUptimeMs ?? 5000)) this.#attempt = 0;
     this.#openedAt = 0;
     this.#attempt++;
-    const fatal = this.#fatal.has(code) || (error instanceof HandshakeError && isFatalStatus(error.status));
+    const fatal =
+      this.#fatal.has(code) ||
+      (error instanceof HandshakeError && error.status !== undefined && this.#fatalStatuses.has(error.status));
     let again = this.#o.reconnect !== false && !fatal && this.#attempt <= (this.#o.maxRetries ?? Infinity);
     if (again && this.#o.shouldReconnect) {
       again = this.#o.shouldReconnect({ code, reason, attempt: this.#attempt, ...(error ? { error } : {}) });
@@ -487,10 +493,6 @@ export class ReconnectingSocket {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
   }
-}
-
-function isFatalStatus(status: number | undefined): boolean {
-  return status === 400 || status === 401 || status === 403 || status === 404;
 }
 
 async function resolve<T>(p: Provider<T> | undefined): Promise<T> {

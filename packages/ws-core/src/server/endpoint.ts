@@ -22,8 +22,13 @@ export interface EndpointOptions<Ctx> {
   authenticate?: (req: IncomingMessage) => Ctx | Promise<Ctx>;
   /** Browser origins allowed to connect (requests without Origin, i.e. non-browsers, pass unless the function says no). */
   allowedOrigins?: OriginCheck;
-  /** Protocol-level ping every `intervalMs`; a peer that missed the previous pong is terminated. `false` disables. */
-  heartbeat?: { intervalMs?: number } | false;
+  /**
+   * Protocol-level ping every `intervalMs` (any message or pong counts as alive); a peer silent for a
+   * whole interval is terminated, or closed with `closeCode`/`closeReason` when given (then cut 1 s later).
+   * `message` also sends an application-level ping, for peers (browsers) that cannot see protocol pings.
+   * `false` disables.
+   */
+  heartbeat?: { intervalMs?: number; closeCode?: number; closeReason?: string; message?: () => WireData } | false;
   slowConsumer?: SlowConsumerOptions;
   /** Subprotocol selection (ws's handleProtocols). */
   handleProtocols?: (protocols: Set<string>, req: IncomingMessage) => string | false;
@@ -213,15 +218,21 @@ export class WsEndpoint<Ctx = undefined> extends EventEmitter<EndpointEvents<Ctx
   }
 
   #beat(): void {
+    const hb = this.#o.heartbeat || {};
     for (const c of this.connections) {
       if (!c.isAlive) {
         this.stats.deadPeers++;
-        c.terminate();
+        if (hb.closeCode === undefined) c.terminate();
+        else {
+          c.close(hb.closeCode, hb.closeReason ?? "keepalive timeout");
+          setTimeout(() => c.terminate(), 1000).unref();
+        }
         continue;
       }
       c.isAlive = false;
       try {
         c.ws.ping();
+        if (hb.message) c.send(hb.message());
       } catch {
         c.terminate();
       }

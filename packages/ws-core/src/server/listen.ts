@@ -53,12 +53,25 @@ export function createHttpServer(handler?: RequestListener): Server {
   return server;
 }
 
-/** Closes the HTTP server and drops idle keep-alive sockets so `close` resolves promptly. */
-export function closeHttpServer(server: Server): Promise<void> {
+/**
+ * Closes the HTTP server and drops keep-alive sockets as they go idle (also those whose response ends
+ * during shutdown), so `close` resolves promptly; after `forceAfterMs` every socket is cut.
+ */
+export function closeHttpServer(
+  server: NetServer & { closeIdleConnections?(): void; closeAllConnections?(): void },
+  forceAfterMs = 1000,
+): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
-    server.close(() => resolve());
-    server.closeIdleConnections();
-    setTimeout(() => server.closeAllConnections(), 1000).unref();
+    const idle = setInterval(() => server.closeIdleConnections?.(), 25);
+    const force = setTimeout(() => server.closeAllConnections?.(), forceAfterMs);
+    idle.unref();
+    force.unref();
+    server.close(() => {
+      clearInterval(idle);
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections?.();
   });
 }
