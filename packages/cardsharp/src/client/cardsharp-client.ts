@@ -15,6 +15,7 @@ import {
   type ConnectedData,
   type ErrorCode,
   nowSeconds,
+  randomId,
   type SeatInfo,
 } from "../protocol/messages.js";
 
@@ -385,10 +386,4 @@ function encode(msg: { type: string; data: unknown }): string {
 
 function isInRound(state: PublicState, seat: SeatInfo | null | undefined): boolean {
   return !!seat && (state.players.find((p) => p.player_id === seat.player_id)?.hands.length ?? 0) > 0;
-}
-
-function randomId(): string {
-  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
-  if (c?.randomUUID) return c.randomUUID();
-  return `client-${Math.random().toString(16).slice(2)}${Date.now().toString(16)}`;
 }

@@ -150,3 +150,10 @@ export const CardsharpCloseCode = {
 export function nowSeconds(): number {
   return Date.now() / 1000;
 }
+
+/** A uuid4 (as upstream's `uuid4()` client ids), from Web Crypto; browsers without it get a random string. */
+export function randomId(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  return `client-${Math.random().toString(16).slice(2)}${Date.now().toString(16)}`;
+}

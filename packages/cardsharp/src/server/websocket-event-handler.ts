@@ -6,6 +6,7 @@ import {
   type ConnectedData,
   type ErrorCode,
   nowSeconds,
+  randomId,
   UPSTREAM_ERROR_MESSAGES,
 } from "../protocol/messages.js";
 import { parseClientMessage } from "../protocol/parse.js";
@@ -313,8 +314,4 @@ export class WebSocketEventHandler {
   #error(session: ClientSession, code: ErrorCode, message: string): void {
     this.#reply(session, "error", { message, code });
   }
-}
-
-function randomId(): string {
-  return (globalThis as { crypto: { randomUUID(): string } }).crypto.randomUUID();
 }
