@@ -3,6 +3,7 @@ import { NodeWebSocket } from "@proj/ws-core/node";
 import { bundleForBrowser, disposeLeftovers, trackLeftover, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import {
+  type ActionRequestData,
   basicStrategyPlayer,
   CardsharpClient,
   type CardsharpClientOptions,
@@ -140,6 +141,36 @@ describe("CardsharpClient", () => {
     await expect(queued[1]).rejects.toMatchObject({ name: "CardsharpError", code: "NO_SEAT" });
     expect(overflow).toMatchObject({ name: "QueueOverflowError" });
     expect([...(server.handler.clients.get(c.clientId)?.subscriptions ?? [])]).toEqual(["HAND_RESULT"]);
+  });
+
+  test("an answer queued during a reconnect is delivered once; the re-sent request is not answered twice", async () => {
+    const { server, url } = await startServer({ autoSeat: true, autoStart: false, seed: 3 });
+    const c = client({ url, subscribe: ["ROUND_STARTED"], bet: flatMinimumBet });
+    const errors: Error[] = [];
+    c.on("error", (e) => errors.push(e));
+    const requests: ActionRequestData[] = [];
+    c.on("action_request", (r) => requests.push(r));
+    await c.connected();
+    server.table.start();
+    // Decline insurance and wait for a play decision.
+    await waitFor(() => {
+      const r = requests.at(-1);
+      if (r?.decision === "insurance" && server.table.pending?.requestId === r.request_id) {
+        void c.act("NO_INSURANCE", r.request_id);
+      }
+      return r?.decision === "play";
+    });
+    const req = requests.at(-1) as ActionRequestData;
+    let answered: Promise<void> | undefined;
+    c.on("status", (s) => {
+      if (s === "reconnecting" && !answered) answered = c.act("STAND", req.request_id);
+    });
+    for (const conn of server.endpoint.connections) conn.terminate();
+    await waitFor(() => answered !== undefined);
+    await answered;
+    expect(server.table.pending?.requestId).not.toBe(req.request_id);
+    expect(requests.filter((r) => r.request_id === req.request_id)).toHaveLength(1);
+    expect(errors).toEqual([]);
   });
 
   test("client heartbeats keep an otherwise idle connection alive past the inactivity timeout", async () => {

@@ -103,6 +103,8 @@ export class CardsharpClient {
   readonly #events = new Emitter<ClientEvents>();
   readonly #subscriptions: Set<string>;
   #waiters: Waiter[] = [];
+  /** Requests whose answer is on its way (the server re-sends an open request after a reconnect). */
+  readonly #answering = new Set<string>();
   #connected: Promise<ConnectedData>;
   #resolveConnected!: (d: ConnectedData) => void;
   #balance: number | undefined;
@@ -196,7 +198,10 @@ export class CardsharpClient {
 
   /** Answers an action_request. */
   act(action: Action, requestId: string): Promise<void> {
-    return this.action(ACTION_NAMES.playerAction, { action, request_id: requestId });
+    this.#answering.add(requestId);
+    return this.action(ACTION_NAMES.playerAction, { action, request_id: requestId }).finally(() =>
+      this.#answering.delete(requestId),
+    );
   }
 
   placeBet(amount: number): Promise<void> {
@@ -356,6 +361,7 @@ export class CardsharpClient {
   }
 
   async #onActionRequest(request: ActionRequestData): Promise<void> {
+    if (this.#answering.has(request.request_id)) return; // answered, the reply is on its way
     this.#events.emit("action_request", request);
     const strategy = this.#o.strategy;
     if (!strategy) return;

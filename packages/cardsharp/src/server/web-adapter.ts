@@ -116,8 +116,11 @@ export class WebAdapter implements PlatformAdapter, ActionRouter {
     }
     const pending = table.pending;
     if (resumed && pending?.ownerId === clientId) {
-      // Re-deliver the open request right after `connected` (same request_id).
-      queueMicrotask(() => this.handler?.sendTo(clientId, "action_request", toRequestData(pending)));
+      // Re-deliver the open request right after `connected` (same request_id), unless frames that arrived
+      // in the same read as the `connect` already answered it.
+      queueMicrotask(() => {
+        if (table.pending === pending) this.handler?.sendTo(clientId, "action_request", toRequestData(pending));
+      });
     }
     return { resumed, seat: seat ?? null, state: table.snapshot() };
   }
