@@ -43,6 +43,7 @@ export class Emulator {
   #discontinuities: Discontinuity[] = [];
   #scanScheduled = false;
   #pending = 0;
+  #batch: Uint8Array[] = [];
   #paused = false;
   #epoch = 0;
   #lastScan = Number.NEGATIVE_INFINITY;
@@ -58,8 +59,8 @@ export class Emulator {
     this.#serializer = new SerializeAddon();
     this.term.loadAddon(this.#serializer as never);
     this.#cell = this.term.buffer.active.getNullCell();
-    this.#hwm = o.highWaterMark ?? 2 * 1024 * 1024;
-    this.#lwm = o.lowWaterMark ?? 256 * 1024;
+    this.#hwm = o.highWaterMark ?? 4 * 1024 * 1024;
+    this.#lwm = o.lowWaterMark ?? 1024 * 1024;
     this.#scanIntervalMs = o.scanIntervalMs ?? 16;
     this.#installHooks();
     this.#rebuildRows();
@@ -94,8 +95,18 @@ export class Emulator {
       this.#paused = true;
       this.onBacklog(true);
     }
-    this.term.write(chunk, () => {
-      this.#pending -= chunk.length;
+    // Chunks read in the same tick go to xterm as one write: far fewer callbacks during a flood.
+    if (this.#batch.length === 0) queueMicrotask(() => this.#flush());
+    this.#batch.push(chunk);
+  }
+
+  #flush(): void {
+    const parts = this.#batch;
+    this.#batch = [];
+    if (parts.length === 0) return;
+    const data = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
+    this.term.write(data, () => {
+      this.#pending -= data.length;
       if (this.#paused && this.#pending < this.#lwm) {
         this.#paused = false;
         this.onBacklog(false);
@@ -106,6 +117,7 @@ export class Emulator {
 
   /** Runs `fn` once everything written so far is parsed, before anything written later (xterm runs callbacks in order). */
   afterParsed(fn: () => void): void {
+    this.#flush();
     this.term.write("", fn);
   }
 
@@ -120,6 +132,7 @@ export class Emulator {
   }
 
   resize(cols: number, rows: number): void {
+    this.#flush();
     this.term.resize(cols, rows);
     this.#discontinuity({ kind: "reset", reason: "resize" });
   }

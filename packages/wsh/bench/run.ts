@@ -1,0 +1,324 @@
+// wsh bench: real node-pty, server in its own process (the `wsh` CLI, headless), clients here.
+// Prints `bench <name>: <value> <unit> (<ratio>x <baseline>)` lines. Binds 127.0.0.1 only.
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { spawn as ptySpawn } from "node-pty";
+import WebSocket from "ws";
+import { ScreenModel } from "../src/client/screen-model.js";
+import type { WshEvent } from "../src/protocol/events.js";
+
+const pkgDir = fileURLToPath(new URL("..", import.meta.url));
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+const THROUGHPUT_BYTES = 64 * 1024 * 1024;
+const ROUND_TRIPS = 400;
+const SUBSCRIBERS = 50;
+const FLOOD_LINES = 1_000_000;
+const END = "BENCH_END";
+
+const line = (name: string, value: number, unit: string, ratio: number, baseline: string) =>
+  console.log(`bench ${name}: ${value.toFixed(value >= 100 ? 0 : 2)} ${unit} (${ratio.toFixed(2)}x ${baseline})`);
+
+const children = new Set<ChildProcess>();
+const only = process.env.BENCH_ONLY; // "throughput" | "echo" | "json": run one part while tuning
+
+interface Wsh {
+  child: ChildProcess;
+  url: string;
+  ws: string;
+  stop(): Promise<void>;
+}
+
+async function startWsh(command: string[], cols = 80, rows = 24): Promise<Wsh> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--conditions",
+      "@proj/source",
+      "--import",
+      tsx,
+      "src/cli/wsh.ts",
+      "--headless",
+      "--bind",
+      "127.0.0.1:0",
+      "--cols",
+      String(cols),
+      "--rows",
+      String(rows),
+      "--",
+      ...command,
+    ],
+    { cwd: pkgDir, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  children.add(child);
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", () => {
+      children.delete(child);
+      resolve();
+    }),
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (d) => {
+      out += d;
+      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m) resolve(m[1] as string);
+    });
+    child.once("exit", () => reject(new Error(`wsh exited early: ${out}`)));
+  });
+  return {
+    child,
+    url,
+    ws: url.replace("http", "ws"),
+    stop: async () => {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+function openWs(url: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.once("open", () => resolve(ws));
+    ws.once("error", reject);
+  });
+}
+
+/** /proc/<pid>: CPU seconds (user+system) and peak RSS in MiB. */
+function procStats(pid: number): { cpu: number; peakMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return { cpu: ticks / 100, peakMiB: Number(hwm?.[1] ?? 0) / 1024 };
+}
+
+const floodCommand = (bytes: number) => [
+  "/bin/sh",
+  "-c",
+  `read x; head -c ${bytes} /dev/zero | tr '\\0' a; printf ${END}; read y`,
+];
+
+/** (a) baseline: the same program on a node-pty read directly in this process. */
+async function directThroughput(): Promise<number> {
+  const [cmd, ...args] = floodCommand(THROUGHPUT_BYTES);
+  const pty = ptySpawn(cmd as string, args, { cols: 80, rows: 24, encoding: null as never });
+  let total = 0;
+  let tail = "";
+  const done = new Promise<void>((resolve) => {
+    pty.onData((d) => {
+      const b = d as unknown as Buffer;
+      total += b.length;
+      tail = (tail + b.toString("latin1")).slice(-32);
+      if (tail.includes(END)) resolve();
+    });
+  });
+  await new Promise((r) => setTimeout(r, 100));
+  const t0 = performance.now();
+  pty.write("\r");
+  await done;
+  const s = (performance.now() - t0) / 1000;
+  pty.kill();
+  return total / s / (1024 * 1024);
+}
+
+async function wsThroughput(): Promise<number> {
+  const wsh = await startWsh(floodCommand(THROUGHPUT_BYTES));
+  const ws = await openWs(`${wsh.ws}/ws/raw`);
+  let total = 0;
+  let tail = "";
+  let started = false;
+  const done = new Promise<void>((resolve) => {
+    ws.on("message", (d: Buffer) => {
+      if (!started) return; // the repaint
+      total += d.length;
+      tail = (tail + d.toString("latin1")).slice(-32);
+      if (tail.includes(END)) resolve();
+    });
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  started = true;
+  const t0 = performance.now();
+  ws.send("\r");
+  await done;
+  const s = (performance.now() - t0) / 1000;
+  ws.close();
+  await wsh.stop();
+  return total / s / (1024 * 1024);
+}
+
+const echoCommand = ["/bin/sh", "-c", "stty raw -echo; exec cat"];
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] as number;
+
+async function roundTrips(send: (b: string) => void, onData: (cb: (d: Buffer) => void) => void): Promise<number[]> {
+  let waiting: (() => void) | undefined;
+  let expect = "";
+  let got = "";
+  onData((d) => {
+    got += d.toString("latin1");
+    if (waiting && got.includes(expect)) {
+      const w = waiting;
+      waiting = undefined;
+      w();
+    }
+  });
+  const times: number[] = [];
+  for (let i = 0; i < ROUND_TRIPS + 20; i++) {
+    const ch = String.fromCharCode(97 + (i % 26));
+    got = "";
+    expect = ch;
+    const echoed = new Promise<void>((resolve) => {
+      waiting = resolve;
+    });
+    const t0 = performance.now();
+    send(ch);
+    await echoed;
+    if (i >= 20) times.push((performance.now() - t0) * 1000); // first 20 warm up
+  }
+  return times;
+}
+
+async function directEcho(): Promise<number[]> {
+  const [cmd, ...args] = echoCommand;
+  const pty = ptySpawn(cmd as string, args, { cols: 80, rows: 24, encoding: null as never });
+  await new Promise((r) => setTimeout(r, 200));
+  const times = await roundTrips(
+    (b) => pty.write(b),
+    (cb) => pty.onData((d) => cb(d as unknown as Buffer)),
+  );
+  pty.kill();
+  return times;
+}
+
+async function wsEcho(): Promise<number[]> {
+  const wsh = await startWsh(echoCommand);
+  const ws = await openWs(`${wsh.ws}/ws/raw`);
+  await new Promise((r) => setTimeout(r, 200));
+  const times = await roundTrips(
+    (b) => ws.send(b),
+    (cb) => ws.on("message", (d: Buffer) => cb(d)),
+  );
+  ws.close();
+  await wsh.stop();
+  return times;
+}
+
+/** (c) a flood watched by N /ws/json subscribers with diffs; every subscriber must end on the true screen. */
+async function jsonFanout(n: number): Promise<{ cpu: number; peakMiB: number; consistent: number; diffs: number }> {
+  const wsh = await startWsh(["/bin/sh", "-c", `read x; seq 1 ${FLOOD_LINES}; echo ${END}; read y`]);
+  const models: ScreenModel[] = [];
+  const sockets: WebSocket[] = [];
+  let diffs = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      // Listen before "open": the server's {"connected":true} can arrive in the same packet as the handshake.
+      const ws = new WebSocket(`${wsh.ws}/ws/json`);
+      const model = new ScreenModel();
+      await new Promise<void>((resolve, reject) => {
+        ws.once("error", reject);
+        ws.on("message", (d: Buffer) => {
+          const m = JSON.parse(d.toString());
+          if (m.connected) ws.send(JSON.stringify({ events: ["diffs"], interval_ms: 100, format: "styled" }));
+          if ("event" in m) {
+            if (m.event === "diff") diffs++;
+            model.apply(m as WshEvent);
+            if (m.event === "sync") resolve();
+          }
+        });
+      });
+      models.push(model);
+      sockets.push(ws);
+    }),
+  );
+  const before = procStats(wsh.child.pid as number);
+  await fetch(`${wsh.url}/input`, { method: "POST", body: "\r" });
+  const endShown = () => {
+    // Wait until the server shows the end, then until every subscriber's model matches it (or time out).
+    return fetch(`${wsh.url}/screen`).then((r) => r.json() as Promise<{ lines: unknown[] }>);
+  };
+  let truth: { lines: unknown[] } = { lines: [] };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    truth = await endShown();
+    if (JSON.stringify(truth.lines).includes(END)) break;
+    if (Date.now() > deadline) throw new Error("flood did not finish");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const same = () => models.filter((m) => JSON.stringify(m.lines) === JSON.stringify(truth.lines)).length;
+  const settle = Date.now() + 5000;
+  while (same() < n && Date.now() < settle) await new Promise((r) => setTimeout(r, 20));
+  const after = procStats(wsh.child.pid as number);
+  const consistent = same();
+  for (const ws of sockets) ws.close();
+  await wsh.stop();
+  return { cpu: after.cpu - before.cpu, peakMiB: after.peakMiB, consistent, diffs };
+}
+
+async function main(): Promise<void> {
+  if (!only || only === "throughput") {
+    const direct = await directThroughput();
+    const viaWs = await wsThroughput();
+    line("raw_throughput_64mib", viaWs, "MiB/s", viaWs / direct, `direct node-pty ${direct.toFixed(0)} MiB/s`);
+  }
+  if (!only || only === "echo") await echo();
+  if (!only || only === "json") await json();
+}
+
+async function echo(): Promise<void> {
+  const dEcho = await directEcho();
+  const wEcho = await wsEcho();
+  for (const p of [50, 99]) {
+    const w = pct(wEcho, p);
+    const d = pct(dEcho, p);
+    line(`raw_echo_rtt_p${p}`, w, "us", w / d, `direct node-pty ${d.toFixed(0)} us`);
+  }
+}
+
+async function json(): Promise<void> {
+  const base = await jsonFanout(0);
+  const fan = await jsonFanout(SUBSCRIBERS);
+  const perSub = ((fan.cpu - base.cpu) / SUBSCRIBERS) * 1000;
+  line(
+    `json_${SUBSCRIBERS}_subscribers_server_cpu`,
+    fan.cpu,
+    "s",
+    fan.cpu / base.cpu,
+    `0 subscribers ${base.cpu.toFixed(2)} s`,
+  );
+  line("json_cpu_per_subscriber", perSub, "ms", perSub / 1000 / base.cpu, `flood cpu without subscribers`);
+  line(
+    `json_${SUBSCRIBERS}_subscribers_peak_rss`,
+    fan.peakMiB,
+    "MiB",
+    fan.peakMiB / base.peakMiB,
+    `0 subscribers ${base.peakMiB.toFixed(0)} MiB`,
+  );
+  line(
+    "json_subscribers_consistent",
+    fan.consistent,
+    "subscribers",
+    fan.consistent / SUBSCRIBERS,
+    `${SUBSCRIBERS} subscribed`,
+  );
+  line("json_diffs_received", fan.diffs, "diffs", fan.diffs / SUBSCRIBERS, "per subscriber");
+}
+
+function exit(code: number): never {
+  for (const c of children) c.kill("SIGKILL");
+  process.exit(code);
+}
+const timer = setTimeout(() => {
+  console.error("bench: time limit reached");
+  exit(1);
+}, 110_000);
+timer.unref();
+main().then(
+  () => exit(0),
+  (err) => {
+    console.error(err);
+    exit(1);
+  },
+);
