@@ -46,6 +46,9 @@ describe("envelope and connection state (transcript of cardsharp.md 2.5)", () =>
     expect(typeof hb.data.timestamp).toBe("number");
     c.send({ type: "unsubscribe", data: { event_types: ["*"] } });
     expect((await c.expect("connected")).data.subscriptions).toEqual(["CARD_DEALT", "HAND_RESULT"]);
+    // Without `event_types` (upstream's default []): nothing changes, the ack lists the current set.
+    c.send({ type: "subscribe", data: {} });
+    expect((await c.expect("connected")).data.subscriptions).toEqual(["CARD_DEALT", "HAND_RESULT"]);
     c.send({ type: "bogus", data: {} });
     expect(await c.expect("error")).toEqual({
       type: "error",

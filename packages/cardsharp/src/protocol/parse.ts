@@ -37,7 +37,7 @@ export function parseClientMessage(text: string, limits: { maxEventTypes: number
     }
     case "subscribe":
     case "unsubscribe": {
-      const list = data.event_types;
+      const list = data.event_types ?? []; // missing: no change, the ack lists the current set (as upstream)
       if (!Array.isArray(list) || !list.every((t) => typeof t === "string" && t.length <= 64)) {
         return invalid("`event_types` must be an array of event names", type);
       }
