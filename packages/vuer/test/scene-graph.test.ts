@@ -91,4 +91,22 @@ describe("SceneGraph operations", () => {
     g.upsert([Box({ key: "p", position: [1, 1, 1] })]);
     expect(JSON.stringify(scene)).toBe(before);
   });
+
+  test("malformed operations from the wire are skipped, never thrown", () => {
+    const g = graph();
+    const bad = [
+      { etype: "SET", data: null },
+      { etype: "SET", data: "x" },
+      { etype: "ADD", data: { nodes: 5, to: 7 } },
+      { etype: "UPSERT", data: { nodes: [null, 3, { tag: "Box" }, { key: "ok", tag: "Box" }] } },
+      { etype: "UPDATE", data: "nope" },
+      { etype: "REMOVE", data: { keys: "b" } },
+      { etype: "REMOVE", data: { keys: [1, null, "s"] } },
+    ];
+    const changes = bad.map((ev) => g.apply(ev));
+    expect(changes.map((c) => c?.keys)).toEqual([[], [], [], ["ok"], [], [], ["s"]]);
+    expect(g.find("b")).toMatchObject({ tag: "Box" });
+    expect(g.find("ok")).toMatchObject({ tag: "Box" });
+    expect(g.find("s")).toBeUndefined();
+  });
 });

@@ -116,19 +116,46 @@ describe("spawn and INIT", () => {
   test("till is scoped to its session: with two clients each waiter gets its own client's event", async () => {
     const { app, url } = await startVuer();
     app.spawn(async (session) => {
+      const init = await session.till("INIT"); // upstream: B's INIT would resolve A's waiter, and B would hang
       const ready = await session.till("READY");
-      session.upsert(Box({ key: "who", name: ready.value }));
+      session.upsert(Box({ key: "who", name: ready.value, initOf: init.value.who }));
       await session.forever();
     });
-    const a = await vuerClient(url);
-    const b = await vuerClient(url);
+    const a = await vuerClient(url, { clientInfo: { who: "a" } });
+    const b = await vuerClient(url, { clientInfo: { who: "b" } });
     await b.send({ etype: "READY", value: "b" });
     const forB = await b.recv({ timeoutMs: 5000 });
-    expect(nodesOf(forB)[0]?.name).toBe("b");
-    expect(await a.recv({ timeoutMs: 50 })).toBeNull(); // A's till was not resolved by B's event
+    expect(nodesOf(forB)[0]).toMatchObject({ name: "b", initOf: "b" });
     await a.send({ etype: "READY", value: "a" });
+    // Had B's event resolved A's till (upstream's global waiters), A's first frame would have been name "b".
     const forA = await a.recv({ timeoutMs: 5000 });
-    expect(nodesOf(forA)[0]?.name).toBe("a");
+    expect(nodesOf(forA)[0]).toMatchObject({ name: "a", initOf: "a" });
+  });
+
+  test("INIT, the next event and a close in one TCP chunk: till after till('INIT') sees it, handlers run", async () => {
+    const { app, url } = await startVuer();
+    const seen = deferred<string>();
+    const hellos: unknown[] = [];
+    app.addHandler("HELLO", (ev) => {
+      hellos.push(ev.value);
+    });
+    app.spawn(async (session) => {
+      await session.till("INIT");
+      const ready = await session.till("READY", { timeoutMs: 5000 }).catch((e: Error) => e.name);
+      seen.resolve(typeof ready === "string" ? ready : ready.value);
+      await session.forever();
+    });
+    const peer = await rawPeer(url, false);
+    const frames = [
+      { etype: "INIT", value: { client: "browser" } },
+      { etype: "READY", value: "r" },
+      { etype: "HELLO", value: "last words" },
+    ].map((ev) => maskedFrame(0x2, encodeFrame({ ts: 0, ...ev })));
+    // ws on the server emits all of these in one go; a close frame (1000) follows in the same write.
+    socketOf(peer).write(Buffer.concat([...frames, maskedFrame(0x8, Uint8Array.from([0x03, 0xe8]))]));
+    expect(await seen.promise).toBe("r");
+    await waitFor(() => hellos.length === 1);
+    expect(hellos).toEqual(["last words"]);
   });
 
   test("till times out with VuerTimeoutError, and rejects when the session closes", async () => {
@@ -265,6 +292,30 @@ describe("limits and bad input", () => {
     expect((await good.recv({ timeoutMs: 5000 }))?.etype).toBe("UPSERT");
   });
 
+  test("an INIT whose value is not a map (or is hostile) matches no filtered spawn and crashes nothing", async () => {
+    const { app, url } = await startVuer();
+    const ran: string[] = [];
+    app.spawn(
+      async (s) => {
+        ran.push(String(s.init?.value?.client));
+        await s.forever();
+      },
+      { filters: { client: "*" } },
+    );
+    for (const value of ["x", null, 5, { client: { toString: 1 } }]) {
+      const peer = await rawPeer(url, false);
+      peer.sendEvent({ etype: "INIT", value });
+      peer.sendEvent({ etype: "PING" }); // still connected afterwards
+      await waitFor(() => app.sessions.size === 1 && [...app.sessions.values()][0]?.stats.received === 2);
+      await peer.close();
+      await waitFor(() => app.sessions.size === 0);
+    }
+    const ok = await rawPeer(url, { client: "node" });
+    await waitFor(() => ran.length === 1);
+    expect(ran).toEqual(["node"]);
+    await ok.close();
+  });
+
   test("frames over maxSize close with 1009", async () => {
     const { app, url } = await startVuer({ maxSize: 1024 });
     app.addHandler("SMALL", (ev, s) => s.send({ ts: 0, data: (ev.value as Uint8Array).byteLength, etype: "GOT" }));
@@ -301,3 +352,13 @@ describe("limits and bad input", () => {
     expect(received).toBe(final.sent);
   }, 30_000);
 });
+
+/** A client-to-server WebSocket frame (FIN, masked with a zero key) for payloads under 126 bytes. */
+function maskedFrame(opcode: number, payload: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.byteLength, 0, 0, 0, 0]), payload]);
+}
+
+/** The TCP socket under a test peer's `ws`, to write several frames in one chunk. */
+function socketOf(peer: { ws: unknown }): { write(b: Uint8Array): void } {
+  return (peer.ws as { _socket: { write(b: Uint8Array): void } })._socket;
+}

@@ -67,20 +67,30 @@ export class SceneGraph {
     for (const l of ROOT_LISTS) yield* walk(this.#list(this.#root, l));
   }
 
-  /** Applies one server event; returns the change, or undefined when the etype is not a scene op. */
+  /**
+   * Applies one server event; returns the change, or undefined when the etype is not a scene op. Malformed
+   * data (a SET without a node, `nodes` or `keys` that are not lists, entries without a string key) is skipped,
+   * never thrown: the event comes from the network.
+   */
   apply(event: VuerEvent): SceneChange | undefined {
-    const data = (event.data ?? {}) as { nodes?: SceneNode[]; to?: string | null; keys?: string[] };
+    const data = (typeof event.data === "object" && event.data !== null ? event.data : {}) as {
+      nodes?: unknown;
+      to?: unknown;
+      keys?: unknown;
+    };
+    const nodes = Array.isArray(data.nodes) ? data.nodes.filter(isNode) : [];
+    const to = typeof data.to === "string" ? data.to : null;
     switch (event.etype) {
       case "SET":
-        return this.set(event.data as SceneNode);
+        return isNode(event.data) ? this.set(event.data) : this.#emit({ op: "SET", keys: [], missed: [] });
       case "ADD":
-        return this.add(data.nodes ?? [], data.to ?? null);
+        return this.add(nodes, to);
       case "UPSERT":
-        return this.upsert(data.nodes ?? [], data.to ?? null);
+        return this.upsert(nodes, to);
       case "UPDATE":
-        return this.update(data.nodes ?? [], event.strict === true);
+        return this.update(nodes, event.strict === true);
       case "REMOVE":
-        return this.remove(data.keys ?? []);
+        return this.remove(Array.isArray(data.keys) ? data.keys.filter((k) => typeof k === "string") : []);
       default:
         return undefined;
     }

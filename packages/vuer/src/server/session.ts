@@ -52,6 +52,7 @@ export class VuerSession {
   readonly #abort = new AbortController();
   readonly #closed = deferred<{ code: number; reason: string }>();
   #received = 0;
+  #closing = false;
 
   constructor(socket: WebSocket, request: IncomingMessage, options: SessionOptions) {
     this.socket = socket;
@@ -140,8 +141,9 @@ export class VuerSession {
     return this.rpc(grabRenderEvent(params), options);
   }
 
-  /** Closes this connection (1000 by default). */
+  /** Closes this connection (1000 by default); frames still arriving from the client are ignored. */
   close(code: number = CloseCode.Normal, reason = ""): void {
+    this.#closing = true;
     this.#queue.clear();
     if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
       this.socket.close(code, limitCloseReason(reason));
@@ -149,6 +151,11 @@ export class VuerSession {
   }
 
   // ---- called by the server ----
+
+  /** @internal True once the server side closed (or began closing) this session. */
+  get _closing(): boolean {
+    return this.#closing;
+  }
 
   /** @internal Routes one decoded event to this session's waiters. */
   _deliver(ev: IncomingEvent): void {

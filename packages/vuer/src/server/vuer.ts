@@ -199,7 +199,13 @@ export class Vuer {
     this.sessions.set(session.id, session);
     this.stats.accepted++;
     this.stats.sessions = this.sessions.size;
-    conn.ws.on("message", (data, isBinary) => this.#onFrame(session, data as Buffer | Buffer[], isBinary));
+    // One frame per event-loop callback, with pending promise callbacks run in between (upstream awaits
+    // sleep(0) after each event): `ws` emits every frame of a TCP chunk at once, and without this a spawn
+    // function's `await session.till("INIT")` would resume only after the frames that followed the INIT,
+    // so its next `till` would miss them.
+    conn.ws.on("message", (data, isBinary) => {
+      setImmediate(() => this.#onFrame(session, data as Buffer | Buffer[], isBinary));
+    });
     conn.ws.on("close", (code, reason) => {
       this.sessions.delete(session.id);
       this.stats.sessions = this.sessions.size;
@@ -208,7 +214,8 @@ export class Vuer {
   }
 
   #onFrame(session: VuerSession, data: Buffer | Buffer[], isBinary: boolean): void {
-    if (!session.connected) return;
+    // Frames the client sent before its close are still handled; after the server closed the session, none.
+    if (session._closing) return;
     if (!isBinary) {
       this.stats.badFrames++;
       session.close(CloseCode.UnsupportedData, "text frames are not supported: send binary msgpack");
@@ -227,7 +234,7 @@ export class Vuer {
     if (firstInit) session.init = ev;
     this.#dispatch(ev, session);
     session._deliver(ev);
-    if (firstInit) this.#runSpawn(session, ev);
+    if (firstInit && !session.signal.aborted) this.#runSpawn(session, ev);
   }
 
   #dispatch(ev: IncomingEvent, session: VuerSession): void {
@@ -252,10 +259,16 @@ export class Vuer {
   }
 
   #runSpawn(session: VuerSession, init: IncomingEvent): void {
-    const value = (init.value ?? {}) as Record<string, unknown>;
-    const spawn = this.#spawns.find((s) =>
-      Object.entries(s.filters).every(([k, pattern]) => k in value && globMatch(String(value[k]), pattern)),
-    );
+    const v = init.value;
+    const value = (typeof v === "object" && v !== null ? v : {}) as Record<string, unknown>;
+    const matches = (filters: Record<string, string>) => {
+      try {
+        return Object.entries(filters).every(([k, pattern]) => k in value && globMatch(String(value[k]), pattern));
+      } catch {
+        return false; // e.g. a map with a non-callable `toString` key: String() throws; such a client matches nothing
+      }
+    };
+    const spawn = this.#spawns.find((s) => matches(s.filters));
     if (!spawn) return;
     void (async () => {
       try {
