@@ -237,17 +237,27 @@ export class BlackjackEngine {
     }
   }
 
+  /** Why `playerId` could not bet `amount` now (stage, one bet per round, limits, bankroll), if anything. */
+  betError(playerId: string, amount: unknown): EngineError | undefined {
+    const seat = this.#seats.get(playerId);
+    if (!seat) return new EngineError("UNKNOWN_PLAYER", `no player ${playerId}`);
+    const r = this.rules;
+    if (this.#stage !== "PLACING_BETS") return new EngineError("WRONG_STAGE", "betting is closed");
+    if (seat.inRound) return new EngineError("ALREADY_BET", "already bet this round");
+    if (typeof amount !== "number" || !Number.isFinite(amount)) {
+      return new EngineError("BET_BELOW_MIN", "amount must be a number");
+    }
+    if (amount < r.minBet) return new EngineError("BET_BELOW_MIN", `minimum bet is ${r.minBet}`);
+    if (amount > r.maxBet) return new EngineError("BET_ABOVE_MAX", `maximum bet is ${r.maxBet}`);
+    if (amount > seat.balance) return new EngineError("INSUFFICIENT_FUNDS", `insufficient funds (${seat.balance})`);
+    return undefined;
+  }
+
   /** Places a seat's bet for this round; throws EngineError (limits, bankroll, stage). */
   placeBet(playerId: string, amount: number): void {
+    const refused = this.betError(playerId, amount);
+    if (refused) throw refused;
     const seat = this.#seat(playerId);
-    if (this.#stage !== "PLACING_BETS") throw new EngineError("WRONG_STAGE", `cannot bet during ${this.#stage}`);
-    if (seat.inRound) throw new EngineError("ALREADY_BET", `${seat.name} already bet this round`);
-    if (typeof amount !== "number" || !Number.isFinite(amount)) throw new EngineError("BET_BELOW_MIN", "bad amount");
-    if (amount < this.rules.minBet) throw new EngineError("BET_BELOW_MIN", `minimum bet is ${this.rules.minBet}`);
-    if (amount > this.rules.maxBet) throw new EngineError("BET_ABOVE_MAX", `maximum bet is ${this.rules.maxBet}`);
-    if (amount > seat.balance) {
-      throw new EngineError("INSUFFICIENT_FUNDS", `${seat.name} has ${seat.balance}, cannot bet ${amount}`);
-    }
     const previous = seat.balance;
     seat.balance -= amount;
     seat.net -= amount;

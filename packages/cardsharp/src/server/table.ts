@@ -209,23 +209,8 @@ export class BlackjackTable {
   checkBet(ownerId: string, amount: unknown): TableError | undefined {
     const seat = this.#byOwner.get(ownerId);
     if (!seat) return new TableError("NO_SEAT", "this client has no seat");
-    const r = this.engine.rules;
-    const p = this.engine.player(seat.playerId);
-    const why =
-      this.engine.stage !== "PLACING_BETS"
-        ? "betting is closed"
-        : p?.inRound
-          ? "already bet this round"
-          : typeof amount !== "number" || !Number.isFinite(amount)
-            ? "amount must be a number"
-            : amount < r.minBet
-              ? `minimum bet is ${r.minBet}`
-              : amount > r.maxBet
-                ? `maximum bet is ${r.maxBet}`
-                : amount > (p?.balance ?? 0)
-                  ? `insufficient funds (${p?.balance ?? 0})`
-                  : undefined;
-    return why ? new TableError("BET_REJECTED", why) : undefined;
+    const refused = this.engine.betError(seat.playerId, amount);
+    return refused && new TableError("BET_REJECTED", refused.message);
   }
 
   placeBet(ownerId: string, amount: number): void {
