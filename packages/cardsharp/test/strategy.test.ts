@@ -2,13 +2,16 @@ import { describe, expect, test } from "vitest";
 import {
   type Action,
   basicStrategy,
+  type Decision,
   HiLoCounter,
   parseCard,
   parseCards,
   randomStrategy,
+  resolveRules,
   seededRandom,
   simulate,
 } from "../src/engine/index.js";
+import { createBot } from "../src/server/index.js";
 
 const ALL: Action[] = ["HIT", "STAND", "DOUBLE", "SPLIT", "SURRENDER"];
 const s17 = basicStrategy({ dealerHitsSoft17: false, doubleAfterSplit: true });
@@ -102,5 +105,45 @@ describe("house edge (statistical)", () => {
     const h1 = simulate({ seed: 2, hands: 1_000_000, rules: { ...rules, dealerHitsSoft17: true } });
     expect(h1.houseEdgePercent - s1.houseEdgePercent).toBeGreaterThan(0.1);
     expect(h1.houseEdgePercent - s1.houseEdgePercent).toBeLessThan(0.3);
+  });
+});
+
+describe("server bots", () => {
+  const rules = resolveRules({ decks: 1, minBet: 5, maxBet: 50 });
+  const decision = (kind: "play" | "insurance", hand: string, up: string, validActions: Action[]): Decision => ({
+    kind,
+    playerId: "bot-1",
+    playerName: "Bot 1",
+    handId: "0-1",
+    validActions,
+    cards: parseCards(hand),
+    dealerUpcard: parseCard(up),
+    handCount: 1,
+  });
+
+  test("the Hi-Lo bot ramps its bet and takes insurance with the count, and plays basic strategy", () => {
+    const bot = createBot("hilo", rules);
+    const insurance = decision("insurance", "10 9", "A", ["INSURANCE", "NO_INSURANCE"]);
+    expect(bot.bet(rules)).toBe(5);
+    expect(bot.decide(insurance)).toBe("NO_INSURANCE");
+    for (const card of ["2♠", "3♠", "4♠", "5♠", "6♠", "2♥", "3♥", "4♥"]) bot.observe?.("CARD_DEALT", { card });
+    bot.observe?.("CARD_DEALT", { card: null }); // a face-down hole card is not counted
+    // Running count +8 with 44 of 52 cards left: true count about 9.5, top of the ramp, capped at the table max.
+    expect(bot.bet(rules)).toBe(50);
+    expect(bot.decide(insurance)).toBe("INSURANCE");
+    expect(bot.decide(decision("play", "10 6", "10", ["HIT", "STAND"]))).toBe("HIT");
+    bot.observe?.("SHUFFLE", {});
+    expect(bot.bet(rules)).toBe(5);
+  });
+
+  test("basic and random bots bet the minimum and only pick valid actions", () => {
+    const basic = createBot("basic", rules);
+    expect(basic.bet(rules)).toBe(5);
+    expect(basic.decide(decision("play", "8 8", "10", ["HIT", "STAND", "SPLIT"]))).toBe("SPLIT");
+    expect(basic.decide(decision("insurance", "10 9", "A", ["INSURANCE", "NO_INSURANCE"]))).toBe("NO_INSURANCE");
+    const random = createBot("random", rules, seededRandom(3));
+    for (let i = 0; i < 20; i++) {
+      expect(["HIT", "STAND"]).toContain(random.decide(decision("play", "10 6", "10", ["HIT", "STAND"])));
+    }
   });
 });
