@@ -89,6 +89,7 @@ describe("envelope and connection state (transcript of cardsharp.md 2.5)", () =>
       [JSON.stringify([1, 2]), "INVALID_MESSAGE"],
       [JSON.stringify({ data: {} }), "INVALID_MESSAGE"],
       [JSON.stringify({ type: "action", data: { action: "fly" } }), "UNKNOWN_ACTION"],
+      [JSON.stringify({ type: "disconnect", data: { client_id: "someone-else" } }), "UNKNOWN_CLIENT"],
       [JSON.stringify({ type: "subscribe", data: { event_types: Array(65).fill("X") } }), "TOO_MANY_SUBSCRIPTIONS"],
       [new Uint8Array([1, 2, 3]), "BINARY_NOT_SUPPORTED"],
     ];
