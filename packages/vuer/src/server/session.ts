@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
-import { CloseCode, ConnectionClosedError, deferred, limitCloseReason } from "@proj/ws-core";
+import { CloseCode, ConnectionClosedError, deferred } from "@proj/ws-core";
+import type { Connection } from "@proj/ws-core/server";
 import type { WebSocket } from "ws";
 import { encodeFrame } from "../protocol/codec.js";
 import { VuerTimeoutError } from "../protocol/errors.js";
@@ -14,7 +15,18 @@ import {
   upsertEvent,
 } from "../protocol/server-events.js";
 import type { ClientEventMessage, SceneNode, ServerEvent } from "../protocol/wire.js";
-import { type EnqueueResult, OutgoingQueue, type OutgoingStats } from "./outgoing-queue.js";
+
+export interface OutgoingStats {
+  /** Frames handed to the socket. */
+  sent: number;
+  /** Frames dropped (oldest first) because the queue was full. */
+  dropped: number;
+  /** Frames waiting now. */
+  queued: number;
+}
+
+/** What became of one queued frame. */
+export type EnqueueResult = "sent" | "queued" | "dropped" | "closed";
 
 /** An event a client sent, as decoded: `etype`, `value`, `ts`, `key` and any extra fields. */
 export type IncomingEvent<V = any> = ClientEventMessage<V>;
@@ -27,15 +39,15 @@ interface Waiter {
 }
 
 export interface SessionOptions {
-  queueLen: number;
-  highWaterMark: number;
   /** Default RPC timeout, ms (upstream's ttl=2.0 s). */
   rpcTimeoutMs: number;
 }
 
 /**
- * One connection's session: its scene operations and events go to this client only, through a bounded
- * drop-oldest queue. `till` and RPC waiters see only this session's events (upstream's are global).
+ * One connection's session: its scene operations and events go to this client only. A frame goes straight
+ * to the socket while the client keeps up; otherwise it waits in ws-core's bounded "drop" backlog (`queueLen`
+ * frames, as upstream's `deque(maxlen=queue_len)`: the oldest is dropped and counted), sent as the socket
+ * drains, without polling. `till` and RPC waiters see only this session's events (upstream's are global).
  */
 export class VuerSession {
   /** Upstream's `CURRENT_WS_ID`. */
@@ -46,20 +58,24 @@ export class VuerSession {
   init: IncomingEvent | undefined;
   /** Aborted when the connection closes: hand it to loops and timers in spawn functions. */
   readonly signal: AbortSignal;
-  readonly #queue: OutgoingQueue;
+  readonly #conn: Connection<undefined>;
   readonly #o: SessionOptions;
   readonly #waiters = new Map<string, Set<Waiter>>();
   readonly #abort = new AbortController();
   readonly #closed = deferred<{ code: number; reason: string }>();
   #received = 0;
+  /** Frames accepted for the client (sent now, queued, or queued in place of a dropped one). */
+  #accepted = 0;
+  /** Frames still queued when the session closed. */
+  #discarded = 0;
   #closing = false;
 
-  constructor(socket: WebSocket, request: IncomingMessage, options: SessionOptions) {
-    this.socket = socket;
-    this.request = request;
+  constructor(conn: Connection<undefined>, options: SessionOptions) {
+    this.#conn = conn;
+    this.socket = conn.ws;
+    this.request = conn.request;
     this.#o = options;
     this.signal = this.#abort.signal;
-    this.#queue = new OutgoingQueue(socket, { limit: options.queueLen, highWaterMark: options.highWaterMark });
   }
 
   get connected(): boolean {
@@ -68,7 +84,9 @@ export class VuerSession {
 
   /** Outgoing counters (sent, dropped, queued) and events received. */
   get stats(): OutgoingStats & { received: number } {
-    return { ...this.#queue.stats, received: this.#received };
+    const dropped = this.#conn.stats.dropped;
+    const queued = this.#conn.backlog;
+    return { sent: this.#accepted - dropped - queued - this.#discarded, dropped, queued, received: this.#received };
   }
 
   /** Resolves with the close code and reason once the connection has closed. */
@@ -78,7 +96,10 @@ export class VuerSession {
 
   /** Queues any server event (or an already encoded frame) for this client. */
   send(event: ServerEvent | Uint8Array): EnqueueResult {
-    return this.#queue.push(event instanceof Uint8Array ? event : encodeFrame(event));
+    const r = this.#conn.send(event instanceof Uint8Array ? event : encodeFrame(event));
+    if (r === "closed") return r;
+    this.#accepted++;
+    return r === "skipped" ? "dropped" : r; // "skipped" cannot happen under the "drop" policy
   }
 
   /** SET: replace this client's scene (`scene` should be a `Scene`/`DefaultScene` element). */
@@ -126,10 +147,13 @@ export class VuerSession {
    */
   async rpc(request: RpcEvent, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<IncomingEvent> {
     const answer = this.#wait(request.rtype, options.timeoutMs ?? this.#o.rpcTimeoutMs, options.signal);
-    if (!this.#queue.sendNow(encodeFrame(request))) {
+    if (!this.#conn.open) {
       answer.catch(() => {});
       throw new ConnectionClosedError("session is closed");
     }
+    // Past the queue, as upstream's `Vuer.rpc` sends: a full queue never delays or drops a request.
+    this.#accepted++;
+    this.socket.send(encodeFrame(request), { binary: true });
     return answer;
   }
 
@@ -144,10 +168,8 @@ export class VuerSession {
   /** Closes this connection (1000 by default); frames still arriving from the client are ignored. */
   close(code: number = CloseCode.Normal, reason = ""): void {
     this.#closing = true;
-    this.#queue.clear();
-    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
-      this.socket.close(code, limitCloseReason(reason));
-    }
+    this.#discarded += this.#conn.backlog;
+    this.#conn.close(code, reason); // also empties the queue
   }
 
   // ---- called by the server ----
@@ -174,7 +196,8 @@ export class VuerSession {
   /** @internal The socket closed: fail waiters, release `forever()`. */
   _closed(code: number, reason: string): void {
     if (this.signal.aborted) return;
-    this.#queue.clear();
+    this.#discarded += this.#conn.backlog;
+    this.#conn.close(); // the socket is closed already: this only empties the queue
     this.#abort.abort(new ConnectionClosedError("session closed", code, reason));
     const err = new ConnectionClosedError(`session closed (${code})`, code, reason);
     for (const set of this.#waiters.values()) for (const w of set) w.reject(err);

@@ -77,6 +77,8 @@ export class Vuer {
       allowedOrigins: (origin) => origin === undefined || cors.allows(origin),
       heartbeat: this.options.heartbeatMs === false ? false : { intervalMs: this.options.heartbeatMs },
       perMessageDeflate: this.options.perMessageDeflate,
+      // Each session's outgoing queue: ws-core's bounded drop-oldest backlog.
+      slowConsumer: { policy: "drop", highWaterMark: this.options.sendHighWaterMark, maxQueue: this.options.queueLen },
     });
     this.endpoint.on("connection", (conn) => this.#accept(conn));
     this.endpoint.on("error", (err) => this.options.onError(err, "upgrade"));
@@ -191,11 +193,7 @@ export class Vuer {
   // ---- internals ----
 
   #accept(conn: Connection<undefined>): void {
-    const session = new VuerSession(conn.ws, conn.request, {
-      queueLen: this.options.queueLen,
-      highWaterMark: this.options.sendHighWaterMark,
-      rpcTimeoutMs: this.options.rpcTimeoutMs,
-    });
+    const session = new VuerSession(conn, { rpcTimeoutMs: this.options.rpcTimeoutMs });
     this.sessions.set(session.id, session);
     this.stats.accepted++;
     this.stats.sessions = this.sessions.size;
