@@ -88,6 +88,12 @@ describe("msgpack encoder", () => {
     expect(big.byteLength).toBe(100_000 + 5 + 5 + 1);
     expect(decodeFrame(big)).toEqual({ blob: new Uint8Array(100_000).fill(1) });
     expect(decodeFrame(small)).toEqual([1, 2, 3]);
+    // Past 8 MiB of scratch (2M float32s) the buffer is given back; the encoder keeps working either way.
+    const many = Array.from({ length: 2_000_000 }, (_, i) => i + 0.5);
+    const frame = enc.encode(many);
+    expect(frame.byteLength).toBe(5 + 2_000_000 * 5);
+    expect((decodeFrame(frame) as number[])[1_999_999]).toBe(1_999_999.5);
+    expect(decodeFrame(enc.encode({ after: "shrink" }))).toEqual({ after: "shrink" });
   });
 });
 

@@ -56,11 +56,7 @@ export function PointCloud(...args: Array<PointCloudProps | Child>): Element {
   const converted: ElementProps = { key: props.key };
   if (vertices !== undefined) converted.vertices = asFloat16(vertices);
   if (colors !== undefined && colors !== null) converted.colors = toColorBytes(colors);
-  return element(
-    "PointCloud",
-    { ...converted, ...rest, vertices: converted.vertices, colors: converted.colors },
-    children,
-  );
+  return element("PointCloud", { ...converted, ...rest }, children);
 }
 
 /** Triangle mesh: float16 vertices and uv, uint32 faces, RGB colour bytes. */
@@ -72,7 +68,7 @@ export function TriMesh(...args: Array<TriMeshProps | Child>): Element {
   if (faces !== undefined) converted.faces = asUint32(faces);
   if (colors !== undefined && colors !== null) converted.colors = toColorBytes(colors);
   if (uv !== undefined && uv !== null) converted.uv = asFloat16(uv);
-  return element("TriMesh", { ...converted, ...rest, ...converted }, children);
+  return element("TriMesh", { ...converted, ...rest }, children);
 }
 
 // ---- model loaders ----

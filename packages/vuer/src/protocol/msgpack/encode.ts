@@ -2,6 +2,8 @@ import { VuerEncodeError } from "../errors.js";
 
 /** Bin payloads from this size up skip the scratch buffer (one copy instead of two). */
 const EXTERNAL_BIN = 4096;
+/** A scratch buffer grown past this is given back after the frame. */
+const SHRINK_ABOVE = 8 * 1024 * 1024;
 
 type Alloc = (size: number) => Uint8Array<ArrayBuffer>;
 // Read through globalThis: browsers have no Buffer, and bundlers must not pull in a polyfill.
@@ -22,8 +24,10 @@ export class MsgpackEncoder {
   readonly #external: Array<{ pos: number; bytes: Uint8Array }> = [];
   #externalBytes = 0;
   readonly #textEncoder = new TextEncoder();
+  readonly #initialSize: number;
 
   constructor(initialSize = 64 * 1024) {
+    this.#initialSize = initialSize;
     this.#buf = new Uint8Array(initialSize);
     this.#view = new DataView(this.#buf.buffer);
   }
@@ -34,7 +38,12 @@ export class MsgpackEncoder {
     this.#depth = 0;
     this.#external.length = 0;
     this.#externalBytes = 0;
-    this.#write(value);
+    try {
+      this.#write(value);
+    } catch (err) {
+      this.#external.length = 0;
+      throw err;
+    }
     const total = this.#pos + this.#externalBytes;
     let out: Uint8Array<ArrayBuffer>;
     if (allocUnsafe) {
@@ -54,6 +63,11 @@ export class MsgpackEncoder {
     }
     out.set(this.#buf.subarray(from, this.#pos), at);
     this.#external.length = 0; // do not keep callers' payloads alive
+    // One huge frame (e.g. a long plain number array) must not pin its scratch buffer for the process's life.
+    if (this.#buf.length > SHRINK_ABOVE) {
+      this.#buf = new Uint8Array(this.#initialSize);
+      this.#view = new DataView(this.#buf.buffer);
+    }
     return out;
   }
 
