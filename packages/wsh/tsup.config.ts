@@ -5,10 +5,13 @@ export default defineConfig({
     index: "src/index.ts",
     client: "src/client/index.ts",
     server: "src/server/index.ts",
+    "cli/wsh": "src/cli/wsh.ts",
   },
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,
   clean: true,
   target: "node20",
+  // import.meta.url (createRequire for node-pty / xterm) in the CommonJS build
+  shims: true,
 });

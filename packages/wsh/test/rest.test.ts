@@ -1,5 +1,7 @@
-import { connectTestClient, disposeLeftovers, waitFor } from "@proj/ws-core/testing";
+import { startWsServer } from "@proj/ws-core/server";
+import { connectTestClient, disposeLeftovers, trackLeftover, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
+import { WshServer } from "../src/server/index.js";
 import { input, screenText, startShell, waitForScreen, wsBase } from "./helpers.js";
 
 afterEach(disposeLeftovers);
@@ -125,5 +127,30 @@ describe("auth", () => {
   test("no token configured: everything open", async () => {
     const s = await startShell();
     expect((await fetch(`${s.url}/screen`)).status).toBe(200);
+  });
+});
+
+describe("mounting", () => {
+  test("under a base path on ws-core's startWsServer next to another endpoint; final screen readable after exit", async () => {
+    const wsh = new WshServer({
+      command: "/bin/sh",
+      env: { PS1: "$ ", ENV: "" },
+      basePath: "/wsh",
+      heartbeatMs: false,
+    });
+    trackLeftover(() => wsh.close());
+    const shared = await startWsServer({ routes: { ...wsh.upgradeRoutes }, onRequest: wsh.requestListener });
+    trackLeftover(() => shared.close());
+    expect((await (await fetch(`${shared.url}/wsh/health`)).json()).status).toBe("ok");
+    expect((await fetch(`${shared.url}/health`)).status).toBe(404);
+    const json = await connectTestClient(`${shared.wsUrl}/wsh/ws/json`);
+    expect(await json.nextJson()).toEqual({ connected: true });
+    await expect(connectTestClient(`${shared.wsUrl}/ws/json`)).rejects.toMatchObject({ status: 404 });
+    await fetch(`${shared.url}/wsh/input`, { method: "POST", body: "echo MOU''NTED; exit\r" });
+    expect(await json.closed).toEqual({ code: 1000, reason: "server shutting down" });
+    await wsh.closed;
+    const after = await (await fetch(`${shared.url}/wsh/screen?format=plain`)).json();
+    expect(after.lines).toContain("MOUNTED");
+    expect((await fetch(`${shared.url}/wsh/input`, { method: "POST", body: "x" })).status).toBe(500);
   });
 });

@@ -171,7 +171,7 @@ export class WshServer {
       const http = this.#listening ? closeHttpServer(this.#listening.server) : Promise.resolve();
       await Promise.all([this.raw.endpoint.close(close), this.json.endpoint.close(close)]);
       await http;
-      this.session.emulator.dispose();
+      // The emulator stays readable: a mounted server keeps answering /screen with the final state.
     })();
     return this.#closing;
   }
