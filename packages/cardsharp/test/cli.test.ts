@@ -60,6 +60,9 @@ function run(cli: string, args: string[]) {
 
 test("cardsharp-server runs a real table; cardsharp-client plays N hands against it and exits", async () => {
   const server = run("cardsharp-server", [
+    "--host",
+    "localhost",
+    "--h17",
     "--port",
     "0",
     "--seed",
@@ -77,6 +80,7 @@ test("cardsharp-server runs a real table; cardsharp-client plays N hands against
   expect(await client.exited).toBe(0);
   const out = client.out();
   expect(out).toMatch(/^connected as /m);
+  expect(out).toMatch(/^table: 2 decks, H17, blackjack pays 1\.5$/m);
   expect(out).toMatch(/Dealer gets a hole card/);
   expect(out).toMatch(/Dealer reveals/);
   expect(out.match(/^--- ROUND \d+ ---$/gm)?.length).toBeGreaterThanOrEqual(3);

@@ -32,6 +32,7 @@ describe("envelope and connection state (transcript of cardsharp.md 2.5)", () =>
     const connected = await c.expect("connected");
     expect(connected.data).toMatchObject({ client_id: "probe-1", resumed: false, seat: null });
     expect(connected.data.state.dealer).toBeDefined();
+    expect(connected.data.rules).toMatchObject({ deck_count: 6, dealer_hit_soft_17: false, blackjack_pays: 1.5 });
     expect(typeof connected.timestamp).toBe("number");
     expect(connected.timestamp).toBeGreaterThan(1.6e9);
     expect(connected.timestamp).toBeLessThan(1e11); // seconds, not milliseconds

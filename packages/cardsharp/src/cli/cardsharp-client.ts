@@ -32,9 +32,8 @@ const url = (values.url as string | undefined) ?? "ws://localhost:8765";
 const kind = (values.strategy as string | undefined) ?? "basic";
 if (kind !== "basic" && kind !== "random") fail(`--strategy must be basic or random\n${USAGE}`);
 const hands = intFlag(values.hands as string | undefined, "hands", 0); // 0 = play until interrupted
-let h17 = false;
-const basic = { current: basicStrategyPlayer() };
-const strategy: PlayerStrategy = kind === "random" ? randomPlayer() : (r, c) => basic.current(r, c);
+let basic = basicStrategyPlayer();
+const strategy: PlayerStrategy = kind === "random" ? randomPlayer() : (r, c) => basic(r, c);
 
 const client = new CardsharpClient({
   url,
@@ -48,18 +47,18 @@ const client = new CardsharpClient({
 let played = 0;
 process.stdout.on("error", () => process.exit(0)); // e.g. piped into `head`
 const out = (line: string) => process.stdout.write(`${line}\n`);
-client.on("connected", (c) => out(`connected as ${c.client_id}${c.resumed ? " (seat resumed)" : ""}`));
+client.on("connected", (c) => {
+  out(`connected as ${c.client_id}${c.resumed ? " (seat resumed)" : ""}`);
+  const rules = c.rules ?? {};
+  const h17 = rules.dealer_hit_soft_17 === true;
+  // Basic strategy for the table's dealer rule and double-after-split.
+  basic = basicStrategyPlayer({ dealerHitsSoft17: h17, doubleAfterSplit: rules.allow_double_after_split !== false });
+  if (c.rules) out(`table: ${rules.deck_count} decks, ${h17 ? "H17" : "S17"}, blackjack pays ${rules.blackjack_pays}`);
+});
 client.on("error", (e) => out(`error: ${e.message}`));
 client.on("action_request", (r) => out(`action requested: ${r.valid_actions.join("/")} (hand ${r.cards.join(" ")})`));
 client.on("event", (e) => {
   const d = e.data as Record<string, any>;
-  if (e.event_type === "GAME_CREATED" && d.rules?.dealer_hit_soft_17 !== h17) {
-    h17 = Boolean(d.rules?.dealer_hit_soft_17);
-    basic.current = basicStrategyPlayer({
-      dealerHitsSoft17: h17,
-      doubleAfterSplit: d.rules?.allow_double_after_split ?? true,
-    });
-  }
   const line = describeEvent(e.event_type, d, client.seat?.player_id);
   if (line) out(line);
   if (e.event_type === "ROUND_ENDED" && client.seat && d.results?.[client.seat.player_id]) {

@@ -64,6 +64,8 @@ export interface ConnectedData {
   resumed?: boolean;
   seat?: SeatInfo | null;
   state?: PublicState;
+  /** The table's rules, as GAME_CREATED's `rules` (which a late client never saw). */
+  rules?: Record<string, unknown>;
 }
 export interface SeatInfo {
   player_id: string;

@@ -2,6 +2,7 @@ import { Emitter } from "@proj/ws-core";
 import { cardToString } from "../engine/cards.js";
 import type { Action } from "../engine/events.js";
 import { evaluate } from "../engine/hand-value.js";
+import { rulesPayload } from "../engine/rules.js";
 import { ACTION_NAMES, type ActionRequestData, type ConnectedData, nowSeconds } from "../protocol/messages.js";
 import type { EventBus } from "./event-bus.js";
 import type { BlackjackTable, PendingRequest, PlatformAdapter } from "./table.js";
@@ -122,7 +123,8 @@ export class WebAdapter implements PlatformAdapter, ActionRouter {
         if (table.pending === pending) this.handler?.sendTo(clientId, "action_request", toRequestData(pending));
       });
     }
-    return { resumed, seat: seat ?? null, state: table.snapshot() };
+    // The rules too: GAME_CREATED went out when the table opened, before this client was there.
+    return { resumed, seat: seat ?? null, state: table.snapshot(), rules: rulesPayload(table.engine.rules) };
   }
 
   #requireTable(): BlackjackTable {
