@@ -13,7 +13,7 @@ import {
   updateEvent,
   upsertEvent,
 } from "../src/index.js";
-import { Box, PointCloud, Scene, Sphere } from "../src/schemas/index.js";
+import { Box, DefaultScene, PointCloud, Scene, Sphere } from "../src/schemas/index.js";
 
 const GOLDEN = "/work/shared/specs/vuer-golden-frames.txt";
 const ts = 1700000000123;
@@ -140,5 +140,11 @@ describe("golden frames", () => {
       const frame = encodeFrame(upsertEvent(PointCloud({ key: "pc", ...v, size: 0.01 }), { ts }));
       expect(Buffer.from(frame).equals(Buffer.from(expected))).toBe(true);
     }
+  });
+
+  test("the DefaultScene SET is 499 bytes, as in the live capture of upstream's seed example", () => {
+    const frame = encodeFrame(setEvent(DefaultScene({ key: "2" }), { ts })); // upstream's counter key "2"
+    expect(frame.byteLength).toBe(499);
+    expect(decodeFrame(frame)).toEqual({ ts, data: DefaultScene({ key: "2" }), etype: "SET" });
   });
 });
