@@ -1,7 +1,10 @@
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { NodeWebSocket } from "@proj/ws-core/node";
 import { bundleForBrowser, disposeLeftovers, trackLeftover, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
+import { type WebSocket, WebSocketServer } from "ws";
 import {
   type ActionRequestData,
   basicStrategyPlayer,
@@ -205,6 +208,60 @@ describe("CardsharpClient", () => {
     await waitFor(() =>
       events.some((e) => e.event_type === "PLAYER_BET" && (e.data as any).player_id === c.seat?.player_id),
     );
+  });
+});
+
+describe("against an upstream-style server", () => {
+  test("our client connects, subscribes, bets and answers with upstream's message shapes", async () => {
+    // Upstream's example server in miniature: replies without timestamps, pushes with them, no extensions.
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    trackLeftover(() => new Promise<void>((resolve) => wss.close(() => resolve())));
+    await once(wss, "listening");
+    const got: any[] = [];
+    const push = (ws: WebSocket, type: string, data: object) =>
+      ws.send(JSON.stringify({ type, data, timestamp: Date.now() / 1000 }));
+    const reply = (ws: WebSocket, type: string, data: object) => ws.send(JSON.stringify({ type, data }));
+    wss.on("connection", (ws) => {
+      const subs = new Set<string>();
+      ws.on("message", (raw) => {
+        const m = JSON.parse(String(raw));
+        got.push(m);
+        if (m.type === "connect") {
+          push(ws, "connected", { client_id: m.data.client_id });
+          push(ws, "event", { event_type: "ROUND_STARTED", data: { game_id: "g", round_number: 1 } });
+          const request = {
+            request_id: "r-1",
+            player_id: "p-1",
+            player_name: "Alice",
+            valid_actions: ["HIT", "STAND"],
+          };
+          push(ws, "action_request", { ...request, pending: true, timestamp: Date.now() / 1000 });
+        } else if (m.type === "subscribe") {
+          for (const t of m.data.event_types) subs.add(t);
+          reply(ws, "connected", { subscriptions: [...subs] });
+        } else if (m.type === "action") {
+          reply(ws, "event", { event_type: "action_received" });
+        } else if (m.type === "heartbeat") {
+          reply(ws, "heartbeat", { timestamp: Date.now() / 1000 });
+        } else {
+          reply(ws, "error", { message: "Unknown message type" });
+        }
+      });
+    });
+    const port = (wss.address() as AddressInfo).port;
+    const c = client({ url: `ws://127.0.0.1:${port}`, strategy: fixedPlayer("STAND"), bet: flatMinimumBet });
+    expect((await c.connected()).client_id).toBe(c.clientId);
+    await waitFor(() => got.some((m) => m.data?.action === "player_action"));
+    await waitFor(() => got.some((m) => m.data?.action === "place_bet"));
+    expect(got[0]).toMatchObject({ type: "connect", data: { client_id: c.clientId }, timestamp: expect.any(Number) });
+    expect(got[1]).toMatchObject({ type: "subscribe", data: { event_types: ["*"] } });
+    expect(got.find((m) => m.data?.action === "player_action")?.data).toEqual({
+      action: "player_action",
+      data: { action: "STAND", request_id: "r-1" },
+    });
+    // Upstream's ROUND_STARTED carries no limits: the client bets its example client's minimum, 5.
+    expect(got.find((m) => m.data?.action === "place_bet")?.data).toEqual({ action: "place_bet", data: { amount: 5 } });
+    expect(await c.subscribe(["CARD_DEALT"])).toEqual(["*", "CARD_DEALT"]);
   });
 });
 

@@ -105,6 +105,8 @@ export class CardsharpClient {
   #waiters: Waiter[] = [];
   /** Requests whose answer is on its way (the server re-sends an open request after a reconnect). */
   readonly #answering = new Set<string>();
+  /** The server seats clients (ours); upstream's does not. */
+  #seatedServer = true;
   #connected: Promise<ConnectedData>;
   #resolveConnected!: (d: ConnectedData) => void;
   #balance: number | undefined;
@@ -303,6 +305,7 @@ export class CardsharpClient {
   }
 
   #onConnected(data: ConnectedData): void {
+    this.#seatedServer = "seat" in data;
     if (data.seat) this.seat = data.seat;
     if (data.state) {
       this.state = data.state;
@@ -342,7 +345,8 @@ export class CardsharpClient {
       if (e.event_type === "PLAYER_LEFT") this.seat = undefined;
     }
     if (e.event_type === "ROUND_STARTED") {
-      this.#betting = { roundId: d.round_id, minBet: d.min_bet, maxBet: d.max_bet, placed: false };
+      // Upstream's ROUND_STARTED has no limits: its example client's own (5 to 1000) stand in.
+      this.#betting = { roundId: d.round_id ?? null, minBet: d.min_bet ?? 5, maxBet: d.max_bet ?? 1000, placed: false };
     } else if (e.event_type === "CARD_DEALT" || e.event_type === "ROUND_ENDED") {
       this.#betting = undefined;
     }
@@ -353,8 +357,9 @@ export class CardsharpClient {
   /** Bets through the policy once per open round, as soon as we are seated and betting is open. */
   #maybeBet(): void {
     const b = this.#betting;
-    if (!b || b.placed || !this.seat || !this.#o.bet) return;
-    const amount = this.#o.bet({ minBet: b.minBet, maxBet: b.maxBet, balance: this.seat.balance });
+    // Upstream's server has no seats (its `connected` has no `seat` key): there every client bets.
+    if (!b || b.placed || (!this.seat && this.#seatedServer) || !this.#o.bet) return;
+    const amount = this.#o.bet({ minBet: b.minBet, maxBet: b.maxBet, balance: this.seat?.balance });
     if (amount === undefined) return;
     b.placed = true;
     this.placeBet(amount).catch((err) => this.#events.emit("error", err as Error));
