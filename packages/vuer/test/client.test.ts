@@ -175,6 +175,25 @@ describe("VuerClient", () => {
     expect(await client.recv()).toBeNull();
   });
 
+  test("unread events are bounded in bytes too: the oldest go first, the newest stays, the scene sees all", async () => {
+    const { app, url } = await startVuer();
+    const go = deferred<void>();
+    app.spawn(async (s) => {
+      await go.promise;
+      for (let i = 0; i < 4; i++) s.upsert(Box({ key: `b${i}`, blob: new Uint8Array(3000) }));
+      await s.forever();
+    });
+    const client = await vuerClient(url, { inboxMaxBytes: 7000 });
+    let seen = 0;
+    client.on("event", () => seen++);
+    go.resolve();
+    await waitFor(() => seen === 4);
+    expect(client.droppedEvents).toBe(2);
+    expect(nodesOf(await client.recv())[0]?.key).toBe("b2");
+    expect(nodesOf(await client.recv())[0]?.key).toBe("b3");
+    expect([0, 1, 2, 3].every((i) => client.scene.find(`b${i}`))).toBe(true);
+  });
+
   test("the scene model follows the server's operations and reports changes", async () => {
     const { app, url } = await startVuer();
     const go = deferred<void>();

@@ -1,18 +1,25 @@
 type Waiter<T> = (v: T | null) => void;
 
 /**
- * Received events waiting for `recv()`: bounded (oldest dropped and counted), with timeouts that leave the
- * connection alone, and `null` for every reader once the stream has ended and is drained.
+ * Received events waiting for `recv()`: bounded in count and in bytes (oldest dropped and counted; the newest
+ * is always kept), with timeouts that leave the connection alone, and `null` for every reader once the stream
+ * has ended and is drained.
  */
 export class Inbox<T> {
   #items: T[] = [];
+  #sizes: number[] = [];
+  #bytes = 0;
   #waiters = new Set<Waiter<T>>();
   #ended = false;
   dropped = 0;
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
+  ) {}
 
-  push(item: T): void {
+  /** `size`: the bytes the item keeps alive (its frame). */
+  push(item: T, size = 0): void {
     const w = this.#waiters.values().next();
     if (!w.done) {
       this.#waiters.delete(w.value);
@@ -20,8 +27,11 @@ export class Inbox<T> {
       return;
     }
     this.#items.push(item);
-    if (this.#items.length > this.limit) {
+    this.#sizes.push(size);
+    this.#bytes += size;
+    while (this.#items.length > 1 && (this.#items.length > this.limit || this.#bytes > this.maxBytes)) {
       this.#items.shift();
+      this.#bytes -= this.#sizes.shift() as number;
       this.dropped++;
     }
   }
@@ -39,7 +49,10 @@ export class Inbox<T> {
   }
 
   take(timeoutMs?: number, signal?: AbortSignal): Promise<T | null> {
-    if (this.#items.length > 0) return Promise.resolve(this.#items.shift() as T);
+    if (this.#items.length > 0) {
+      this.#bytes -= this.#sizes.shift() as number;
+      return Promise.resolve(this.#items.shift() as T);
+    }
     if (this.#ended) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;

@@ -35,6 +35,11 @@ export interface VuerClientOptions {
   clientInfo?: Record<string, unknown> | ((info: Record<string, unknown>) => Record<string, unknown>);
   /** Events kept for `recv()` / iteration before the oldest is dropped (counted in `droppedEvents`). Default 10,000. */
   inboxLimit?: number;
+  /**
+   * Bytes of received frames kept for `recv()` / iteration (a decoded event holds its frame) before the oldest
+   * is dropped; the newest event is always kept. Default 64 MiB. Events still reach `scene` and `on("event")`.
+   */
+  inboxMaxBytes?: number;
   /** Abort an attempt that has not opened after this long. Default 10,000 ms. */
   openTimeoutMs?: number;
   /**
@@ -76,7 +81,7 @@ export class VuerClient implements AsyncIterable<ServerEvent> {
   constructor(uriOrOptions?: string | VuerClientOptions, options: VuerClientOptions = {}) {
     this.#o = typeof uriOrOptions === "string" ? { ...options, uri: uriOrOptions } : { ...uriOrOptions };
     this.config = resolveClientConfig(this.#o, this.#o.env);
-    this.#inbox = new Inbox(this.#o.inboxLimit ?? 10_000);
+    this.#inbox = new Inbox(this.#o.inboxLimit ?? 10_000, this.#o.inboxMaxBytes ?? 64 * 1024 * 1024);
   }
 
   /** True while a connection is open. */
@@ -242,7 +247,7 @@ export class VuerClient implements AsyncIterable<ServerEvent> {
       return;
     }
     this.scene.apply(ev);
-    this.#inbox.push(ev);
+    this.#inbox.push(ev, typeof data === "string" ? data.length : data.byteLength);
     this.#events.emit("event", ev);
   }
 }
