@@ -21,6 +21,8 @@ adapter.attach(table);
 
 const wss = new WebSocketServer({ host: values.host, port: Number(values.port), maxPayload: 64 * 1024 });
 wss.on("connection", (ws) => {
+  // CardsharpServer refuses these before the upgrade (503); a bare `ws` server can only close them.
+  if (handler.sessions.size >= 1000) return ws.close(1013, "too many clients");
   const session = handler.open({ send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) });
   ws.on("message", (data, isBinary) => handler.receive(session, isBinary ? { binary: true } : data.toString()));
   ws.on("close", () => handler.transportClosed(session));
