@@ -199,7 +199,9 @@ describe("/ws/json", () => {
     expect((await c.closed).code).toBe(1009);
   });
 
-  test("a stalled subscriber is resynced with a fresh sync once it drains; others unaffected", async () => {
+  test("a stalled subscriber is resynced with a fresh sync once it drains; others unaffected", {
+    timeout: 60_000,
+  }, async () => {
     // A big screen makes every diff large, so the stalled socket's kernel buffers fill quickly.
     const s = await startShell({ cols: 400, rows: 150, limits: { jsonHighWaterMark: 64 * 1024 } });
     const slow = await subscribeJson(s, { events: ["diffs", "lines"], interval_ms: 0, format: "plain" });
