@@ -30,10 +30,11 @@ export function parseBind(value: string): { host: string; port: number } {
   return { host: (m[1] ?? m[2]) as string, port };
 }
 
-function dimension(flag: string, value: string | undefined): number {
+function dimension(flag: string, value: string | undefined, min: number): number {
   const n = Number(value);
-  if (!value || !/^\d+$/.test(value) || n < 1 || n > 1000)
-    throw new UsageError(`${flag} expects an integer in 1..1000`);
+  if (!value || !/^\d+$/.test(value) || n < min || n > 1000) {
+    throw new UsageError(`${flag} expects an integer in ${min}..1000`);
+  }
   return n;
 }
 
@@ -74,10 +75,10 @@ export function parseArgs(argv: string[]): CliArgs {
         out.headless = true;
         break;
       case "--cols":
-        out.cols = dimension(flag, value());
+        out.cols = dimension(flag, value(), 2);
         break;
       case "--rows":
-        out.rows = dimension(flag, value());
+        out.rows = dimension(flag, value(), 1);
         break;
       case "-h":
       case "--help":

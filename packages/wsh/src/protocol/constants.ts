@@ -5,5 +5,7 @@ export const DEFAULT_COLS = 80;
 export const DEFAULT_ROWS = 24;
 export const DEFAULT_SCROLLBACK = 10_000;
 export const DEFAULT_SCROLLBACK_LIMIT = 100;
-/** Largest cols/rows accepted by resize (HEAD clamps to 1..1000). */
+/** Largest cols/rows accepted (HEAD clamps to 1..1000). */
 export const MAX_DIMENSION = 1000;
+/** Smallest width: xterm.js cannot emulate fewer than 2 columns. */
+export const MIN_COLS = 2;

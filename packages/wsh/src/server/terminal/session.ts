@@ -1,5 +1,5 @@
 import { Emitter } from "@proj/ws-core";
-import { DEFAULT_COLS, DEFAULT_ROWS, DEFAULT_SCROLLBACK, MAX_DIMENSION } from "../../protocol/constants.js";
+import { DEFAULT_COLS, DEFAULT_ROWS, DEFAULT_SCROLLBACK, MAX_DIMENSION, MIN_COLS } from "../../protocol/constants.js";
 import type {
   CursorEvent,
   InputEvent,
@@ -174,6 +174,10 @@ export class TerminalSession {
 }
 
 function checkSize(cols: number, rows: number): void {
-  const ok = (n: number) => Number.isInteger(n) && n >= 1 && n <= MAX_DIMENSION;
-  if (!ok(cols) || !ok(rows)) throw new InvalidSizeError(`cols and rows must be integers in 1..${MAX_DIMENSION}`);
+  const ok = (n: number, min: number) => Number.isInteger(n) && n >= min && n <= MAX_DIMENSION;
+  if (!ok(cols, MIN_COLS) || !ok(rows, 1)) {
+    throw new InvalidSizeError(
+      `cols must be an integer in ${MIN_COLS}..${MAX_DIMENSION} and rows in 1..${MAX_DIMENSION}`,
+    );
+  }
 }
