@@ -1,5 +1,6 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closeHttpServer, listen, UpgradeRouter } from "@proj/ws-core/server";
@@ -21,6 +22,21 @@ describe("HTTP routes", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/text\/html/);
     expect(await res.text()).toContain(url);
+  });
+
+  test("request targets that are not valid URLs get 404, as plain requests and as upgrades; the server carries on", async () => {
+    const { url, errors } = await startVuer();
+    const { port } = new URL(url);
+    const upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n";
+    for (const target of ["//", "//a:b@", "http://[::1"]) {
+      for (const extra of ["", `${upgrade}Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n`]) {
+        const reply = await rawHttp(Number(port), `GET ${target} HTTP/1.1\r\nHost: x\r\n${extra}\r\n`);
+        expect(reply.split("\r\n")[0], `${target} ${extra ? "upgrade" : "plain"}`).toBe("HTTP/1.1 404 Not Found");
+      }
+    }
+    expect(errors).toEqual([]);
+    const peer = await rawPeer(url);
+    await peer.close();
   });
 
   test("/workspace/* serves files from the workspace, never outside it; ?hot disables caching", async () => {
@@ -189,4 +205,18 @@ async function waitSessions(app: Vuer, n: number): Promise<void> {
 
 async function waitForScene(client: Awaited<ReturnType<typeof vuerClient>>, position: number[]): Promise<void> {
   await waitFor(() => JSON.stringify(client.scene.find("box")?.position) === JSON.stringify(position));
+}
+
+/** Sends one raw request and resolves with everything the server wrote back until it closed or went quiet. */
+function rawHttp(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => socket.write(request));
+    let out = "";
+    socket.on("data", (d) => {
+      out += d.toString();
+      if (out.includes("\r\n\r\n")) socket.destroy(); // the head is all the test needs
+    });
+    socket.on("close", () => resolve(out));
+    socket.on("error", reject);
+  });
 }

@@ -5,8 +5,18 @@ import type { IncomingMessage } from "node:http";
  * undefined when the request is not under `base` at all.
  */
 export function relativePath(req: IncomingMessage, base: string): string | undefined {
-  const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
+  const pathname = requestUrl(req)?.pathname;
+  if (pathname === undefined) return undefined;
   if (base === "") return pathname;
   if (pathname === base) return "/";
   return pathname.startsWith(`${base}/`) ? pathname.slice(base.length) : undefined;
+}
+
+/** The request target as a URL, or undefined when it is not one (e.g. `//`): such requests match no route. */
+export function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? "/", "http://localhost");
+  } catch {
+    return undefined;
+  }
 }

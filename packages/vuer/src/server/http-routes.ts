@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HttpError, readBody, sendJson } from "@proj/ws-core/server";
 import { decodeEvent } from "../protocol/codec.js";
-import { relativePath } from "./base-path.js";
+import { relativePath, requestUrl } from "./base-path.js";
 import { Cors } from "./cors.js";
 import { indexPage } from "./index-page.js";
 import type { ResolvedVuerOptions } from "./options.js";
@@ -26,7 +26,7 @@ export class HttpRoutes {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://localhost");
+    const url = requestUrl(req) ?? new URL("http://localhost/");
     const path = relativePath(req, this.#o.basePath);
     this.#cors.apply(req, res);
     if (this.#cors.preflight(req, res)) return;
