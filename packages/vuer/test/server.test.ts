@@ -1,7 +1,7 @@
 import { CloseCode, deferred } from "@proj/ws-core";
 import { disposeLeftovers, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
-import { ClientEvent, encodeFrame, rpcEvent, VuerTimeoutError } from "../src/index.js";
+import { ClientEvent, decodeFrame, encodeFrame, rpcEvent, VuerTimeoutError } from "../src/index.js";
 import { Box, DefaultScene } from "../src/schemas/index.js";
 import type { IncomingEvent, VuerSession } from "../src/server/index.js";
 import { HelloEvent, MoveBoxEvent, rawPeer, startVuer, vuerClient, nodesOf } from "./helpers.js";
@@ -339,17 +339,28 @@ describe("limits and bad input", () => {
     peer.ws.pause(); // stop reading: the socket backs up, the queue fills
     const total = 120;
     const blob = new Uint8Array(256 * 1024);
-    for (let i = 0; i < total; i++) session.send({ ts: 0, data: { i, blob }, etype: "FRAME" });
-    await waitFor(() => session.stats.dropped > 0, { timeoutMs: 10_000 });
-    const stats = session.stats;
-    expect(stats.queued).toBeLessThanOrEqual(5);
+    const results = new Map<string, number>();
+    for (let i = 0; i < total; i++) {
+      const r = session.send({ ts: 0, data: { i, blob }, etype: "FRAME" });
+      results.set(r, (results.get(r) ?? 0) + 1);
+    }
+    // The loop ran in one go, so nothing drained meanwhile: the first frames went out while the socket took them,
+    // the queue holds the newest 5, everything in between was dropped (oldest first) and counted.
+    const after = session.stats;
+    expect(after.queued).toBe(5);
+    expect(after.dropped).toBeGreaterThan(0);
+    expect(after.sent + after.dropped + after.queued).toBe(total);
+    expect(results.get("sent")).toBe(after.sent);
+    expect(results.get("dropped")).toBe(after.dropped);
     peer.ws.resume();
-    const last = await peer.nextEvent((ev) => (ev.data as { i: number }).i === total - 1, 20_000);
-    expect(last.etype).toBe("FRAME");
-    const received = peer.received.filter((m) => typeof m !== "string").length;
+    await peer.nextEvent((ev) => (ev.data as { i: number }).i === total - 1, 20_000);
+    const indices = peer.received
+      .filter((m): m is Uint8Array => typeof m !== "string")
+      .map((m) => (decodeFrame(m) as { data: { i: number } }).data.i);
+    const newest = [total - 5, total - 4, total - 3, total - 2, total - 1];
+    expect(indices).toEqual([...Array.from({ length: after.sent }, (_, i) => i), ...newest]);
     const final = session.stats;
-    expect(final.sent + final.dropped).toBe(total);
-    expect(received).toBe(final.sent);
+    expect(final).toMatchObject({ sent: after.sent + 5, dropped: after.dropped, queued: 0 });
   }, 30_000);
 });
 
