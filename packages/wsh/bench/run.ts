@@ -259,8 +259,13 @@ async function jsonFanout(n: number): Promise<{ cpu: number; peakMiB: number; co
 
 async function main(): Promise<void> {
   if (!only || only === "throughput") {
-    const direct = await directThroughput();
-    const viaWs = await wsThroughput();
+    // Best of three, alternating, so a busy shared machine disturbs both sides alike.
+    let direct = 0;
+    let viaWs = 0;
+    for (let i = 0; i < 3; i++) {
+      direct = Math.max(direct, await directThroughput());
+      viaWs = Math.max(viaWs, await wsThroughput());
+    }
     line("raw_throughput_64mib", viaWs, "MiB/s", viaWs / direct, `direct node-pty ${direct.toFixed(0)} MiB/s`);
   }
   if (!only || only === "echo") await echo();
