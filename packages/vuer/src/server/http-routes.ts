@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { HttpError, readBody, sendJson } from "@proj/ws-core/server";
 import { decodeEvent } from "../protocol/codec.js";
 import { relativePath, requestUrl } from "./base-path.js";
-import { Cors } from "./cors.js";
+import type { Cors } from "./cors.js";
 import { indexPage } from "./index-page.js";
 import type { ResolvedVuerOptions } from "./options.js";
 import type { VuerSession } from "./session.js";
@@ -18,11 +18,16 @@ export class HttpRoutes {
   readonly #sessions: ReadonlyMap<string, VuerSession>;
   readonly #cors: Cors;
 
-  constructor(options: ResolvedVuerOptions, workspace: Workspace, sessions: ReadonlyMap<string, VuerSession>) {
+  constructor(
+    options: ResolvedVuerOptions,
+    workspace: Workspace,
+    sessions: ReadonlyMap<string, VuerSession>,
+    cors: Cors,
+  ) {
     this.#o = options;
     this.#workspace = workspace;
     this.#sessions = sessions;
-    this.#cors = new Cors(options.cors);
+    this.#cors = cors;
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

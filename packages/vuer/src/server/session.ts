@@ -47,7 +47,7 @@ export interface SessionOptions {
  * One connection's session: its scene operations and events go to this client only. A frame goes straight
  * to the socket while the client keeps up; otherwise it waits in ws-core's bounded "drop" backlog (`queueLen`
  * frames, as upstream's `deque(maxlen=queue_len)`: the oldest is dropped and counted), sent as the socket
- * drains, without polling. `till` and RPC waiters see only this session's events (upstream's are global).
+ * drains. `till` and RPC waiters see only this session's events (upstream's are global).
  */
 export class VuerSession {
   /** Upstream's `CURRENT_WS_ID`. */
@@ -181,16 +181,11 @@ export class VuerSession {
 
   /** @internal Routes one decoded event to this session's waiters. */
   _deliver(ev: IncomingEvent): void {
-    this._count();
+    this.#received++;
     const set = this.#waiters.get(ev.etype);
     if (!set) return;
     this.#waiters.delete(ev.etype);
     for (const w of set) w.resolve(ev);
-  }
-
-  /** @internal */
-  _count(): void {
-    this.#received++;
   }
 
   /** @internal The socket closed: fail waiters, release `forever()`. */

@@ -69,8 +69,8 @@ export class Vuer {
   constructor(options: VuerOptions = {}) {
     this.options = resolveVuerOptions(options);
     this.workspace = new Workspace(this.options.workspace);
-    this.#http = new HttpRoutes(this.options, this.workspace, this.sessions);
     const cors = new Cors(this.options.cors);
+    this.#http = new HttpRoutes(this.options, this.workspace, this.sessions, cors);
     this.endpoint = new WsEndpoint({
       maxPayload: this.options.maxSize,
       // Browsers send Origin on WebSocket upgrades too: the CORS list decides (with `*`, the default, anyone).
