@@ -1,5 +1,7 @@
 import { deferred, disposeLeftovers, startTestServer, waitFor } from "@proj/ws-core/testing";
+import { createServer } from "node:http";
 import { NodeWebSocket } from "@proj/ws-core/node";
+import { closeHttpServer, listen } from "@proj/ws-core/server";
 import { afterEach, describe, expect, test } from "vitest";
 import { BridgeAgent, type BridgeCommand, type CommandExecutor } from "../src/client/index.js";
 import { startBridgeServer } from "../src/server/index.js";
@@ -103,6 +105,36 @@ describe("BridgeAgent against the bridge server", () => {
       expect((await server.hub.dispatch({ type: "get_tabs" })).success).toBe(true);
     } finally {
       await server.close(100);
+    }
+  });
+
+  test("never gives up on a refused handshake (401, 404): it retries until the server takes it", async () => {
+    const server = await startBridgeServer({ port: 0, wsPort: false, heartbeat: false });
+    const front = createServer();
+    const refusals = [401, 404, 403];
+    const seen: number[] = [];
+    front.on("upgrade", (req, socket, head) => {
+      const status = refusals.shift();
+      if (status === undefined) return void server.handleUpgrade(req, socket, head);
+      seen.push(status);
+      socket.end(`HTTP/1.1 ${status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    });
+    const { wsUrl } = await listen(front);
+    try {
+      const a = agent(
+        wsUrl,
+        { execute: async () => ({ message: "ok", data: {} }) },
+        {
+          backoff: { minDelayMs: 10, maxDelayMs: 20, jitter: 0 },
+        },
+      );
+      await a.ready();
+      await waitFor(() => server.hub.size === 1);
+      expect(seen).toEqual([401, 404, 403]);
+      expect((await server.hub.dispatch({ type: "get_tabs" })).success).toBe(true);
+    } finally {
+      await server.close(100);
+      await closeHttpServer(front);
     }
   });
 });

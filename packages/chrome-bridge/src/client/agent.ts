@@ -77,7 +77,10 @@ export class BridgeAgent {
       ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
       backoff: options.backoff ?? { minDelayMs: 1000, maxDelayMs: 30_000, factor: 2, jitter: 0.3 },
       queue: false,
+      // Never give up (PROTOCOL.md): not on close codes, nor on a refused handshake (a token fixed
+      // later, a server restarting behind a proxy that answers 404 meanwhile).
       fatalCloseCodes: [],
+      fatalHandshakeStatuses: [],
       ping: {
         intervalMs: options.pingIntervalMs ?? CLIENT_PING_INTERVAL_MS,
         timeoutMs: options.pingTimeoutMs ?? 10_000,

@@ -44,6 +44,7 @@ export function tokenMatches(expected: string | undefined, req: IncomingMessage)
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+const PLAIN_HOST = /^([a-z0-9-]+(?:\.[a-z0-9-]+)*)(?::\d{1,5})?$/i;
 const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /**
@@ -54,6 +55,9 @@ const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "[::1]"]);
 export function hostAllowed(req: IncomingMessage, bindHost: string, allowed: ReadonlyArray<string | RegExp>): boolean {
   const header = req.headers.host;
   if (header === undefined) return true; // HTTP/1.0 and raw clients: not a browser
+  // The common case (127.0.0.1:PORT, localhost) without a URL parse per request.
+  const plain = PLAIN_HOST.exec(header)?.[1]?.toLowerCase();
+  if (plain && (LOOPBACK_NAMES.has(plain) || plain === bindHost)) return true;
   let hostname: string;
   try {
     hostname = new URL(`http://${header}`).hostname;

@@ -42,9 +42,9 @@ export class BridgeServer {
         if (!hostAllowed(req, o.host, o.allowedHosts))
           throw new HttpError(403, { error: `Host not allowed: ${req.headers.host}` });
         if (!tokenMatches(o.token, req)) throw new HttpError(401, { error: "Missing or invalid token" });
-        if (this.hub.size >= o.maxConnections) throw new HttpError(503, { error: "Too many extension connections" });
         return undefined;
       },
+      maxConnections: o.maxConnections,
       slowConsumer: { policy: "disconnect", highWaterMark: o.maxBufferedBytes },
     });
     this.hub = new ExtensionHub(this.endpoint, o);

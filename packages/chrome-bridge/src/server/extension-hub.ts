@@ -58,6 +58,8 @@ export class ExtensionHub extends EventEmitter<HubEvents> {
   /** Insertion order = connection order; the last one is the default target. */
   readonly #extensions = new Map<string, Extension>();
   readonly #pending = new Map<string, Pending>();
+  /** The default target: the most recent connection still open. */
+  #latest: Extension | undefined;
   #closing = false;
 
   constructor(endpoint: WsEndpoint<undefined>, options: ResolvedOptions) {
@@ -76,13 +78,12 @@ export class ExtensionHub extends EventEmitter<HubEvents> {
   }
 
   connections(): ConnectionInfo[] {
-    const last = [...this.#extensions.keys()].at(-1);
-    return [...this.#extensions.values()].map((e) => this.#info(e, e.id === last));
+    return [...this.#extensions.values()].map((e) => this.#info(e, e === this.#latest));
   }
 
   /** Sends `command` to one extension and resolves with its response; rejects with a `BridgeError`. */
   dispatch(command: BridgeCommand, options: DispatchOptions = {}): Promise<CommandResponseMessage> {
-    const ext = options.extensionId ? this.#extensions.get(options.extensionId) : [...this.#extensions.values()].at(-1);
+    const ext = options.extensionId ? this.#extensions.get(options.extensionId) : this.#latest;
     if (!ext || this.#closing) return Promise.reject(noExtension(options.extensionId));
     const id = command.command_id ?? `cmd-${randomUUID()}`;
     if (this.#pending.has(id)) return Promise.reject(duplicateCommand(id));
@@ -144,6 +145,7 @@ export class ExtensionHub extends EventEmitter<HubEvents> {
       unanswered: [],
     };
     this.#extensions.set(id, ext);
+    this.#latest = ext;
     const hb = this.#o.heartbeat;
     if (hb) {
       ext.heartbeat = new Heartbeat(
@@ -211,6 +213,7 @@ export class ExtensionHub extends EventEmitter<HubEvents> {
     if (!ext) return;
     ext.heartbeat?.stop();
     this.#extensions.delete(ext.id);
+    if (this.#latest === ext) this.#latest = [...this.#extensions.values()].at(-1);
     for (const [id, p] of [...this.#pending]) if (p.ext === ext) this.#settle(id, extensionDisconnected());
     this.emit("disconnect", this.#info(ext, false), code, reason);
   }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { HttpError, sendJson } from "@proj/ws-core/server";
+import { HttpError, readBody, requestPath, sendJson } from "@proj/ws-core/server";
 import { SERVER_NAME, SERVER_VERSION } from "../protocol/constants.js";
 import { BridgeError, CommandValidationError } from "../protocol/errors.js";
 import { type RestEnvelope, SHORTCUT_ROUTES, type ServerStatus } from "../protocol/rest.js";
@@ -9,7 +9,6 @@ import { hostAllowed, restOriginAllowed, tokenMatches } from "./access.js";
 import type { ExtensionHub } from "./extension-hub.js";
 import { STATUS_BY_CODE } from "./hub-errors.js";
 import type { ResolvedOptions } from "./options.js";
-import { readRequestBody } from "./read-body.js";
 import { shortcutCommand } from "./shortcut-input.js";
 
 const CORS_HEADERS = {
@@ -35,6 +34,8 @@ const fail = (error: string, commandId: string | null = null): RestEnvelope => (
   timestamp: nowSeconds(),
 });
 
+const NO_QUERY: URLSearchParams = new URLSearchParams();
+
 const KNOWN_ROUTES: Record<string, string[]> = {
   "/": ["GET"],
   "/health": ["GET"],
@@ -46,7 +47,7 @@ const KNOWN_ROUTES: Record<string, string[]> = {
 /** The REST half as a plain request listener, so any Node HTTP server can mount it. */
 export function createRestHandler(hub: ExtensionHub, o: ResolvedOptions) {
   async function readJson(req: IncomingMessage, allowEmpty: boolean): Promise<unknown> {
-    const text = await readRequestBody(req, o.maxBodyBytes);
+    const text = (await readBody(req, o.maxBodyBytes)).toString("utf8");
     if (text.trim() === "") {
       if (allowEmpty) return undefined;
       throw new CommandValidationError(400, ["Request body must be a JSON command object"]);
@@ -61,13 +62,12 @@ export function createRestHandler(hub: ExtensionHub, o: ResolvedOptions) {
   async function runCommand(
     req: IncomingMessage,
     res: ServerResponse,
-    url: URL,
+    query: URLSearchParams,
     input: unknown,
     cors: Record<string, string>,
   ) {
     const command = parseCommand(input);
-    const target =
-      (req.headers["x-extension-id"] as string | undefined) ?? url.searchParams.get("extension") ?? undefined;
+    const target = (req.headers["x-extension-id"] as string | undefined) ?? query.get("extension") ?? undefined;
     try {
       const r = await hub.dispatch(command, target ? { extensionId: target } : {});
       sendJson(
@@ -90,8 +90,11 @@ export function createRestHandler(hub: ExtensionHub, o: ResolvedOptions) {
   }
 
   return async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://x");
-    let path = url.pathname;
+    // Literal path (as the upgrade router reads it) and the query only when there is one: no URL parse per command.
+    const raw = req.url ?? "/";
+    const q = raw.indexOf("?");
+    const query = q < 0 ? NO_QUERY : new URLSearchParams(raw.slice(q + 1));
+    let path = requestPath(raw);
     if (o.basePath)
       path = path === o.basePath ? "/" : path.startsWith(`${o.basePath}/`) ? path.slice(o.basePath.length) : "";
     const method = req.method ?? "GET";
@@ -138,18 +141,12 @@ export function createRestHandler(hub: ExtensionHub, o: ResolvedOptions) {
       } else if (path === "/health") {
         sendJson(res, 200, ok("Server is healthy", { status: "ok", timestamp: nowSeconds() }), cors);
       } else if (path === "/command") {
-        await runCommand(req, res, url, await readJson(req, false), cors);
+        await runCommand(req, res, query, await readJson(req, false), cors);
       } else if (path === "/tabs" && method === "GET") {
-        await runCommand(req, res, url, { type: "get_tabs" }, cors);
+        await runCommand(req, res, query, { type: "get_tabs" }, cors);
       } else {
         const body = await readJson(req, true);
-        await runCommand(
-          req,
-          res,
-          url,
-          shortcutCommand(path as keyof typeof SHORTCUT_ROUTES, body, url.searchParams),
-          cors,
-        );
+        await runCommand(req, res, query, shortcutCommand(path as keyof typeof SHORTCUT_ROUTES, body, query), cors);
       }
     } catch (err) {
       if (err instanceof CommandValidationError) sendJson(res, err.status, fail(err.message), cors);
