@@ -63,3 +63,18 @@ describe("parseCommand", () => {
     expect(parseCommand({ type: "mouse_scroll" })).toEqual({ type: "mouse_scroll", direction: "down", amount: 100 });
   });
 });
+
+describe("pointer state", () => {
+  test("is per tab and bounded: the least recently moved tab is forgotten past the limit", async () => {
+    const { MouseState } = await import("../src/client/cdp/mouse-state.js");
+    const m = new MouseState(3);
+    expect(m.get(1)).toEqual({ x: 0, y: 0 });
+    for (const id of [1, 2, 3]) m.set(id, id, id * 10);
+    m.set(1, 5, 5); // tab 1 moved again: now the most recent
+    m.set(4, 4, 40);
+    expect(m.size).toBe(3);
+    expect(m.get(2)).toEqual({ x: 0, y: 0 }); // forgotten
+    expect(m.get(1)).toEqual({ x: 5, y: 5 });
+    expect(m.get(3)).toEqual({ x: 3, y: 30 });
+  });
+});

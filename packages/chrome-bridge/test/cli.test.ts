@@ -86,6 +86,9 @@ describe("chrome-bridge CLI", () => {
     const usage = await runCli(["send", "{not json", "--url", url]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain("not valid JSON");
+    const badServe = await runCli(["serve", "--port", "0", "--timeout", "0"]);
+    expect(badServe.code).toBe(2);
+    expect(badServe.stderr).toContain("--timeout must be more than 0 seconds");
   });
 
   test("SIGTERM shuts the executor (and its Chromium) and the server down cleanly", async () => {

@@ -1,5 +1,12 @@
 import { startBridgeServer } from "../server/index.js";
-import { numberFlag, onShutdownSignal, type ParsedArgs, stringFlag } from "./args.js";
+import { numberFlag, onShutdownSignal, type ParsedArgs, stringFlag, UsageError } from "./args.js";
+
+function portFlag(args: ParsedArgs, name: string): number | undefined {
+  const n = numberFlag(args, name);
+  if (n !== undefined && (!Number.isInteger(n) || n > 65535))
+    throw new UsageError(`--${name} must be a port number (0-65535)`);
+  return n;
+}
 
 const list = (v: string | undefined) =>
   v
@@ -13,11 +20,12 @@ const list = (v: string | undefined) =>
 export async function serve(args: ParsedArgs): Promise<void> {
   const host = stringFlag(args, "host") ?? "127.0.0.1";
   const timeout = numberFlag(args, "timeout");
+  if (timeout === 0) throw new UsageError("--timeout must be more than 0 seconds");
   const wsPortFlag = stringFlag(args, "ws-port");
   const server = await startBridgeServer({
     host,
-    port: numberFlag(args, "port") ?? 8765,
-    wsPort: wsPortFlag === "off" ? false : (numberFlag(args, "ws-port") ?? 8766),
+    port: portFlag(args, "port") ?? 8765,
+    wsPort: wsPortFlag === "off" ? false : (portFlag(args, "ws-port") ?? 8766),
     ...(timeout !== undefined ? { commandTimeoutMs: timeout * 1000 } : {}),
     token: stringFlag(args, "token") ?? process.env.CHROME_BRIDGE_TOKEN,
     allowedOrigins: list(stringFlag(args, "allow-origin")),

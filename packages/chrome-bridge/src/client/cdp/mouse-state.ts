@@ -1,13 +1,28 @@
-/** Per-tab pointer position in CSS pixels of the viewport; starts at the top-left corner. */
+/**
+ * Per-tab pointer position in CSS pixels of the viewport; starts at the top-left corner. Tabs closed
+ * by the user or the page (not through a command) are never reported here, so the map is bounded:
+ * past `limit` tabs the least recently moved one is forgotten.
+ */
 export class MouseState {
   readonly #pos = new Map<number, { x: number; y: number }>();
+  readonly #limit: number;
+
+  constructor(limit = 1000) {
+    this.#limit = limit;
+  }
+
+  get size(): number {
+    return this.#pos.size;
+  }
 
   get(tabId: number): { x: number; y: number } {
     return this.#pos.get(tabId) ?? { x: 0, y: 0 };
   }
 
   set(tabId: number, x: number, y: number): void {
+    this.#pos.delete(tabId); // re-insert: Map order is then least recently moved first
     this.#pos.set(tabId, { x, y });
+    if (this.#pos.size > this.#limit) this.#pos.delete(this.#pos.keys().next().value as number);
   }
 
   forget(tabId: number): void {
