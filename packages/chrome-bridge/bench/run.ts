@@ -1,6 +1,8 @@
 // Round trip of a command through REST + server + Node executor + Chromium, against the same CDP
 // call made directly on a second CDP connection to the same browser. Bounded: about 20-30 s.
-import { Agent, request } from "node:http";
+import { Agent, createServer, request } from "node:http";
+import { closeHttpServer, listen } from "@proj/ws-core/server";
+import WebSocket, { WebSocketServer } from "ws";
 import { CdpConnection, launchChromium, startNodeExecutor } from "../src/executor/index.js";
 import { startBridgeServer } from "../src/server/index.js";
 
@@ -39,32 +41,70 @@ function post(base: URL, body: string): Promise<string> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 /**
- * Medians of `a` and `b` measured alternately (so background load on a shared machine hits both
- * alike), after `warmup` runs of each (JIT), for up to `n` pairs or `budgetMs`.
+ * Medians of each function measured in turn (so background load on a shared machine hits all
+ * alike), after `warmup` runs of each (JIT), for up to `n` rounds or `budgetMs`.
  */
-async function pairedP50(
-  a: () => Promise<unknown>,
-  b: () => Promise<unknown>,
-  n: number,
-  warmup: number,
-  budgetMs: number,
-) {
-  for (let i = 0; i < warmup; i++) {
-    await a();
-    await b();
-  }
-  const ta: number[] = [];
-  const tb: number[] = [];
+async function interleavedP50(fns: Array<() => Promise<unknown>>, n: number, warmup: number, budgetMs: number) {
+  for (let i = 0; i < warmup; i++) for (const f of fns) await f();
+  const times = fns.map(() => [] as number[]);
   const end = performance.now() + budgetMs;
-  while (ta.length < n && performance.now() < end) {
-    let t = performance.now();
-    await a();
-    ta.push(performance.now() - t);
-    t = performance.now();
-    await b();
-    tb.push(performance.now() - t);
+  while ((times[0] as number[]).length < n && performance.now() < end) {
+    for (const [i, f] of fns.entries()) {
+      const t = performance.now();
+      await f();
+      (times[i] as number[]).push(performance.now() - t);
+    }
   }
-  return [median(ta), median(tb)] as const;
+  return times.map(median);
+}
+
+/**
+ * The least any REST-to-WebSocket relay can cost here: node:http server -> ws -> an in-process ws
+ * client that makes the CDP call -> ws -> HTTP response, with no parsing, validation or routing.
+ * The bridge makes the same two extra loopback round trips (HTTP, then WebSocket) as this relay,
+ * so its overhead over direct CDP can only shrink down to this floor, not to zero.
+ */
+async function startMinimalRelay(cdp: CdpConnection) {
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
+  await new Promise((r) => wss.once("listening", r));
+  const waiting = new Map<number, (text: string) => void>();
+  const peer = new Promise<WebSocket>((resolve) => wss.once("connection", resolve));
+  const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as { port: number }).port}`, {
+    perMessageDeflate: false,
+  });
+  client.on("message", async (d) => {
+    const { id } = JSON.parse(d.toString()) as { id: number };
+    client.send(JSON.stringify({ id, result: await cdp.send("Target.getTargets") }));
+  });
+  const server = await peer;
+  server.on("message", (d) => {
+    const text = d.toString();
+    const { id } = JSON.parse(text) as { id: number };
+    waiting.get(id)?.(text);
+    waiting.delete(id);
+  });
+  let next = 0;
+  const http = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const id = ++next;
+      waiting.set(id, (text) => {
+        res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+        res.end(text);
+      });
+      server.send(JSON.stringify({ id, body: Buffer.concat(chunks).toString() }));
+    });
+  });
+  const { url } = await listen(http, { host: "127.0.0.1", port: 0 });
+  return {
+    url: new URL(`${url}/command`),
+    async close() {
+      client.close();
+      await new Promise((r) => wss.close(r));
+      await closeHttpServer(http);
+    },
+  };
 }
 
 async function perSecond(fn: () => Promise<unknown>, ms: number): Promise<number> {
@@ -127,10 +167,34 @@ try {
     },
   ];
   for (const c of cases) {
-    const [base, ours] = await pairedP50(c.cdp, c.bridge, c.n, c.n / 2, 5000);
+    const [base, ours] = (await interleavedP50([c.cdp, c.bridge], c.n, c.n / 2, 5000)) as [number, number];
     console.log(
       `bench ${c.name}_p50: ${ours.toFixed(2)} ms (${(ours / base).toFixed(2)}x direct CDP ${c.what} ${base.toFixed(2)} ms)`,
     );
+  }
+  // How close the bridge gets to the cheapest possible relay (same two extra round trips, no logic).
+  const floorCdp = await CdpConnection.connect(browser.wsEndpoint);
+  const floor = await startMinimalRelay(floorCdp);
+  try {
+    const [base, relay, ours] = (await interleavedP50(
+      [
+        () => direct.send("Target.getTargets"),
+        () => post(floor.url, '{"type":"get_tabs"}'),
+        () => post(rest, '{"type":"get_tabs"}'),
+      ],
+      300,
+      150,
+      6000,
+    )) as [number, number, number];
+    console.log(
+      `bench relay_floor_get_tabs_p50: ${relay.toFixed(2)} ms (${(relay / base).toFixed(2)}x direct CDP Target.getTargets ${base.toFixed(2)} ms)`,
+    );
+    console.log(
+      `bench get_tabs_vs_floor_p50: ${ours.toFixed(2)} ms (${(ours / relay).toFixed(2)}x minimal node:http+ws relay ${relay.toFixed(2)} ms)`,
+    );
+  } finally {
+    await floor.close();
+    floorCdp.close();
   }
   // Sequential throughput of a cheap command (mouse moves are frame-throttled at ~60/s either way).
   const directRate = await perSecond(() => direct.send("Target.getTargets"), 2000);
