@@ -43,3 +43,27 @@ test("pending calls fail at once when the browser connection closes", async () =
   await expect(pending).rejects.toThrow("CDP command 'Hang' aborted: browser connection closed");
   await expect(cdp.send("Echo")).rejects.toThrow("browser connection closed");
 });
+
+test("a failed executor start leaves nothing open: bad server URL before launching, CDP failure closes the socket", async () => {
+  const { startNodeExecutor } = await import("../src/executor/index.js");
+  // The URL is checked first: a launch would have failed with "Chromium not found" instead.
+  await expect(
+    startNodeExecutor({ url: "not a url", launch: { executablePath: "/nonexistent/chromium" } }),
+  ).rejects.toThrow(/Invalid URL/);
+  // A CDP endpoint that refuses every call: the executor's first call fails, its socket must close.
+  const server = await fakeCdp();
+  server.endpoint.removeAllListeners("connection");
+  const closed = new Promise<number>((resolve) =>
+    server.endpoint.on("connection", (c) => {
+      c.ws.on("message", (raw) => {
+        const m = JSON.parse(raw.toString());
+        c.send(JSON.stringify({ id: m.id, error: { code: -32000, message: "Not allowed" } }));
+      });
+      c.ws.on("close", (code) => resolve(code));
+    }),
+  );
+  await expect(startNodeExecutor({ url: "ws://127.0.0.1:9/", cdp: server.url })).rejects.toThrow(
+    "CDP command 'Target.setDiscoverTargets' failed: Not allowed",
+  );
+  await closed; // the executor closed its CDP socket (else this waits until the test times out)
+});

@@ -1,6 +1,7 @@
 import { NodeWebSocket } from "@proj/ws-core/node";
 import { BridgeAgent, type BridgeAgentOptions } from "../client/agent.js";
 import { CdpCommandExecutor } from "../client/cdp/cdp-executor.js";
+import { DEFAULT_SERVER_WS_URL } from "../protocol/constants.js";
 import { CdpConnection } from "./cdp-connection.js";
 import { type LaunchedBrowser, type LaunchOptions, launchChromium } from "./chromium.js";
 import { NodeTabHost } from "./node-tab-host.js";
@@ -33,17 +34,21 @@ export interface NodeExecutor {
  * ready; `agent.ready()` resolves once the server connection is open.
  */
 export async function startNodeExecutor(options: NodeExecutorOptions = {}): Promise<NodeExecutor> {
+  new URL(options.url ?? DEFAULT_SERVER_WS_URL); // a bad server URL fails before any browser starts
   const browser = options.cdp ? undefined : await launchChromium(options.launch);
   const wsEndpoint = options.cdp ?? (browser as LaunchedBrowser).wsEndpoint;
-  let cdp: CdpConnection;
+  let cdp: CdpConnection | undefined;
+  let host: NodeTabHost;
   try {
     cdp = await CdpConnection.connect(wsEndpoint);
+    host = new NodeTabHost(cdp);
+    await host.init();
   } catch (err) {
+    // Nothing may outlive a failed start: not the CDP socket, not the browser launched here.
+    cdp?.close();
     await browser?.close();
     throw err;
   }
-  const host = new NodeTabHost(cdp);
-  await host.init();
   const executor = new CdpCommandExecutor(host);
   const { cdp: _c, launch: _l, ...agentOptions } = options;
   const agent = new BridgeAgent({ ...agentOptions, executor, WebSocket: NodeWebSocket }).start();
