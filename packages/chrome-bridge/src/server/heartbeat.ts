@@ -3,6 +3,10 @@ import type { HeartbeatOptions } from "./options.js";
 /**
  * The documented JSON heartbeat for one connection: `ping` every `intervalMs`; if nothing at all
  * comes back within `graceMs`, `onTimeout` runs (the hub closes with 1011).
+ *
+ * Not ws-core's `WsEndpoint` heartbeat: that one judges a peer at the next ping (silent for a whole
+ * interval), so "ping every 30 s, close after 10 s" would become either pings every 10 s or a 30 s
+ * grace. The documented timing needs the separate grace timer kept here.
  */
 export class Heartbeat {
   readonly #o: HeartbeatOptions;
