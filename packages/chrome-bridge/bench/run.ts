@@ -1,5 +1,6 @@
 // Round trip of a command through REST + server + Node executor + Chromium, against the same CDP
-// call made directly on a second CDP connection to the same browser. Bounded: about 20-30 s.
+// call made directly on a second CDP connection to the same browser, and against the same call
+// behind a minimal relay (the floor of any REST-to-WebSocket design). Bounded: about 30 s.
 import { Agent, createServer, request } from "node:http";
 import { closeHttpServer, listen } from "@proj/ws-core/server";
 import WebSocket, { WebSocketServer } from "ws";
@@ -64,7 +65,7 @@ async function interleavedP50(fns: Array<() => Promise<unknown>>, n: number, war
  * The bridge makes the same two extra loopback round trips (HTTP, then WebSocket) as this relay,
  * so its overhead over direct CDP can only shrink down to this floor, not to zero.
  */
-async function startMinimalRelay(cdp: CdpConnection) {
+async function startMinimalRelay(run: (body: string) => Promise<unknown>) {
   const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
   await new Promise((r) => wss.once("listening", r));
   const waiting = new Map<number, (text: string) => void>();
@@ -73,8 +74,8 @@ async function startMinimalRelay(cdp: CdpConnection) {
     perMessageDeflate: false,
   });
   client.on("message", async (d) => {
-    const { id } = JSON.parse(d.toString()) as { id: number };
-    client.send(JSON.stringify({ id, result: await cdp.send("Target.getTargets") }));
+    const { id, body } = JSON.parse(d.toString()) as { id: number; body: string };
+    client.send(JSON.stringify({ id, result: await run(body) }));
   });
   const server = await peer;
   server.on("message", (d) => {
@@ -134,21 +135,21 @@ try {
 
   const cases: Array<{
     name: string;
-    bridge: () => Promise<unknown>;
+    body: string;
     cdp: () => Promise<unknown>;
     what: string;
     n: number;
   }> = [
     {
       name: "get_tabs",
-      bridge: () => post(rest, '{"type":"get_tabs"}'),
+      body: '{"type":"get_tabs"}',
       cdp: () => direct.send("Target.getTargets"),
       what: "Target.getTargets",
       n: 300,
     },
     {
       name: "mouse_click",
-      bridge: () => post(rest, '{"type":"mouse_click"}'),
+      body: '{"type":"mouse_click"}',
       cdp: async () => {
         const p = { x: 100, y: 100, button: "left", clickCount: 1 };
         await direct.send("Input.dispatchMouseEvent", { type: "mousePressed", buttons: 1, ...p }, sessionId);
@@ -160,41 +161,34 @@ try {
     {
       name: "screenshot",
       // Without the cursor overlay, so both sides make the same CDP call.
-      bridge: () => post(rest, '{"type":"screenshot","quality":85,"include_cursor":false}'),
+      body: '{"type":"screenshot","quality":85,"include_cursor":false}',
       cdp: () => direct.send("Page.captureScreenshot", { format: "jpeg", quality: 85 }, sessionId),
       what: "Page.captureScreenshot jpeg q85",
       n: 60,
     },
   ];
-  for (const c of cases) {
-    const [base, ours] = (await interleavedP50([c.cdp, c.bridge], c.n, c.n / 2, 5000)) as [number, number];
-    console.log(
-      `bench ${c.name}_p50: ${ours.toFixed(2)} ms (${(ours / base).toFixed(2)}x direct CDP ${c.what} ${base.toFixed(2)} ms)`,
-    );
-  }
-  // How close the bridge gets to the cheapest possible relay (same two extra round trips, no logic).
-  const floorCdp = await CdpConnection.connect(browser.wsEndpoint);
-  const floor = await startMinimalRelay(floorCdp);
+  // The same CDP calls behind the cheapest possible relay (same two extra round trips, no logic).
+  const floor = await startMinimalRelay((body) => {
+    const type = (JSON.parse(body) as { type: string }).type;
+    return (cases.find((c) => c.name === type) as (typeof cases)[number]).cdp();
+  });
   try {
-    const [base, relay, ours] = (await interleavedP50(
-      [
-        () => direct.send("Target.getTargets"),
-        () => post(floor.url, '{"type":"get_tabs"}'),
-        () => post(rest, '{"type":"get_tabs"}'),
-      ],
-      300,
-      150,
-      6000,
-    )) as [number, number, number];
-    console.log(
-      `bench relay_floor_get_tabs_p50: ${relay.toFixed(2)} ms (${(relay / base).toFixed(2)}x direct CDP Target.getTargets ${base.toFixed(2)} ms)`,
-    );
-    console.log(
-      `bench get_tabs_vs_floor_p50: ${ours.toFixed(2)} ms (${(ours / relay).toFixed(2)}x minimal node:http+ws relay ${relay.toFixed(2)} ms)`,
-    );
+    for (const c of cases) {
+      const [base, relay, ours] = (await interleavedP50(
+        [c.cdp, () => post(floor.url, c.body), () => post(rest, c.body)],
+        c.n,
+        c.n / 2,
+        6000,
+      )) as [number, number, number];
+      const vsDirect = (ms: number) => `${(ms / base).toFixed(2)}x direct CDP ${c.what} ${base.toFixed(2)} ms`;
+      console.log(`bench ${c.name}_p50: ${ours.toFixed(2)} ms (${vsDirect(ours)})`);
+      console.log(`bench ${c.name}_relay_floor_p50: ${relay.toFixed(2)} ms (${vsDirect(relay)})`);
+      console.log(
+        `bench ${c.name}_vs_floor_p50: ${ours.toFixed(2)} ms (${(ours / relay).toFixed(2)}x minimal node:http+ws relay ${relay.toFixed(2)} ms)`,
+      );
+    }
   } finally {
     await floor.close();
-    floorCdp.close();
   }
   // Sequential throughput of a cheap command (mouse moves are frame-throttled at ~60/s either way).
   const directRate = await perSecond(() => direct.send("Target.getTargets"), 2000);
