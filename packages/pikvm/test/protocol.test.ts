@@ -133,6 +133,40 @@ describe("binary HID frames (pikvm.md 3.2, real captures)", () => {
     const long = decodeBinaryFrame(Uint8Array.from([1, 1, ...new TextEncoder().encode("K".repeat(40))]));
     expect(long.type === "key" && long.key).toBe("K".repeat(32));
   });
+
+  test("known names decode to shared frozen events; every name and flag combination decodes right", () => {
+    for (const key of KEY_NAMES) {
+      for (const flags of [0, 1, 2, 3]) {
+        const frame = Uint8Array.from([1, flags, ...new TextEncoder().encode(key)]);
+        const ev = decodeBinaryFrame(frame);
+        expect(ev).toEqual({ type: "key", key, state: (flags & 1) === 1, finish: (flags & 2) === 2 });
+        expect(decodeBinaryFrame(frame)).toBe(ev);
+        expect(Object.isFrozen(ev)).toBe(true);
+      }
+      // A key name on the button op is not a button (and vice versa): decoded as written, validated later.
+      expect(decodeBinaryFrame(Uint8Array.from([2, 1, ...new TextEncoder().encode(key)]))).toEqual({
+        type: "mouse_button",
+        button: key,
+        state: true,
+      });
+    }
+    for (const button of ["left", "right", "middle", "up", "down"]) {
+      const ev = decodeBinaryFrame(Uint8Array.from([2, 0x41, ...new TextEncoder().encode(button)]));
+      expect(ev).toEqual({ type: "mouse_button", button, state: true });
+    }
+    // Near misses are new strings, not a wrong interned name.
+    expect(decodeBinaryFrame(Uint8Array.from([1, 1, ...new TextEncoder().encode("KeyA ")]))).toEqual({
+      type: "key",
+      key: "KeyA ",
+      state: true,
+      finish: false,
+    });
+    expect(decodeBinaryFrame(Uint8Array.from([2, 1, ...new TextEncoder().encode("LEFT")]))).toEqual({
+      type: "mouse_button",
+      button: "LEFT",
+      state: true,
+    });
+  });
 });
 
 describe("key table (pikvm.md 3.4)", () => {

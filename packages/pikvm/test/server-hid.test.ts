@@ -193,6 +193,28 @@ describe("virtual target", () => {
     await s.close();
   });
 
+  test("held keys are kept in press order; a release from the middle keeps the rest", async () => {
+    const s = await startEmulator();
+    const c = await rawClient(s.wsUrl);
+    for (const k of ["ShiftLeft", "KeyA", "KeyB", "KeyC"]) c.send(ev("key", { key: k, state: true }));
+    c.send(ev("key", { key: "KeyA", state: false }));
+    c.send(ev("key", { key: "KeyZ", state: false })); // not held: no change
+    c.send(ev("mouse_button", { button: "right", state: true }));
+    c.send(ev("mouse_button", { button: "left", state: true }));
+    c.send(ev("mouse_button", { button: "right", state: false }));
+    await settle(c);
+    expect([...s.emu.hid.keys]).toEqual(["ShiftLeft", "KeyB", "KeyC"]);
+    expect(s.emu.hid.keys.has("KeyB")).toBe(true);
+    expect(s.emu.hid.keys.has("KeyA")).toBe(false);
+    expect(s.emu.hid.keys.size).toBe(3);
+    expect([...s.emu.hid.buttons]).toEqual(["left"]);
+    expect(s.emu.console.typed).toBe("ABC");
+    await c.close();
+    await waitFor(() => s.emu.sessions === 0);
+    expect(s.emu.hid.snapshot()).toMatchObject({ keys: [], buttons: [] });
+    await s.close();
+  });
+
   test("held keys and buttons are released when a socket closes (and on connect)", async () => {
     const s = await startEmulator();
     const a = await rawClient(s.wsUrl);

@@ -73,13 +73,16 @@ export function encodeBinaryDeltas(op: 0x04 | 0x05, deltas: readonly Delta[], sq
   return out;
 }
 
-/** A decoded client binary frame; `undefined` fields mean kvmd would drop it. */
+/**
+ * A decoded client binary frame. Frames naming a known key or button decode to shared, frozen objects
+ * (no allocation per frame): treat decoded events as read-only.
+ */
 export type BinaryHidEvent =
-  | { type: "ping" }
-  | { type: "key"; key: string | number; state: boolean; finish: boolean }
-  | { type: "mouse_button"; button: string | number; state: boolean }
-  | { type: "mouse_move"; x: number; y: number }
-  | { type: "mouse_relative" | "mouse_wheel"; deltas: Delta[]; squash: boolean };
+  | { readonly type: "ping" }
+  | { readonly type: "key"; readonly key: string | number; readonly state: boolean; readonly finish: boolean }
+  | { readonly type: "mouse_button"; readonly button: string | number; readonly state: boolean }
+  | { readonly type: "mouse_move"; readonly x: number; readonly y: number }
+  | { readonly type: "mouse_relative" | "mouse_wheel"; readonly deltas: Delta[]; readonly squash: boolean };
 
 /** Why a binary frame was not decoded: kvmd ends the session on an empty one and ignores the rest. */
 export type BinaryDecodeFailure = { type: "invalid"; reason: "empty" | "unknown-op" | "malformed"; op?: number };
@@ -90,37 +93,63 @@ const MALFORMED: BinaryDecodeFailure[] = Array.from({ length: 6 }, (_, op) => ({
   reason: "malformed",
   op,
 }));
-const PING: BinaryHidEvent = { type: "ping" };
+const PING: BinaryHidEvent = Object.freeze({ type: "ping" });
 
-// Known key and button names by FNV-1a hash of their bytes: decoding a name then returns an interned string
-// (already hashed for the key table lookup) instead of building and hashing a new one per frame.
-const KNOWN_NAMES = new Map<number, string[]>();
-for (const name of [...KEY_NAMES, ...MOUSE_BUTTONS]) {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
-  const list = KNOWN_NAMES.get(h >>> 0) ?? [];
-  list.push(name);
-  KNOWN_NAMES.set(h >>> 0, list);
+/** A known name's decoded events, indexed by the flags that matter (key: state | finish << 1; button: state). */
+interface KnownName {
+  name: string;
+  events: readonly BinaryHidEvent[];
+}
+
+const fnv = (h: number, b: number) => Math.imul(h ^ b, 16777619);
+const FNV_SEED = 0x811c9dc5;
+
+/** Open hash table (power-of-two slots) of known names by FNV-1a hash: an array index, not a Map lookup. */
+const SLOTS = 1024;
+type NameTable = Array<KnownName[] | undefined>;
+
+// Known names by FNV-1a hash of their bytes, per op: a frame naming one decodes to an interned event, so
+// the hot path neither builds a string nor allocates an event.
+function internNames(names: readonly string[], make: (name: string) => BinaryHidEvent[]): NameTable {
+  const table: NameTable = Array.from({ length: SLOTS }, () => undefined);
+  for (const name of names) {
+    let h = FNV_SEED;
+    for (let i = 0; i < name.length; i++) h = fnv(h, name.charCodeAt(i));
+    const slot = table[h & (SLOTS - 1)] ?? [];
+    slot.push({ name, events: make(name).map((e) => Object.freeze(e)) });
+    table[h & (SLOTS - 1)] = slot;
+  }
+  return table;
+}
+const KNOWN_KEYS = internNames(KEY_NAMES, (key) =>
+  [0, 1, 2, 3].map((f) => ({ type: "key", key, state: (f & 1) !== 0, finish: (f & 2) !== 0 })),
+);
+const KNOWN_BUTTONS = internNames(MOUSE_BUTTONS, (button) =>
+  [0, 1].map((f) => ({ type: "mouse_button", button, state: f === 1 })),
+);
+
+/** The known name spelled by `data[start, end)`, if any. */
+function lookupName(known: NameTable, data: Uint8Array, start: number, end: number): KnownName | undefined {
+  let h = FNV_SEED;
+  for (let i = start; i < end; i++) h = fnv(h, data[i] as number);
+  const candidates = known[h & (SLOTS - 1)];
+  if (!candidates) return undefined;
+  outer: for (const c of candidates) {
+    if (c.name.length !== end - start) continue;
+    for (let i = 0; i < c.name.length; i++) if (c.name.charCodeAt(i) !== data[start + i]) continue outer;
+    return c;
+  }
+  return undefined;
 }
 
 /** The ASCII name in `data[start, end)`, or undefined if a byte is not ASCII. */
 function readName(data: Uint8Array, start: number, end: number): string | undefined {
-  let h = 0x811c9dc5;
+  let name = "";
   for (let i = start; i < end; i++) {
     const b = data[i] as number;
     if (b > 0x7f) return undefined;
-    h = Math.imul(h ^ b, 16777619);
+    name += String.fromCharCode(b);
   }
-  const candidates = KNOWN_NAMES.get(h >>> 0);
-  if (candidates) {
-    outer: for (const c of candidates) {
-      if (c.length !== end - start) continue;
-      for (let i = 0; i < c.length; i++) if (c.charCodeAt(i) !== data[start + i]) continue outer;
-      return c;
-    }
-  }
-  let name = "";
-  for (let i = start; i < end; i++) name += String.fromCharCode(data[i] as number);
   return name;
 }
 
@@ -146,16 +175,20 @@ export function decodeBinaryFrame(data: Uint8Array): BinaryHidEvent | BinaryDeco
       if (n < 3) return MALFORMED[op] as BinaryDecodeFailure;
       const flags = data[1] as number;
       const state = (flags & BinaryFlag.State) !== 0;
+      const isKey = op === BinaryOp.Key;
       let name: string | number;
       if (flags & BinaryFlag.EvdevCode) {
         if (n !== 4) return MALFORMED[op] as BinaryDecodeFailure;
         name = ((data[2] as number) << 8) | (data[3] as number);
       } else {
-        const read = readName(data, 2, Math.min(n, 34));
+        const end = Math.min(n, 34);
+        const known = lookupName(isKey ? KNOWN_KEYS : KNOWN_BUTTONS, data, 2, end);
+        if (known) return known.events[isKey ? flags & 3 : flags & 1] as BinaryHidEvent;
+        const read = readName(data, 2, end);
         if (read === undefined) return MALFORMED[op] as BinaryDecodeFailure;
         name = read;
       }
-      return op === BinaryOp.Key
+      return isKey
         ? { type: "key", key: name, state, finish: (flags & BinaryFlag.Finish) !== 0 }
         : { type: "mouse_button", button: name, state };
     }

@@ -60,8 +60,8 @@ function buildUs(): Keymap {
 /** The US English layout (kvmd's default keymap `en-us`). */
 export const US_KEYMAP: Keymap = buildUs();
 
-/** Reverse lookup: the character a key produces with or without Shift (undefined for non-printing keys). */
-export function charForKey(keymap: Keymap, key: KeyName, shift: boolean): string | undefined {
+/** Per key of a keymap: [character without Shift, character with Shift] (built once per keymap). */
+export function charsForKey(keymap: Keymap): ReadonlyMap<KeyName, readonly [string | undefined, string | undefined]> {
   let map = reverse.get(keymap);
   if (!map) {
     map = new Map();
@@ -73,5 +73,10 @@ export function charForKey(keymap: Keymap, key: KeyName, shift: boolean): string
     }
     reverse.set(keymap, map);
   }
-  return map.get(key)?.[shift ? 1 : 0];
+  return map;
+}
+
+/** Reverse lookup: the character a key produces with or without Shift (undefined for non-printing keys). */
+export function charForKey(keymap: Keymap, key: KeyName, shift: boolean): string | undefined {
+  return charsForKey(keymap).get(key)?.[shift ? 1 : 0];
 }

@@ -184,8 +184,10 @@ export const BUTTON_EVDEV_CODES: Record<MouseButton, number> = {
   up: 0x116,
 };
 
+const buttonSet: ReadonlySet<string> = new Set(MOUSE_BUTTONS);
+
 export function isMouseButton(name: unknown): name is MouseButton {
-  return typeof name === "string" && (MOUSE_BUTTONS as readonly string[]).includes(name);
+  return typeof name === "string" && buttonSet.has(name);
 }
 
 export function buttonFromEvdev(code: number): MouseButton | undefined {

@@ -56,6 +56,7 @@ export function validDelta(v: unknown): number | undefined {
 
 /** `valid_hid_key`: one of the 126 names, case-sensitive. */
 export function validKey(v: unknown): KeyName | undefined {
+  if (isKeyName(v)) return v; // fast path: an exact name
   if (typeof v !== "string" || v.length > 16) return undefined;
   const s = v.trim();
   return isKeyName(s) ? s : undefined;
@@ -63,6 +64,7 @@ export function validKey(v: unknown): KeyName | undefined {
 
 /** `valid_hid_mouse_button`: left/right/middle/up/down, case-insensitive. */
 export function validButton(v: unknown): MouseButton | undefined {
+  if (isMouseButton(v)) return v; // fast path: an exact name
   if (typeof v !== "string" || v.length > 16) return undefined;
   const s = v.trim().toLowerCase();
   return isMouseButton(s) ? s : undefined;

@@ -8,6 +8,7 @@ import { US_KEYMAP } from "../protocol/keymap-us.js";
 import { parseStreamFlag } from "../protocol/validate.js";
 import { KvmdAuth } from "./auth.js";
 import { KvmdError, notFound, validatorError } from "./kvmd-error.js";
+import { listenerFlag } from "./listener-flag.js";
 import { defaults, type PiKVMEmulatorOptions } from "./options.js";
 import { consoleImageSize, renderConsolePng } from "./render/console-image.js";
 import type { RestDeps } from "./rest/context.js";
@@ -69,6 +70,7 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
   readonly #o: PiKVMEmulatorOptions;
   readonly #rest: RestRouter;
   readonly #startedAt = Date.now();
+  readonly #hidListeners = listenerFlag(this, "hid");
   #uptimeTimer: ReturnType<typeof setInterval> | undefined;
   #address: EmulatorAddress | undefined;
 
@@ -81,7 +83,7 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
       users: options.users ?? { [options.user ?? defaults.user]: options.passwd ?? defaults.passwd },
       enabled: options.authEnabled ?? true,
     });
-    this.hid = new VirtualHid({ logLimit: options.hidLogLimit ?? 1000 });
+    this.hid = new VirtualHid({ logLimit: options.hidLogLimit ?? 1000, onInput: (input) => this.#onInput(input) });
     this.console = new VirtualConsole(options.console);
     this.atx = new VirtualAtx({ clickDelayMs: options.atxClickDelayMs ?? defaults.atxClickDelayMs });
     this.endpoint = new WsEndpoint<SessionContext>({
@@ -253,14 +255,6 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
       this.broadcastEvent("clients", { count: this.viewers });
       this.emit("disconnect", conn.ctx, code);
     });
-    this.hid.on("input", (input) => {
-      if (input.type === "key" && input.state) this.console.press(input.key, this.hid.keys, this.hid.leds.caps);
-      try {
-        this.emit("hid", input);
-      } catch (err) {
-        this.#reportError(err as Error);
-      }
-    });
     this.hid.on("state", () => this.broadcastEvent("hid", this.hid.state()));
     this.atx.on("state", () => this.broadcastEvent("atx", this.atx.state()));
     this.atx.on("power", (on) => this.console.setPowered(on));
@@ -280,6 +274,17 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
     untyped.on("removeListener", (event: string) => {
       if (event === "console" && this.listenerCount("console") === 0) this.console.off("change", onConsole);
     });
+  }
+
+  /** Every accepted input: echoed on the console, then passed to "hid" listeners (if any). */
+  #onInput(input: HidInput): void {
+    if (input.type === "key" && input.state) this.console.press(input.key, this.hid.keys, this.hid.leds.caps);
+    if (!this.#hidListeners.active) return;
+    try {
+      this.emit("hid", input);
+    } catch (err) {
+      this.#reportError(err as Error);
+    }
   }
 
   /** A user listener threw: counted and passed to "error" listeners, never allowed to crash the server. */

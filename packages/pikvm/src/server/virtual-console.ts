@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
-import { charForKey, type Keymap, US_KEYMAP } from "../protocol/keymap-us.js";
+import { charsForKey, type Keymap, US_KEYMAP } from "../protocol/keymap-us.js";
 import type { KeyName } from "../protocol/keys.js";
+import { listenerFlag } from "./listener-flag.js";
 
 export interface ConsoleOptions {
   cols?: number;
@@ -21,12 +22,15 @@ export class VirtualConsole extends EventEmitter<{ change: [] }> {
   readonly banner: string;
   #lines: string[] = [""];
   #powered = true;
+  readonly #changeListeners = listenerFlag(this, "change");
+  readonly #chars: ReadonlyMap<KeyName, readonly [string | undefined, string | undefined]>;
 
   constructor(options: ConsoleOptions = {}) {
     super();
     this.cols = options.cols ?? 80;
     this.rows = options.rows ?? 25;
     this.keymap = options.keymap ?? US_KEYMAP;
+    this.#chars = charsForKey(this.keymap);
     this.banner = options.banner ?? "PiKVM emulator virtual console";
     this.reset();
   }
@@ -70,9 +74,10 @@ export class VirtualConsole extends EventEmitter<{ change: [] }> {
   /** A key press arrived at the target. */
   press(key: KeyName, held: ReadonlySet<KeyName>, capsLock: boolean): void {
     if (!this.#powered) return;
-    const ctrl = held.has("ControlLeft") || held.has("ControlRight");
-    const alt = held.has("AltLeft") || held.has("AltRight");
-    if (ctrl || alt) return;
+    // Usually `held` is just `key` itself: with nothing else held there is no modifier to look for.
+    const others = held.size > 1 || (held.size === 1 && !held.has(key));
+    if (others && (held.has("ControlLeft") || held.has("ControlRight") || held.has("AltLeft") || held.has("AltRight")))
+      return;
     if (key === "Enter" || key === "NumpadEnter") {
       this.#newline();
       return;
@@ -81,9 +86,9 @@ export class VirtualConsole extends EventEmitter<{ change: [] }> {
       this.#backspace();
       return;
     }
-    let shift = held.has("ShiftLeft") || held.has("ShiftRight");
+    let shift = others && (held.has("ShiftLeft") || held.has("ShiftRight"));
     if (capsLock && /^Key[A-Z]$/.test(key)) shift = !shift;
-    const ch = key === "Tab" ? "\t" : charForKey(this.keymap, key, shift);
+    const ch = key === "Tab" ? "\t" : this.#chars.get(key)?.[shift ? 1 : 0];
     if (ch === undefined) return;
     this.write(ch);
   }
@@ -128,6 +133,6 @@ export class VirtualConsole extends EventEmitter<{ change: [] }> {
   }
 
   #changed(): void {
-    if (this.listenerCount("change") > 0) this.emit("change");
+    if (this.#changeListeners.active) this.emit("change");
   }
 }

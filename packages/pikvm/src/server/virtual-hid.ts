@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { Delta } from "../protocol/events.js";
+import { listenerFlag } from "./listener-flag.js";
 import { type KeyName, MOUSE_BUTTONS, type MouseButton, NO_FINISH_KEYS } from "../protocol/keys.js";
 
 /** One accepted input, as the virtual target saw it (the protocol never acknowledges input; this log does). */
@@ -43,8 +44,10 @@ export interface HidParams {
  * accepted input and a count of dropped (invalid) input.
  */
 export class VirtualHid extends EventEmitter<HidEvents> {
-  readonly keys = new Set<KeyName>();
-  readonly buttons = new Set<MouseButton>();
+  /** Keys held down, in the order they were pressed. */
+  readonly keys: ReadonlySet<KeyName> = new HeldSet<KeyName>();
+  /** Mouse buttons held down. */
+  readonly buttons: ReadonlySet<MouseButton> = new HeldSet<MouseButton>();
   mouse = { x: 0, y: 0 };
   relative: Delta = { x: 0, y: 0 };
   wheel: Delta = { x: 0, y: 0 };
@@ -55,13 +58,29 @@ export class VirtualHid extends EventEmitter<HidEvents> {
   connected: boolean | null = null;
   accepted = 0;
   dropped = 0;
-  lastInputAt = 0;
+  #lastInputAt = 0;
+  #stamped = false;
+  readonly #unstamp = () => {
+    this.#stamped = false;
+  };
   #log: HidInput[] = [];
   readonly #logLimit: number;
+  readonly #onInput: ((input: HidInput) => void) | undefined;
+  readonly #inputListeners = listenerFlag(this, "input");
 
-  constructor(options: { logLimit?: number } = {}) {
+  /**
+   * `onInput` sees every accepted input before "input" listeners do (the emulator's own wiring: a direct
+   * call costs less per event than an emitter round).
+   */
+  constructor(options: { logLimit?: number; onInput?: (input: HidInput) => void } = {}) {
     super();
     this.#logLimit = options.logLimit ?? 1000;
+    this.#onInput = options.onInput;
+  }
+
+  /** ms since epoch of the last accepted input (to the event-loop turn that brought it), 0 if none. */
+  get lastInputAt(): number {
+    return this.#lastInputAt;
   }
 
   /** The most recent accepted inputs (at most `logLimit`), oldest first. */
@@ -107,13 +126,13 @@ export class VirtualHid extends EventEmitter<HidEvents> {
   }
 
   button(button: MouseButton, state: boolean, source: HidSource): void {
-    if (state) this.buttons.add(button);
-    else this.buttons.delete(button);
+    (this.buttons as HeldSet<MouseButton>).set(button, state);
     this.#record({ type: "mouse_button", button, state, source });
   }
 
   move(x: number, y: number, source: HidSource): void {
-    this.mouse = { x, y };
+    this.mouse.x = x;
+    this.mouse.y = y;
     this.#record({ type: "mouse_move", x, y, source });
   }
 
@@ -160,22 +179,74 @@ export class VirtualHid extends EventEmitter<HidEvents> {
         this.leds[led] = !this.leds[led];
         this.emit("state");
       }
-      this.keys.add(key);
-    } else {
-      this.keys.delete(key);
     }
+    (this.keys as HeldSet<KeyName>).set(key, state);
     this.#record({ type: "key", key, state, source });
   }
 
   #record(input: HidInput): void {
     if (input.type !== "release_all") {
       this.accepted++;
-      this.lastInputAt = Date.now();
+      // One clock read per event-loop turn: a burst of frames from one socket read shares a timestamp.
+      if (!this.#stamped) {
+        this.#stamped = true;
+        this.#lastInputAt = Date.now();
+        queueMicrotask(this.#unstamp);
+      }
     }
     this.#log.push(input);
     // Trim in batches so the bounded log costs O(1) per input on average.
     if (this.#log.length >= this.#logLimit * 2) this.#log = this.#log.slice(-this.#logLimit);
-    this.emit("input", input);
+    this.#onInput?.(input);
+    if (this.#inputListeners.active) this.emit("input", input);
+  }
+}
+
+/**
+ * The few keys or buttons held at a time, in press order. An array beats a Set here: V8 shrinks (reallocates)
+ * a Set's table whenever it empties, which a press/release pair of a lone key does every time.
+ */
+class HeldSet<T> implements ReadonlySet<T> {
+  readonly #items: T[] = [];
+
+  get size(): number {
+    return this.#items.length;
+  }
+
+  has(value: T): boolean {
+    return this.#items.includes(value);
+  }
+
+  /** Adds (`held` true) or removes a value. */
+  set(value: T, held: boolean): void {
+    const items = this.#items;
+    const i = items.indexOf(value);
+    if (held) {
+      if (i < 0) items.push(value);
+    } else if (i >= 0) {
+      for (let j = i + 1; j < items.length; j++) items[j - 1] = items[j] as T;
+      items.pop();
+    }
+  }
+
+  forEach(fn: (value: T, key: T, set: ReadonlySet<T>) => void, thisArg?: unknown): void {
+    for (const v of [...this.#items]) fn.call(thisArg, v, v, this);
+  }
+
+  *entries(): SetIterator<[T, T]> {
+    for (const v of [...this.#items]) yield [v, v];
+  }
+
+  keys(): SetIterator<T> {
+    return this.values();
+  }
+
+  *values(): SetIterator<T> {
+    yield* [...this.#items];
+  }
+
+  [Symbol.iterator](): SetIterator<T> {
+    return this.values();
   }
 }
 
