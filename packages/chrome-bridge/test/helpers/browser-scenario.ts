@@ -3,6 +3,19 @@ import { expect, test } from "vitest";
 import type { BridgeClient } from "../../src/client/index.js";
 import type { PageEvent, TestPage } from "./test-page.js";
 
+/** Frame size from a JPEG's SOF marker, walking the segments (independent of the executor's parser). */
+function jpegSize(b: Buffer): { width: number; height: number } | undefined {
+  let i = 2;
+  while (i + 9 < b.length && b[i] === 0xff) {
+    const marker = b[i + 1] as number;
+    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) {
+      return { height: b.readUInt16BE(i + 5), width: b.readUInt16BE(i + 7) };
+    }
+    i += 2 + b.readUInt16BE(i + 2);
+  }
+  return undefined;
+}
+
 export interface ScenarioContext {
   client: BridgeClient;
   page: TestPage;
@@ -163,6 +176,7 @@ export function defineBrowserScenario(ctx: () => ScenarioContext): void {
     expect(prefix).toBe("data:image/jpeg;base64");
     const bytes = Buffer.from(b64 as string, "base64");
     expect([bytes[0], bytes[1]]).toEqual([0xff, 0xd8]);
+    expect(jpegSize(bytes)).toEqual({ width: d.width, height: d.height }); // read from the bytes themselves
     expect({ width: d.width, height: d.height }).toEqual({
       width: Math.round(viewport.width * viewport.dpr),
       height: Math.round(viewport.height * viewport.dpr),
