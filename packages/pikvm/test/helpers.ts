@@ -1,4 +1,4 @@
-import { connectTestClient, trackLeftover, waitFor } from "@proj/ws-core/testing";
+import { connectTestClient, trackLeftover } from "@proj/ws-core/testing";
 import { type ListenOptions, PiKVMEmulator, type PiKVMEmulatorOptions } from "../src/server/index.js";
 
 export const AUTH = { "X-KVMD-User": "admin", "X-KVMD-Passwd": "admin" };
@@ -54,14 +54,10 @@ export const FULL_STATE_TYPES = [
 
 export const PONG = '{"event_type": "pong", "event": {}}';
 
-/**
- * Sends a JSON ping and waits for its pong: everything sent before has been processed by then. Counts
- * pongs rather than using TestClient.next, which treats equal strings as one message.
- */
+/** Sends a JSON ping and waits for its pong: everything sent before has been processed by then. */
 export async function settle(client: Awaited<ReturnType<typeof rawClient>>): Promise<void> {
-  const before = client.received.filter((m) => m === PONG).length;
   client.send('{"event_type": "ping", "event": {}}');
-  await waitFor(() => client.received.filter((m) => m === PONG).length > before, { message: "pong" });
+  await client.next((m) => m === PONG);
 }
 
 export function hex(s: string): Uint8Array {

@@ -1,5 +1,9 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { inflateSync } from "node:zlib";
-import { disposeLeftovers } from "@proj/ws-core/testing";
+import { disposeLeftovers, trackLeftover } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import { crc32 } from "../src/server/render/png.js";
 import { AUTH, rawClient, startEmulator } from "./helpers.js";
@@ -155,6 +159,37 @@ describe("kvmd REST subset", () => {
     expect(lit(after, 0, 18)).toBe(lit(before, 0, 18));
     const ocr = await fetch(`${s.url}/api/streamer/snapshot?ocr=1`, { headers: AUTH });
     expect(await ocr.text()).toBe("PiKVM emulator virtual console\nhello\n");
+    await s.close();
+  });
+
+  test("staticDir: files and index.html, decoded paths; bad escapes and traversal are 404, not a crash", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "pikvm-static-"));
+    trackLeftover(() => rm(dir, { recursive: true, force: true }));
+    await mkdir(join(dir, "kvm"));
+    await writeFile(join(dir, "kvm", "index.html"), "<p>kvm</p>");
+    await writeFile(join(dir, "a b.css"), "p{}");
+    const s = await startEmulator({ staticDir: dir });
+    const kvm = await fetch(`${s.url}/kvm/`);
+    expect([kvm.status, kvm.headers.get("content-type"), await kvm.text()]).toEqual([
+      200,
+      "text/html; charset=utf-8",
+      "<p>kvm</p>",
+    ]);
+    expect(await (await fetch(`${s.url}//a%20b.css`)).text()).toBe("p{}");
+    // Raw request targets (fetch would normalise them): a broken escape and a way out of the directory.
+    const status = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: s.addr.host, port: s.addr.port, path }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    expect(await status("/%E0%A4%A")).toBe(404);
+    expect(await status("/../../../../etc/passwd")).toBe(404);
+    expect(await status("/%2e%2e/%2e%2e/etc/passwd")).toBe(404);
+    expect(await status("/api/w%73")).toBe(400); // the WebSocket route, decoded: not an upgrade
     await s.close();
   });
 

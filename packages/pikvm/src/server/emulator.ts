@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
-import { closeHttpServer, listen, rejectUpgrade, WsEndpoint } from "@proj/ws-core/server";
+import { closeHttpServer, listen, rejectUpgrade, requestPath, WsEndpoint } from "@proj/ws-core/server";
 import { encodeEvent, INFO_FIELDS, type InfoField } from "../protocol/events.js";
 import { US_KEYMAP } from "../protocol/keymap-us.js";
 import { parseStreamFlag } from "../protocol/validate.js";
@@ -77,7 +77,7 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
   constructor(options: PiKVMEmulatorOptions = {}) {
     super();
     this.#o = options;
-    this.basePath = normalizePath(options.basePath ?? "").replace(/\/$/, "");
+    this.basePath = requestPath(options.basePath || "/").replace(/\/$/, "");
     this.version = options.version ?? defaults.version;
     this.auth = new KvmdAuth({
       users: options.users ?? { [options.user ?? defaults.user]: options.passwd ?? defaults.passwd },
@@ -114,8 +114,8 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
 
   /** Takes an HTTP upgrade; refuses paths other than `<basePath>/api/ws` with 404. */
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const url = requestUrl(req);
-    if (normalizePath(url.pathname) !== `${this.basePath}/api/ws`) {
+    // Paths are matched like aiohttp's normalize_path_middleware: merged slashes, no trailing slash, decoded.
+    if (requestPath(req.url) !== `${this.basePath}/api/ws`) {
       rejectUpgrade(socket, notFound());
       return;
     }
@@ -127,8 +127,7 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
    * shared server can pass the request on.
    */
   readonly handleRequest = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    const url = requestUrl(req);
-    const path = normalizePath(url.pathname);
+    const path = requestPath(req.url);
     if (this.basePath && path !== this.basePath && !path.startsWith(`${this.basePath}/`)) return false;
     const rel = path.slice(this.basePath.length) || "/";
     if (rel === "/api/ws") {
@@ -138,7 +137,7 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
       return true;
     }
     if (rel === "/api" || rel.startsWith("/api/")) {
-      await this.#rest.handle(req, res, rel.slice(4), url);
+      await this.#rest.handle(req, res, rel.slice(4), requestUrl(req));
       return true;
     }
     if (this.#o.staticDir && (await serveStatic(this.#o.staticDir, rel, req, res))) return true;
@@ -366,23 +365,11 @@ export async function startPiKVMEmulator(
   return emu as PiKVMEmulator & { address: EmulatorAddress };
 }
 
-/**
- * The request target as a URL. `new URL("//api//ws", base)` would read "api" as a host, so the path is
- * taken verbatim and only then parsed.
- */
+/** The request's query string as a URL (for `searchParams`); paths are taken with ws-core's `requestPath`. */
 export function requestUrl(req: IncomingMessage): URL {
   const raw = req.url ?? "/";
   const q = raw.indexOf("?");
-  const path = q < 0 ? raw : raw.slice(0, q);
-  const url = new URL(`http://x${q < 0 ? "" : raw.slice(q)}`);
-  url.pathname = path.startsWith("/") ? path : `/${path}`;
-  return url;
-}
-
-/** aiohttp's normalize_path_middleware: merged slashes, no trailing slash. */
-export function normalizePath(p: string): string {
-  const merged = p.replace(/\/{2,}/g, "/");
-  return merged.length > 1 ? merged.replace(/\/$/, "") : merged;
+  return new URL(`http://x/${q < 0 ? "" : raw.slice(q)}`);
 }
 
 function hostsFor(host: string | undefined): string[] {

@@ -15,7 +15,7 @@ const TYPES: Record<string, string> = {
   ".ttf": "font/ttf",
 };
 
-/** Serves a file under `root` (directories answer their index.html); false when there is none. */
+/** Serves a file under `root` (directories answer their index.html); false when there is none. `path` is decoded. */
 export async function serveStatic(
   root: string,
   path: string,
@@ -24,7 +24,7 @@ export async function serveStatic(
 ): Promise<boolean> {
   if (req.method !== "GET" && req.method !== "HEAD") return false;
   const base = resolve(root);
-  let file = resolve(join(base, normalize(decodeURIComponent(path))));
+  let file = resolve(join(base, normalize(path)));
   if (file !== base && !file.startsWith(base + sep)) return false;
   try {
     let st = await stat(file);
