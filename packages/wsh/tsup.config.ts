@@ -6,6 +6,7 @@ export default defineConfig({
     client: "src/client/index.ts",
     server: "src/server/index.ts",
     "cli/wsh": "src/cli/wsh.ts",
+    "emulator-worker": "src/server/terminal/emulator-worker.ts",
   },
   format: ["esm", "cjs"],
   dts: true,

@@ -16,6 +16,8 @@ const ROUND_TRIPS = 400;
 const SUBSCRIBERS = 50;
 const FLOOD_LINES = 1_000_000;
 const END = "BENCH_END";
+/** Where the server's emulator parses (WSH_EMULATOR=main|worker). */
+const EMULATOR = process.env.WSH_EMULATOR === "main" ? "main" : "worker";
 
 const line = (name: string, value: number, unit: string, ratio: number, baseline: string) =>
   console.log(`bench ${name}: ${value.toFixed(value >= 100 ? 0 : 2)} ${unit} (${ratio.toFixed(2)}x ${baseline})`);
@@ -46,6 +48,8 @@ async function startWsh(command: string[], cols = 80, rows = 24): Promise<Wsh> {
       String(cols),
       "--rows",
       String(rows),
+      "--emulator",
+      EMULATOR,
       "--",
       ...command,
     ],

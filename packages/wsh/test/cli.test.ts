@@ -76,9 +76,10 @@ describe("argument parsing", () => {
       command: "vim",
       args: ["-u", "NONE"],
       help: false,
+      emulator: "worker",
     });
   });
-  test.each([["--bind", "nope"], ["--cols", "0"], ["--rows", "x"], ["--bogus"], ["--token"]])(
+  test.each([["--bind", "nope"], ["--cols", "1"], ["--emulator", "gpu"], ["--rows", "x"], ["--bogus"], ["--token"]])(
     "%s %s is a usage error",
     (...a) => {
       expect(() => parseArgs(a.filter(Boolean))).toThrow(UsageError);

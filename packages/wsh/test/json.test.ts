@@ -1,6 +1,6 @@
 import { connectTestClient, disposeLeftovers, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
-import { input, jsonReceived, startShell, subscribeJson, waitForScreen, wsBase } from "./helpers.js";
+import { input, jsonReceived, screenText, startShell, subscribeJson, waitForScreen, wsBase } from "./helpers.js";
 
 afterEach(disposeLeftovers);
 
@@ -211,14 +211,18 @@ describe("/ws/json", () => {
     const sub = [...s.json.subscribers].find((x) => x.sub?.events.includes("diffs"));
     // Produce output until the stalled socket's buffers are full and the server skips events for it.
     await input(s, "while :; do seq -f '%0390g' 1 500; done\r");
-    await waitFor(() => sub?.lagging, { timeoutMs: 30_000, message: "subscriber lagging" });
+    await waitFor(() => sub?.lagging, { timeoutMs: 30_000, message: "step 1: subscriber lagging" });
     await input(s, "\x03");
     await input(s, "echo LA''GDONE\r");
     const shows = (m: any) =>
       (m.event === "line" && m.line === "LAGDONE") || (m.event === "sync" && m.screen.lines.includes("LAGDONE"));
-    await fast.client.nextJson(shows, 30_000);
+    await fast.client.nextJson(shows, 30_000).catch((e) => {
+      throw new Error(
+        `step 2: fast subscriber never showed LAGDONE (${e.message}); screen: ${screenText(s).slice(-300)}`,
+      );
+    });
     sock.resume();
-    await waitFor(() => (sub?.lagResyncs ?? 0) > 0, { timeoutMs: 30_000 });
+    await waitFor(() => (sub?.lagResyncs ?? 0) > 0, { timeoutMs: 30_000, message: "step 3: resync after drain" });
     const resync = await slow.client.nextJson(
       (m: any) => (m.event === "sync" || m.event === "diff") && m.screen.lines.includes("LAGDONE"),
       30_000,

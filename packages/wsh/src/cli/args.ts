@@ -8,18 +8,21 @@ export interface CliArgs {
   command: string | undefined;
   args: string[];
   help: boolean;
+  /** Where xterm parses: the main thread or a worker thread. */
+  emulator: "main" | "worker";
 }
 
 export class UsageError extends Error {
   override name = "UsageError";
 }
 
-export const USAGE = `usage: wsh [--bind HOST:PORT] [--token T] [--headless] [--cols N --rows N] [-- command args...]
+export const USAGE = `usage: wsh [--bind HOST:PORT] [--token T] [--headless] [--cols N --rows N] [--emulator worker|main] [-- command args...]
 
   --bind HOST:PORT  address to listen on (default 127.0.0.1:8080; port 0 picks a free one)
   --token T         API token for non-loopback binds (else $WSH_TOKEN, else one is generated)
   --headless        no local terminal (default when stdin is not a TTY)
   --cols N, --rows N  terminal size (default: the local terminal's, or 80x24)
+  --emulator worker|main  parse terminal output on a worker thread (default) or the main thread
   -- command args   run this instead of $SHELL`;
 
 /** "127.0.0.1:8080", "[::1]:0", "0.0.0.0:80" -> host and port. */
@@ -49,6 +52,7 @@ export function parseArgs(argv: string[]): CliArgs {
     command: undefined,
     args: [],
     help: false,
+    emulator: "worker",
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -80,6 +84,12 @@ export function parseArgs(argv: string[]): CliArgs {
       case "--rows":
         out.rows = dimension(flag, value(), 1);
         break;
+      case "--emulator": {
+        const v = value();
+        if (v !== "main" && v !== "worker") throw new UsageError(`--emulator expects main or worker, got '${v}'`);
+        out.emulator = v;
+        break;
+      }
       case "-h":
       case "--help":
         out.help = true;

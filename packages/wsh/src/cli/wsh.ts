@@ -32,6 +32,7 @@ async function main(argv: string[]): Promise<void> {
     cols,
     rows,
     token,
+    emulatorThread: args.emulator,
     ...(args.command ? { command: args.command, args: args.args } : {}),
   });
   let listening: Awaited<ReturnType<WshServer["listen"]>>;

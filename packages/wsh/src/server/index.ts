@@ -4,6 +4,8 @@ export { checkAuth, extractToken, generateToken, isLoopback, resolveAuthToken } 
 export { JsonStream } from "./json-stream.js";
 export { RawStream } from "./raw-stream.js";
 export { startWshServer, type WshLimits, WshServer, type WshServerOptions } from "./server.js";
-export { type Discontinuity, Emulator, type ScreenChanges } from "./terminal/emulator.js";
+export { type Discontinuity, Emulator, type EmulatorOptions, type ScreenChanges } from "./terminal/emulator.js";
+export type { ScreenSource } from "./terminal/screen-source.js";
+export { WorkerEmulator } from "./terminal/worker-emulator.js";
 export type { PtyExit } from "./terminal/pty.js";
 export { InvalidSizeError, type SessionOptions, TerminalSession } from "./terminal/session.js";

@@ -99,11 +99,11 @@ export class RawStream {
    */
   #repaint(conn: Connection<undefined>, st: RawState): void {
     st.pending = [];
-    this.#o.session.emulator.afterParsed(() => {
+    void this.#o.session.emulator.repaintWhenParsed(this.#o.repaintScrollback).then((repaint) => {
       const parked = st.pending ?? [];
       st.pending = undefined;
       if (!conn.open) return;
-      const screen = Buffer.from(this.#o.session.emulator.repaint(this.#o.repaintScrollback), "utf8");
+      const screen = Buffer.from(repaint ?? "", "utf8"); // null: the emulator is gone; live bytes still follow
       // The repaint and parked bytes go out even past the mark (bounded by emulator backlog); then the policy applies again.
       conn.ws.send(screen, { binary: true });
       for (const c of parked) conn.ws.send(c, { binary: true });

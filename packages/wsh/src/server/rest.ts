@@ -55,11 +55,13 @@ export function createRestRoutes(o: RestOptions): Map<string, Partial<Record<str
     [
       "/scrollback",
       {
-        GET: (_q, res, url) => {
+        GET: async (_q, res, url) => {
           const f = format(url);
           const offset = uint(url, "offset", 0);
           const limit = Math.min(uint(url, "limit", DEFAULT_SCROLLBACK_LIMIT), o.maxScrollbackLimit);
-          sendJson(res, 200, session.emulator.scrollback(f, offset, limit));
+          const sb = await session.emulator.readScrollback(f, offset, limit);
+          if (!sb) throw apiError("parser_unavailable");
+          sendJson(res, 200, sb);
         },
       },
     ],

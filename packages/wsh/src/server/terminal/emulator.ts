@@ -53,6 +53,8 @@ export class Emulator {
   readonly #listeners = new Set<(c: ScreenChanges) => void>();
   /** Called when the unparsed backlog crosses the watermarks (true = please pause). */
   onBacklog: (pause: boolean) => void = () => {};
+  /** Called with the size of each batch once xterm has parsed it. */
+  onParsed: (bytes: number) => void = () => {};
 
   constructor(o: EmulatorOptions) {
     this.term = new Terminal({ cols: o.cols, rows: o.rows, scrollback: o.scrollback, allowProposedApi: true });
@@ -107,6 +109,7 @@ export class Emulator {
     const data = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
     this.term.write(data, () => {
       this.#pending -= data.length;
+      this.onParsed(data.length);
       if (this.#paused && this.#pending < this.#lwm) {
         this.#paused = false;
         this.onBacklog(false);
@@ -119,6 +122,16 @@ export class Emulator {
   afterParsed(fn: () => void): void {
     this.#flush();
     this.term.write("", fn);
+  }
+
+  /** The repaint (see `repaint`) as of everything written so far, before anything written later. */
+  repaintWhenParsed(scrollback: number): Promise<string> {
+    return new Promise((resolve) => this.afterParsed(() => resolve(this.repaint(scrollback))));
+  }
+
+  /** `scrollback()` behind the same async signature as the worker-backed emulator. */
+  readScrollback(format: Format, offset: number, limit: number): Promise<ScrollbackResponse> {
+    return Promise.resolve(this.scrollback(format, offset, limit));
   }
 
   /** Resolves once everything written so far is parsed and reported. */

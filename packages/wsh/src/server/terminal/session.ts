@@ -11,6 +11,8 @@ import type {
 import { isCtrlBackslash, parseKey } from "../../protocol/keys.js";
 import { Emulator, type ScreenChanges } from "./emulator.js";
 import { type PtyExit, PtyProcess } from "./pty.js";
+import type { ScreenSource } from "./screen-source.js";
+import { WorkerEmulator } from "./worker-emulator.js";
 
 export interface SessionOptions {
   /** Program to run; default `$SHELL` or `/bin/sh`. */
@@ -23,8 +25,13 @@ export interface SessionOptions {
   rows?: number;
   /** Emulator scrollback lines (default 10,000). */
   scrollback?: number;
-  /** Unparsed bytes in the emulator at which the PTY is paused (default 2 MiB). */
+  /** Unparsed bytes in the emulator at which the PTY is paused (default 4 MiB, 32 MiB with a worker). */
   emulatorHighWaterMark?: number;
+  /**
+   * Where xterm parses: "main" (this thread) or "worker" (a worker thread, so parsing a flood runs
+   * in parallel with PTY reads and WebSocket sends). Default "main".
+   */
+  emulatorThread?: "main" | "worker";
 }
 
 /**
@@ -60,7 +67,7 @@ export class InvalidSizeError extends Error {
 
 /** The PTY, the emulator fed by it, the event sequence and the input-capture mode: one terminal. */
 export class TerminalSession {
-  readonly emulator: Emulator;
+  readonly emulator: ScreenSource;
   readonly pty: PtyProcess;
   readonly events = new Emitter<SessionEvents>();
   /** Resolves after the child exited and its last output was parsed. */
@@ -73,14 +80,15 @@ export class TerminalSession {
     const cols = o.cols ?? DEFAULT_COLS;
     const rows = o.rows ?? DEFAULT_ROWS;
     checkSize(cols, rows);
-    this.emulator = new Emulator({
+    const emulatorOptions = {
       cols,
       rows,
       scrollback: o.scrollback ?? DEFAULT_SCROLLBACK,
       ...(o.emulatorHighWaterMark
-        ? { highWaterMark: o.emulatorHighWaterMark, lowWaterMark: o.emulatorHighWaterMark / 8 }
+        ? { highWaterMark: o.emulatorHighWaterMark, lowWaterMark: o.emulatorHighWaterMark / 4 }
         : {}),
-    });
+    };
+    this.emulator = o.emulatorThread === "worker" ? new WorkerEmulator(emulatorOptions) : new Emulator(emulatorOptions);
     this.pty = new PtyProcess(
       {
         cols,
@@ -100,6 +108,7 @@ export class TerminalSession {
     this.emulator.onChanges((c) => this.#onChanges(c));
     this.exited = this.pty.exited.then(async (e) => {
       await this.emulator.settled();
+      if (this.emulator instanceof WorkerEmulator) this.emulator.dispose();
       this.#ended = true;
       this.events.emit("exit", e);
       return e;
