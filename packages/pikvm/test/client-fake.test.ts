@@ -12,19 +12,29 @@ async function startFake() {
   const frames: Array<string | Uint8Array> = [];
   let request: IncomingMessage | undefined;
   const conns: Array<{ send: (d: string | Uint8Array) => unknown }> = [];
+  /** Pongs not sent yet while `holdPongs` is on. */
+  const held: Array<() => void> = [];
+  const state = { holdPongs: false };
   server.endpoint.on("connection", (conn) => {
     request = conn.request;
     conns.push(conn);
     conn.ws.on("message", (d: Buffer, binary) => {
       frames.push(binary ? new Uint8Array(d) : d.toString("utf8"));
+      let pong: (() => unknown) | undefined;
       if (!binary && d.toString() === '{"event_type": "ping", "event": {}}')
-        conn.send('{"event_type": "pong", "event": {}}');
-      if (binary && d.length === 1 && d[0] === 0) conn.send(Uint8Array.of(0xff));
+        pong = () => conn.send('{"event_type": "pong", "event": {}}');
+      if (binary && d.length === 1 && d[0] === 0) pong = () => conn.send(Uint8Array.of(0xff));
+      if (pong && state.holdPongs) held.push(pong);
+      else pong?.();
     });
   });
   return {
     server,
     frames,
+    state,
+    releasePongs: (n = held.length) => {
+      for (const p of held.splice(0, n)) p();
+    },
     base: server.url.replace(/^ws/, "http").replace(/\/api\/ws$/, ""),
     get request() {
       return request;
@@ -139,6 +149,26 @@ describe("client frames, byte for byte against pikvm.md section 3", () => {
     ws.sendMouseMovePixels(1919, 0);
     await ws.ping();
     expect(fake.frames.at(-2)).toBe('{"event_type": "mouse_move", "event": {"to": {"x": 32767, "y": -32768}}}');
+  });
+
+  test("a ping that timed out keeps its place: its late pong does not resolve the next ping early", async () => {
+    const fake = await startFake();
+    await using ws = await PiKVMWebSocket.connect({ url: fake.base, passwd: "admin", hid: "binary" });
+    fake.state.holdPongs = true;
+    await expect(ws.ping({ timeoutMs: 20 })).rejects.toMatchObject({ name: "TimeoutError" });
+    let second = false;
+    const p = ws.ping().then(() => {
+      second = true;
+    });
+    await waitFor(() => fake.frames.length === 2);
+    fake.releasePongs(1); // only the first (timed-out) ping's pong goes out, then an event
+    fake.push('{"event_type": "info", "event": {"node": {"host": "x"}}}');
+    await ws.waitForEvent((e) => e.event_type === "info");
+    expect(second).toBe(false);
+    fake.state.holdPongs = false;
+    fake.releasePongs();
+    await p;
+    expect(second).toBe(true);
   });
 
   test("keepalive sends application pings on its own", async () => {

@@ -209,6 +209,38 @@ describe("PiKVM + PiKVMWebSocket against the emulator", () => {
     await s.close();
   });
 
+  test("a reconnect the server refuses ends the session with the typed error, without retrying", async () => {
+    for (const auth of ["headers", "cookie"] as const) {
+      const s = await startEmulator();
+      const ws = await PiKVMWebSocket.connect({
+        url: s.url,
+        passwd: "admin",
+        auth,
+        reconnect: { backoff: { minDelayMs: 5, maxDelayMs: 20, factor: 2, jitter: 0 } },
+      });
+      const events = (async () => {
+        for await (const _ of ws.events()) {
+          // drain
+        }
+      })();
+      // The password changed on the device: the handshake (or the cookie login) is refused with 403.
+      const authorize = s.emu.auth.authorize.bind(s.emu.auth);
+      let tries = 0;
+      s.emu.auth.authorize = () => {
+        tries++;
+        return false;
+      };
+      for (const c of s.emu.endpoint.connections) c.terminate();
+      await expect(events, auth).rejects.toMatchObject({ name: "AuthError", status: 403 });
+      expect(ws.status).toBe("closed");
+      expect(tries, auth).toBe(1);
+      expect(() => ws.sendKey("KeyA", true)).toThrow(/Not connected/);
+      s.emu.auth.authorize = authorize;
+      await ws.close();
+      await s.close();
+    }
+  });
+
   test("TLS with a self-signed certificate: verifySsl true refuses, false accepts, a pinned CA verifies", async () => {
     const s = await startEmulator({ tls: true });
     expect(s.url).toMatch(/^https:\/\//);

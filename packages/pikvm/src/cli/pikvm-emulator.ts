@@ -6,8 +6,9 @@ import { PiKVMEmulator } from "../server/emulator.js";
 
 const USAGE = `usage: pikvm-emulator [--host 127.0.0.1] [--port 8080] [--user admin] [--passwd admin]
                       [--tls] [--tls-cert FILE --tls-key FILE] [--base-path /prefix] [--no-auth]
-                      [--static-dir DIR]
-  --tls without --tls-cert/--tls-key serves a fresh self-signed certificate (made with openssl).`;
+                      [--static-dir DIR] [--heartbeat-ms 15000]
+  --tls without --tls-cert/--tls-key serves a fresh self-signed certificate (made with openssl).
+  --heartbeat-ms 0 turns the protocol heartbeat off.`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
     basePath: values["base-path"],
     authEnabled: !values["no-auth"],
     ...(values["static-dir"] ? { staticDir: values["static-dir"] } : {}),
-    ...(values["heartbeat-ms"] ? { heartbeatMs: Number(values["heartbeat-ms"]) } : {}),
+    ...(values["heartbeat-ms"] !== undefined ? { heartbeatMs: heartbeatMs(values["heartbeat-ms"]) } : {}),
   });
   const addr = await emulator.listen({ host: values.host, port, ...(tls ? { tls } : {}) });
   process.stdout.write(`listening on ${addr.url}\n`);
@@ -62,6 +63,12 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+function heartbeatMs(raw: string): number {
+  const ms = Number(raw);
+  if (!Number.isFinite(ms) || ms < 0) throw new Error(`invalid --heartbeat-ms ${raw}`);
+  return ms;
 }
 
 main().catch((err) => {

@@ -10,6 +10,8 @@ commands:
   events [--count N] [--type T]      print events as JSON lines (Ctrl-C to stop)
   type <text>                        type text (US layout)
   key <Key[+Key...]> [--press|--release]   tap a key or a shortcut, e.g. ControlLeft+AltLeft+Delete
+                                     (--press leaves keys down only on a kvmd that does not release
+                                     everything when a socket closes, i.e. before late 2025)
   click [--button left] [--at X,Y] [--screen WxH]   click, optionally moving first (pixels with --screen,
                                      otherwise kvmd coordinates: -32768..32767, 0,0 = centre)
 options:
@@ -48,7 +50,8 @@ async function main(argv: string[]): Promise<number> {
     verifySsl: values["verify-ssl"],
     timeout: Number(values.timeout),
   });
-  const ws = await kvm.ws({ hid: values.binary ? "binary" : "json" });
+  // `key --press` means to leave the keys down: do not release them on close.
+  const ws = await kvm.ws({ hid: values.binary ? "binary" : "json", releaseOnClose: !values.press });
   try {
     switch (command) {
       case "events":

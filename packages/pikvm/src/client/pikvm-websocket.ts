@@ -3,6 +3,7 @@ import {
   type BackoffOptions,
   Emitter,
   HandshakeError,
+  NotConnectedError,
   ReconnectingSocket,
   type SocketStatus,
   TimeoutError,
@@ -91,6 +92,9 @@ type Events = {
   status: SocketStatus;
 };
 
+/** Unanswered keepalive pings remembered at most (oldest forgotten beyond). */
+const MAX_PENDING_PINGS = 64;
+
 const isNode = () =>
   typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string" &&
   typeof (globalThis as { document?: unknown }).document === "undefined";
@@ -115,6 +119,9 @@ export class PiKVMWebSocket {
   #closing = false;
   #token: string | undefined;
   #malformed = 0;
+  /** A refusal while reconnecting (handshake 401/403/400, or the cookie login): ends the session with it. */
+  #fatal: PiKVMError | undefined;
+  #released: { keys: string[]; buttons: string[] } | undefined;
 
   constructor(options: PiKVMWebSocketOptions) {
     this.options = options;
@@ -124,7 +131,15 @@ export class PiKVMWebSocket {
     const reconnect = options.reconnect;
     this.#socket = new ReconnectingSocket({
       url: async () => {
-        if (this.#authMode() === "cookie") this.#token = await this.#login();
+        if (this.#authMode() === "cookie") {
+          try {
+            this.#token = await this.#login();
+          } catch (err) {
+            // Refused credentials will not get better by retrying.
+            if (err instanceof AuthError) this.#fatal = err;
+            throw err;
+          }
+        }
         return wsUrl;
       },
       wsOptions: () => this.#wsOptions(),
@@ -137,7 +152,9 @@ export class PiKVMWebSocket {
         ? { maxRetries: reconnect.maxRetries }
         : {}),
       // The first connection's failure is reported to connect(); only drops of an open session are retried.
-      shouldReconnect: () => this.#opens > 0 && !this.#closing,
+      shouldReconnect: () => this.#opens > 0 && !this.#closing && !this.#fatal,
+      // Stuck-key safety: releases for what was held before a drop go out first on the new session.
+      onOpen: (send) => this.#releaseHeldOnReconnect(send),
       openTimeoutMs: (options.openTimeout ?? 10) * 1000,
       closeTimeoutMs: (options.closeTimeout ?? 10) * 1000,
       ...(options.keepalive
@@ -147,7 +164,10 @@ export class PiKVMWebSocket {
               ...(options.keepalive.timeoutMs !== undefined ? { timeoutMs: options.keepalive.timeoutMs } : {}),
               message: () => {
                 // Keep the pong FIFO aligned: this ping's pong must not resolve a caller's ping() early.
-                (this.#frames.format === "binary" ? this.#pendingBinaryPings : this.#pendingJsonPings).push(() => {});
+                const pending = this.#frames.format === "binary" ? this.#pendingBinaryPings : this.#pendingJsonPings;
+                // A server that never answers (kvmd < 4.53 ignores binary pings) must not grow the list forever.
+                if (pending.length >= MAX_PENDING_PINGS) pending.shift();
+                pending.push(() => {});
                 return this.#frames.ping();
               },
             },
@@ -395,26 +415,25 @@ export class PiKVMWebSocket {
     }
     const list = binary ? this.#pendingBinaryPings : this.#pendingJsonPings;
     return new Promise((resolve, reject) => {
-      const waiter = (rtt: number) => {
+      const waiter = (end: number) => {
         clearTimeout(timer);
         offClose();
-        resolve(rtt);
+        resolve(end - started);
       };
       const timer = setTimeout(() => {
-        drop();
+        offClose();
+        // Keep the place in the FIFO: a late pong is this ping's, not the next caller's.
+        const i = list.indexOf(waiter);
+        if (i >= 0) list[i] = () => {};
         reject(new TimeoutError(`no pong within ${timeoutMs} ms`, timeoutMs));
       }, timeoutMs);
-      const drop = () => {
-        const i = list.indexOf(waiter);
-        if (i >= 0) list.splice(i, 1);
-        offClose();
-      };
+      // Pending pongs are forgotten on close (#onClose); only this promise needs settling.
       const offClose = this.#events.on("close", (c) => {
         clearTimeout(timer);
-        drop();
+        offClose();
         reject(new WebSocketError(`connection closed (${c.code}) before the pong`, c.code));
       });
-      list.push((end) => waiter(end - started));
+      list.push(waiter);
     });
   }
 
@@ -438,7 +457,13 @@ export class PiKVMWebSocket {
 
   #send(frame: WireData): void {
     if (this.#socket.status !== "open") throw new WebSocketError("Not connected", undefined, "NOT_CONNECTED");
-    this.#socket.send(frame);
+    try {
+      this.#socket.send(frame);
+    } catch (err) {
+      // Still "open" while the socket is closing: same answer as when it is gone.
+      if (err instanceof NotConnectedError) throw new WebSocketError("Not connected", undefined, "NOT_CONNECTED");
+      throw err;
+    }
   }
 
   #onMessage(data: WireData): void {
@@ -471,15 +496,20 @@ export class PiKVMWebSocket {
     this.#events.emit("event", ev);
   }
 
+  #releaseHeldOnReconnect(send: (data: WireData) => void): void {
+    if (this.#opens === 0) return;
+    // A new session: kvmd released everything when the old one dropped, but an older kvmd may not have.
+    const released = this.#held.take();
+    for (const k of released.keys) send(this.#frames.key(k, false));
+    for (const b of released.buttons) send(this.#frames.button(b, false));
+    this.#released = released;
+  }
+
   #onOpen(): void {
     this.#opens++;
-    if (this.#opens > 1) {
-      // A new session: kvmd released everything when the old one dropped, but an older kvmd may not have.
-      const released = this.#held.take();
-      for (const k of released.keys) this.#socket.send(this.#frames.key(k, false));
-      for (const b of released.buttons) this.#socket.send(this.#frames.button(b, false));
-      this.#events.emit("reconnect", { released });
-    }
+    const released = this.#released;
+    this.#released = undefined;
+    if (released) this.#events.emit("reconnect", { released });
     this.#events.emit("open", undefined);
   }
 
@@ -491,9 +521,16 @@ export class PiKVMWebSocket {
     if (info.willReconnect) return;
     this.#held.take();
     const clean = this.#closing || info.code === 1000 || info.code === 1001;
+    if (clean || this.#opens === 0) {
+      this.#queue.end();
+      return;
+    }
+    // Reconnecting was refused (credentials changed, token login refused): say so with the typed error.
+    const refusal =
+      this.#fatal ?? (this.#socket.lastError instanceof HandshakeError ? this.#socket.lastError : undefined);
     this.#queue.end(
-      clean || this.#opens === 0
-        ? undefined
+      refusal
+        ? mapConnectError(refusal)
         : new WebSocketError(`connection lost (${info.code}${info.reason ? ` ${info.reason}` : ""})`, info.code),
     );
   }
