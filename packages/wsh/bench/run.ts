@@ -19,8 +19,10 @@ const END = "BENCH_END";
 /** Where the server's emulator parses (WSH_EMULATOR=main|worker). */
 const EMULATOR = process.env.WSH_EMULATOR === "main" ? "main" : "worker";
 
+const num = (v: number) =>
+  Number.isInteger(v) || v >= 100 ? v.toFixed(0) : v >= 0.01 ? v.toFixed(2) : v.toPrecision(2);
 const line = (name: string, value: number, unit: string, ratio: number, baseline: string) =>
-  console.log(`bench ${name}: ${value.toFixed(value >= 100 ? 0 : 2)} ${unit} (${ratio.toFixed(2)}x ${baseline})`);
+  console.log(`bench ${name}: ${num(value)} ${unit} (${num(ratio)}x ${baseline})`);
 
 const children = new Set<ChildProcess>();
 const only = process.env.BENCH_ONLY; // "throughput" | "echo" | "json": run one part while tuning
