@@ -209,6 +209,17 @@ describe("PiKVM + PiKVMWebSocket against the emulator", () => {
     await s.close();
   });
 
+  test("the client answers the server's heartbeat pings and stays connected", async () => {
+    const s = await startEmulator({ heartbeatMs: 30, heartbeatTimeoutMs: 200 });
+    await using ws = await PiKVMWebSocket.connect({ url: s.url, passwd: "admin" });
+    let pongs = 0;
+    for (const c of s.emu.endpoint.connections) c.ws.on("pong", () => pongs++);
+    await waitFor(() => pongs >= 3);
+    expect(ws.connected).toBe(true);
+    expect(await ws.ping()).toBeGreaterThanOrEqual(0);
+    await s.close();
+  });
+
   test("a reconnect the server refuses ends the session with the typed error, without retrying", async () => {
     for (const auth of ["headers", "cookie"] as const) {
       const s = await startEmulator();

@@ -61,6 +61,10 @@ describe("event order and broadcast (pikvm.md 2.2)", () => {
     );
     c.send(hex("00"));
     expect(await c.next((m) => typeof m !== "string")).toEqual(hex("ff"));
+    // A protocol-level PING from the client is answered with a PONG carrying the same data.
+    const pong = new Promise<Buffer>((resolve) => c.ws.once("pong", resolve));
+    c.ws.ping(Buffer.from("hi"));
+    expect((await pong).toString()).toBe("hi");
     // A ping without "event" gets no pong (kvmd's parse rule); the next proper ping still does.
     c.send('{"event_type": "ping"}');
     await settle(c);
