@@ -79,6 +79,10 @@ describe("auth on the upgrade (kvmd order: headers, cookie, Basic)", () => {
     expect((await upgradeAttempt(s.wsUrl, { Cookie: `x=1; auth_token=${token}` })).status).toBe(101);
     expect((await upgradeAttempt(s.wsUrl, { Cookie: `auth_token=${"0".repeat(64)}` })).status).toBe(403);
     expect((await upgradeAttempt(s.wsUrl, { Cookie: "auth_token=xyz" })).status).toBe(400);
+    // A broken percent escape is just a malformed token (400), never an exception (REST alike).
+    expect((await upgradeAttempt(s.wsUrl, { Cookie: "auth_token=%E0%A4%A" })).status).toBe(400);
+    expect((await fetch(`${s.url}/api/hid`, { headers: { Cookie: "auth_token=%E0%A4%A" } })).status).toBe(400);
+    expect((await upgradeAttempt(s.wsUrl, { Cookie: `auth_token="${token}"` })).status).toBe(101);
     const bad = await fetch(`${s.url}/api/auth/login`, {
       method: "POST",
       body: new URLSearchParams({ user: "admin", passwd: "x" }),

@@ -122,7 +122,12 @@ export function cookie(req: IncomingMessage, name: string): string | undefined {
   for (const part of raw.split(";")) {
     const i = part.indexOf("=");
     if (i < 0) continue;
-    if (part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+    // Taken as sent (like Python's SimpleCookie: quotes stripped, no percent-decoding); tokens are plain hex.
+    if (part.slice(0, i).trim() === name)
+      return part
+        .slice(i + 1)
+        .trim()
+        .replace(/^"(.*)"$/, "$1");
   }
   return undefined;
 }

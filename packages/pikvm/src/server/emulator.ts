@@ -119,7 +119,10 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
       rejectUpgrade(socket, notFound());
       return;
     }
-    void this.endpoint.handleUpgrade(req, socket, head);
+    this.endpoint.handleUpgrade(req, socket, head).catch((err) => {
+      this.#reportError(err as Error);
+      socket.destroy();
+    });
   };
 
   /**
@@ -234,6 +237,8 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
   }
 
   #wire(): void {
+    // An unexpected throw while authenticating: the upgrade is refused with 500, the server carries on.
+    this.endpoint.on("error", (err) => this.#reportError(err));
     this.endpoint.on("connection", (conn) => {
       const hb = this.#o.heartbeatMs ?? defaults.heartbeatMs;
       runSession(conn, this.hid, {
