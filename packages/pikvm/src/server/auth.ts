@@ -45,10 +45,11 @@ export class KvmdAuth {
 
   check(req: IncomingMessage): AuthResult {
     if (!this.enabled) return { user: "", via: "disabled" };
-    const user = header(req, "x-kvmd-user");
-    if (user) {
+    const rawUser = header(req, "x-kvmd-user");
+    if (rawUser) {
       const passwd = header(req, "x-kvmd-passwd") ?? "";
-      this.#validUser(user);
+      // kvmd's valid_user strips the value and authorizes the stripped name.
+      const user = this.#validUser(rawUser);
       if (passwd.length > 512 || !PASSWD_RE.test(passwd))
         throw validatorError("The argument '<hidden>' is not a valid passwd");
       if (!this.authorize(user, passwd)) throw forbidden();
@@ -83,7 +84,7 @@ export class KvmdAuth {
 
   /** `POST /api/auth/login`: a new 64-hex token, or undefined for bad credentials. */
   login(user: string, passwd: string, expireSeconds = 0): string | undefined {
-    this.#validUser(user);
+    user = this.#validUser(user);
     if (!this.authorize(user, passwd)) return undefined;
     const token = randomBytes(32).toString("hex");
     this.#tokens.set(token, { user, expiresAt: expireSeconds > 0 ? Date.now() + expireSeconds * 1000 : 0 });
@@ -105,9 +106,11 @@ export class KvmdAuth {
     return t.user;
   }
 
-  #validUser(user: string): void {
-    if (user.length > 128 || !USER_RE.test(user.trim()))
+  #validUser(user: string): string {
+    const stripped = user.trim();
+    if (user.length > 128 || !USER_RE.test(stripped))
       throw validatorError(`The argument '${user.slice(0, 128)}' is not a valid user`);
+    return stripped;
   }
 }
 
