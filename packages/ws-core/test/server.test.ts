@@ -262,3 +262,34 @@ describe("HTTP helpers", () => {
     expect((await post("{nope")).status).toBe(400);
   });
 });
+
+describe("drain notification", () => {
+  test("whenDrained resolves once a paused peer reads again", async () => {
+    const server = await startTestServer({ slowConsumer: { policy: "drop", highWaterMark: 1 << 30 } });
+    const conn = server.nextConnection();
+    const client = await connectTestClient(server.url);
+    const c = await conn;
+    const socket = (client.ws as unknown as { _socket: import("node:net").Socket })._socket;
+    socket.pause();
+    const chunk = "d".repeat(64 * 1024);
+    for (let i = 0; i < 200; i++) c.send(chunk);
+    await waitFor(() => c.bufferedAmount > 0);
+    let drained = false;
+    const done = c.whenDrained().then(() => {
+      drained = true;
+    });
+    expect(drained).toBe(false);
+    socket.resume();
+    await done;
+    expect(c.bufferedAmount).toBe(0);
+  });
+
+  test("a closing endpoint refuses with the configured error", async () => {
+    const endpoint = new WsEndpoint({ heartbeat: false, closingError: new HttpError(503, { error: "restarting" }) });
+    const s = await startWsServer({ routes: { "/": endpoint } });
+    trackLeftover(() => s.close());
+    await endpoint.close();
+    const err = await connectTestClient(`${s.wsUrl}/`).catch((e) => e);
+    expect(JSON.parse(err.body)).toEqual({ error: "restarting" });
+  });
+});

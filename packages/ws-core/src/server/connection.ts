@@ -102,6 +102,23 @@ export class Connection<Ctx = unknown> {
     }
   }
 
+  /**
+   * Resolves once the socket has at most `lowWaterMark` bytes buffered and no backlog (or has closed):
+   * a producer that must not outrun this peer awaits it between writes.
+   */
+  whenDrained(lowWaterMark = 0): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!this.open || (this.#backlog.length === 0 && this.ws.bufferedAmount <= lowWaterMark)) return resolve();
+        const socket = (this.ws as unknown as { _socket?: NodeJS.EventEmitter & { writableNeedDrain?: boolean } })
+          ._socket;
+        if (socket?.writableNeedDrain) socket.once("drain", check);
+        else setTimeout(check, 5).unref();
+      };
+      check();
+    });
+  }
+
   close(code: number = CloseCode.Normal, reason = ""): void {
     this.#backlog = [];
     if (this.ws.readyState === this.ws.CLOSED || this.ws.readyState === this.ws.CLOSING) return;

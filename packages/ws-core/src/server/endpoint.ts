@@ -19,7 +19,7 @@ export interface EndpointOptions<Ctx> {
    * Runs on the upgrade request before any WebSocket exists. Return the connection's context, or
    * throw `HttpError(401|403, body)` to refuse with that status and body.
    */
-  authenticate?: (req: IncomingMessage) => Ctx | Promise<Ctx>;
+  authenticate?: (req: IncomingMessage) => Ctx | Promise<Ctx> | (undefined extends Ctx ? void | Promise<void> : never);
   /** Browser origins allowed to connect (requests without Origin, i.e. non-browsers, pass unless the function says no). */
   allowedOrigins?: OriginCheck;
   /**
@@ -32,6 +32,8 @@ export interface EndpointOptions<Ctx> {
   slowConsumer?: SlowConsumerOptions;
   /** Subprotocol selection (ws's handleProtocols). */
   handleProtocols?: (protocols: Set<string>, req: IncomingMessage) => string | false;
+  /** The refusal for upgrades that arrive while the endpoint is closing. Default 503 {"error":"server shutting down"}. */
+  closingError?: HttpError;
   /** Most open connections; further upgrades are refused with 503 before the handshake. Default unlimited. */
   maxConnections?: number;
   /** permessage-deflate: off by default (it costs about 8x in round trips). */
@@ -106,12 +108,12 @@ export class WsEndpoint<Ctx = undefined> extends EventEmitter<EndpointEvents<Ctx
   async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<Connection<Ctx> | undefined> {
     socket.on("error", () => {});
     try {
-      if (this.#closing) throw new HttpError(503, { error: "server shutting down" });
+      if (this.#closing) throw this.#o.closingError ?? new HttpError(503, { error: "server shutting down" });
       if (this.connections.size >= (this.#o.maxConnections ?? Number.POSITIVE_INFINITY)) {
         throw new HttpError(503, { error: "too many connections" }, { "Retry-After": "5" });
       }
       this.#checkOrigin(req);
-      const ctx = this.#o.authenticate ? await this.#o.authenticate(req) : (undefined as Ctx);
+      const ctx = (this.#o.authenticate ? await this.#o.authenticate(req) : undefined) as Ctx;
       if (socket.destroyed) return undefined;
       return await new Promise<Connection<Ctx>>((resolve) => {
         this.wss.handleUpgrade(req, socket, head, (ws) => resolve(this.#accept(ws, req, ctx)));
