@@ -6,3 +6,4 @@ export * from "./test-client.js";
 export * from "./test-server.js";
 export * from "./wait.js";
 export * from "./browser-bundle.js";
+export * from "./chromium.js";

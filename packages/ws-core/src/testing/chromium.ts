@@ -1,0 +1,20 @@
+/**
+ * Debian's Chromium for browser tests: never a downloaded browser. These flags keep it quiet on a
+ * closed network (no background requests, no component updates) and runnable as root in CI.
+ */
+export const CHROMIUM_ARGS: readonly string[] = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** `$CHROMIUM_PATH`, else `/usr/bin/chromium`. */
+export function chromiumPath(): string {
+  return (
+    (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.CHROMIUM_PATH ??
+    "/usr/bin/chromium"
+  );
+}
