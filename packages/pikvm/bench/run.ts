@@ -12,7 +12,7 @@ import { PiKVMEmulator } from "../src/server/index.js";
 
 const N = 20_000;
 /** Ingest runs are longer: the server is fast and short runs would mostly time setup. */
-const INGEST_N = 200_000;
+const INGEST_N = 500_000;
 const RUNS = 5;
 const AUTH = { "X-KVMD-User": "admin", "X-KVMD-Passwd": "admin" };
 

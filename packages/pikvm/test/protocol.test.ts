@@ -25,7 +25,7 @@ import {
   validKey,
   validButton,
 } from "../src/protocol/index.js";
-import { squashDeltas } from "../src/server/virtual-hid.js";
+import { squashDeltas, VirtualHid } from "../src/server/virtual-hid.js";
 import { hex } from "./helpers.js";
 
 describe("JSON framing (Python json.dumps)", () => {
@@ -221,6 +221,21 @@ describe("kvmd validators", () => {
     expect(validDelta(-500)).toBe(-127);
     expect(validButton("LEFT")).toBe("left");
     expect(validButton("wheel")).toBeUndefined();
+  });
+
+  test("the HID log keeps the last logLimit inputs, oldest first", () => {
+    const hid = new VirtualHid({ logLimit: 3 });
+    const moves = () => hid.log.map((e) => (e.type === "mouse_move" ? e.x : -1));
+    hid.move(1, 0, "internal");
+    hid.move(2, 0, "internal");
+    expect(moves()).toEqual([1, 2]);
+    for (let x = 3; x <= 7; x++) hid.move(x, 0, "internal");
+    expect(moves()).toEqual([5, 6, 7]);
+    hid.move(8, 0, "internal");
+    expect(moves()).toEqual([6, 7, 8]);
+    expect(hid.snapshot()).toMatchObject({ accepted: 8, mouse: { x: 8, y: 0 } });
+    expect(hid.lastInputAt).toBeGreaterThan(0);
+    expect(new VirtualHid({ logLimit: 0 }).log).toEqual([]);
   });
 
   test("squash accumulates while within ±127", () => {

@@ -63,7 +63,9 @@ export class VirtualHid extends EventEmitter<HidEvents> {
   readonly #unstamp = () => {
     this.#stamped = false;
   };
-  #log: HidInput[] = [];
+  /** Ring buffer of the last `logLimit` inputs: filled by push, then overwritten oldest first at `#oldest`. */
+  readonly #log: HidInput[] = [];
+  #oldest = 0;
   readonly #logLimit: number;
   readonly #onInput: ((input: HidInput) => void) | undefined;
   readonly #inputListeners = listenerFlag(this, "input");
@@ -85,7 +87,7 @@ export class VirtualHid extends EventEmitter<HidEvents> {
 
   /** The most recent accepted inputs (at most `logLimit`), oldest first. */
   get log(): readonly HidInput[] {
-    return this.#log.length > this.#logLimit ? this.#log.slice(-this.#logLimit) : this.#log;
+    return [...this.#log.slice(this.#oldest), ...this.#log.slice(0, this.#oldest)];
   }
 
   /** kvmd's `hid` event payload (otg plugin shape). */
@@ -194,9 +196,12 @@ export class VirtualHid extends EventEmitter<HidEvents> {
         queueMicrotask(this.#unstamp);
       }
     }
-    this.#log.push(input);
-    // Trim in batches so the bounded log costs O(1) per input on average.
-    if (this.#log.length >= this.#logLimit * 2) this.#log = this.#log.slice(-this.#logLimit);
+    const log = this.#log;
+    if (log.length < this.#logLimit) log.push(input);
+    else if (this.#logLimit > 0) {
+      log[this.#oldest] = input;
+      this.#oldest = this.#oldest + 1 === this.#logLimit ? 0 : this.#oldest + 1;
+    }
     this.#onInput?.(input);
     if (this.#inputListeners.active) this.emit("input", input);
   }
