@@ -1,8 +1,11 @@
 // Bench: HID events/s ingested by the emulator from one client (JSON and binary) vs a raw `ws` server
 // receiving the same frames, and the PiKVMWebSocket client's send rate vs a raw `ws` client.
 // For ingest the sender runs in a worker thread, so the figure is the server's own cost.
-// Everything binds 127.0.0.1; each figure is the median of 5 short runs, alternated with its baseline.
+// Everything binds 127.0.0.1; each figure is the median of 5 runs, alternated with its baseline, after a warm-up,
+// in a child process of its own (what one figure warms up must not speed up or slow down the next one).
+import { spawn } from "node:child_process";
 import { createServer } from "node:http";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { closeHttpServer, listen } from "@proj/ws-core/server";
 import WebSocket, { WebSocketServer } from "ws";
@@ -167,8 +170,13 @@ async function clientSend(kind: "json" | "binary", raw: boolean): Promise<number
   return rate;
 }
 
-/** Runs baseline and candidate alternately (so load changes hit both alike) and returns both medians. */
+/**
+ * Runs baseline and candidate alternately (so load changes hit both alike) and returns both medians, after
+ * one discarded run of each so that neither pays the JIT warm-up in its figures.
+ */
 async function paired(base: () => Promise<number>, ours: () => Promise<number>): Promise<[number, number]> {
+  await base();
+  await ours();
   const b: number[] = [];
   const o: number[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -182,25 +190,48 @@ async function paired(base: () => Promise<number>, ours: () => Promise<number>):
 const line = (name: string, value: number, unit: string, base: number, baseName: string) =>
   console.log(`bench ${name}: ${Math.round(value)} ${unit} (${(value / base).toFixed(2)}x ${baseName})`);
 
-const started = performance.now();
-for (const kind of ["json", "binary"] as const) {
-  const [raw, ours] = await paired(
-    () => ingestRaw(kind),
-    () => ingestEmulator(kind),
-  );
-  line(
-    `server ingest ${kind}`,
-    ours,
-    "events/s",
-    raw,
-    kind === "json" ? "raw ws server + JSON.parse" : "raw ws server",
+/** One figure per child process, so that no measurement runs on JIT state another one left behind. */
+type Figure = "ingest-json" | "ingest-binary" | "send-json" | "send-binary";
+
+async function measure(figure: Figure): Promise<[number, number]> {
+  const [what, kind] = figure.split("-") as ["ingest" | "send", "json" | "binary"];
+  return what === "ingest"
+    ? paired(
+        () => ingestRaw(kind),
+        () => ingestEmulator(kind),
+      )
+    : paired(
+        () => clientSend(kind, true),
+        () => clientSend(kind, false),
+      );
+}
+
+function inChild(figure: Figure): Promise<[number, number]> {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), figure], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout.on("data", (d) => {
+    out += d;
+  });
+  return new Promise((resolve, reject) =>
+    child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${figure}: exit ${code}`)))),
   );
 }
-for (const kind of ["json", "binary"] as const) {
-  const [raw, ours] = await paired(
-    () => clientSend(kind, true),
-    () => clientSend(kind, false),
-  );
-  line(`client send ${kind}`, ours, "events/s", raw, "raw ws client");
+
+const figure = process.argv[2] as Figure | undefined;
+if (figure) {
+  process.stdout.write(JSON.stringify(await measure(figure)));
+} else {
+  const started = performance.now();
+  for (const kind of ["json", "binary"] as const) {
+    const [raw, ours] = await inChild(`ingest-${kind}`);
+    const base = kind === "json" ? "raw ws server + JSON.parse" : "raw ws server";
+    line(`server ingest ${kind}`, ours, "events/s", raw, base);
+  }
+  for (const kind of ["json", "binary"] as const) {
+    const [raw, ours] = await inChild(`send-${kind}`);
+    line(`client send ${kind}`, ours, "events/s", raw, "raw ws client");
+  }
+  console.error(`(bench took ${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }
-console.error(`(bench took ${((performance.now() - started) / 1000).toFixed(1)} s)`);

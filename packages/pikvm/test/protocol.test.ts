@@ -1,6 +1,8 @@
 import { describe, expect, test } from "vitest";
 import {
+  type BinaryHidEvent,
   decodeBinaryFrame,
+  hasKnownName,
   deepMerge,
   encodeBinaryButton,
   encodeBinaryButtonCode,
@@ -142,6 +144,7 @@ describe("binary HID frames (pikvm.md 3.2, real captures)", () => {
         expect(ev).toEqual({ type: "key", key, state: (flags & 1) === 1, finish: (flags & 2) === 2 });
         expect(decodeBinaryFrame(frame)).toBe(ev);
         expect(Object.isFrozen(ev)).toBe(true);
+        expect(hasKnownName(ev as BinaryHidEvent)).toBe(true);
       }
       // A key name on the button op is not a button (and vice versa): decoded as written, validated later.
       expect(decodeBinaryFrame(Uint8Array.from([2, 1, ...new TextEncoder().encode(key)]))).toEqual({
@@ -154,6 +157,7 @@ describe("binary HID frames (pikvm.md 3.2, real captures)", () => {
       const ev = decodeBinaryFrame(Uint8Array.from([2, 0x41, ...new TextEncoder().encode(button)]));
       expect(ev).toEqual({ type: "mouse_button", button, state: true });
     }
+    expect(hasKnownName(decodeBinaryFrame(hex("01 81 001e")) as BinaryHidEvent)).toBe(false);
     // Near misses are new strings, not a wrong interned name.
     expect(decodeBinaryFrame(Uint8Array.from([1, 1, ...new TextEncoder().encode("KeyA ")]))).toEqual({
       type: "key",

@@ -121,11 +121,20 @@ function internNames(names: readonly string[], make: (name: string) => BinaryHid
   }
   return table;
 }
+/** Marks a decoded event whose name is one of kvmd's (an interned one): it needs no further validation. */
+export const KNOWN_NAME: unique symbol = Symbol("pikvm.knownName");
+
+/** Whether `ev` came from decoding a known key or button name (so its `key`/`button` is valid as is). */
+export function hasKnownName(ev: BinaryHidEvent): boolean {
+  return (ev as { [KNOWN_NAME]?: true })[KNOWN_NAME] === true;
+}
+
+const known = <T extends object>(ev: T): T => Object.defineProperty(ev, KNOWN_NAME, { value: true });
 const KNOWN_KEYS = internNames(KEY_NAMES, (key) =>
-  [0, 1, 2, 3].map((f) => ({ type: "key", key, state: (f & 1) !== 0, finish: (f & 2) !== 0 })),
+  [0, 1, 2, 3].map((f) => known({ type: "key", key, state: (f & 1) !== 0, finish: (f & 2) !== 0 })),
 );
 const KNOWN_BUTTONS = internNames(MOUSE_BUTTONS, (button) =>
-  [0, 1].map((f) => ({ type: "mouse_button", button, state: f === 1 })),
+  [0, 1].map((f) => known({ type: "mouse_button", button, state: f === 1 })),
 );
 
 /** The known name spelled by `data[start, end)`, if any. */

@@ -1,6 +1,6 @@
-import type { BinaryHidEvent } from "../protocol/binary.js";
+import { type BinaryHidEvent, hasKnownName } from "../protocol/binary.js";
 import { isObject } from "../protocol/events.js";
-import { buttonFromEvdev, keyFromEvdev } from "../protocol/keys.js";
+import { buttonFromEvdev, type KeyName, keyFromEvdev, type MouseButton } from "../protocol/keys.js";
 import { validBool, validButton, validCoord, validDeltas, validKey } from "../protocol/validate.js";
 import type { HidSource, VirtualHid } from "./virtual-hid.js";
 
@@ -59,13 +59,21 @@ export function applyBinaryEvent(hid: VirtualHid, ev: BinaryHidEvent): DispatchR
     case "ping":
       return "ping";
     case "key": {
-      const key = typeof ev.key === "number" ? keyFromEvdev(ev.key) : validKey(ev.key);
+      const key = hasKnownName(ev)
+        ? (ev.key as KeyName)
+        : typeof ev.key === "number"
+          ? keyFromEvdev(ev.key)
+          : validKey(ev.key);
       if (key === undefined) return "invalid";
       hid.key(key, ev.state, ev.finish, "ws-binary");
       return "applied";
     }
     case "mouse_button": {
-      const button = typeof ev.button === "number" ? buttonFromEvdev(ev.button) : validButton(ev.button);
+      const button = hasKnownName(ev)
+        ? (ev.button as MouseButton)
+        : typeof ev.button === "number"
+          ? buttonFromEvdev(ev.button)
+          : validButton(ev.button);
       if (button === undefined) return "invalid";
       hid.button(button, ev.state, "ws-binary");
       return "applied";
