@@ -60,10 +60,9 @@ export function parseEventFrame(text: string): PiKVMEvent | undefined {
   } catch {
     return undefined;
   }
-  if (!isObject(data)) return undefined;
-  const { event_type: type, event } = data;
-  if (typeof type !== "string" || !isObject(event)) return undefined;
-  return { event_type: type, event };
+  // The parsed object itself (no copy): other top-level keys, which kvmd ignores, may ride along.
+  if (!isObject(data) || typeof data.event_type !== "string" || !isObject(data.event)) return undefined;
+  return data as PiKVMEvent;
 }
 
 /** Like parseEventFrame but lenient about `event` (server events may carry null). */

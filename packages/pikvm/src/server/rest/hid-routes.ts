@@ -1,3 +1,4 @@
+import { clamp } from "../../protocol/binary.js";
 import type { KeyName } from "../../protocol/keys.js";
 import { validButton, validKey } from "../../protocol/validate.js";
 import { validatorError } from "../kvmd-error.js";
@@ -109,8 +110,7 @@ export const hidRoutes: Route[] = [
     method: "POST",
     path: "/hid/events/send_mouse_move",
     handler(ctx) {
-      const clampC = (v: number) => Math.min(32767, Math.max(-32768, v));
-      ctx.deps.hid.move(clampC(intArg(ctx, "to_x")), clampC(intArg(ctx, "to_y")), "rest");
+      ctx.deps.hid.move(clamp(intArg(ctx, "to_x"), -32768, 32767), clamp(intArg(ctx, "to_y"), -32768, 32767), "rest");
       return {};
     },
   },
@@ -119,8 +119,7 @@ export const hidRoutes: Route[] = [
       method: "POST",
       path: `/hid/events/send_${type}`,
       handler(ctx) {
-        const clampD = (v: number) => Math.min(127, Math.max(-127, v));
-        const d = { x: clampD(intArg(ctx, "delta_x")), y: clampD(intArg(ctx, "delta_y")) };
+        const d = { x: clamp(intArg(ctx, "delta_x"), -127, 127), y: clamp(intArg(ctx, "delta_y"), -127, 127) };
         ctx.deps.hid.deltas(type, [d], false, "rest");
         return {};
       },
