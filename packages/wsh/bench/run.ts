@@ -25,6 +25,8 @@ const line = (name: string, value: number, unit: string, ratio: number, baseline
   console.log(`bench ${name}: ${num(value)} ${unit} (${num(ratio)}x ${baseline})`);
 
 const children = new Set<ChildProcess>();
+/** Extra node flags for the server process, e.g. WSH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
+const NODE_ARGS = (process.env.WSH_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const only = process.env.BENCH_ONLY; // "throughput" | "echo" | "json": run one part while tuning
 
 interface Wsh {
@@ -38,6 +40,7 @@ async function startWsh(command: string[], cols = 80, rows = 24): Promise<Wsh> {
   const child = spawn(
     process.execPath,
     [
+      ...NODE_ARGS,
       "--conditions",
       "@proj/source",
       "--import",
@@ -117,7 +120,7 @@ async function directThroughput(): Promise<number> {
     pty.onData((d) => {
       const b = d as unknown as Buffer;
       total += b.length;
-      tail = (tail + b.toString("latin1")).slice(-32);
+      tail = (tail + b.toString("latin1", Math.max(0, b.length - 32))).slice(-32);
       if (tail.includes(END)) resolve();
     });
   });
@@ -140,7 +143,7 @@ async function wsThroughput(): Promise<number> {
     ws.on("message", (d: Buffer) => {
       if (!started) return; // the repaint
       total += d.length;
-      tail = (tail + d.toString("latin1")).slice(-32);
+      tail = (tail + d.toString("latin1", Math.max(0, d.length - 32))).slice(-32);
       if (tail.includes(END)) resolve();
     });
   });

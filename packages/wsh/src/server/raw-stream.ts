@@ -34,6 +34,8 @@ export class RawStream {
   readonly endpoint: WsEndpoint<undefined>;
   readonly #o: RawStreamOptions;
   readonly #state = new WeakMap<Connection<undefined>, RawState>();
+  #out: Buffer[] = [];
+  #outBytes = 0;
 
   constructor(o: RawStreamOptions) {
     this.#o = o;
@@ -70,13 +72,32 @@ export class RawStream {
     if (this.#o.repaintOnConnect) this.#repaint(conn, st);
   }
 
+  /**
+   * PTY reads arrive in chunks of at most a few KiB, up to 32 of them per event-loop turn during a
+   * flood; they are coalesced into one frame per turn (sent from setImmediate, right after the I/O
+   * phase, so a keystroke echo is not delayed).
+   */
   #broadcast(chunk: Buffer): void {
-    const frame = prepareFrame(chunk);
+    this.#out.push(chunk);
+    this.#outBytes += chunk.length;
+    if (this.#out.length === 1) setImmediate(this.#flushSoon);
+  }
+
+  readonly #flushSoon = () => this.flush();
+
+  /** Sends the output coalesced so far (the server calls it before closing sockets). */
+  flush(): void {
+    const parts = this.#out;
+    if (parts.length === 0) return;
+    const data = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, this.#outBytes);
+    this.#out = [];
+    this.#outBytes = 0;
+    const frame = prepareFrame(data);
     for (const conn of this.endpoint.connections) {
       const st = this.#state.get(conn);
       if (!st || st.lagged) continue;
       if (st.pending) {
-        st.pending.push(chunk);
+        st.pending.push(data);
         continue;
       }
       if (conn.send(frame) === "skipped") this.#lag(conn, st);
@@ -98,6 +119,11 @@ export class RawStream {
    * parked chunks follow.
    */
   #repaint(conn: Connection<undefined>, st: RawState): void {
+    // Output already read went to the emulator too, so the repaint will include it: send it to
+    // everyone else now, and never to this connection.
+    st.lagged = true;
+    this.flush();
+    st.lagged = false;
     st.pending = [];
     void this.#o.session.emulator.repaintWhenParsed(this.#o.repaintScrollback).then((repaint) => {
       const parked = st.pending ?? [];

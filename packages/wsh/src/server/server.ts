@@ -169,6 +169,7 @@ export class WshServer {
     this.#closing ??= (async () => {
       const close = { ...SHUTDOWN_CLOSE, graceMs: this.#graceMs };
       const http = this.#listening ? closeHttpServer(this.#listening.server) : Promise.resolve();
+      this.raw.flush(); // the last output goes out before the close frame
       await Promise.all([this.raw.endpoint.close(close), this.json.endpoint.close(close)]);
       await http;
       // The emulator stays readable: a mounted server keeps answering /screen with the final state.

@@ -1,5 +1,7 @@
 // Worker thread: owns the xterm emulator so parsing a flood never competes with the main thread's
 // PTY reads and WebSocket sends. Mirrors the visible rows (both formats) back after every scan.
+import { readFileSync } from "node:fs";
+import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { Emulator, type EmulatorOptions, type ScreenChanges } from "./emulator.js";
 import type { FromWorker, RowUpdate, ToWorker } from "./worker-protocol.js";
@@ -10,6 +12,18 @@ if (!port) throw new Error("emulator-worker must run in a worker thread");
 // Flow control lives on the main thread, which sees bytes in transit too.
 const emu = new Emulator({ ...(workerData as EmulatorOptions), highWaterMark: Number.POSITIVE_INFINITY });
 const post = (m: FromWorker) => port.postMessage(m);
+
+// Raw forwarding comes first: when cores are scarce this thread yields to the main thread, and the
+// emulator catches up later (its backlog is bounded: the PTY pauses at the high-water mark). On Linux
+// a thread has its own nice value, set through its thread id; elsewhere this is skipped.
+if ((workerData as { lowPriority?: boolean }).lowPriority) {
+  try {
+    const tid = Number(readFileSync("/proc/thread-self/stat", "utf8").split(" ", 1)[0]);
+    if (tid > 0) setPriority(tid, 10);
+  } catch {
+    // Not Linux, or not permitted: parse at normal priority.
+  }
+}
 
 function rows(indices: Iterable<number>): RowUpdate[] {
   const out: RowUpdate[] = [];

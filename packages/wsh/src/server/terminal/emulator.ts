@@ -4,6 +4,9 @@ import type { Cursor, Format, FormattedLine, ScreenResponse, ScrollbackResponse,
 import { formatLine, plainLine, styledLine } from "./format.js";
 import { SerializeAddon, Terminal } from "./xterm.js";
 
+/** Most unparsed bytes handed to xterm at once (the rest waits in our own queue). */
+const MAX_IN_XTERM = 4 * 1024 * 1024;
+
 /** A break in continuity the protocol reports as `mode` and/or `reset` (+ a fresh `sync`). */
 export type Discontinuity = { kind: "mode"; alternate: boolean } | { kind: "reset"; reason: ResetReason };
 
@@ -26,6 +29,8 @@ export interface EmulatorOptions {
   lowWaterMark?: number;
   /** Shortest time between two change scans during continuous output, ms (default 16). */
   scanIntervalMs?: number;
+  /** Worker only: parse at a lower CPU priority than the thread forwarding raw output (default true). */
+  lowPriority?: boolean;
 }
 
 /**
@@ -44,6 +49,10 @@ export class Emulator {
   #scanScheduled = false;
   #pending = 0;
   #batch: Uint8Array[] = [];
+  #batchBytes = 0;
+  /** Parsed-order queue of writes not yet handed to xterm, and callbacks to run between them. */
+  #queue: Array<Uint8Array | (() => void)> = [];
+  #inXterm = 0;
   #paused = false;
   #epoch = 0;
   #lastScan = Number.NEGATIVE_INFINITY;
@@ -97,31 +106,59 @@ export class Emulator {
       this.#paused = true;
       this.onBacklog(true);
     }
-    // Chunks read in the same tick go to xterm as one write: far fewer callbacks during a flood.
-    if (this.#batch.length === 0) queueMicrotask(() => this.#flush());
+    // Chunks read in the same event-loop turn (up to 32 PTY reads) go to xterm as one write: far
+    // fewer callbacks during a flood. setImmediate runs right after the I/O phase.
+    if (this.#batch.length === 0) setImmediate(this.#flushSoon);
     this.#batch.push(chunk);
+    this.#batchBytes += chunk.length;
   }
+
+  readonly #flushSoon = () => this.#flush();
 
   #flush(): void {
     const parts = this.#batch;
-    this.#batch = [];
     if (parts.length === 0) return;
-    const data = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
-    this.term.write(data, () => {
-      this.#pending -= data.length;
-      this.onParsed(data.length);
-      if (this.#paused && this.#pending < this.#lwm) {
-        this.#paused = false;
-        this.onBacklog(false);
-      }
-      this.#scheduleScan();
-    });
+    const data = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts, this.#batchBytes);
+    this.#batch = [];
+    this.#batchBytes = 0;
+    this.#queue.push(data);
+    this.#pump();
   }
 
-  /** Runs `fn` once everything written so far is parsed, before anything written later (xterm runs callbacks in order). */
+  /**
+   * Hands queued writes to xterm, at most MAX_IN_XTERM bytes at a time: xterm discards (throws)
+   * past 50 MB of unparsed data, while our backlog is bounded only by the high-water mark.
+   * Callbacks in the queue run in order with the data around them.
+   */
+  #pump(): void {
+    while (this.#inXterm < MAX_IN_XTERM && this.#queue.length > 0) {
+      const item = this.#queue.shift() as Uint8Array | (() => void);
+      if (typeof item === "function") {
+        this.term.write("", item);
+        continue;
+      }
+      this.#inXterm += item.length;
+      this.term.write(item, () => this.#parsed(item.length));
+    }
+  }
+
+  #parsed(bytes: number): void {
+    this.#inXterm -= bytes;
+    this.#pending -= bytes;
+    this.onParsed(bytes);
+    if (this.#paused && this.#pending < this.#lwm) {
+      this.#paused = false;
+      this.onBacklog(false);
+    }
+    this.#pump();
+    this.#scheduleScan();
+  }
+
+  /** Runs `fn` once everything written so far is parsed, before anything written later. */
   afterParsed(fn: () => void): void {
     this.#flush();
-    this.term.write("", fn);
+    this.#queue.push(fn);
+    this.#pump();
   }
 
   /** The repaint (see `repaint`) as of everything written so far, before anything written later. */

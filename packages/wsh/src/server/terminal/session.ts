@@ -99,8 +99,10 @@ export class TerminalSession {
         ...(o.env ? { env: o.env } : {}),
       },
       (chunk) => {
-        this.emulator.write(chunk);
+        // Clients first: forwarding never waits for the emulator. A repaint in progress parks this
+        // chunk (it was requested before the chunk reached the emulator, so it does not include it).
         this.events.emit("output", chunk);
+        this.emulator.write(chunk);
       },
     );
     // The emulator must see every byte, so it (and only it) may hold the PTY back; clients never do.

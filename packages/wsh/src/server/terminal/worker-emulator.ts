@@ -45,6 +45,7 @@ export class WorkerEmulator implements ScreenSource {
   #pending = 0;
   #paused = false;
   #batch: Uint8Array[] = [];
+  #batchBytes = 0;
   #nextId = 1;
   readonly #replies = new Map<number, (v: unknown) => void>();
   readonly #listeners = new Set<(c: ScreenChanges) => void>();
@@ -70,7 +71,13 @@ export class WorkerEmulator implements ScreenSource {
     };
     const { script, eval: isEval } = workerScript();
     this.#worker = new Worker(script, {
-      workerData: { cols: o.cols, rows: o.rows, scrollback: o.scrollback, scanIntervalMs: o.scanIntervalMs },
+      workerData: {
+        cols: o.cols,
+        rows: o.rows,
+        scrollback: o.scrollback,
+        scanIntervalMs: o.scanIntervalMs,
+        lowPriority: o.lowPriority ?? true,
+      },
       eval: isEval,
     });
     this.#worker.unref();
@@ -114,9 +121,13 @@ export class WorkerEmulator implements ScreenSource {
       this.#paused = true;
       this.onBacklog(true);
     }
-    if (this.#batch.length === 0) queueMicrotask(() => this.#flush());
+    // One message per event-loop turn (up to 32 PTY reads), right after the I/O phase.
+    if (this.#batch.length === 0) setImmediate(this.#flushSoon);
     this.#batch.push(chunk);
+    this.#batchBytes += chunk.length;
   }
+
+  readonly #flushSoon = () => this.#flush();
 
   resize(cols: number, rows: number): void {
     this.#flush();
@@ -188,14 +199,22 @@ export class WorkerEmulator implements ScreenSource {
 
   #flush(): void {
     const parts = this.#batch;
-    this.#batch = [];
     if (parts.length === 0) return;
-    const data = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
-    this.#post({ t: "write", data });
+    // One copy into a buffer of exactly this size, then moved (not cloned) to the worker: the
+    // chunks themselves may still sit in a socket's write queue, and may be views of larger buffers.
+    const data = new Uint8Array(this.#batchBytes);
+    let at = 0;
+    for (const p of parts) {
+      data.set(p, at);
+      at += p.length;
+    }
+    this.#batch = [];
+    this.#batchBytes = 0;
+    this.#post({ t: "write", data }, [data.buffer]);
   }
 
-  #post(m: ToWorker): void {
-    if (!this.#dead) this.#worker.postMessage(m);
+  #post(m: ToWorker, transfer?: ArrayBuffer[]): void {
+    if (!this.#dead) this.#worker.postMessage(m, transfer);
   }
 
   #receive(m: FromWorker): void {
