@@ -1,7 +1,18 @@
+import { readFileSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { IPty } from "node-pty";
 
 const require = createRequire(import.meta.url);
+
+/** Linux: whether `fd` has O_NONBLOCK (a blocking write could stall the event loop). Elsewhere: false. */
+function isNonBlocking(fd: number): boolean {
+  try {
+    const flags = /^flags:\s+(\d+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))?.[1];
+    return flags !== undefined && (Number.parseInt(flags, 8) & 0o4000) !== 0;
+  } catch {
+    return false;
+  }
+}
 const nodePty = require("node-pty") as typeof import("node-pty");
 
 export interface PtyOptions {
@@ -24,6 +35,9 @@ export class PtyProcess {
   readonly #pty: IPty;
   readonly exited: Promise<PtyExit>;
   #alive = true;
+  /** node-pty's (non-blocking) master fd and write queue, when its internals are as expected. */
+  #directFd: number | undefined;
+  #queue: unknown[] | undefined;
 
   constructor(o: PtyOptions, onData: (chunk: Buffer) => void) {
     const command = o.command ?? process.env.SHELL ?? "/bin/sh";
@@ -37,6 +51,11 @@ export class PtyProcess {
       env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
       encoding: null,
     });
+    const ws = (this.#pty as unknown as { _writeStream?: { _fd?: unknown; _writeQueue?: unknown } })._writeStream;
+    if (ws && typeof ws._fd === "number" && Array.isArray(ws._writeQueue) && isNonBlocking(ws._fd)) {
+      this.#directFd = ws._fd;
+      this.#queue = ws._writeQueue;
+    }
     // With encoding null node-pty hands out Buffers, though its typings say string.
     this.#pty.onData((d) => onData(d as unknown as Buffer));
     this.exited = new Promise((resolve) => {
@@ -57,7 +76,21 @@ export class PtyProcess {
 
   write(data: Uint8Array | string): boolean {
     if (!this.#alive) return false;
-    this.#pty.write(typeof data === "string" ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    let buf =
+      typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const fd = this.#directFd;
+    if (fd !== undefined && this.#queue?.length === 0) {
+      // Straight into the kernel's buffer when nothing is queued: saves node-pty's thread-pool hop
+      // per keystroke. A full buffer (EAGAIN) or a partial write leaves the rest to node-pty's queue.
+      try {
+        const n = writeSync(fd, buf);
+        if (n >= buf.length) return true;
+        buf = buf.subarray(n);
+      } catch {
+        // EAGAIN and the like: node-pty's queue retries (and reports real errors).
+      }
+    }
+    this.#pty.write(buf as unknown as string);
     return true;
   }
 
