@@ -2,7 +2,8 @@ import type { EventEmitter } from "node:events";
 
 /**
  * Whether `emitter` has listeners for `event`, kept up to date by newListener/removeListener: a field read
- * per event instead of a `listenerCount` call, for hot paths that emit only when someone listens.
+ * per event instead of a `listenerCount` call, for hot paths that emit only when someone listens. (Like the
+ * emulator's own wiring, it does not survive `removeAllListeners()` without an event name.)
  */
 export function listenerFlag(emitter: EventEmitter<any>, event: string): { readonly active: boolean } {
   const e = emitter as EventEmitter;
