@@ -36,6 +36,17 @@ function track<T extends { close(): unknown }>(c: T): T {
   return c;
 }
 
+/** A server recording every text message, and a socket that connects only when the test says so. */
+async function recordingServerAndIdleSocket(options: Partial<ConstructorParameters<typeof ReconnectingSocket>[0]>) {
+  const server = await startTestServer();
+  const got: string[] = [];
+  server.endpoint.on("connection", (c) => c.ws.on("message", (d) => got.push(d.toString())));
+  const sock = track(
+    new ReconnectingSocket({ url: server.url, WebSocket: NodeWebSocket, autoConnect: false, ...options }),
+  );
+  return { server, sock, got };
+}
+
 describe("ReconnectingSocket", () => {
   test("reconnects after a server restart, resetting to open, and reports every status", async () => {
     const endpoint = new WsEndpoint({ heartbeat: false });
@@ -147,17 +158,7 @@ describe("ReconnectingSocket", () => {
   });
 
   test("queues sends while disconnected (bounded) and flushes them in order on open", async () => {
-    const server = await startTestServer();
-    const got: string[] = [];
-    server.endpoint.on("connection", (c) => c.ws.on("message", (d) => got.push(d.toString())));
-    const sock = track(
-      new ReconnectingSocket({
-        url: server.url,
-        WebSocket: NodeWebSocket,
-        autoConnect: false,
-        queue: { maxMessages: 3, maxBytes: 1024 },
-      }),
-    );
+    const { sock, got } = await recordingServerAndIdleSocket({ queue: { maxMessages: 3, maxBytes: 1024 } });
     sock.send("a");
     sock.send("b");
     sock.send("c");
@@ -172,17 +173,7 @@ describe("ReconnectingSocket", () => {
   });
 
   test("onOpen sends go ahead of messages queued while disconnected (handshake first)", async () => {
-    const server = await startTestServer();
-    const got: string[] = [];
-    server.endpoint.on("connection", (c) => c.ws.on("message", (d) => got.push(d.toString())));
-    const sock = track(
-      new ReconnectingSocket({
-        url: server.url,
-        WebSocket: NodeWebSocket,
-        autoConnect: false,
-        onOpen: (send) => send("hello"),
-      }),
-    );
+    const { sock, got } = await recordingServerAndIdleSocket({ onOpen: (send) => send("hello") });
     sock.send("queued-1");
     sock.send("queued-2");
     sock.connect();
