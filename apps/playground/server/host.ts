@@ -1,7 +1,7 @@
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { closeHttpServer, listen, sendJson, UpgradeRouter } from "@proj/ws-core/server";
-import type { Mounted } from "./mount.js";
+import type { MountContext, Mounted } from "./mount.js";
 import { serveStatic } from "./static.js";
 
 export interface PlaygroundOptions {
@@ -10,7 +10,7 @@ export interface PlaygroundOptions {
   /** Built page; defaults to ../dist/web. */
   webRoot?: string;
   /** Protocol mounts, each given the shared server once it listens. */
-  mounts: Array<(ctx: { server: Server; baseUrl: string }) => Promise<Mounted>>;
+  mounts: Array<(ctx: MountContext) => Promise<Mounted>>;
   log?: (line: string) => void;
 }
 
@@ -44,8 +44,9 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
   });
   router.attach(server);
   const l = await listen(server, { host: options.host ?? "127.0.0.1", port: options.port ?? 0 });
+  const ctx: MountContext = { server, baseUrl: l.url, services: new Map() };
   for (const mount of options.mounts) {
-    const m = await mount({ server, baseUrl: l.url });
+    const m = await mount(ctx);
     for (const [path, h] of Object.entries(m.routes)) router.add(path, h);
     mounted.push(m);
     log(`mounted ${m.name}`);

@@ -120,7 +120,10 @@ describe("playground", () => {
     });
     const hid = await text("#panel-kvm [data-role=hid-log]");
     for (const k of ["KeyH", "KeyE", "KeyL", "KeyO"]) expect(hid).toContain(`key ${k} down`);
-    // The console image itself was refreshed from the emulator's snapshot.
+    // The emulator's HID state counted the input; the console image was refreshed from its snapshot.
+    await waitFor(
+      async () => Number(await page.getAttribute("#panel-kvm [data-role=hid-state]", "data-accepted")) >= 10,
+    );
     expect(await page.getAttribute("#panel-kvm .kvm-screen", "src")).toMatch(/^blob:/);
     await shot("02-kvm");
   });
@@ -129,7 +132,8 @@ describe("playground", () => {
     const legend = "#panel-scene [data-role=scene-legend]";
     const boxAt = async () => (await page.getAttribute(legend, "data-box")) ?? "";
     const rendered = await page.evaluate(() => [...(window as any).vuerView.rendered] as string[]);
-    for (const key of ["box", "group", "sphere", "title", "ring", "grid"]) expect(rendered).toContain(key);
+    for (const key of ["box", "group", "sphere", "title", "ring", "grid", "kvm-screen"])
+      expect(rendered).toContain(key);
     const before = (await boxAt()).split(",").map(Number);
     await page.click("#panel-scene button:has-text('box ▶')");
     await waitFor(

@@ -1,6 +1,7 @@
-import { Box, DefaultScene, Group, PointCloud, Sphere, Text } from "@proj/vuer/schemas";
+import type { PiKVMEmulator } from "@proj/pikvm/server";
+import { Box, DefaultScene, Group, Image, PointCloud, Sphere, Text } from "@proj/vuer/schemas";
 import { Vuer } from "@proj/vuer/server";
-import type { Mounted } from "../mount.js";
+import type { MountContext, Mounted } from "../mount.js";
 
 export const VUER_BASE = "/vuer";
 
@@ -24,7 +25,7 @@ function ring(): ReturnType<typeof PointCloud> {
  * what any script (e.g. the remote-control example client) does, and the page's buttons send client
  * events that handlers turn into scene operations.
  */
-export async function mountScene(): Promise<Mounted> {
+export async function mountScene(ctx: MountContext): Promise<Mounted> {
   const app = new Vuer({ basePath: VUER_BASE });
   let added = 0;
   app.scene.set(
@@ -70,6 +71,26 @@ export async function mountScene(): Promise<Mounted> {
     if (keys.length) app.scene.remove(keys);
     added = 0;
   });
+  // The KVM console as an Image element: typing in the KVM panel shows up in the 3D scene too.
+  const kvm = ctx.services.get("pikvm") as PiKVMEmulator | undefined;
+  const showConsole = () => {
+    if (!kvm) return;
+    app.scene.upsert(
+      Image({
+        key: "kvm-screen",
+        src: kvm.snapshotPng(),
+        format: "png",
+        position: [1.6, 0.8, -1.2],
+        rotation: [0, -0.6, 0],
+      }),
+    );
+  };
+  showConsole();
+  let pending: ReturnType<typeof setTimeout> | undefined;
+  kvm?.on("console", () => {
+    clearTimeout(pending);
+    pending = setTimeout(showConsole, 100);
+  });
   app.spawn(async (session) => {
     app.scene.subscribe(session);
     await session.forever();
@@ -84,6 +105,9 @@ export async function mountScene(): Promise<Mounted> {
       return true;
     },
     info: { path: VUER_BASE },
-    close: () => app.close(),
+    close: () => {
+      clearTimeout(pending);
+      return app.close();
+    },
   };
 }

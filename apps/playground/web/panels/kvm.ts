@@ -12,6 +12,7 @@ export async function mountKvmPanel(panel: HTMLElement, info: NonNullable<Playgr
   panelHeader(panel, "KVM", "pikvm · /api/ws", chip.el);
   const screen = el("img", { className: "kvm-screen", tabIndex: 0, alt: "virtual console", draggable: false });
   const consoleText = el("pre", { className: "log", dataset: { role: "console-text" } });
+  const hidState = el("div", { className: "muted", dataset: { role: "hid-state" } });
   consoleText.style.height = "60px";
   const hidLog = el("div", { className: "log", dataset: { role: "hid-log" } });
   const eventLog = el("div", { className: "log", dataset: { role: "event-log" } });
@@ -28,6 +29,7 @@ export async function mountKvmPanel(panel: HTMLElement, info: NonNullable<Playgr
       enterBtn,
     ),
     screen,
+    hidState,
     el("div", { className: "muted", textContent: "Console text (the snapshot's OCR):" }),
     consoleText,
     el(
@@ -53,6 +55,17 @@ export async function mountKvmPanel(panel: HTMLElement, info: NonNullable<Playgr
         if (old.startsWith("blob:")) URL.revokeObjectURL(old);
       }
       if (text.ok) consoleText.textContent = await text.text();
+      const hid = await fetch("/api/playground/pikvm/hid");
+      if (hid.ok) {
+        const h = (await hid.json()) as {
+          keys: string[];
+          buttons: string[];
+          mouse: { x: number; y: number };
+          accepted: number;
+        };
+        hidState.textContent = `Target HID: keys held [${h.keys.join(" ")}] · buttons [${h.buttons.join(" ")}] · mouse ${h.mouse.x},${h.mouse.y} · ${h.accepted} inputs accepted`;
+        hidState.dataset.accepted = String(h.accepted);
+      }
     }, 60);
   };
 

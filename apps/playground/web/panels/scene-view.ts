@@ -35,6 +35,9 @@ function textSprite(text: string, color: string, size: number): THREE.Sprite {
 }
 
 /** Builds a three.js object for one element (and its children); unsupported tags become empty groups. */
+/** Re-render hook for things that finish loading after the tree was built (image textures). */
+let onAsyncLoad: () => void = () => {};
+
 function build(n: Node, stats: { rendered: Set<string> }): THREE.Object3D {
   let obj: THREE.Object3D;
   const args = (Array.isArray(n.args) ? n.args : []) as number[];
@@ -74,17 +77,31 @@ function build(n: Node, stats: { rendered: Set<string> }): THREE.Object3D {
     }
     case "ImageBackground":
     case "Image": {
+      // Bytes (msgpack bin) or a URL; the plane takes the image's aspect once it has loaded.
       const src = n.src;
-      const tex =
+      const url =
         src instanceof Uint8Array
-          ? new THREE.TextureLoader().load(URL.createObjectURL(new Blob([src as Uint8Array<ArrayBuffer>])))
+          ? URL.createObjectURL(new Blob([src as Uint8Array<ArrayBuffer>], { type: `image/${n.format ?? "png"}` }))
           : typeof src === "string"
-            ? new THREE.TextureLoader().load(src)
-            : null;
-      obj = new THREE.Mesh(
+            ? src
+            : undefined;
+      const mesh = new THREE.Mesh(
         new THREE.PlaneGeometry(1, 1),
-        new THREE.MeshBasicMaterial({ map: tex, side: THREE.DoubleSide }),
+        new THREE.MeshBasicMaterial({ side: THREE.DoubleSide }),
       );
+      const height = Number(n.height ?? 1);
+      if (url) {
+        new THREE.TextureLoader().load(url, (tex) => {
+          const img = tex.image as { width: number; height: number };
+          tex.colorSpace = THREE.SRGBColorSpace; // PNG pixels are sRGB: without this dark consoles turn grey
+          mesh.material.map = tex;
+          mesh.material.needsUpdate = true;
+          mesh.scale.set((height * img.width) / img.height, height, 1);
+          if (url.startsWith("blob:")) URL.revokeObjectURL(url);
+          onAsyncLoad();
+        });
+      }
+      obj = mesh;
       break;
     }
     case "AmbientLight":
@@ -142,6 +159,7 @@ export class SceneView {
     this.camera.position.set(2.6, 2.2, 3.2);
     this.camera.lookAt(0, 0.4, 0);
     new ResizeObserver(() => this.resize()).observe(box);
+    onAsyncLoad = () => this.render();
     this.resize();
   }
 
