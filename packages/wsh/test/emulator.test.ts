@@ -159,6 +159,20 @@ describe("screen model (upstream parser tests)", () => {
     expect(modes.map((d) => d.kind === "mode" && d.alternate)).toEqual([true, false, true, false, true, false, true]);
   });
 
+  test("C1 CSI (U+009B) and a sequence fed byte by byte switch the buffer too", async () => {
+    const e = emu(20, 3);
+    const seen = recorder(e);
+    await feed(e, "\u009b?1049h");
+    expect(e.alternateActive).toBe(true);
+    for (const b of enc.encode("\x1b[?1049l")) await feed(e, new Uint8Array([b]));
+    expect(e.alternateActive).toBe(false);
+    // A lone 0x9b byte is invalid UTF-8 (the PTY speaks UTF-8), so it is not a CSI.
+    await feed(e, new Uint8Array([0x9b, 0x3f, 0x31, 0x30, 0x34, 0x39, 0x68]));
+    expect(e.alternateActive).toBe(false);
+    const modes = seen.flatMap((c) => c.discontinuities).filter((d) => d.kind === "mode");
+    expect(modes.map((d) => d.kind === "mode" && d.alternate)).toEqual([true, false]);
+  });
+
   test("clear screen, clear scrollback, hard reset are reported and bump the epoch", async () => {
     const e = emu(20, 3);
     const seen = recorder(e);

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "vitest";
 import { connectTestClient, type TestClient, trackLeftover, waitFor } from "@proj/ws-core/testing";
 import { lineText } from "../src/protocol/screen.js";
@@ -67,4 +70,11 @@ export function jsonReceived(client: TestClient): any[] {
 export const decoder = new TextDecoder();
 export function bytesText(chunks: Array<string | Uint8Array>): string {
   return chunks.map((c) => (typeof c === "string" ? c : decoder.decode(c))).join("");
+}
+
+/** A path in a fresh temporary folder (removed after the test) whose creation tells a shell loop to stop. */
+export function stopFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), "wsh-test-"));
+  trackLeftover(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, "stop");
 }

@@ -1,6 +1,16 @@
 import { connectTestClient, disposeLeftovers, waitFor } from "@proj/ws-core/testing";
+import { writeFileSync } from "node:fs";
 import { afterEach, describe, expect, test } from "vitest";
-import { input, jsonReceived, screenText, startShell, subscribeJson, waitForScreen, wsBase } from "./helpers.js";
+import {
+  input,
+  jsonReceived,
+  screenText,
+  startShell,
+  stopFile,
+  subscribeJson,
+  waitForScreen,
+  wsBase,
+} from "./helpers.js";
 
 afterEach(disposeLeftovers);
 
@@ -132,6 +142,35 @@ describe("/ws/json", () => {
     expect(events(client).some((m) => m.event === "line" || m.event === "cursor")).toBe(false);
   });
 
+  test("diffs honour interval_ms on a real PTY: the first at once, then none until the window ends; resets are not held", async () => {
+    const s = await startShell();
+    const hour = 3_600_000;
+    const slow = await subscribeJson(s, { events: ["diffs"], interval_ms: hour, format: "plain" });
+    const control = await subscribeJson(s, { events: ["lines"], format: "plain" });
+    await input(s, "echo ON''E\r");
+    await slow.client.nextJson((m: any) => m.event === "diff"); // leading edge
+    await input(s, "echo TW''O\r");
+    await control.client.nextJson((m: any) => m.event === "line" && m.line === "TWO");
+    // A reset and its sync go out at once, window or not.
+    await input(s, "printf '\\033[2J'\r");
+    const reset = await slow.client.nextJson((m: any) => m.event === "reset");
+    expect(reset.reason).toBe("clear_screen");
+    await slow.client.nextJson((m: any) => m.event === "sync" && m.seq > reset.seq);
+    await input(s, "echo THR''EE\r");
+    await control.client.nextJson((m: any) => m.event === "line" && m.line === "THREE");
+    await waitForScreen(s, "THREE\n$");
+    await s.session.emulator.settled();
+    // Everything the server sent before the ack of a new subscribe arrives before it: one diff only.
+    slow.client.send({ events: ["diffs"], interval_ms: 0, format: "plain" });
+    await slow.client.nextJson((m: any) => "subscribed" in m);
+    const before = jsonReceived(slow.client);
+    const ack = before.map((m) => "subscribed" in m).lastIndexOf(true);
+    expect(before.slice(0, ack).filter((m) => m.event === "diff")).toHaveLength(1);
+    // With interval_ms 0 the next change is diffed at once.
+    await input(s, "echo FO''UR\r");
+    await slow.client.nextJson((m: any) => m.event === "diff" && m.screen.lines.includes("FOUR"));
+  });
+
   test("a new subscribe replaces the subscription and sends a new sync with seq 0", async () => {
     const s = await startShell();
     const { client } = await subscribeJson(s, { events: ["lines"], format: "plain" });
@@ -209,16 +248,17 @@ describe("/ws/json", () => {
     const sock = (slow.client.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
     sock.pause();
     const sub = [...s.json.subscribers].find((x) => x.sub?.events.includes("diffs"));
-    // Produce output until the stalled socket's buffers are full and the server skips events for it.
-    await input(s, "while :; do seq -f '%0390g' 1 500; done\r");
+    // Produce output until the stalled socket's buffers are full and the server skips events for it,
+    // then stop the loop with a file (Ctrl+C during a flood races with the tty's output flush).
+    const stop = stopFile();
+    await input(s, `while [ ! -e ${stop} ]; do seq -f '%0390g' 1 500; done; echo LA''GDONE\r`);
     await waitFor(() => sub?.lagging, { timeoutMs: 30_000, message: "step 1: subscriber lagging" });
-    await input(s, "\x03");
-    await input(s, "echo LA''GDONE\r");
+    writeFileSync(stop, "");
     const shows = (m: any) =>
       (m.event === "line" && m.line === "LAGDONE") || (m.event === "sync" && m.screen.lines.includes("LAGDONE"));
     await fast.client.nextJson(shows, 30_000).catch((e) => {
       throw new Error(
-        `step 2: fast subscriber never showed LAGDONE (${e.message}); screen: ${screenText(s).slice(-300)}`,
+        `step 2: fast subscriber never showed LAGDONE (${e.message}); emulator backlog ${s.session.emulator.pendingBytes}, pty paused ${s.session.pty.paused}, alive ${s.session.pty.alive}; screen: ${screenText(s).slice(-300)}`,
       );
     });
     sock.resume();

@@ -1,7 +1,9 @@
-import { connectTestClient, disposeLeftovers, type TestClient, waitFor } from "@proj/ws-core/testing";
+import { startWsServer } from "@proj/ws-core/server";
+import { connectTestClient, disposeLeftovers, type TestClient, trackLeftover, waitFor } from "@proj/ws-core/testing";
+import { writeFileSync } from "node:fs";
 import { afterEach, describe, expect, test } from "vitest";
-import { Emulator } from "../src/server/index.js";
-import { bytesText, input, startShell, waitForScreen, wsBase } from "./helpers.js";
+import { Emulator, WshServer } from "../src/server/index.js";
+import { bytesText, input, startShell, stopFile, waitForScreen, wsBase } from "./helpers.js";
 
 afterEach(disposeLeftovers);
 
@@ -69,11 +71,12 @@ describe("/ws/raw", () => {
     await waitFor(() => slow.received.length >= 1 && fast.received.length >= 1);
     const slowSocket = (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
     slowSocket.pause();
-    // Produce output until the stalled socket's buffers are full and the server skips frames for it.
-    await input(s, "while :; do head -c 1000000 /dev/zero | tr '\\0' a; done\r");
+    // Produce output until the stalled socket's buffers are full and the server skips frames for it,
+    // then stop the loop with a file (Ctrl+C during a flood races with the tty's output flush).
+    const stop = stopFile();
+    await input(s, `while [ ! -e ${stop} ]; do head -c 1000000 /dev/zero | tr '\\0' a; done; echo; echo FLO''ODEND\r`);
     await waitFor(() => s.raw.endpoint.stats.skipped > 0, { timeoutMs: 30_000 });
-    await input(s, "\x03");
-    await input(s, "echo; echo FLO''ODEND\r");
+    writeFileSync(stop, "");
     // The PTY and the fast client run to the end while the slow one reads nothing.
     await waitForScreen(s, "FLOODEND\n$", 30_000);
     await waitFor(() => received(fast).includes("FLOODEND"), { timeoutMs: 30_000 });
@@ -102,6 +105,43 @@ describe("/ws/raw", () => {
     expect((await bad.closed).code).toBe(1009);
     good.send("echo ST''ILL\r");
     await waitFor(() => received(good).includes("STILL"));
+  });
+
+  test("close() kills a shell that ignores SIGHUP", async () => {
+    const s = await startShell({
+      command: "/bin/sh",
+      args: ["-c", "trap '' HUP; echo '$ READY'; read x"],
+      killGraceMs: 100,
+    });
+    const r = await raw(s);
+    await s.close();
+    expect((await s.closed).signal).toBe(9);
+    expect(await r.closed).toEqual({ code: 1000, reason: "server shutting down" });
+  });
+
+  test("mounted on a shared server, upgrades during shutdown get 503 shutting_down", async () => {
+    const wsh = new WshServer({
+      command: "/bin/sh",
+      env: { PS1: "$ ", ENV: "" },
+      heartbeatMs: false,
+      closeGraceMs: 60_000,
+    });
+    trackLeftover(() => wsh.close());
+    const shared = await startWsServer({ routes: { ...wsh.upgradeRoutes }, onRequest: wsh.requestListener });
+    trackLeftover(() => shared.close());
+    const stalled = await connectTestClient(`${shared.wsUrl}/ws/raw`);
+    await waitFor(() => stalled.received.length > 0);
+    // A peer that never answers the close handshake keeps the endpoints in their closing phase.
+    (stalled.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const closing = wsh.close();
+    await waitFor(() => wsh.raw.endpoint.closing && wsh.json.endpoint.closing);
+    for (const path of ["/ws/raw", "/ws/json"]) {
+      const refused = await connectTestClient(`${shared.wsUrl}${path}`).catch((e) => e);
+      expect(refused.status).toBe(503);
+      expect(JSON.parse(refused.body).error).toEqual({ code: "shutting_down", message: "Server is shutting down." });
+    }
+    stalled.ws.terminate();
+    await closing;
   });
 
   test("when the shell exits every socket gets 1000 'server shutting down'", async () => {

@@ -12,6 +12,12 @@ function fakeConn() {
       sent.push(s);
       return "sent";
     },
+    whenDrained: (lowWaterMark: number) =>
+      new Promise<void>((resolve) => {
+        const check = () =>
+          conn.bufferedAmount <= lowWaterMark && conn.backlog === 0 ? resolve() : setTimeout(check, 5);
+        check();
+      }),
   };
   return { conn, sent };
 }

@@ -31,8 +31,8 @@ type JsonEvents = {
 };
 
 /**
- * `/ws/json` with a local screen model: subscribes on every `{"connected":true}` (so a reconnect
- * re-subscribes and rebuilds from the fresh `sync`), applies events to `model`, and exposes them
+ * `/ws/json` with a local screen model: subscribes on every open (so a reconnect re-subscribes
+ * and rebuilds from the fresh `sync`), applies events to `model`, and exposes them
  * as typed events and an async iterator.
  */
 export class WshJsonClient {
@@ -47,8 +47,15 @@ export class WshJsonClient {
       ...(o.intervalMs !== undefined ? { interval_ms: o.intervalMs } : {}),
       ...(o.format ? { format: o.format } : {}),
     };
+    const userOnOpen = o.socket?.onOpen;
     this.socket = new ReconnectingSocket({
       ...o.socket,
+      // Every (re)connect subscribes first, ahead of anything else: the server answers with the
+      // ack and a fresh sync, which rebuilds the model.
+      onOpen: (send) => {
+        send(JSON.stringify(this.#subscription));
+        userOnOpen?.(send);
+      },
       url: () => wsUrl(o.url, "/ws/json", o.token),
       ...(o.WebSocket ? { WebSocket: o.WebSocket } : {}),
     });
@@ -145,10 +152,7 @@ export class WshJsonClient {
       return; // upstream's client ignores frames that are not JSON
     }
     if (typeof m !== "object" || m === null) return;
-    if ("connected" in m) {
-      this.socket.send(JSON.stringify(this.#subscription));
-      return;
-    }
+    if ("connected" in m) return; // the subscribe already went out on open
     if ("subscribed" in m) {
       this.#events.emit("subscribed", m.subscribed);
       return;

@@ -13,6 +13,7 @@ export const API_ERRORS = {
   payload_too_large: { status: 413, message: "Request body too large." },
   channel_full: { status: 503, message: "Server is overloaded. Try again shortly." },
   parser_unavailable: { status: 503, message: "Terminal parser is unavailable." },
+  shutting_down: { status: 503, message: "Server is shutting down." },
   input_send_failed: { status: 500, message: "Failed to send input to terminal." },
   internal_error: { status: 500, message: "Internal error." },
 } as const;

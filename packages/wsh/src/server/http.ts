@@ -7,6 +7,9 @@ export function apiError(code: ApiErrorCode, detail?: string, headers: Record<st
   return new HttpError(API_ERRORS[code].status, apiErrorBody(code, detail), headers);
 }
 
+/** Upgrades refused while the server shuts down: 503 in the REST envelope. */
+export const SHUTTING_DOWN = apiError("shutting_down");
+
 export function sendNoContent(res: ServerResponse): void {
   res.writeHead(204);
   res.end();

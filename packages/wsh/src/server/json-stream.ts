@@ -4,6 +4,7 @@ import { type Connection, WsEndpoint } from "@proj/ws-core/server";
 import { eventFilterName, type InputEvent, type InputModeEvent } from "../protocol/events.js";
 import type { Format } from "../protocol/screen.js";
 import { parseSubscribe, SUBSCRIBE_ERROR_PREFIX } from "../protocol/subscribe.js";
+import { SHUTTING_DOWN } from "./http.js";
 import { type FrameSource, JsonSubscriber } from "./json-subscriber.js";
 import type { BatchItem, TerminalBatch, TerminalSession } from "./terminal/session.js";
 
@@ -34,10 +35,8 @@ export class JsonStream {
     this.#o = o;
     this.endpoint = new WsEndpoint<undefined>({
       maxPayload: o.maxPayload,
-      authenticate: (req) => {
-        o.authenticate(req);
-        return undefined;
-      },
+      authenticate: o.authenticate,
+      closingError: SHUTTING_DOWN,
       heartbeat: o.heartbeatMs === false ? false : { intervalMs: o.heartbeatMs },
       slowConsumer: { policy: "drop", highWaterMark: o.highWaterMark, maxQueue: o.maxQueue },
     });

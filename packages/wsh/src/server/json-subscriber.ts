@@ -1,7 +1,6 @@
 import type { Connection } from "@proj/ws-core/server";
 import type { EventType } from "../protocol/events.js";
 import type { Subscription } from "../protocol/subscribe.js";
-import { whenDrained } from "./drain.js";
 
 /** Serialises each frame once per format per batch, shared by all subscribers. */
 export interface FrameSource {
@@ -97,9 +96,9 @@ export class JsonSubscriber {
   #waitForDrain(): void {
     if (this.#lagging) return;
     this.#lagging = true;
-    whenDrained(this.conn, this.#limits.highWaterMark / 2, () => {
+    void this.conn.whenDrained(this.#limits.highWaterMark / 2).then(() => {
       this.#lagging = false;
-      if (!this.sub || this.#closed) return;
+      if (!this.sub || this.#closed || !this.conn.open) return;
       if (this.#needsSync) {
         this.#needsSync = false;
         this.lagResyncs++;

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type Connection, prepareFrame, WsEndpoint } from "@proj/ws-core/server";
-import { whenDrained } from "./drain.js";
+import { SHUTTING_DOWN } from "./http.js";
 import type { TerminalSession } from "./terminal/session.js";
 
 export interface RawStreamOptions {
@@ -41,10 +41,8 @@ export class RawStream {
     this.#o = o;
     this.endpoint = new WsEndpoint<undefined>({
       maxPayload: o.maxPayload,
-      authenticate: (req) => {
-        o.authenticate(req);
-        return undefined;
-      },
+      authenticate: o.authenticate,
+      closingError: SHUTTING_DOWN,
       heartbeat: o.heartbeatMs === false ? false : { intervalMs: o.heartbeatMs },
       slowConsumer: { policy: "skip", highWaterMark: o.highWaterMark },
     });
@@ -106,7 +104,8 @@ export class RawStream {
 
   #lag(conn: Connection<undefined>, st: RawState): void {
     st.lagged = true;
-    whenDrained(conn, this.#o.highWaterMark / 2, () => {
+    void conn.whenDrained(this.#o.highWaterMark / 2).then(() => {
+      if (!conn.open) return;
       st.lagged = false;
       st.repaints++;
       this.#repaint(conn, st);

@@ -50,6 +50,8 @@ export interface WshServerOptions extends SessionOptions {
   heartbeatMs?: number | false;
   /** How long sockets get to finish the close handshake at shutdown. Default 2000. */
   closeGraceMs?: number;
+  /** How long `close()` waits after SIGHUP before it kills a shell that ignores it (SIGKILL). Default 3000. */
+  killGraceMs?: number;
   /** Use an existing session instead of spawning one. */
   session?: TerminalSession;
 }
@@ -70,12 +72,14 @@ export class WshServer {
   #closing: Promise<void> | undefined;
   readonly #handleRest: (req: IncomingMessage, res: ServerResponse) => boolean;
   readonly #graceMs: number;
+  readonly #killGraceMs: number;
 
   constructor(o: WshServerOptions = {}) {
     const limits = o.limits ?? {};
     this.token = o.token;
     this.basePath = (o.basePath ?? "").replace(/\/$/, "");
     this.#graceMs = o.closeGraceMs ?? 2000;
+    this.#killGraceMs = o.killGraceMs ?? 3000;
     this.session = o.session ?? new TerminalSession(o);
     const authenticate = (req: IncomingMessage) => {
       const denied = checkAuth(req, this.token);
@@ -157,7 +161,13 @@ export class WshServer {
 
   /** Ends the shell (if still running), closes every socket with 1000 "server shutting down", stops listening. */
   async close(): Promise<void> {
-    if (!this.session.ended) this.session.kill();
+    if (!this.session.ended) {
+      this.session.kill();
+      // A shell that ignores SIGHUP must not keep the server (or the CLI after SIGTERM) alive.
+      const force = setTimeout(() => this.session.kill("SIGKILL"), this.#killGraceMs);
+      force.unref();
+      await this.closed.finally(() => clearTimeout(force));
+    }
     await this.closed;
   }
 
