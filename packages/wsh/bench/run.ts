@@ -292,8 +292,16 @@ async function echo(): Promise<void> {
 }
 
 async function json(): Promise<void> {
-  const base = await jsonFanout(0);
-  const fan = await jsonFanout(SUBSCRIBERS);
+  // Twice each, alternating, keeping each side's cheaper run: the flood's own CPU (the emulator
+  // parsing it) varies more on a shared machine than the fan-out costs.
+  const pick = (a: Awaited<ReturnType<typeof jsonFanout>>, b: Awaited<ReturnType<typeof jsonFanout>>) =>
+    a.cpu <= b.cpu ? a : b;
+  const base1 = await jsonFanout(0);
+  const fan1 = await jsonFanout(SUBSCRIBERS);
+  const base = pick(base1, await jsonFanout(0));
+  const fan2 = await jsonFanout(SUBSCRIBERS);
+  // Every run must end with every subscriber on the true screen: report the worse run.
+  const fan = { ...pick(fan1, fan2), consistent: Math.min(fan1.consistent, fan2.consistent) };
   const perSub = ((fan.cpu - base.cpu) / SUBSCRIBERS) * 1000;
   line(
     `json_${SUBSCRIBERS}_subscribers_server_cpu`,
