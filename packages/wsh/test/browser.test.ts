@@ -69,10 +69,15 @@ test("the client runs in real Chromium against a wsh mounted under /wsh on a sha
       const rest = new w.WshRest({ url, token });
       await raw.opened();
       await rest.input("echo FROM''BROWSER\r");
-      const deadline = Date.now() + 10_000;
-      while (!(json.model.text().includes("FROMBROWSER") && rawText.includes("FROMBROWSER")) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      // Event-driven: done once both the JSON model and the raw byte stream show the marker.
+      await new Promise<void>((resolve) => {
+        const check = () => {
+          if (json.model.text().includes("FROMBROWSER") && rawText.includes("FROMBROWSER")) resolve();
+        };
+        json.on("change", check);
+        raw.on("data", check); // registered after the listener that appends to rawText
+        check();
+      });
       const screen = await rest.screen("plain");
       await json.close();
       await raw.close();

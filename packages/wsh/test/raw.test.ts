@@ -62,40 +62,47 @@ describe("/ws/raw", () => {
     expect(Buffer.from(final[0] as string, "hex").toString()).toContain("row 199");
   });
 
-  test("a stalled client never stalls the PTY or the others, and gets a repaint once it drains", {
-    timeout: 60_000,
-  }, async () => {
-    const s = await startShell({ limits: { rawHighWaterMark: 64 * 1024 } });
-    const slow = await raw(s);
-    const fast = await raw(s);
-    await waitFor(() => slow.received.length >= 1 && fast.received.length >= 1);
-    const slowSocket = (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
-    slowSocket.pause();
-    // Produce output until the stalled socket's buffers are full and the server skips frames for it,
-    // then stop the loop with a file (Ctrl+C during a flood races with the tty's output flush).
-    const stop = stopFile();
-    await input(s, `while [ ! -e ${stop} ]; do head -c 1000000 /dev/zero | tr '\\0' a; done; echo; echo FLO''ODEND\r`);
-    await waitFor(() => s.raw.endpoint.stats.skipped > 0, { timeoutMs: 30_000 });
-    writeFileSync(stop, "");
-    // The PTY and the fast client run to the end while the slow one reads nothing.
-    await waitForScreen(s, "FLOODEND\n$", 30_000);
-    await waitFor(() => received(fast).includes("FLOODEND"), { timeoutMs: 30_000 });
-    slowSocket.resume();
-    // Its missed output is replaced by a repaint showing the final screen.
-    await waitFor(() => received(slow).includes("FLOODEND") && received(slow).lastIndexOf("\x1bc") > 0, {
-      timeoutMs: 30_000,
-    });
-    // Both streams, replayed into fresh terminals, end on the server's screen.
-    await s.session.emulator.settled();
-    for (const c of [fast, slow]) {
-      const copy = new Emulator({ cols: 80, rows: 24, scrollback: 1000 });
-      for (const m of c.received) copy.write(m as Uint8Array);
-      await copy.settled();
-      expect(copy.screen("plain").lines).toEqual(s.session.emulator.screen("plain").lines);
-    }
-    const conn = [...s.raw.endpoint.connections].find((c) => s.raw.lagRepaints(c) > 0);
-    expect(conn).toBeDefined();
-  });
+  test.each(["main", "worker"] as const)(
+    "a stalled client never stalls the PTY or the others, and gets a repaint once it drains (%s emulator)",
+    {
+      timeout: 60_000,
+    },
+    async (emulatorThread) => {
+      const s = await startShell({ emulatorThread, limits: { rawHighWaterMark: 64 * 1024 } });
+      const slow = await raw(s);
+      const fast = await raw(s);
+      await waitFor(() => slow.received.length >= 1 && fast.received.length >= 1);
+      const slowSocket = (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+      slowSocket.pause();
+      // Produce output until the stalled socket's buffers are full and the server skips frames for it,
+      // then stop the loop with a file (Ctrl+C during a flood races with the tty's output flush).
+      const stop = stopFile();
+      await input(
+        s,
+        `while [ ! -e ${stop} ]; do head -c 1000000 /dev/zero | tr '\\0' a; done; echo; echo FLO''ODEND\r`,
+      );
+      await waitFor(() => s.raw.endpoint.stats.skipped > 0, { timeoutMs: 30_000 });
+      writeFileSync(stop, "");
+      // The PTY and the fast client run to the end while the slow one reads nothing.
+      await waitForScreen(s, "FLOODEND\n$", 30_000);
+      await waitFor(() => received(fast).includes("FLOODEND"), { timeoutMs: 30_000 });
+      slowSocket.resume();
+      // Its missed output is replaced by a repaint showing the final screen.
+      await waitFor(() => received(slow).includes("FLOODEND") && received(slow).lastIndexOf("\x1bc") > 0, {
+        timeoutMs: 30_000,
+      });
+      // Both streams, replayed into fresh terminals, end on the server's screen.
+      await s.session.emulator.settled();
+      for (const c of [fast, slow]) {
+        const copy = new Emulator({ cols: 80, rows: 24, scrollback: 1000 });
+        for (const m of c.received) copy.write(m as Uint8Array);
+        await copy.settled();
+        expect(copy.screen("plain").lines).toEqual(s.session.emulator.screen("plain").lines);
+      }
+      const conn = [...s.raw.endpoint.connections].find((c) => s.raw.lagRepaints(c) > 0);
+      expect(conn).toBeDefined();
+    },
+  );
 
   test("an oversize frame closes that socket with 1009; others carry on", async () => {
     const s = await startShell({ limits: { maxPayload: 1024 } });
