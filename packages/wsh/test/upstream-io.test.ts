@@ -1,7 +1,8 @@
 // Upstream's PTY / input integration tests (pty.rs, e2e_concurrent_input.rs, e2e_http.rs, parser tests at HEAD).
-import { connectTestClient, disposeLeftovers, waitFor } from "@proj/ws-core/testing";
+import { connectTestClient, disposeLeftovers, trackLeftover, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
-import { input, screenText, startShell, waitForScreen, wsBase } from "./helpers.js";
+import { startWshServer } from "../src/server/index.js";
+import { bytesText, input, screenText, startShell, waitForScreen, wsBase } from "./helpers.js";
 
 afterEach(disposeLeftovers);
 
@@ -57,6 +58,30 @@ describe("PTY and input paths", () => {
     const from = lines.indexOf("1");
     expect(lines.slice(from, from + 300)).toEqual(Array.from({ length: 300 }, (_, i) => String(i + 1)));
   });
+});
+
+describe("output at exit", () => {
+  test.each(["main", "worker"] as const)(
+    "a burst right before the shell exits reaches raw clients and the screen in full (%s emulator)",
+    async (emulatorThread) => {
+      const s = await startWshServer({
+        command: "/bin/sh",
+        args: ["-c", "read x; seq 1 300000; echo THE''END"],
+        emulatorThread,
+        heartbeatMs: false,
+      });
+      trackLeftover(() => s.close());
+      const c = await connectTestClient(`${wsBase(s)}/ws/raw`);
+      await waitFor(() => c.received.length > 0); // repaint
+      c.send("\r");
+      expect(await c.closed).toEqual({ code: 1000, reason: "server shutting down" });
+      await s.closed;
+      const out = bytesText(c.received.slice(1));
+      expect(out.endsWith("\r\n299999\r\n300000\r\nTHEEND\r\n")).toBe(true);
+      expect(out.split("\r\n")).toHaveLength(300000 + 3);
+      expect(screenText(s)).toContain("THEEND");
+    },
+  );
 });
 
 function startWshRawCat() {

@@ -1,8 +1,45 @@
+import { readSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { IPty } from "node-pty";
 
 const require = createRequire(import.meta.url);
 const nodePty = require("node-pty") as typeof import("node-pty");
+
+/** Most bytes read synchronously at exit (a background process may still hold the terminal open). */
+const MAX_TAIL_BYTES = 8 * 1024 * 1024;
+
+/**
+ * node-pty destroys its read socket 200 ms after the child exits if the socket has not closed by
+ * then; when the event loop was busy (or reading was paused) the last output still waiting in the
+ * kernel or in the stream's buffer was dropped. This reads it out before that destroy.
+ */
+function keepTailAtExit(pty: IPty, onData: (chunk: Buffer) => void): void {
+  const internals = pty as unknown as {
+    _socket?: { destroy(...args: unknown[]): unknown; read(): unknown; destroyed?: boolean };
+    _fd?: unknown;
+  };
+  const socket = internals._socket;
+  const fd = internals._fd;
+  if (!socket || typeof socket.destroy !== "function" || typeof fd !== "number") return;
+  const destroy = socket.destroy.bind(socket);
+  socket.destroy = (...args: unknown[]) => {
+    if (!socket.destroyed) {
+      try {
+        while (socket.read() !== null); // buffered in the stream: delivered as 'data' events
+        const buf = Buffer.allocUnsafe(64 * 1024);
+        for (let total = 0; total < MAX_TAIL_BYTES; ) {
+          const n = readSync(fd, buf); // non-blocking: EAGAIN when empty, EIO once drained
+          if (n <= 0) break;
+          total += n;
+          onData(Buffer.from(buf.subarray(0, n)));
+        }
+      } catch {
+        // EAGAIN / EIO: nothing more to read.
+      }
+    }
+    return destroy(...args);
+  };
+}
 
 export interface PtyOptions {
   /** Program to run; default `$SHELL` or `/bin/sh`. */
@@ -40,6 +77,7 @@ export class PtyProcess {
     });
     // With encoding null node-pty hands out Buffers, though its typings say string.
     this.#pty.onData((d) => onData(d as unknown as Buffer));
+    keepTailAtExit(this.#pty, onData);
     this.exited = new Promise((resolve) => {
       // node-pty emits exit only after its socket closed, so every byte has been delivered by then.
       this.#pty.onExit((e) => {
