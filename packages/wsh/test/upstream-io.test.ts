@@ -21,6 +21,19 @@ describe("PTY and input paths", () => {
     expect([...got()]).toEqual([...bytes, 0x80, 0x81, 0x43]);
   });
 
+  test("a paste larger than the PTY's buffers arrives whole and in order with the input after it", async () => {
+    const s = await startWshRawCat();
+    const c = await connectTestClient(`${wsBase(s)}/ws/raw`);
+    await waitFor(() => c.received.length > 0); // repaint
+    const start = c.received.length;
+    const paste = new Uint8Array(256 * 1024).map((_, i) => 0x20 + (i % 90));
+    expect((await fetch(`${s.url}/input`, { method: "POST", body: paste })).status).toBe(204);
+    c.send(new Uint8Array([0x7e, 0x7e, 0x7e]));
+    const got = () => Buffer.concat(c.received.slice(start) as Uint8Array[]);
+    await waitFor(() => got().length >= paste.length + 3, { timeoutMs: 20_000 });
+    expect(got().equals(Buffer.concat([paste, new Uint8Array([0x7e, 0x7e, 0x7e])]))).toBe(true);
+  });
+
   test("keyboard, HTTP and WebSocket input interleave; 10 rapid POSTs all arrive in order", async () => {
     const s = await startShell();
     const c = await connectTestClient(`${wsBase(s)}/ws/raw`);

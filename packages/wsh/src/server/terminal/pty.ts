@@ -1,9 +1,19 @@
-import { readSync } from "node:fs";
+import { readFileSync, readSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { IPty } from "node-pty";
 
 const require = createRequire(import.meta.url);
 const nodePty = require("node-pty") as typeof import("node-pty");
+
+/** Linux: whether `fd` has O_NONBLOCK (a blocking write could stall the event loop). Elsewhere: false. */
+function isNonBlocking(fd: number): boolean {
+  try {
+    const flags = /^flags:\s+(\d+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))?.[1];
+    return flags !== undefined && (Number.parseInt(flags, 8) & 0o4000) !== 0;
+  } catch {
+    return false;
+  }
+}
 
 /** Most bytes read synchronously at exit (a background process may still hold the terminal open). */
 const MAX_TAIL_BYTES = 8 * 1024 * 1024;
@@ -62,6 +72,9 @@ export class PtyProcess {
   readonly exited: Promise<PtyExit>;
   #alive = true;
   #paused = false;
+  /** node-pty's non-blocking master fd and its write queue, when its internals are as expected. */
+  #fd: number | undefined;
+  #writeQueue: unknown[] | undefined;
 
   constructor(o: PtyOptions, onData: (chunk: Buffer) => void) {
     const command = o.command ?? process.env.SHELL ?? "/bin/sh";
@@ -78,6 +91,11 @@ export class PtyProcess {
     // With encoding null node-pty hands out Buffers, though its typings say string.
     this.#pty.onData((d) => onData(d as unknown as Buffer));
     keepTailAtExit(this.#pty, onData);
+    const ws = (this.#pty as unknown as { _writeStream?: { _fd?: unknown; _writeQueue?: unknown } })._writeStream;
+    if (ws && typeof ws._fd === "number" && Array.isArray(ws._writeQueue) && isNonBlocking(ws._fd)) {
+      this.#fd = ws._fd;
+      this.#writeQueue = ws._writeQueue;
+    }
     this.exited = new Promise((resolve) => {
       // node-pty emits exit only after its socket closed, so every byte has been delivered by then.
       this.#pty.onExit((e) => {
@@ -96,7 +114,21 @@ export class PtyProcess {
 
   write(data: Uint8Array | string): boolean {
     if (!this.#alive) return false;
-    this.#pty.write(typeof data === "string" ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    let buf =
+      typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (this.#fd !== undefined && this.#writeQueue?.length === 0) {
+      // Nothing queued (nor in flight: node-pty keeps a write queued until it completes): straight into
+      // the kernel, saving node-pty's thread-pool hop per keystroke. EAGAIN or a partial write leaves
+      // the rest to node-pty's queue, which retries in order.
+      try {
+        const n = writeSync(this.#fd, buf);
+        if (n >= buf.length) return true;
+        buf = buf.subarray(n);
+      } catch {
+        // EAGAIN and the like: the queue below retries (and reports real errors).
+      }
+    }
+    this.#pty.write(buf as unknown as string);
     return true;
   }
 
