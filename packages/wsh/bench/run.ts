@@ -272,8 +272,9 @@ async function jsonFanout(
   for (const ws of sockets) ws.close();
   await wsh.stop();
   return {
-    cpu: after.cpu - before.cpu,
-    mainCpu: after.mainCpu - before.mainCpu,
+    // Clock ticks are 10 ms: round away float noise.
+    cpu: Math.round((after.cpu - before.cpu) * 100) / 100,
+    mainCpu: Math.round((after.mainCpu - before.mainCpu) * 100) / 100,
     peakMiB: after.peakMiB,
     consistent,
     diffs,
