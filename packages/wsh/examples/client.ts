@@ -1,4 +1,4 @@
-// Run against a server: pnpm --filter @proj/wsh exec tsx --conditions @proj/source examples/client.ts http://127.0.0.1:8080
+// Run against a server: pnpm --filter @proj/wsh example:client -- http://127.0.0.1:8080
 import { NodeWebSocket } from "@proj/ws-core/node";
 import { lineText, WshJsonClient, WshRawClient, WshRest } from "@proj/wsh/client";
 

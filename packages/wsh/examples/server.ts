@@ -1,4 +1,4 @@
-// Run: pnpm --filter @proj/wsh exec tsx --conditions @proj/source examples/server.ts
+// Run: pnpm --filter @proj/wsh example:server
 import { startWshServer } from "@proj/wsh/server";
 
 const server = await startWshServer({ command: process.env.SHELL ?? "/bin/sh", cols: 100, rows: 30, port: 0 });

@@ -1,5 +1,5 @@
 // One HTTP server, one port, wsh mounted under /wsh next to other routes (how the demo app hosts it).
-// Run: pnpm --filter @proj/wsh exec tsx --conditions @proj/source examples/shared-server.ts
+// Run: pnpm --filter @proj/wsh example:shared-server
 import { createServer } from "node:http";
 import { listen, UpgradeRouter } from "@proj/ws-core/server";
 import { WshServer } from "@proj/wsh/server";
