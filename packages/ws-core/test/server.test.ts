@@ -293,3 +293,26 @@ describe("drain notification", () => {
     expect(JSON.parse(err.body)).toEqual({ error: "restarting" });
   });
 });
+
+describe("broadcast framing", () => {
+  test("one pre-encoded frame reaches every peer intact: text, binary, 16-bit and 64-bit lengths, with and without deflate", async () => {
+    for (const perMessageDeflate of [false, true]) {
+      const server = await startTestServer({ perMessageDeflate });
+      const clients = await Promise.all([1, 2, 3].map(() => connectTestClient(server.url)));
+      await waitFor(() => server.endpoint.connections.size === 3);
+      const big = "b".repeat(70_000);
+      const mid = "m".repeat(300);
+      expect(server.endpoint.broadcast("small")).toBe(3);
+      server.endpoint.broadcast(mid);
+      server.endpoint.broadcast(big);
+      server.endpoint.broadcast(new Uint8Array([0, 1, 2, 255]));
+      for (const c of clients) {
+        expect(await c.next()).toBe("small");
+        expect(await c.next()).toBe(mid);
+        expect(await c.next()).toBe(big);
+        expect(await c.next()).toEqual(new Uint8Array([0, 1, 2, 255]));
+      }
+      await server.close();
+    }
+  });
+});

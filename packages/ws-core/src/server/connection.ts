@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import type { WebSocket } from "ws";
+import WebSocketModule, { type WebSocket } from "ws";
 import { CloseCode, limitCloseReason } from "../protocol/close-codes.js";
 import type { WireData } from "../protocol/codec.js";
 import type { SlowConsumerOptions, SlowConsumerStats } from "./slow-consumer.js";
@@ -7,10 +7,38 @@ import type { SlowConsumerOptions, SlowConsumerStats } from "./slow-consumer.js"
 /** What became of one `send`. */
 export type SendResult = "sent" | "queued" | "skipped" | "dropped" | "closed";
 
-/** Data already framed for `ws`: a Buffer plus whether it goes out as a binary frame. */
+/** Data ready for `ws`: a Buffer plus whether it goes out as a binary frame. */
 export interface PreparedFrame {
   data: Buffer;
   binary: boolean;
+  /** The whole WebSocket frame (header + payload), built once for a broadcast: see `preEncode`. */
+  wire?: Buffer[];
+}
+
+/** `ws`'s internal sender: `frame()` builds a frame, `sendFrame()` writes one (what socket.io's broadcast uses). */
+interface WsSender {
+  _state?: number;
+  sendFrame?(list: Buffer[], cb?: (err?: Error) => void): void;
+}
+const Sender = (
+  WebSocketModule as unknown as { Sender?: { frame(data: Buffer, o: Record<string, unknown>): Buffer[] } }
+).Sender;
+
+/**
+ * Frames the message once so a broadcast writes the same bytes to every socket instead of framing per
+ * peer (server frames are unmasked, so they are identical). Skipped where `ws` lacks the hook.
+ */
+export function preEncode(frame: PreparedFrame): PreparedFrame {
+  if (!frame.wire && Sender) {
+    frame.wire = Sender.frame(frame.data, {
+      fin: true,
+      rsv1: false,
+      opcode: frame.binary ? 2 : 1,
+      mask: false,
+      readOnly: true,
+    });
+  }
+  return frame;
 }
 
 export function prepareFrame(data: WireData | PreparedFrame): PreparedFrame {
@@ -42,6 +70,8 @@ export class Connection<Ctx = unknown> {
   readonly #onSlow: (conn: Connection<Ctx>, what: keyof SlowConsumerStats) => void;
   #backlog: PreparedFrame[] = [];
   #draining = false;
+  /** Pre-encoded frames may go straight to the sender: no compression on this socket, and the hook exists. */
+  readonly #sender: WsSender | undefined;
 
   constructor(
     ws: WebSocket,
@@ -55,6 +85,9 @@ export class Connection<Ctx = unknown> {
     this.ctx = ctx;
     this.#policy = policy;
     this.#onSlow = onSlow;
+    const w = ws as unknown as { _sender?: WsSender; _extensions?: Record<string, unknown> };
+    this.#sender =
+      typeof w._sender?.sendFrame === "function" && !w._extensions?.["permessage-deflate"] ? w._sender : undefined;
   }
 
   get open(): boolean {
@@ -75,7 +108,7 @@ export class Connection<Ctx = unknown> {
     if (!this.open) return "closed";
     const frame = prepareFrame(data);
     if (this.#backlog.length === 0 && this.ws.bufferedAmount < this.#policy.highWaterMark) {
-      this.ws.send(frame.data, { binary: frame.binary });
+      this.#write(frame);
       return "sent";
     }
     switch (this.#policy.policy) {
@@ -130,6 +163,13 @@ export class Connection<Ctx = unknown> {
     this.ws.terminate();
   }
 
+  #write(frame: PreparedFrame): void {
+    // The sender's state is DEFAULT (0) unless it is compressing or reading a Blob: only then may we bypass it.
+    if (frame.wire && this.#sender?._state === 0)
+      (this.#sender.sendFrame as NonNullable<WsSender["sendFrame"]>)(frame.wire);
+    else this.ws.send(frame.data, { binary: frame.binary });
+  }
+
   #count(what: keyof SlowConsumerStats): void {
     this.stats[what]++;
     this.#onSlow(this, what);
@@ -151,8 +191,7 @@ export class Connection<Ctx = unknown> {
 
   #drain(): void {
     while (this.#backlog.length > 0 && this.open && this.ws.bufferedAmount < this.#policy.highWaterMark) {
-      const f = this.#backlog.shift() as PreparedFrame;
-      this.ws.send(f.data, { binary: f.binary });
+      this.#write(this.#backlog.shift() as PreparedFrame);
     }
     if (this.#backlog.length > 0 && this.open) this.#scheduleDrain();
   }

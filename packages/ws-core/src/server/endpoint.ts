@@ -4,7 +4,7 @@ import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import { CloseCode } from "../protocol/close-codes.js";
 import type { WireData } from "../protocol/codec.js";
-import { Connection, type PreparedFrame, prepareFrame, type SendResult } from "./connection.js";
+import { Connection, type PreparedFrame, preEncode, prepareFrame, type SendResult } from "./connection.js";
 import { HttpError, rejectUpgrade } from "./http-error.js";
 import { type SlowConsumerOptions, type SlowConsumerStats, slowConsumerDefaults } from "./slow-consumer.js";
 
@@ -129,7 +129,8 @@ export class WsEndpoint<Ctx = undefined> extends EventEmitter<EndpointEvents<Ctx
 
   /** Sends one message to every open connection (or those `filter` keeps), serialising once. */
   broadcast(data: WireData | PreparedFrame, filter?: (c: Connection<Ctx>) => boolean): number {
-    const frame = prepareFrame(data);
+    // Serialise and frame once; every socket then gets the same bytes.
+    const frame = this.connections.size > 1 ? preEncode(prepareFrame(data)) : prepareFrame(data);
     let sent = 0;
     for (const c of this.connections) {
       if (filter && !filter(c)) continue;
