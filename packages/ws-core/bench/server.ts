@@ -10,6 +10,13 @@ import { benchProtocol, type Contender } from "./shapes.js";
 const contender = process.argv[2] as Contender;
 const ready = (port: number) => process.send?.({ port });
 
+/** Reports how long the synchronous broadcast loop took (the server's own cost, not the clients'). */
+function timed(loop: () => void): void {
+  const t = performance.now();
+  loop();
+  process.send?.({ loopMs: performance.now() - t });
+}
+
 function fanoutFrames(count: number, body: string): string[] {
   return Array.from({ length: count }, (_, seq) => JSON.stringify({ type: "fan", seq, body }));
 }
@@ -21,7 +28,12 @@ if (contender === "raw") {
     ws.on("message", (data) => {
       const m = JSON.parse(data.toString());
       if (m.type === "echo") ws.send(JSON.stringify(m));
-      else for (const f of fanoutFrames(m.count, m.body)) for (const c of wss.clients) c.send(f);
+      else {
+        const frames = fanoutFrames(m.count, m.body);
+        timed(() => {
+          for (const f of frames) for (const c of wss.clients) c.send(f);
+        });
+      }
     });
   });
   server.listen(0, "127.0.0.1", () => ready((server.address() as AddressInfo).port));
@@ -31,7 +43,12 @@ if (contender === "raw") {
     conn.ws.on("message", (data) => {
       const m = parseMessage(benchProtocol.clientMessages, benchProtocol.codec, data.toString());
       if (m.type === "echo") conn.send(JSON.stringify(m));
-      else for (const f of fanoutFrames(m.count, m.body)) endpoint.broadcast(f);
+      else {
+        const frames = fanoutFrames(m.count, m.body);
+        timed(() => {
+          for (const f of frames) endpoint.broadcast(f);
+        });
+      }
     });
   });
   const s = await startWsServer({ routes: { "/": endpoint } });
@@ -42,7 +59,9 @@ if (contender === "raw") {
   io.on("connection", (socket) => {
     socket.on("echo", (m, ack) => (typeof ack === "function" ? ack(m) : socket.emit("echo", m)));
     socket.on("fanout", (m) => {
-      for (let seq = 0; seq < m.count; seq++) io.emit("fan", { seq, body: m.body });
+      timed(() => {
+        for (let seq = 0; seq < m.count; seq++) io.emit("fan", { seq, body: m.body });
+      });
     });
   });
   server.listen(0, "127.0.0.1", () => ready((server.address() as AddressInfo).port));

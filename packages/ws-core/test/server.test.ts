@@ -107,7 +107,8 @@ describe("slow consumers", () => {
       expect(slowConn.backlog).toBeLessThanOrEqual(5);
       if (i % 20 === 0) await new Promise((r) => setImmediate(r));
     }
-    expect(peak).toBeLessThan(64 * 1024 + chunk.length + 64);
+    // At most the mark behind, plus one tick's burst (itself flushed at the mark), plus one message.
+    expect(peak).toBeLessThan(2 * 64 * 1024 + 2 * chunk.length + 64);
     expect(server.endpoint.stats.dropped).toBeGreaterThan(0);
     expect(slowConn.stats.dropped).toBe(server.endpoint.stats.dropped);
     await waitFor(() => fastGot === rounds, { timeoutMs: 10_000 });
@@ -122,7 +123,7 @@ describe("slow consumers", () => {
       server.endpoint.broadcast(chunk);
       if (i % 20 === 0) await new Promise((r) => setImmediate(r));
     }
-    expect(slowConn.bufferedAmount).toBeLessThan(64 * 1024 + chunk.length + 64);
+    expect(slowConn.bufferedAmount).toBeLessThan(2 * 64 * 1024 + 2 * chunk.length + 64);
     expect(server.endpoint.stats.skipped).toBeGreaterThan(0);
   });
 

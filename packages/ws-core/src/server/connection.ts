@@ -72,6 +72,16 @@ export class Connection<Ctx = unknown> {
   #draining = false;
   /** Pre-encoded frames may go straight to the sender: no compression on this socket, and the hook exists. */
   readonly #sender: WsSender | undefined;
+  /** The TCP socket: corked for the rest of a tick on the first write, so a burst leaves in one writev. */
+  readonly #socket: { cork(): void; uncork(): void } | undefined;
+  #corked = false;
+  /** Bytes written while corked in this tick: buffered by us, not by a slow peer. */
+  #tickBytes = 0;
+  readonly #uncork = () => {
+    this.#corked = false;
+    this.#tickBytes = 0;
+    this.#socket?.uncork();
+  };
 
   constructor(
     ws: WebSocket,
@@ -85,7 +95,12 @@ export class Connection<Ctx = unknown> {
     this.ctx = ctx;
     this.#policy = policy;
     this.#onSlow = onSlow;
-    const w = ws as unknown as { _sender?: WsSender; _extensions?: Record<string, unknown> };
+    const w = ws as unknown as {
+      _sender?: WsSender;
+      _extensions?: Record<string, unknown>;
+      _socket?: { cork(): void; uncork(): void };
+    };
+    this.#socket = typeof w._socket?.cork === "function" ? w._socket : undefined;
     this.#sender =
       typeof w._sender?.sendFrame === "function" && !w._extensions?.["permessage-deflate"] ? w._sender : undefined;
   }
@@ -98,6 +113,11 @@ export class Connection<Ctx = unknown> {
     return this.ws.bufferedAmount;
   }
 
+  /** Bytes the peer has not taken yet: buffered beyond what this tick's corked burst added. */
+  get lag(): number {
+    return this.ws.bufferedAmount - this.#tickBytes;
+  }
+
   /** Frames held back by the "drop" policy, waiting for the socket to drain. */
   get backlog(): number {
     return this.#backlog.length;
@@ -107,7 +127,7 @@ export class Connection<Ctx = unknown> {
   send(data: WireData | PreparedFrame): SendResult {
     if (!this.open) return "closed";
     const frame = prepareFrame(data);
-    if (this.#backlog.length === 0 && this.ws.bufferedAmount < this.#policy.highWaterMark) {
+    if (this.#backlog.length === 0 && this.lag < this.#policy.highWaterMark) {
       this.#write(frame);
       return "sent";
     }
@@ -164,10 +184,24 @@ export class Connection<Ctx = unknown> {
   }
 
   #write(frame: PreparedFrame): void {
+    if (this.#socket && !this.#corked) {
+      this.#socket.cork();
+      this.#corked = true;
+      process.nextTick(this.#uncork);
+    }
+    this.#tickBytes += frame.data.length;
+    // A burst past the mark leaves at once: what the peer does not take then counts as lag, which keeps a
+    // stalled peer's memory under 2x highWaterMark + one message.
+    const flushNow = this.#tickBytes >= this.#policy.highWaterMark;
     // The sender's state is DEFAULT (0) unless it is compressing or reading a Blob: only then may we bypass it.
     if (frame.wire && this.#sender?._state === 0)
       (this.#sender.sendFrame as NonNullable<WsSender["sendFrame"]>)(frame.wire);
     else this.ws.send(frame.data, { binary: frame.binary });
+    if (flushNow) {
+      this.#tickBytes = 0;
+      this.#socket?.uncork();
+      this.#socket?.cork();
+    }
   }
 
   #count(what: keyof SlowConsumerStats): void {
@@ -190,7 +224,7 @@ export class Connection<Ctx = unknown> {
   }
 
   #drain(): void {
-    while (this.#backlog.length > 0 && this.open && this.ws.bufferedAmount < this.#policy.highWaterMark) {
+    while (this.#backlog.length > 0 && this.open && this.lag < this.#policy.highWaterMark) {
       this.#write(this.#backlog.shift() as PreparedFrame);
     }
     if (this.#backlog.length > 0 && this.open) this.#scheduleDrain();

@@ -5,6 +5,8 @@
  * - "disconnect": the peer is closed with 1008 "slow consumer" (counted).
  */
 export type SlowConsumerPolicy = "skip" | "drop" | "disconnect";
+// Writes are corked for the rest of the tick (one writev per burst); a burst's own bytes do not count as lag,
+// so a stalled peer holds at most about 2x highWaterMark + one message (+ the "drop" backlog).
 
 export interface SlowConsumerOptions {
   policy?: SlowConsumerPolicy;
