@@ -1,6 +1,7 @@
 // ws-core bench: raw `ws` vs ws-core vs socket.io, same message shapes, server in its own process,
 // everything on 127.0.0.1. Prints `bench <name>: <value> <unit> (<ratio>x <baseline>)` lines.
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, execFileSync, fork, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { io as ioClient, type Socket } from "socket.io-client";
 import WebSocket from "ws";
@@ -20,11 +21,18 @@ interface Server {
   child: ChildProcess;
 }
 
+// Round trips are bimodal on 2 cores (client and server sharing a core or not): pin the server to one CPU
+// and this process to the other, when taskset exists, so every contender runs under the same placement.
+const PIN = existsSync("/usr/bin/taskset") && process.env.BENCH_PIN !== "0";
+if (PIN) execFileSync("taskset", ["-p", "-c", "0", String(process.pid)], { stdio: "ignore" });
+
 async function startServer(c: Contender): Promise<Server> {
-  const child = fork(fileURLToPath(new URL("./server.ts", import.meta.url)), [c], {
-    execArgv: ["--conditions", "@proj/source", "--import", "tsx"],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  const script = fileURLToPath(new URL("./server.ts", import.meta.url));
+  const nodeArgs = ["--conditions", "@proj/source", "--import", "tsx", script, c];
+  const stdio: Array<"ignore" | "inherit" | "ipc"> = ["ignore", "inherit", "inherit", "ipc"];
+  const child = PIN
+    ? spawn("taskset", ["-c", "1", process.execPath, ...nodeArgs], { stdio })
+    : fork(script, [c], { execArgv: nodeArgs.slice(0, 4), stdio });
   const port = await new Promise<number>((resolve, reject) => {
     child.once("message", (m) => resolve((m as { port: number }).port));
     child.once("exit", (code) => reject(new Error(`bench server ${c} exited with ${code}`)));
@@ -266,7 +274,9 @@ async function main() {
   }
   const med = (m: Record<Contender, number[]>) =>
     ({ raw: median(m.raw), wscore: median(m.wscore), socketio: median(m.socketio) }) as Record<Contender, number>;
-  console.log(`# ${ROUNDS} rounds, medians; node ${process.version}; server in a child process; 127.0.0.1`);
+  console.log(
+    `# ${ROUNDS} rounds, medians; node ${process.version}; server in a child process${PIN ? " pinned to CPU 1, client to CPU 0" : ""}; 127.0.0.1`,
+  );
   report("roundtrip-p50", "us", med(rtt50), true);
   report("roundtrip-p99", "us", med(rtt99), true);
   report("pipelined-validated", "msg/s", med(pipe), false);
