@@ -71,17 +71,7 @@ beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
   await build({ root: `${appDir}/web`, configFile: `${appDir}/vite.config.ts`, logLevel: "error" });
   demo = await startDemo();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
   page = await browser.newPage({ viewport: { width: 1400, height: 1300 } });
   await page.goto(`${demo.url}/`);
   await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundleForBrowser, disposeLeftovers, trackLeftover } from "@proj/ws-core/testing";
+import { bundleForBrowser, CHROMIUM_ARGS, chromiumPath, disposeLeftovers, trackLeftover } from "@proj/ws-core/testing";
 import { chromium } from "playwright-core";
 import { afterEach, expect, test } from "vitest";
 import { startEmulator } from "./helpers.js";
@@ -18,7 +18,7 @@ test("a real browser (Chromium) logs in by cookie, types over /api/ws and gets p
   const s = await startEmulator({ staticDir: dir });
   const via: string[] = [];
   s.emu.on("connection", (ctx) => via.push(ctx.via));
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium" });
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
   trackLeftover(() => browser.close());
   const page = await browser.newPage();
   await page.goto(`${s.url}/`);

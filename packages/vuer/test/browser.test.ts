@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { bundleForBrowser, disposeLeftovers, trackLeftover } from "@proj/ws-core/testing";
+import { bundleForBrowser, CHROMIUM_ARGS, chromiumPath, disposeLeftovers, trackLeftover } from "@proj/ws-core/testing";
 import { chromium } from "playwright-core";
 import { afterEach, expect, test } from "vitest";
 import { deferred } from "@proj/ws-core";
@@ -25,7 +25,7 @@ test("a real browser (Chromium) runs VuerClient: INIT as 'browser', events, the 
   app.addHandler("HELLO", (ev) => {
     app.scene.upsert(Box({ key: "box", position: ev.value.position }));
   });
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium" });
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
   trackLeftover(() => browser.close());
   const page = await browser.newPage();
   await page.goto(`${url.replace(/^ws/, "http")}/workspace/index.html`);

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { closeHttpServer, listen } from "@proj/ws-core/server";
-import { bundleForBrowser, disposeLeftovers, trackLeftover } from "@proj/ws-core/testing";
+import { bundleForBrowser, CHROMIUM_ARGS, chromiumPath, disposeLeftovers, trackLeftover } from "@proj/ws-core/testing";
 import { chromium } from "playwright-core";
 import { afterEach, expect, test } from "vitest";
 import { WshServer } from "../src/server/index.js";
@@ -39,18 +39,7 @@ test("the client runs in real Chromium against a wsh mounted under /wsh on a sha
   const l = await listen(http);
   trackLeftover(() => closeHttpServer(http));
 
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
   trackLeftover(() => browser.close());
   const page = await browser.newPage();
   await page.goto(`${l.url}/`);
