@@ -5,3 +5,4 @@ export * from "./protocol/index.js";
 export { AsyncQueue } from "./util/async-queue.js";
 export { type Deferred, deferred } from "./util/deferred.js";
 export { Emitter, type Listener } from "./util/emitter.js";
+export { type EventIteratorOptions, eventIterator } from "./util/event-iterator.js";

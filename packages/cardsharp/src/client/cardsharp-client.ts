@@ -1,5 +1,5 @@
 import {
-  AsyncQueue,
+  eventIterator,
   type BackoffOptions,
   ConnectionClosedError,
   Emitter,
@@ -168,16 +168,13 @@ export class CardsharpClient {
    * consumer that falls more than `limit` events behind loses the oldest (counted in the queue's `dropped`).
    */
   events(signal?: AbortSignal, limit = 10_000): AsyncIterableIterator<GameEvent> {
-    const q = new AsyncQueue<GameEvent>(limit);
-    const offs = [this.on("event", (e) => q.push(e)), this.on("status", (s) => s === "closed" && q.end())];
-    const end = q.return.bind(q);
-    q.return = () => {
-      for (const off of offs) off();
-      return end();
-    };
-    if (this.status === "closed" || signal?.aborted) void q.return();
-    signal?.addEventListener("abort", () => void q.return(), { once: true });
-    return q;
+    return eventIterator<GameEvent>({
+      subscribe: (push) => this.on("event", push),
+      onEnd: (end) => this.on("status", (s) => s === "closed" && end()),
+      ended: this.status === "closed",
+      limit,
+      ...(signal ? { signal } : {}),
+    });
   }
 
   /** Adds subscriptions (kept for reconnects); resolves with the server's full list. */

@@ -2,8 +2,8 @@ import type { z } from "zod";
 import { ConnectionClosedError, type ProtocolError } from "../errors.js";
 import type { ProtocolDefinition } from "../protocol/define.js";
 import { parseMessage, validate } from "../protocol/define.js";
-import { AsyncQueue } from "../util/async-queue.js";
 import { Emitter } from "../util/emitter.js";
+import { eventIterator } from "../util/event-iterator.js";
 import { ReconnectingSocket, type ReconnectingSocketOptions, type SocketStatus } from "./reconnecting-socket.js";
 import { RequestManager, type RequestId, type RequestOptions } from "./request-manager.js";
 
@@ -83,20 +83,12 @@ export class ProtocolClient<P extends ProtocolDefinition<z.ZodType, z.ZodType>> 
 
   /** Typed incoming messages as an async iterator; ends when the client closes. */
   messages(signal?: AbortSignal): AsyncIterableIterator<z.infer<P["serverMessages"]>> {
-    const q = new AsyncQueue<z.infer<P["serverMessages"]>>(10_000);
-    const off = this.on("message", (m) => q.push(m));
-    const offStatus = this.on("status", (s) => {
-      if (s === "closed") q.end();
+    return eventIterator<z.infer<P["serverMessages"]>>({
+      subscribe: (push) => this.on("message", push),
+      onEnd: (end) => this.on("status", (s) => s === "closed" && end()),
+      ended: this.status === "closed",
+      ...(signal ? { signal } : {}),
     });
-    if (this.status === "closed") q.end();
-    const ret = q.return.bind(q);
-    q.return = () => {
-      off();
-      offStatus();
-      return ret();
-    };
-    signal?.addEventListener("abort", () => void q.return(), { once: true });
-    return q;
   }
 
   opened(signal?: AbortSignal): Promise<void> {

@@ -1,4 +1,4 @@
-import { AsyncQueue, Emitter, ReconnectingSocket, type SocketStatus } from "@proj/ws-core";
+import { Emitter, eventIterator, ReconnectingSocket, type SocketStatus } from "@proj/ws-core";
 import type { EventType, JsonServerMessage, SyncEvent, WshEvent } from "../protocol/events.js";
 import type { Format } from "../protocol/screen.js";
 import type { SubscribeMessage } from "../protocol/subscribe.js";
@@ -113,19 +113,12 @@ export class WshJsonClient {
 
   /** Events as an async iterator (bounded buffer); ends when the client closes. */
   events(signal?: AbortSignal): AsyncIterableIterator<WshEvent> {
-    const q = new AsyncQueue<WshEvent>(10_000);
-    const off = this.on("event", (e) => q.push(e));
-    const offStatus = this.on("status", (s) => {
-      if (s === "closed") q.end();
+    return eventIterator<WshEvent>({
+      subscribe: (push) => this.on("event", push),
+      onEnd: (end) => this.on("status", (s) => s === "closed" && end()),
+      ended: this.status === "closed",
+      ...(signal ? { signal } : {}),
     });
-    const ret = q.return.bind(q);
-    q.return = () => {
-      off();
-      offStatus();
-      return ret();
-    };
-    signal?.addEventListener("abort", () => void q.return(), { once: true });
-    return q;
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<WshEvent> {

@@ -1,4 +1,4 @@
-import { AsyncQueue, Emitter, ReconnectingSocket, type SocketStatus } from "@proj/ws-core";
+import { Emitter, eventIterator, ReconnectingSocket, type SocketStatus } from "@proj/ws-core";
 import type { WshSocketOptions } from "./options.js";
 import { wsUrl } from "./urls.js";
 
@@ -43,19 +43,12 @@ export class WshRawClient {
 
   /** Output chunks as an async iterator (bounded buffer); ends when the client closes. */
   data(signal?: AbortSignal): AsyncIterableIterator<Uint8Array> {
-    const q = new AsyncQueue<Uint8Array>(10_000);
-    const off = this.on("data", (d) => q.push(d));
-    const offClose = this.socket.on("status", (s) => {
-      if (s === "closed") q.end();
+    return eventIterator<Uint8Array>({
+      subscribe: (push) => this.on("data", push),
+      onEnd: (end) => this.socket.on("status", (s) => s === "closed" && end()),
+      ended: this.status === "closed",
+      ...(signal ? { signal } : {}),
     });
-    const ret = q.return.bind(q);
-    q.return = () => {
-      off();
-      offClose();
-      return ret();
-    };
-    signal?.addEventListener("abort", () => void q.return(), { once: true });
-    return q;
   }
 
   async close(): Promise<void> {
