@@ -18,10 +18,24 @@ export interface EventIteratorOptions<T> {
  */
 export function eventIterator<T>(o: EventIteratorOptions<T>): AsyncQueue<T> {
   const q = new AsyncQueue<T>(o.limit ?? 10_000);
-  const offs = [o.subscribe((v) => q.push(v)), o.onEnd(() => q.end())];
+  const offs: Array<() => void> = [];
+  let done = false;
+  const unsubscribe = () => {
+    done = true;
+    for (const off of offs.splice(0)) off();
+  };
+  offs.push(o.subscribe((v) => q.push(v)));
+  offs.push(
+    o.onEnd(() => {
+      // Buffered values stay readable; the source is released at once.
+      unsubscribe();
+      q.end();
+    }),
+  );
+  if (done) unsubscribe(); // onEnd fired while subscribing
   const finish = q.return.bind(q);
   q.return = () => {
-    for (const off of offs.splice(0)) off();
+    unsubscribe();
     return finish();
   };
   if (o.ended || o.signal?.aborted) void q.return();
