@@ -1,3 +1,4 @@
+import { TickBatch, WriteBacklog } from "./write-backlog.js";
 import type { IBufferCell } from "@xterm/headless";
 import type { ResetReason } from "../../protocol/events.js";
 import type { Cursor, Format, FormattedLine, ScreenResponse, ScrollbackResponse, Span } from "../../protocol/screen.js";
@@ -47,18 +48,14 @@ export class Emulator {
   #cursorVisible = true;
   #discontinuities: Discontinuity[] = [];
   #scanScheduled = false;
-  #pending = 0;
-  #batch: Uint8Array[] = [];
-  #batchBytes = 0;
+  readonly #backlog: WriteBacklog;
+  readonly #batch = new TickBatch(() => this.#flush());
   /** Parsed-order queue of writes not yet handed to xterm, and callbacks to run between them. */
   #queue: Array<Uint8Array | (() => void)> = [];
   #inXterm = 0;
-  #paused = false;
   #epoch = 0;
   #lastScan = Number.NEGATIVE_INFINITY;
   readonly #scanIntervalMs: number;
-  readonly #hwm: number;
-  readonly #lwm: number;
   readonly #listeners = new Set<(c: ScreenChanges) => void>();
   /** Called when the unparsed backlog crosses the watermarks (true = please pause). */
   onBacklog: (pause: boolean) => void = () => {};
@@ -70,8 +67,9 @@ export class Emulator {
     this.#serializer = new SerializeAddon();
     this.term.loadAddon(this.#serializer as never);
     this.#cell = this.term.buffer.active.getNullCell();
-    this.#hwm = o.highWaterMark ?? 4 * 1024 * 1024;
-    this.#lwm = o.lowWaterMark ?? 1024 * 1024;
+    this.#backlog = new WriteBacklog(o.highWaterMark ?? 4 * 1024 * 1024, o.lowWaterMark ?? 1024 * 1024, (pause) =>
+      this.onBacklog(pause),
+    );
     this.#scanIntervalMs = o.scanIntervalMs ?? 16;
     this.#installHooks();
     this.#rebuildRows();
@@ -92,7 +90,7 @@ export class Emulator {
   }
   /** Bytes written but not parsed yet. */
   get pendingBytes(): number {
-    return this.#pending;
+    return this.#backlog.pending;
   }
 
   onChanges(listener: (c: ScreenChanges) => void): () => void {
@@ -101,27 +99,14 @@ export class Emulator {
   }
 
   write(chunk: Uint8Array): void {
-    this.#pending += chunk.length;
-    if (!this.#paused && this.#pending > this.#hwm) {
-      this.#paused = true;
-      this.onBacklog(true);
-    }
-    // Chunks read in the same event-loop turn (up to 32 PTY reads) go to xterm as one write: far
-    // fewer callbacks during a flood. setImmediate runs right after the I/O phase.
-    if (this.#batch.length === 0) setImmediate(this.#flushSoon);
+    this.#backlog.added(chunk.length);
     this.#batch.push(chunk);
-    this.#batchBytes += chunk.length;
   }
 
-  readonly #flushSoon = () => this.#flush();
-
   #flush(): void {
-    const parts = this.#batch;
+    const { parts, bytes } = this.#batch.take();
     if (parts.length === 0) return;
-    const data = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts, this.#batchBytes);
-    this.#batch = [];
-    this.#batchBytes = 0;
-    this.#queue.push(data);
+    this.#queue.push(parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts, bytes));
     this.#pump();
   }
 
@@ -144,12 +129,8 @@ export class Emulator {
 
   #parsed(bytes: number): void {
     this.#inXterm -= bytes;
-    this.#pending -= bytes;
     this.onParsed(bytes);
-    if (this.#paused && this.#pending < this.#lwm) {
-      this.#paused = false;
-      this.onBacklog(false);
-    }
+    this.#backlog.parsed(bytes);
     this.#pump();
     this.#scheduleScan();
   }

@@ -1,3 +1,4 @@
+import { TickBatch, WriteBacklog } from "./write-backlog.js";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -42,23 +43,20 @@ export class WorkerEmulator implements ScreenSource {
   #plain: string[];
   #styled: Span[][];
   #meta: ScreenMeta;
-  #pending = 0;
-  #paused = false;
-  #batch: Uint8Array[] = [];
-  #batchBytes = 0;
+  readonly #backlog: WriteBacklog;
+  readonly #batch = new TickBatch(() => this.#flush());
   #nextId = 1;
   readonly #replies = new Map<number, (v: unknown) => void>();
   readonly #listeners = new Set<(c: ScreenChanges) => void>();
-  readonly #hwm: number;
-  readonly #lwm: number;
   onBacklog: (pause: boolean) => void = () => {};
   /** The worker failed; by default reported on stderr. */
   onError: (err: Error) => void = (err) => process.stderr.write(`wsh: emulator worker failed: ${err.stack ?? err}\n`);
   #dead = false;
 
   constructor(o: EmulatorOptions) {
-    this.#hwm = o.highWaterMark ?? 32 * 1024 * 1024;
-    this.#lwm = o.lowWaterMark ?? 8 * 1024 * 1024;
+    this.#backlog = new WriteBacklog(o.highWaterMark ?? 32 * 1024 * 1024, o.lowWaterMark ?? 8 * 1024 * 1024, (pause) =>
+      this.onBacklog(pause),
+    );
     this.#plain = Array.from({ length: o.rows }, () => "");
     this.#styled = Array.from({ length: o.rows }, () => []);
     this.#meta = {
@@ -106,7 +104,7 @@ export class WorkerEmulator implements ScreenSource {
     return this.#meta.totalLines;
   }
   get pendingBytes(): number {
-    return this.#pending;
+    return this.#backlog.pending;
   }
 
   onChanges(listener: (c: ScreenChanges) => void): () => void {
@@ -116,18 +114,9 @@ export class WorkerEmulator implements ScreenSource {
 
   write(chunk: Uint8Array): void {
     if (this.#dead) return;
-    this.#pending += chunk.length;
-    if (!this.#paused && this.#pending > this.#hwm) {
-      this.#paused = true;
-      this.onBacklog(true);
-    }
-    // One message per event-loop turn (up to 32 PTY reads), right after the I/O phase.
-    if (this.#batch.length === 0) setImmediate(this.#flushSoon);
-    this.#batch.push(chunk);
-    this.#batchBytes += chunk.length;
+    this.#backlog.added(chunk.length);
+    this.#batch.push(chunk); // one message per event-loop turn
   }
-
-  readonly #flushSoon = () => this.#flush();
 
   resize(cols: number, rows: number): void {
     this.#flush();
@@ -181,10 +170,7 @@ export class WorkerEmulator implements ScreenSource {
     this.#dead = true;
     for (const r of this.#replies.values()) r(null);
     this.#replies.clear();
-    if (this.#paused) {
-      this.#paused = false;
-      this.onBacklog(false);
-    }
+    this.#backlog.release();
   }
 
   #ask<T>(make: (id: number) => ToWorker): Promise<T> {
@@ -198,18 +184,16 @@ export class WorkerEmulator implements ScreenSource {
   }
 
   #flush(): void {
-    const parts = this.#batch;
+    const { parts, bytes } = this.#batch.take();
     if (parts.length === 0) return;
     // One copy into a buffer of exactly this size, then moved (not cloned) to the worker: the
     // chunks themselves may still sit in a socket's write queue, and may be views of larger buffers.
-    const data = new Uint8Array(this.#batchBytes);
+    const data = new Uint8Array(bytes);
     let at = 0;
     for (const p of parts) {
       data.set(p, at);
       at += p.length;
     }
-    this.#batch = [];
-    this.#batchBytes = 0;
     this.#post({ t: "write", data }, [data.buffer]);
   }
 
@@ -220,11 +204,7 @@ export class WorkerEmulator implements ScreenSource {
   #receive(m: FromWorker): void {
     switch (m.t) {
       case "parsed":
-        this.#pending -= m.bytes;
-        if (this.#paused && this.#pending < this.#lwm) {
-          this.#paused = false;
-          this.onBacklog(false);
-        }
+        this.#backlog.parsed(m.bytes);
         return;
       case "reply": {
         const r = this.#replies.get(m.id);
