@@ -4,30 +4,21 @@ import { NodeWebSocket } from "@proj/ws-core/node";
 import { CardsharpClient, type PlayerStrategy } from "../client/cardsharp-client.js";
 import { basicStrategyPlayer, flatMinimumBet, randomPlayer } from "../client/strategies.js";
 import { describeEvent } from "./describe-event.js";
-import { fail, intFlag, parseArgs } from "./args.js";
+import { fail, intFlag, parseCli } from "./args.js";
 
 const USAGE =
   "usage: cardsharp-client [--url ws://localhost:8765] [--strategy basic|random] [--hands N] [--name NAME] [--client-id ID]";
 
-let values: Record<string, string | boolean | undefined>;
-try {
-  ({ values } = parseArgs({
-    options: {
-      url: { type: "string" },
-      strategy: { type: "string" },
-      hands: { type: "string" },
-      name: { type: "string" },
-      "client-id": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  }));
-} catch (err) {
-  fail(`${(err as Error).message}\n${USAGE}`);
-}
-if (values.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
+const values = parseCli(
+  {
+    url: { type: "string" },
+    strategy: { type: "string" },
+    hands: { type: "string" },
+    name: { type: "string" },
+    "client-id": { type: "string" },
+  },
+  USAGE,
+);
 const url = (values.url as string | undefined) ?? "ws://localhost:8765";
 const kind = (values.strategy as string | undefined) ?? "basic";
 if (kind !== "basic" && kind !== "random") fail(`--strategy must be basic or random\n${USAGE}`);

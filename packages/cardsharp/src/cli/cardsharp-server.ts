@@ -1,38 +1,29 @@
 #!/usr/bin/env node
 // cardsharp-server: runs a blackjack table over CardSharp's WebSocket protocol.
 import { CardsharpServer } from "../server/cardsharp-server.js";
-import { fail, intFlag, parseArgs } from "./args.js";
+import { fail, intFlag, parseCli } from "./args.js";
 
 const USAGE = `usage: cardsharp-server [--host 127.0.0.1] [--port 8765] [--seed N] [--bots N] [--decks N] [--h17]
                         [--min-bet 5] [--max-bet 1000] [--pause-ms 2000] [--decision-timeout-ms 30000] [--no-auto-seat]
                         [--no-insurance]`;
 
-let values: Record<string, string | boolean | undefined>;
-try {
-  ({ values } = parseArgs({
-    options: {
-      host: { type: "string" },
-      port: { type: "string" },
-      seed: { type: "string" },
-      bots: { type: "string" },
-      decks: { type: "string" },
-      h17: { type: "boolean" },
-      "min-bet": { type: "string" },
-      "max-bet": { type: "string" },
-      "pause-ms": { type: "string" },
-      "decision-timeout-ms": { type: "string" },
-      "no-auto-seat": { type: "boolean" },
-      "no-insurance": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  }));
-} catch (err) {
-  fail(`${(err as Error).message}\n${USAGE}`);
-}
-if (values.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
+const values = parseCli(
+  {
+    host: { type: "string" },
+    port: { type: "string" },
+    seed: { type: "string" },
+    bots: { type: "string" },
+    decks: { type: "string" },
+    h17: { type: "boolean" },
+    "min-bet": { type: "string" },
+    "max-bet": { type: "string" },
+    "pause-ms": { type: "string" },
+    "decision-timeout-ms": { type: "string" },
+    "no-auto-seat": { type: "boolean" },
+    "no-insurance": { type: "boolean" },
+  },
+  USAGE,
+);
 
 // "localhost" may resolve to ::1 first; the default binds IPv4 loopback explicitly.
 const host = values.host === undefined || values.host === "localhost" ? "127.0.0.1" : (values.host as string);
