@@ -147,8 +147,7 @@ export function keyFromEvdev(code: number): KeyName | undefined {
   return byCode.get(code);
 }
 
-/** Keys kvmd never auto-releases for `finish` (kvmd `send_key_event`): the 8 modifiers and PrintScreen. */
-export const NO_FINISH_KEYS: ReadonlySet<KeyName> = new Set<KeyName>([
+const MODIFIERS: readonly KeyName[] = [
   "ShiftLeft",
   "ShiftRight",
   "AltLeft",
@@ -157,19 +156,12 @@ export const NO_FINISH_KEYS: ReadonlySet<KeyName> = new Set<KeyName>([
   "ControlRight",
   "MetaLeft",
   "MetaRight",
-  "PrintScreen",
-]);
+];
 
-export const MODIFIER_KEYS: ReadonlySet<KeyName> = new Set<KeyName>([
-  "ShiftLeft",
-  "ShiftRight",
-  "AltLeft",
-  "AltRight",
-  "ControlLeft",
-  "ControlRight",
-  "MetaLeft",
-  "MetaRight",
-]);
+export const MODIFIER_KEYS: ReadonlySet<KeyName> = new Set<KeyName>(MODIFIERS);
+
+/** Keys kvmd never auto-releases for `finish` (kvmd `send_key_event`): the 8 modifiers and PrintScreen. */
+export const NO_FINISH_KEYS: ReadonlySet<KeyName> = new Set<KeyName>([...MODIFIERS, "PrintScreen"]);
 
 /** Mouse buttons; `up`/`down` are BTN_BACK/BTN_FORWARD (side buttons), not the wheel. */
 export const MOUSE_BUTTONS = ["left", "right", "middle", "up", "down"] as const;
