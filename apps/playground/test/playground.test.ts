@@ -1,10 +1,9 @@
 // The playground in a real browser: Debian's Chromium driven by playwright-core against the running
 // demo process. Each panel gets a scripted interaction and an assertion on what the page shows.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { BridgeClient } from "@proj/chrome-bridge/client";
-import { CHROMIUM_ARGS, chromiumPath, waitFor } from "@proj/ws-core/testing";
+import { CHROMIUM_ARGS, chromiumPath, type ScriptProcess, spawnScript, waitFor } from "@proj/ws-core/testing";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -15,41 +14,22 @@ const artifacts = `${repoDir}/artifacts/playground`;
 const CHROMIUM = chromiumPath();
 
 interface Demo {
-  child: ChildProcess;
+  script: ScriptProcess;
   url: string;
-  exited: Promise<number | null>;
 }
 
 /** Starts the demo process (port 0, or a given port) and resolves once it prints its address. */
-function startDemo(port = 0): Promise<Demo> {
-  const child = spawn(
-    process.execPath,
-    ["--conditions", "@proj/source", "--import", "tsx", "server/main.ts", "--port", String(port)],
-    {
-      cwd: appDir,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, CHROMIUM_PATH: CHROMIUM },
-    },
-  );
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  let err = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    err += d.toString();
+async function startDemo(port = 0): Promise<Demo> {
+  const script = spawnScript("server/main.ts", ["--port", String(port)], {
+    cwd: appDir,
+    env: { ...process.env, CHROMIUM_PATH: CHROMIUM },
   });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1] as string, exited });
-    });
-    void exited.then((code) => reject(new Error(`demo exited with ${code}: ${err}`)));
-  });
+  const [, url] = await script.line(/^listening on (http:\/\/\S+)$/, 60_000);
+  return { script, url: url as string };
 }
 
 async function stopDemo(demo: Demo): Promise<void> {
-  if (demo.child.exitCode === null) demo.child.kill("SIGTERM");
-  await demo.exited;
+  await demo.script.stop();
 }
 
 let demo: Demo;
@@ -131,24 +111,12 @@ describe("playground", () => {
     );
     // The seed's remote-control client, run as its own process against the same server.
     const wsUri = `${demo.url.replace(/^http/, "ws")}/vuer`;
-    const script = spawn(
-      process.execPath,
-      [
-        "--conditions",
-        "@proj/source",
-        "--import",
-        "tsx",
-        "packages/vuer/examples/remote-control-client.ts",
-        "--uri",
-        wsUri,
-        "--count",
-        "40",
-        "--interval-ms",
-        "5",
-      ],
-      { cwd: repoDir, stdio: "ignore" },
+    const script = spawnScript(
+      "packages/vuer/examples/remote-control-client.ts",
+      ["--uri", wsUri, "--count", "40", "--interval-ms", "5"],
+      { cwd: repoDir },
     );
-    expect(await new Promise((r) => script.once("exit", r))).toBe(0);
+    expect(await script.exited).toBe(0);
     const t = 39 * 0.05;
     const expected = [Math.sin(t) * 2, 0.5 + Math.sin(t * 2) * 0.3, 0].map((v) => v.toFixed(2)).join(",");
     await waitFor(async () => (await boxAt()) === expected, { timeoutMs: 10_000 });

@@ -34,7 +34,7 @@ afterAll(async () => {
 
 describe("chrome-bridge CLI", () => {
   test("serve prints exactly one stdout line", () => {
-    expect(serve.stdout.filter((l) => l.trim())).toEqual([`listening on ${url}`]);
+    expect(serve.lines().filter((l) => l.trim())).toEqual([`listening on ${url}`]);
   });
 
   test("status shows the connected executor", async () => {

@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { disposeLeftovers, trackLeftover, waitFor } from "@proj/ws-core/testing";
+import { disposeLeftovers, spawnScript } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import { AUTH } from "./helpers.js";
 
@@ -8,54 +7,23 @@ afterEach(disposeLeftovers);
 
 const pkgDir = fileURLToPath(new URL("..", import.meta.url));
 
-function spawnTs(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, ["--conditions", "@proj/source", "--import", "tsx", script, ...args], {
-    cwd: pkgDir,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  trackLeftover(() => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-  });
-  return child;
-}
-
 /** Runs a CLI to completion. */
-function run(script: string, args: string[], env?: Record<string, string>) {
-  const child = spawnTs(script, args, env);
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr?.on("data", (d) => {
-    stderr += d;
-  });
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on("exit", (code) => resolve({ code, stdout, stderr })),
-  );
+async function run(script: string, args: string[], env: Record<string, string> = {}) {
+  const p = spawnScript(script, args, { cwd: pkgDir, env: { ...process.env, ...env } });
+  const code = await p.exited;
+  return { code, stdout: p.stdout(), stderr: p.stderr() };
 }
 
-/** Starts pikvm-emulator and resolves with its URL once it printed the listening line. */
+/** Starts pikvm-emulator and resolves with its URL once it printed the listening line (its only output). */
 async function startEmulatorCli(extra: string[] = []) {
-  const child = spawnTs("src/cli/pikvm-emulator.ts", [
-    "--port",
-    "0",
-    "--user",
-    "admin",
-    "--passwd",
-    "secret",
-    ...extra,
-  ]);
-  let out = "";
-  child.stdout?.on("data", (d) => {
-    out += d;
-  });
-  await waitFor(() => /\n/.test(out) || child.exitCode !== null, { timeoutMs: 15_000, message: "listening line" });
-  const m = /^listening on (https?:\/\/127\.0\.0\.1:\d+)\n$/.exec(out);
-  if (!m) throw new Error(`unexpected output: ${out}`);
-  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-  return { child, url: m[1] as string, exited };
+  const emu = spawnScript(
+    "src/cli/pikvm-emulator.ts",
+    ["--port", "0", "--user", "admin", "--passwd", "secret", ...extra],
+    { cwd: pkgDir },
+  );
+  const [, url] = await emu.line(/^listening on (https?:\/\/127\.0\.0\.1:\d+)$/, 15_000);
+  if (emu.stdout() !== `listening on ${url}\n`) throw new Error(`unexpected output: ${emu.stdout()}`);
+  return { child: emu.child, url: url as string, exited: emu.exited };
 }
 
 const headers = { ...AUTH, "X-KVMD-Passwd": "secret" };

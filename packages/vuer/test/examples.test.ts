@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { disposeLeftovers, trackLeftover, waitFor } from "@proj/ws-core/testing";
+import { disposeLeftovers, type ScriptProcess, spawnScript } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import { nodesOf, rawPeer } from "./helpers.js";
 
@@ -8,60 +7,21 @@ afterEach(disposeLeftovers);
 
 const pkgDir = fileURLToPath(new URL("..", import.meta.url));
 
-interface Script {
-  proc: ChildProcess;
-  output: () => string;
-  /** Resolves with the first regex match in stdout. */
-  line(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  exited: Promise<number | null>;
-}
+type Script = ScriptProcess;
 
 /** Runs an example from source the way the package scripts do; killed by disposeLeftovers. */
 function run(file: string, args: string[] = []): Script {
-  const proc = spawn(
-    process.execPath,
-    ["--conditions", "@proj/source", "--import", "tsx", `examples/${file}`, ...args],
-    {
-      cwd: pkgDir,
-      env: { ...process.env, VUER_CLIENT_URI: "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let out = "";
-  let err = "";
-  proc.stdout?.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  proc.stderr?.on("data", (d: Buffer) => {
-    err += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
-  trackLeftover(async () => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
-    await exited;
-  });
-  return {
-    proc,
-    output: () => out + err,
-    exited,
-    line: async (re, timeoutMs = 20_000) => {
-      await waitFor(() => re.test(out) || proc.exitCode !== null, { timeoutMs, message: `${file}: ${re}` });
-      const m = re.exec(out);
-      if (!m) throw new Error(`${file} exited without ${re}:\n${out}${err}`);
-      return m;
-    },
-  };
+  return spawnScript(`examples/${file}`, args, { cwd: pkgDir, env: { ...process.env, VUER_CLIENT_URI: "" } });
 }
 
 async function startServer(file: string): Promise<{ server: Script; url: string }> {
   const server = run(file, ["--port", "0"]);
-  const m = await server.line(/^listening on (ws:\/\/127\.0\.0\.1:\d+)$/m);
+  const m = await server.line(/^listening on (ws:\/\/127\.0\.0\.1:\d+)$/);
   return { server, url: m[1] as string };
 }
 
 async function stop(s: Script): Promise<number | null> {
-  s.proc.kill("SIGTERM");
-  return s.exited;
+  return s.stop();
 }
 
 describe("examples", () => {
@@ -73,7 +33,7 @@ describe("examples", () => {
     expect((set.data as { bgChildren: unknown[] }).bgChildren).toHaveLength(9);
     const client = run("client.ts", ["--uri", url, "--linger-ms", "0"]);
     expect(await client.exited).toBe(0);
-    expect(client.output()).toContain("Events sent!");
+    expect(client.stdout()).toContain("Events sent!");
     const first = await viewer.nextEvent((e) => e.etype === "UPSERT");
     const second = await viewer.nextEvent((e) => e.etype === "UPSERT");
     expect(nodesOf(first)[0]).toMatchObject({
@@ -95,7 +55,7 @@ describe("examples", () => {
     expect(set.etype).toBe("SET");
     const client = run("remote-control-client.ts", ["--uri", url, "--interval-ms", "1"]);
     expect(await client.exited).toBe(0);
-    expect(client.output()).toContain("sent 200 updates");
+    expect(client.stdout()).toContain("sent 200 updates");
     const positions: number[][] = [];
     while (positions.length < 200) {
       const ev = await viewer.nextEvent((e) => e.etype === "UPSERT");

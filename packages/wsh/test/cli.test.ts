@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { connectTestClient, disposeLeftovers, trackLeftover, waitFor } from "@proj/ws-core/testing";
+import { connectTestClient, disposeLeftovers, spawnScript, trackLeftover, waitFor } from "@proj/ws-core/testing";
 import { spawn as ptySpawn } from "node-pty";
 import { afterEach, describe, expect, test } from "vitest";
 import { parseArgs, UsageError } from "../src/cli/args.js";
@@ -13,35 +12,11 @@ const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).h
 const cliArgs = (args: string[]) => ["--conditions", "@proj/source", "--import", tsxLoader, "src/cli/wsh.ts", ...args];
 const env = { ...process.env, PS1: "$ ", ENV: "" };
 
-interface Cli {
-  child: ChildProcess;
-  url: string;
-  stderr: () => string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-async function startCli(args: string[]): Promise<Cli> {
-  const child = spawn(process.execPath, cliArgs(["--headless", "--bind", "127.0.0.1:0", ...args]), {
-    cwd: pkgDir,
-    env,
-  });
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  trackLeftover(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    return exit;
-  });
-  let out = "";
-  let err = "";
-  child.stdout?.on("data", (d) => {
-    out += d;
-  });
-  child.stderr?.on("data", (d) => {
-    err += d;
-  });
-  const url = await waitFor(() => /^listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(out)?.[1], { timeoutMs: 15_000 });
-  return { child, url, exit, stderr: () => err };
+async function startCli(args: string[]) {
+  const cli = spawnScript("src/cli/wsh.ts", ["--headless", "--bind", "127.0.0.1:0", ...args], { cwd: pkgDir, env });
+  const [first, url] = await cli.line(/^listening on (http:\/\/127\.0\.0\.1:\d+)$/, 15_000);
+  if (cli.lines()[0] !== first) throw new Error(`the listening line is not the first: ${cli.stdout()}`);
+  return { child: cli.child, url: url as string, exit: cli.exit, stderr: cli.stderr };
 }
 
 const screen = async (url: string) => (await (await fetch(`${url}/screen?format=plain`)).json()) as any;
@@ -125,13 +100,9 @@ describe("wsh CLI (headless)", () => {
   });
 
   test("bad arguments exit 2 with a message", async () => {
-    const child = spawn(process.execPath, cliArgs(["--cols", "zero"]), { cwd: pkgDir, env });
-    let err = "";
-    child.stderr.on("data", (d) => {
-      err += d;
-    });
-    const code = await new Promise((resolve) => child.once("exit", resolve));
-    expect(code).toBe(2);
+    const bad = spawnScript("src/cli/wsh.ts", ["--cols", "zero"], { cwd: pkgDir, env });
+    expect(await bad.exited).toBe(2);
+    const err = bad.stderr();
     expect(err).toContain("--cols expects");
   });
 });

@@ -7,3 +7,4 @@ export * from "./test-server.js";
 export * from "./wait.js";
 export * from "./browser-bundle.js";
 export * from "./chromium.js";
+export * from "./spawn-script.js";
