@@ -13,7 +13,10 @@ export async function mountKvm(ctx: MountContext): Promise<Mounted> {
     routes: { [`${PIKVM_BASE}/*`]: emu },
     handle: (req, res) => {
       // The virtual target's HID state (held keys, mouse) for the panel: input kvmd never acknowledges.
-      if (req.url === "/api/playground/pikvm/hid") return (sendJson(res, 200, emu.hid.snapshot()), true);
+      if (req.url === "/api/playground/pikvm/hid") {
+        sendJson(res, 200, emu.hid.snapshot());
+        return true;
+      }
       return emu.handleRequest(req, res);
     },
     info: { base: PIKVM_BASE, user: "admin", passwd: "admin" },
