@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import { type Connection, prepareFrame, WsEndpoint } from "@proj/ws-core/server";
 import { SHUTTING_DOWN } from "./http.js";
 import type { TerminalSession } from "./terminal/session.js";
+import { ChunkBatch } from "./terminal/write-backlog.js";
 
 export interface RawStreamOptions {
   session: TerminalSession;
@@ -34,8 +35,7 @@ export class RawStream {
   readonly endpoint: WsEndpoint<undefined>;
   readonly #o: RawStreamOptions;
   readonly #state = new WeakMap<Connection<undefined>, RawState>();
-  #out: Buffer[] = [];
-  #outBytes = 0;
+  readonly #out = new ChunkBatch(() => this.flush());
 
   constructor(o: RawStreamOptions) {
     this.#o = o;
@@ -47,7 +47,8 @@ export class RawStream {
       slowConsumer: { policy: "skip", highWaterMark: o.highWaterMark },
     });
     this.endpoint.on("connection", (conn) => this.#accept(conn));
-    o.session.events.on("output", (chunk) => this.#broadcast(chunk));
+    // Coalesced (see ChunkBatch): one frame per keystroke echo, one per up to 64 KiB during a flood.
+    o.session.events.on("output", (chunk) => this.#out.push(chunk));
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
@@ -70,26 +71,11 @@ export class RawStream {
     if (this.#o.repaintOnConnect) this.#repaint(conn, st);
   }
 
-  /**
-   * PTY reads arrive in chunks of at most a few KiB, up to 32 of them per event-loop turn during a
-   * flood; they are coalesced into one frame per turn (sent from setImmediate, right after the I/O
-   * phase, so a keystroke echo is not delayed).
-   */
-  #broadcast(chunk: Buffer): void {
-    this.#out.push(chunk);
-    this.#outBytes += chunk.length;
-    if (this.#out.length === 1) setImmediate(this.#flushSoon);
-  }
-
-  readonly #flushSoon = () => this.flush();
-
   /** Sends the output coalesced so far (the server calls it before closing sockets). */
   flush(): void {
-    const parts = this.#out;
+    const { parts, bytes } = this.#out.take();
     if (parts.length === 0) return;
-    const data = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, this.#outBytes);
-    this.#out = [];
-    this.#outBytes = 0;
+    const data = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, bytes);
     const frame = prepareFrame(data);
     for (const conn of this.endpoint.connections) {
       const st = this.#state.get(conn);

@@ -1,12 +1,17 @@
-import { TickBatch, WriteBacklog } from "./write-backlog.js";
+import { ChunkBatch, WriteBacklog } from "./write-backlog.js";
 import type { IBufferCell } from "@xterm/headless";
 import type { ResetReason } from "../../protocol/events.js";
 import type { Cursor, Format, FormattedLine, ScreenResponse, ScrollbackResponse, Span } from "../../protocol/screen.js";
+import { cutSpan, elisionStart, scanForElision, splitChunks } from "./elision.js";
 import { formatLine, plainLine, styledLine } from "./format.js";
 import { SerializeAddon, Terminal } from "./xterm.js";
 
 /** Most unparsed bytes handed to xterm at once (the rest waits in our own queue). */
-const MAX_IN_XTERM = 4 * 1024 * 1024;
+const MAX_IN_XTERM = 512 * 1024;
+/** Largest single write handed to xterm. */
+const MAX_WRITE = 256 * 1024;
+/** Flood elision defaults (see `EmulatorOptions.floodElision`). */
+const ELISION = { scanBytes: 1024 * 1024, minSpan: 64 * 1024, maxScan: 16 * 1024 * 1024, holdMs: 25, maxHoldMs: 200 };
 
 /** A break in continuity the protocol reports as `mode` and/or `reset` (+ a fresh `sync`). */
 export type Discontinuity = { kind: "mode"; alternate: boolean } | { kind: "reset"; reason: ResetReason };
@@ -32,6 +37,14 @@ export interface EmulatorOptions {
   scanIntervalMs?: number;
   /** Worker only: parse at a lower CPU priority than the thread forwarding raw output (default true). */
   lowPriority?: boolean;
+  /**
+   * Flood elision (elision.ts): once `scanBytes` of output wait unparsed, plain text that would
+   * scroll out of the buffer unseen is skipped, in spans of at least `minSpan` bytes, looking at
+   * most `maxScan` bytes ahead. The resulting state is the same; `false` turns it off. While the
+   * flood goes on, parsing what is left waits `holdMs` at a time (at most `maxHoldMs` in a row),
+   * as more output may make it unseen too: the screen then lags the flood by up to `maxHoldMs`.
+   */
+  floodElision?: false | Partial<typeof ELISION>;
 }
 
 /**
@@ -49,10 +62,23 @@ export class Emulator {
   #discontinuities: Discontinuity[] = [];
   #scanScheduled = false;
   readonly #backlog: WriteBacklog;
-  readonly #batch = new TickBatch(() => this.#flush());
+  readonly #batch = new ChunkBatch(() => this.#flush());
   /** Parsed-order queue of writes not yet handed to xterm, and callbacks to run between them. */
   #queue: Array<Uint8Array | (() => void)> = [];
   #inXterm = 0;
+  /** Bytes in `#queue`; all bytes ever queued; all bytes that left it (parsed or elided). */
+  #queuedBytes = 0;
+  #queuedTotal = 0;
+  #dequeuedTotal = 0;
+  /** The next elision scan is due once `#queuedTotal` and `#dequeuedTotal` reach these. */
+  #scanAtQueued: number;
+  #scanAtDequeued = 0;
+  /** While set, parsing waits (a flood is being elided); such waits began at `#holdingSince` (-1: none). */
+  #holdingSince = -1;
+  #holdTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #elision: typeof ELISION | undefined;
+  /** Bytes skipped by flood elision so far. */
+  elidedBytes = 0;
   #epoch = 0;
   #lastScan = Number.NEGATIVE_INFINITY;
   readonly #scanIntervalMs: number;
@@ -71,6 +97,8 @@ export class Emulator {
       this.onBacklog(pause),
     );
     this.#scanIntervalMs = o.scanIntervalMs ?? 16;
+    this.#elision = o.floodElision === false ? undefined : { ...ELISION, ...o.floodElision };
+    this.#scanAtQueued = this.#elision?.scanBytes ?? Number.POSITIVE_INFINITY;
     this.#installHooks();
     this.#rebuildRows();
     this.#cursor = this.cursor();
@@ -106,7 +134,11 @@ export class Emulator {
   #flush(): void {
     const { parts, bytes } = this.#batch.take();
     if (parts.length === 0) return;
-    this.#queue.push(parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts, bytes));
+    // Small PTY reads are joined (fewer xterm writes); large pieces (the worker's batches) are not copied again.
+    if (parts.length === 1 || bytes >= parts.length * 16 * 1024) this.#queue.push(...parts);
+    else this.#queue.push(Buffer.concat(parts, bytes));
+    this.#queuedBytes += bytes;
+    this.#queuedTotal += bytes;
     this.#pump();
   }
 
@@ -116,15 +148,110 @@ export class Emulator {
    * Callbacks in the queue run in order with the data around them.
    */
   #pump(): void {
-    while (this.#inXterm < MAX_IN_XTERM && this.#queue.length > 0) {
-      const item = this.#queue.shift() as Uint8Array | (() => void);
+    if (this.#holdTimer) return; // resumed by the hold's timer or by afterParsed
+    while (this.#queue.length > 0) {
+      if (this.#scanDue()) {
+        if (this.#inXterm > 0) return; // xterm's state is read once it has caught up
+        this.#elide();
+      }
+      if (this.#inXterm >= MAX_IN_XTERM) return;
+      let item = this.#queue.shift() as Uint8Array | (() => void);
       if (typeof item === "function") {
         this.term.write("", item);
         continue;
       }
-      this.#inXterm += item.length;
-      this.term.write(item, () => this.#parsed(item.length));
+      // Never past a pending scan position, and in pieces xterm's state can be read between.
+      const until = this.#scanAtDequeued - this.#dequeuedTotal;
+      const limit = until > 0 && until < item.length ? until : MAX_WRITE;
+      if (item.length > limit) {
+        this.#queue.unshift(item.subarray(limit));
+        item = item.subarray(0, limit);
+      }
+      const piece = item;
+      this.#queuedBytes -= piece.length;
+      this.#dequeuedTotal += piece.length;
+      this.#inXterm += piece.length;
+      this.term.write(piece, () => this.#parsed(piece.length));
     }
+  }
+
+  #scanDue(): boolean {
+    return (
+      this.#elision !== undefined &&
+      this.#queuedBytes >= this.#elision.scanBytes &&
+      this.#queuedTotal >= this.#scanAtQueued &&
+      this.#dequeuedTotal >= this.#scanAtDequeued
+    );
+  }
+
+  /**
+   * Flood elision (elision.ts): drops queued output that would scroll out of the buffer unseen,
+   * or, when a long plain stretch lies ahead, arranges to look again once xterm reached it.
+   * Otherwise the next look waits for another `scanBytes` of output.
+   */
+  #elide(): void {
+    const o = this.#elision;
+    if (!o) return;
+    this.#scanAtQueued = this.#queuedTotal + o.scanBytes;
+    const start = elisionStart(this.term);
+    if (!start) return;
+    let n = 0;
+    while (n < this.#queue.length && typeof this.#queue[n] !== "function") n++;
+    const data = this.#queue.slice(0, n) as Uint8Array[];
+    const scan = scanForElision(data, start, o.minSpan, o.maxScan);
+    if (scan.kind === "span") {
+      const skipped = scan.end - scan.start;
+      this.#queue.splice(0, n, ...cutSpan(data, scan.start, scan.end));
+      this.#queuedBytes -= skipped;
+      this.#dequeuedTotal += skipped;
+      this.elidedBytes += skipped;
+      this.onParsed(skipped);
+      this.#backlog.parsed(skipped);
+      const total = data.reduce((sum, c) => sum + c.length, 0);
+      if (scan.runEnd < total) {
+        // Look again where the run ended: more plain output may follow an escape sequence.
+        this.#scanAtQueued = 0;
+        this.#scanAtDequeued = this.#dequeuedTotal + scan.runEnd - skipped;
+        this.#holdingSince = -1;
+      } else {
+        this.#hold(o);
+      }
+    } else if (scan.kind === "resume") {
+      const [before, after] = splitChunks(data, scan.at);
+      this.#queue.splice(0, n, ...before, ...after);
+      this.#scanAtQueued = 0;
+      this.#scanAtDequeued = this.#dequeuedTotal + scan.at;
+    }
+  }
+
+  /**
+   * The run reached the end of the queue, so the flood may go on: wait a little before parsing
+   * what is left, then scan again with whatever arrived meanwhile.
+   */
+  #hold(o: typeof ELISION): void {
+    const now = performance.now();
+    if (this.#holdingSince < 0) this.#holdingSince = now;
+    if (now - this.#holdingSince >= o.maxHoldMs) {
+      this.#holdingSince = -1; // parse now: the screen may lag a flood by maxHoldMs at most
+      return;
+    }
+    const queuedBefore = this.#queuedTotal;
+    this.#holdTimer = setTimeout(() => {
+      this.#holdTimer = undefined;
+      if (this.#queuedTotal > queuedBefore) {
+        this.#scanAtQueued = 0; // scan what arrived together with what was left
+      } else {
+        this.#holdingSince = -1; // the flood is over
+      }
+      this.#pump();
+    }, o.holdMs);
+  }
+
+  #endHold(): void {
+    if (!this.#holdTimer) return;
+    clearTimeout(this.#holdTimer);
+    this.#holdTimer = undefined;
+    this.#holdingSince = -1;
   }
 
   #parsed(bytes: number): void {
@@ -137,6 +264,7 @@ export class Emulator {
 
   /** Runs `fn` once everything written so far is parsed, before anything written later. */
   afterParsed(fn: () => void): void {
+    this.#endHold(); // somebody waits for the screen
     this.#flush();
     this.#queue.push(fn);
     this.#pump();
@@ -244,6 +372,7 @@ export class Emulator {
   }
 
   dispose(): void {
+    this.#endHold();
     this.#listeners.clear();
     this.term.dispose();
   }

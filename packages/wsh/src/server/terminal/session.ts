@@ -9,7 +9,7 @@ import type {
   ScreenModeEvent,
 } from "../../protocol/events.js";
 import { isCtrlBackslash, parseKey } from "../../protocol/keys.js";
-import { Emulator, type ScreenChanges } from "./emulator.js";
+import { Emulator, type EmulatorOptions, type ScreenChanges } from "./emulator.js";
 import { type PtyExit, PtyProcess } from "./pty.js";
 import type { ScreenSource } from "./screen-source.js";
 import { WorkerEmulator } from "./worker-emulator.js";
@@ -32,6 +32,8 @@ export interface SessionOptions {
    * in parallel with PTY reads and WebSocket sends). Default "main".
    */
   emulatorThread?: "main" | "worker";
+  /** Flood elision tuning, or `false` to parse every byte (see `EmulatorOptions.floodElision`). */
+  floodElision?: EmulatorOptions["floodElision"];
 }
 
 /**
@@ -87,6 +89,7 @@ export class TerminalSession {
       ...(o.emulatorHighWaterMark
         ? { highWaterMark: o.emulatorHighWaterMark, lowWaterMark: o.emulatorHighWaterMark / 4 }
         : {}),
+      ...(o.floodElision !== undefined ? { floodElision: o.floodElision } : {}),
     };
     this.emulator = o.emulatorThread === "worker" ? new WorkerEmulator(emulatorOptions) : new Emulator(emulatorOptions);
     this.pty = new PtyProcess(

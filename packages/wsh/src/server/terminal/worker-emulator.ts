@@ -1,4 +1,4 @@
-import { TickBatch, WriteBacklog } from "./write-backlog.js";
+import { ChunkBatch, WriteBacklog } from "./write-backlog.js";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -44,7 +44,7 @@ export class WorkerEmulator implements ScreenSource {
   #styled: Span[][];
   #meta: ScreenMeta;
   readonly #backlog: WriteBacklog;
-  readonly #batch = new TickBatch(() => this.#flush());
+  readonly #batch = new ChunkBatch(() => this.#flush());
   #nextId = 1;
   readonly #replies = new Map<number, (v: unknown) => void>();
   readonly #listeners = new Set<(c: ScreenChanges) => void>();
@@ -75,6 +75,7 @@ export class WorkerEmulator implements ScreenSource {
         scrollback: o.scrollback,
         scanIntervalMs: o.scanIntervalMs,
         lowPriority: o.lowPriority ?? true,
+        floodElision: o.floodElision,
       },
       eval: isEval,
     });
@@ -115,7 +116,7 @@ export class WorkerEmulator implements ScreenSource {
   write(chunk: Uint8Array): void {
     if (this.#dead) return;
     this.#backlog.added(chunk.length);
-    this.#batch.push(chunk); // one message per event-loop turn
+    this.#batch.push(chunk);
   }
 
   resize(cols: number, rows: number): void {

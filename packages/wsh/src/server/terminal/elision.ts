@@ -1,0 +1,342 @@
+/**
+ * Flood elision: during a flood the emulator may skip output that provably scrolls out of the
+ * buffer (screen + scrollback) before anyone could see it, so it keeps up with the PTY instead of
+ * pausing it. xterm parses plain text at roughly 10–30 MiB/s; this scan runs at several hundred.
+ *
+ * A span [a, b) of a run of plain bytes (printable ASCII, CR, LF) can be dropped when:
+ * - at a the cursor is on the bottom row of a full-screen scroll region, so from there on every
+ *   line feed or wrap scrolls a fresh line in;
+ * - the cursor column at b (processing everything) equals the one at a, and so does the byte
+ *   before each, so the text after b prints exactly as it would have;
+ * - the text after b, up to the end of the run, scrolls at least `capacity` lines: every line in
+ *   the buffer then comes from after b, whichever way it was reached; and it prints something.
+ * Attributes, charset and modes cannot change inside such a run, so they are the same at a and b.
+ * Everything else (escape sequences, UTF-8, tabs) is never skipped.
+ */
+
+/** The terminal state a scan starts from; `undefined` from `elisionStart` when elision is not safe. */
+export interface ElisionStart {
+  cols: number;
+  rows: number;
+  /** Lines the buffer holds (rows + scrollback; rows on the alternate screen). */
+  capacity: number;
+  /** Cursor column, 0..cols (cols: the next printable wraps first). */
+  x: number;
+  y: number;
+  /** LF also returns the carriage (xterm's `convertEol`). */
+  convertEol: boolean;
+}
+
+interface CoreService {
+  modes?: { insertMode?: boolean };
+  decPrivateModes?: { wraparound?: boolean };
+}
+
+interface XtermInternals {
+  _core?: {
+    _inputHandler?: {
+      _parser?: { currentState?: number };
+      _getCurrentLinkId?: () => number | undefined;
+      _charsetService?: { charset?: unknown };
+    };
+    _charsetService?: { charset?: unknown };
+    coreService?: CoreService;
+    _coreService?: CoreService;
+    buffer?: { x?: number; y?: number; scrollTop?: number; scrollBottom?: number };
+    optionsService?: { rawOptions?: { convertEol?: boolean; scrollback?: number; screenReaderMode?: boolean } };
+    _optionsService?: { rawOptions?: { convertEol?: boolean; scrollback?: number; screenReaderMode?: boolean } };
+  };
+  rows: number;
+  cols: number;
+  buffer: { active: { type: string } };
+}
+
+/** xterm's parser state for "ground" (plain text prints). */
+const GROUND = 0;
+
+/**
+ * The state to scan from, read from xterm's internals once it has parsed everything handed to it.
+ * Any internal that is missing or unexpected (another xterm version) disables elision.
+ */
+export function elisionStart(term: unknown): ElisionStart | undefined {
+  const t = term as XtermInternals;
+  const core = t._core;
+  const buffer = core?.buffer;
+  const options = (core?._optionsService ?? core?.optionsService)?.rawOptions;
+  const charset = core?._charsetService ?? core?._inputHandler?._charsetService;
+  const modes = core?.coreService ?? core?._coreService;
+  if (!core || !buffer || !options || !charset || !modes) return undefined;
+  if (core._inputHandler?._parser?.currentState !== GROUND) return undefined;
+  if (modes.decPrivateModes?.wraparound !== true) return undefined;
+  if (modes.modes?.insertMode !== false) return undefined;
+  if (charset.charset !== undefined) return undefined; // a designated charset may map ASCII to other glyphs
+  if (core._inputHandler?._getCurrentLinkId?.()) return undefined; // inside an OSC 8 hyperlink
+  if (options.screenReaderMode) return undefined;
+  const { x, y, scrollTop, scrollBottom } = buffer;
+  if (typeof x !== "number" || typeof y !== "number") return undefined;
+  if (scrollTop !== 0 || scrollBottom !== t.rows - 1) return undefined;
+  const alternate = t.buffer.active.type === "alternate";
+  return {
+    cols: t.cols,
+    rows: t.rows,
+    capacity: t.rows + (alternate ? 0 : (options.scrollback ?? 0)),
+    x,
+    y,
+    convertEol: options.convertEol === true,
+  };
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+/** What a position follows: the join state xterm carries to the next print depends only on it. */
+const CLASS_PRINTABLE = 0;
+const CLASS_CR = 1;
+const CLASS_LF = 2;
+
+/** What a scan of the queued output found. */
+export type ElisionScan =
+  /** Drop [start, end); the plain run went on to `runEnd` (the end of `chunks`, or a byte that is not plain). */
+  | { kind: "span"; start: number; end: number; runEnd: number }
+  /**
+   * Nothing to drop before the plain run ends, but a long plain stretch follows: parse up to `at`
+   * (a little way into it, past any escape sequence that led into it) and scan again from there.
+   */
+  | { kind: "resume"; at: number }
+  | { kind: "none" };
+
+/** Bytes into a plain stretch at which to resume, so the parser is back in ground state. */
+const RESUME_INTO_STRETCH = 64;
+
+/** Consecutive printables after which the rest of a long line is found four bytes at a time. */
+const LONG_LINE = 32;
+
+/** The index of the first byte in b[from, end) that is not printable ASCII, or `end`. */
+export function nextNonPrintable(b: Uint8Array, from: number, end: number): number {
+  let i = from;
+  for (; i < end && (b.byteOffset + i) & 3; i++) {
+    const c = b[i] as number;
+    if (c < 0x20 || c >= 0x7f) return i;
+  }
+  if (i >= end) return end;
+  const words = new Uint32Array(b.buffer, b.byteOffset + i, (end - i) >> 2);
+  let w = 0;
+  for (; w < words.length; w++) {
+    const x = words[w] as number;
+    // Some byte below 0x20 (it borrows into its top bit) or above 0x7e (it carries into, or has,
+    // its top bit): which one is found byte by byte below.
+    if ((((x - 0x20202020) & ~x) | (x + 0x01010101) | x) & 0x80808080) break;
+  }
+  i += w * 4;
+  for (; i < end; i++) {
+    const c = b[i] as number;
+    if (c < 0x20 || c >= 0x7f) return i;
+  }
+  return end;
+}
+
+/**
+ * Scans `chunks` (read as one byte string, at most `maxBytes` of it) from state `s`: the leading
+ * plain run for a span of at least `minBytes` to drop; failing that, the next plain stretch of at
+ * least `minBytes`.
+ */
+export function scanForElision(
+  chunks: readonly Uint8Array[],
+  s: ElisionStart,
+  minBytes: number,
+  maxBytes: number,
+): ElisionScan {
+  const run = new RunScanner(s);
+  let pos = 0;
+  let stretch = -1; // once the run is over: where the current plain stretch began
+  for (const chunk of chunks) {
+    if (pos >= maxBytes) break;
+    const stop = Math.min(chunk.length, maxBytes - pos);
+    let printables = 0;
+    for (let i = 0; i < stop; i++, pos++) {
+      const byte = chunk[i] as number;
+      const printable = byte >= 0x20 && byte < 0x7f;
+      if (run.end >= 0) {
+        if (!printable && byte !== LF && byte !== CR) stretch = -1;
+        else if (stretch < 0) stretch = pos;
+        else if (pos + 1 - stretch >= minBytes) return { kind: "resume", at: stretch + RESUME_INTO_STRETCH };
+        continue;
+      }
+      if (printable) {
+        run.printable(pos);
+        if (++printables >= LONG_LINE && run.anchoredOnPrintable) {
+          // A long line: find its end a word at a time and account for it in one step.
+          const next = nextNonPrintable(chunk, i + 1, stop);
+          run.printables(pos + 1, next - i - 1);
+          pos += next - i - 1;
+          i = next - 1;
+          printables = 0;
+        }
+        continue;
+      }
+      printables = 0;
+      if (byte === LF) run.lineFeed(pos);
+      else if (byte === CR) run.carriageReturn(pos);
+      else {
+        const span = run.span(pos, minBytes);
+        if (span) return span;
+        run.end = pos;
+      }
+    }
+  }
+  return (run.end < 0 && run.span(pos, minBytes)) || { kind: "none" };
+}
+
+/**
+ * Follows the cursor column and the lines scrolled through a plain run, keeping the anchor a
+ * (the start of the span) and the candidates for b.
+ */
+class RunScanner {
+  readonly #cols: number;
+  readonly #capacity: number;
+  readonly #convertEol: boolean;
+  readonly #toBottom: number;
+  /** Where the run ended (a byte that is not plain), or -1. */
+  end = -1;
+  #x: number;
+  #lines = 0; // line feeds and wraps so far
+  #printed = false;
+  #a = -1;
+  #xa = 0;
+  #classA = 0;
+  #linesAtA = 0;
+  /** An anchor that does not recur (the column pattern was still settling) is replaced. */
+  readonly #reanchorLines: number;
+  // Candidates for b: at most one per line count, in a ring holding the last `capacity` lines'
+  // worth; a candidate becomes final (`#best`) once `capacity` more lines followed it.
+  readonly #ring: number;
+  readonly #candPos: Float64Array;
+  readonly #candLines: Float64Array;
+  #head = 0;
+  #size = 0;
+  #lastCandLines = -1;
+  #best = -1;
+
+  constructor(s: ElisionStart) {
+    this.#cols = s.cols;
+    this.#capacity = s.capacity;
+    this.#convertEol = s.convertEol;
+    this.#toBottom = s.rows - 1 - s.y;
+    this.#x = s.x;
+    this.#reanchorLines = 2 * s.cols + 2;
+    this.#ring = s.capacity + 2;
+    this.#candPos = new Float64Array(this.#ring);
+    this.#candLines = new Float64Array(this.#ring);
+  }
+
+  /** The anchor follows a printable, so every full line of printables holds a candidate. */
+  get anchoredOnPrintable(): boolean {
+    return this.#a >= 0 && this.#classA === CLASS_PRINTABLE;
+  }
+
+  printable(pos: number): void {
+    if (this.#x >= this.#cols) {
+      this.#x = 0;
+      this.#lines++;
+    }
+    this.#x++;
+    this.#printed = true;
+    this.#after(pos + 1, CLASS_PRINTABLE);
+  }
+
+  /** `n` printables from `from` on, anchored on a printable: O(lines), not O(bytes). */
+  printables(from: number, n: number): void {
+    if (n <= 0) return;
+    const cols = this.#cols;
+    const xa = this.#xa;
+    const x = this.#x;
+    const room = x < cols ? cols - x : 0; // printables before the first wrap
+    if (xa > x && xa - x <= Math.min(room, n)) this.#candidate(from + xa - x, this.#lines);
+    if (n <= room) {
+      this.#x = x + n;
+      return;
+    }
+    const rest = n - room;
+    const wraps = Math.ceil(rest / cols);
+    for (let w = 1; w <= wraps; w++) {
+      const k = room + (w - 1) * cols + xa; // printables up to and including the one at column xa
+      if (k > n) break;
+      this.#candidate(from + k, this.#lines + w);
+    }
+    this.#lines += wraps;
+    this.#x = rest - (wraps - 1) * cols;
+  }
+
+  lineFeed(pos: number): void {
+    if (this.#convertEol) this.#x = 0;
+    if (this.#x >= this.#cols) this.#x = this.#cols - 1;
+    this.#lines++;
+    this.#after(pos + 1, CLASS_LF);
+  }
+
+  carriageReturn(pos: number): void {
+    this.#x = 0;
+    this.#after(pos + 1, CLASS_CR);
+  }
+
+  /** The span to drop as of position `runEnd`, if one of at least `minBytes` is final. */
+  span(runEnd: number, minBytes: number): ElisionScan | undefined {
+    this.#settle(this.#lines);
+    if (this.#a < 0 || this.#best < 0 || this.#best - this.#a < minBytes) return undefined;
+    return { kind: "span", start: this.#a, end: this.#best, runEnd };
+  }
+
+  #after(at: number, cls: number): void {
+    if (this.#a < 0 || (this.#best < 0 && this.#size === 0 && this.#lines - this.#linesAtA > this.#reanchorLines)) {
+      if (this.#lines >= this.#toBottom && this.#printed) {
+        this.#a = at;
+        this.#xa = this.#x;
+        this.#classA = cls;
+        this.#linesAtA = this.#lines;
+      }
+      return;
+    }
+    if (this.#x === this.#xa && cls === this.#classA) this.#candidate(at, this.#lines);
+  }
+
+  #candidate(at: number, lines: number): void {
+    if (lines === this.#lastCandLines) return;
+    this.#lastCandLines = lines;
+    const slot = (this.#head + this.#size) % this.#ring;
+    this.#candPos[slot] = at;
+    this.#candLines[slot] = lines;
+    if (this.#size < this.#ring) this.#size++;
+    else this.#head = (this.#head + 1) % this.#ring;
+    this.#settle(lines);
+  }
+
+  /** Candidates followed by `capacity` lines by now are final. */
+  #settle(lines: number): void {
+    while (this.#size > 0 && (this.#candLines[this.#head] as number) + this.#capacity <= lines) {
+      this.#best = this.#candPos[this.#head] as number;
+      this.#head = (this.#head + 1) % this.#ring;
+      this.#size--;
+    }
+  }
+}
+
+/** `chunks` split at `at` into the bytes before and after it, sharing memory with them. */
+export function splitChunks(chunks: readonly Uint8Array[], at: number): [Uint8Array[], Uint8Array[]] {
+  const before: Uint8Array[] = [];
+  const after: Uint8Array[] = [];
+  let pos = 0;
+  for (const c of chunks) {
+    if (pos + c.length <= at) before.push(c);
+    else if (pos >= at) after.push(c);
+    else {
+      before.push(c.subarray(0, at - pos));
+      after.push(c.subarray(at - pos));
+    }
+    pos += c.length;
+  }
+  return [before, after];
+}
+
+/** `chunks` without the bytes [start, end), sharing memory with them. */
+export function cutSpan(chunks: readonly Uint8Array[], start: number, end: number): Uint8Array[] {
+  return [...splitChunks(chunks, start)[0], ...splitChunks(chunks, end)[1]];
+}
