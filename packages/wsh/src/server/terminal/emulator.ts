@@ -148,11 +148,12 @@ export class Emulator {
    * Callbacks in the queue run in order with the data around them.
    */
   #pump(): void {
-    if (this.#holdTimer) return; // resumed by the hold's timer or by afterParsed
     while (this.#queue.length > 0) {
+      if (this.#holdTimer) return; // resumed by the hold's timer or by afterParsed
       if (this.#scanDue()) {
         if (this.#inXterm > 0) return; // xterm's state is read once it has caught up
         this.#elide();
+        continue;
       }
       if (this.#inXterm >= MAX_IN_XTERM) return;
       let item = this.#queue.shift() as Uint8Array | (() => void);
