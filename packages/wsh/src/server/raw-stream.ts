@@ -47,7 +47,7 @@ export class RawStream {
       slowConsumer: { policy: "skip", highWaterMark: o.highWaterMark },
     });
     this.endpoint.on("connection", (conn) => this.#accept(conn));
-    // Coalesced (see ChunkBatch): one frame per keystroke echo, one per up to 64 KiB during a flood.
+    // Coalesced (see ChunkBatch): one frame per keystroke echo, one per up to 256 KiB during a flood.
     o.session.events.on("output", (chunk) => this.#out.push(chunk));
   }
 

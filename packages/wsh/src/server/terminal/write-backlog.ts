@@ -36,19 +36,37 @@ export class WriteBacklog {
 /** A PTY read at least this long means more output is probably waiting: a flood. */
 const FLOOD_CHUNK = 1024;
 /** During a flood, the most bytes collected before they are handed on. */
-const FLOOD_BATCH_BYTES = 64 * 1024;
+const FLOOD_BATCH_BYTES = 256 * 1024;
 /** During a flood, the longest a chunk waits for more to join it, ms. */
-const FLOOD_DELAY_MS = 1;
+const FLOOD_DELAY_MS = 2;
+/** After a flood's batch was handed on, how long the event loop keeps polling for the next read, ms. */
+const FLOOD_POLL_MS = 2;
+
+/** One poller per thread: until `pollUntil`, a setImmediate chain keeps the event loop from sleeping. */
+let pollUntil = 0;
+let polling = false;
+function poll(): void {
+  if (performance.now() < pollUntil) setImmediate(poll);
+  else polling = false;
+}
+function keepPolling(ms: number): void {
+  pollUntil = performance.now() + ms;
+  if (polling) return;
+  polling = true;
+  setImmediate(poll);
+}
 
 /**
  * PTY chunks collected and handed on together by `flush`. A short chunk (a keystroke's echo, a
  * prompt) is flushed right after the I/O phase of the turn it arrived in, so interactive latency
  * is unchanged. Long chunks mean a flood: the PTY hands out about 4 KiB per read, one read per
- * turn, so they are collected for up to FLOOD_DELAY_MS or FLOOD_BATCH_BYTES. Each hand-on costs a
+ * turn, so they are collected for up to FLOOD_DELAY_MS or FLOOD_BATCH_BYTES (a single long read,
+ * a screenful say, waits those 2 ms for company). Each hand-on costs a
  * socket write (and the kernel's loopback work, mostly per write), a WebSocket frame for every
- * client, or a message to the worker; per 64 KiB instead of per read, a flood costs far less.
- * While collecting, the event loop is kept polling (setImmediate) instead of sleeping: waking a
- * sleeping thread for every read costs more than the polling, on virtual machines especially.
+ * client, or a message to the worker; per 256 KiB instead of per read, a flood costs far less.
+ * While collecting, and for FLOOD_POLL_MS after, the event loop is kept polling (setImmediate)
+ * instead of sleeping: waking a sleeping thread for every read costs more than polling does, on
+ * virtual machines especially. The polling ends with the flood.
  */
 export class ChunkBatch {
   parts: Uint8Array[] = [];
@@ -62,6 +80,7 @@ export class ChunkBatch {
       this.#immediate = setImmediate(this.#run);
       return;
     }
+    if (this.#flood) keepPolling(FLOOD_POLL_MS);
     this.flush();
   };
 
