@@ -11,7 +11,7 @@ const MAX_IN_XTERM = 512 * 1024;
 /** Largest single write handed to xterm. */
 const MAX_WRITE = 256 * 1024;
 /** Flood elision defaults (see `EmulatorOptions.floodElision`). */
-const ELISION = { scanBytes: 1024 * 1024, minSpan: 64 * 1024, maxScan: 16 * 1024 * 1024, holdMs: 25, maxHoldMs: 200 };
+const ELISION = { scanBytes: 1024 * 1024, minSpan: 64 * 1024, maxScan: 16 * 1024 * 1024, holdMs: 10, maxHoldMs: 200 };
 
 /** A break in continuity the protocol reports as `mode` and/or `reset` (+ a fresh `sync`). */
 export type Discontinuity = { kind: "mode"; alternate: boolean } | { kind: "reset"; reason: ResetReason };
@@ -75,6 +75,8 @@ export class Emulator {
   #scanAtDequeued = 0;
   /** While set, parsing waits (a flood is being elided); such waits began at `#holdingSince` (-1: none). */
   #holdingSince = -1;
+  /** The latest output came as a flood (long PTY reads back to back). */
+  #floodInput = false;
   #holdTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #elision: typeof ELISION | undefined;
   /** Bytes skipped by flood elision so far. */
@@ -132,8 +134,9 @@ export class Emulator {
   }
 
   #flush(): void {
-    const { parts, bytes } = this.#batch.take();
+    const { parts, bytes, flood } = this.#batch.take();
     if (parts.length === 0) return;
+    this.#floodInput = flood;
     // Small PTY reads are joined (fewer xterm writes); large pieces (the worker's batches) are not copied again.
     if (parts.length === 1 || bytes >= parts.length * 16 * 1024) this.#queue.push(...parts);
     else this.#queue.push(Buffer.concat(parts, bytes));
@@ -154,6 +157,11 @@ export class Emulator {
         if (this.#inXterm > 0) return; // xterm's state is read once it has caught up
         this.#elide();
         continue;
+      }
+      // A flood has begun: let it queue up for a scan instead of parsing as it comes (parsing on
+      // the main thread would also hold back the PTY reads that feed the queue).
+      if (this.#floodInput && this.#elision && this.#queuedBytes < this.#elision.scanBytes && this.#hold(this.#elision)) {
+        return;
       }
       if (this.#inXterm >= MAX_IN_XTERM) return;
       let item = this.#queue.shift() as Uint8Array | (() => void);
@@ -229,12 +237,13 @@ export class Emulator {
    * The run reached the end of the queue, so the flood may go on: wait a little before parsing
    * what is left, then scan again with whatever arrived meanwhile.
    */
-  #hold(o: typeof ELISION): void {
+  #hold(o: typeof ELISION): boolean {
     const now = performance.now();
     if (this.#holdingSince < 0) this.#holdingSince = now;
     if (now - this.#holdingSince >= o.maxHoldMs) {
       this.#holdingSince = -1; // parse now: the screen may lag a flood by maxHoldMs at most
-      return;
+      this.#floodInput = false;
+      return false;
     }
     const queuedBefore = this.#queuedTotal;
     this.#holdTimer = setTimeout(() => {
@@ -243,9 +252,11 @@ export class Emulator {
         this.#scanAtQueued = 0; // scan what arrived together with what was left
       } else {
         this.#holdingSince = -1; // the flood is over
+        this.#floodInput = false;
       }
       this.#pump();
     }, o.holdMs);
+    return true;
   }
 
   #endHold(): void {

@@ -97,9 +97,9 @@ export class ChunkBatch {
     this.#immediate ??= setImmediate(this.#run);
   }
 
-  /** Takes what was collected (empty when nothing was); a pending hand-on is cancelled. */
-  take(): { parts: Uint8Array[]; bytes: number } {
-    const out = { parts: this.parts, bytes: this.bytes };
+  /** Takes what was collected (empty when nothing was), and whether it was a flood's; a pending hand-on is cancelled. */
+  take(): { parts: Uint8Array[]; bytes: number; flood: boolean } {
+    const out = { parts: this.parts, bytes: this.bytes, flood: this.#flood && this.parts.length > 0 };
     this.parts = [];
     this.bytes = 0;
     if (this.#immediate) clearImmediate(this.#immediate);
