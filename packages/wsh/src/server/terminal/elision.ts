@@ -96,7 +96,7 @@ const CLASS_LF = 2;
 /** What a scan of the queued output found. */
 export type ElisionScan =
   /** Drop [start, end); the plain run went on to `runEnd` (the end of `chunks`, or a byte that is not plain). */
-  | { kind: "span"; start: number; end: number; runEnd: number }
+  | { kind: "span"; start: number; end: number; runEnd: number; column: number }
   /**
    * Nothing to drop before the plain run ends, but a long plain stretch follows: parse up to `at`
    * (a little way into it, past any escape sequence that led into it) and scan again from there.
@@ -282,7 +282,7 @@ class RunScanner {
   span(runEnd: number, minBytes: number): ElisionScan | undefined {
     this.#settle(this.#lines);
     if (this.#a < 0 || this.#best < 0 || this.#best - this.#a < minBytes) return undefined;
-    return { kind: "span", start: this.#a, end: this.#best, runEnd };
+    return { kind: "span", start: this.#a, end: this.#best, runEnd, column: this.#xa };
   }
 
   #after(at: number, cls: number): void {
@@ -336,7 +336,43 @@ export function splitChunks(chunks: readonly Uint8Array[], at: number): [Uint8Ar
   return [before, after];
 }
 
-/** `chunks` without the bytes [start, end), sharing memory with them. */
-export function cutSpan(chunks: readonly Uint8Array[], start: number, end: number): Uint8Array[] {
-  return [...splitChunks(chunks, start)[0], ...splitChunks(chunks, end)[1]];
+/**
+ * Where, after position `from` (cursor column `x`, inside a plain run), `lines` more lines have
+ * scrolled in: from there on the visible screen holds nothing from before `from`. The end of
+ * `chunks` when the run is shorter.
+ */
+export function afterLines(
+  chunks: readonly Uint8Array[],
+  from: number,
+  x: number,
+  lines: number,
+  s: ElisionStart,
+): number {
+  let pos = 0;
+  let left = lines;
+  for (const chunk of chunks) {
+    if (pos + chunk.length <= from) {
+      pos += chunk.length;
+      continue;
+    }
+    for (let i = Math.max(0, from - pos); i < chunk.length; i++) {
+      const byte = chunk[i] as number;
+      if (byte === LF) {
+        if (s.convertEol) x = 0;
+        if (x >= s.cols) x = s.cols - 1;
+        left--;
+      } else if (byte === CR) {
+        x = 0;
+      } else {
+        if (x >= s.cols) {
+          x = 0;
+          left--;
+        }
+        x++;
+      }
+      if (left <= 0) return pos + i + 1;
+    }
+    pos += chunk.length;
+  }
+  return pos;
 }

@@ -2,7 +2,7 @@ import { ChunkBatch, WriteBacklog } from "./write-backlog.js";
 import type { IBufferCell } from "@xterm/headless";
 import type { ResetReason } from "../../protocol/events.js";
 import type { Cursor, Format, FormattedLine, ScreenResponse, ScrollbackResponse, Span } from "../../protocol/screen.js";
-import { cutSpan, elisionStart, scanForElision, splitChunks } from "./elision.js";
+import { afterLines, elisionStart, scanForElision, splitChunks } from "./elision.js";
 import { formatLine, plainLine, styledLine } from "./format.js";
 import { SerializeAddon, Terminal } from "./xterm.js";
 
@@ -79,6 +79,8 @@ export class Emulator {
   #floodInput = false;
   #holdTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #elision: typeof ELISION | undefined;
+  /** Queue items xterm must get in one write. */
+  readonly #whole = new WeakSet<Uint8Array>();
   /** Bytes skipped by flood elision so far. */
   elidedBytes = 0;
   #epoch = 0;
@@ -160,7 +162,12 @@ export class Emulator {
       }
       // A flood has begun: let it queue up for a scan instead of parsing as it comes (parsing on
       // the main thread would also hold back the PTY reads that feed the queue).
-      if (this.#floodInput && this.#elision && this.#queuedBytes < this.#elision.scanBytes && this.#hold(this.#elision)) {
+      if (
+        this.#floodInput &&
+        this.#elision &&
+        this.#queuedBytes < this.#elision.scanBytes &&
+        this.#hold(this.#elision)
+      ) {
         return;
       }
       if (this.#inXterm >= MAX_IN_XTERM) return;
@@ -169,10 +176,11 @@ export class Emulator {
         this.term.write("", item);
         continue;
       }
-      // Never past a pending scan position, and in pieces xterm's state can be read between.
+      // Never past a pending scan position, and in pieces xterm's state can be read between
+      // (except the piece that joins an elided span's two sides: see #elide).
       const until = this.#scanAtDequeued - this.#dequeuedTotal;
       const limit = until > 0 && until < item.length ? until : MAX_WRITE;
-      if (item.length > limit) {
+      if (item.length > limit && !this.#whole.has(item)) {
         this.#queue.unshift(item.subarray(limit));
         item = item.subarray(0, limit);
       }
@@ -210,7 +218,14 @@ export class Emulator {
     const scan = scanForElision(data, start, o.minSpan, o.maxScan);
     if (scan.kind === "span") {
       const skipped = scan.end - scan.start;
-      this.#queue.splice(0, n, ...cutSpan(data, scan.start, scan.end));
+      // What precedes the span and the first screenful after it go to xterm as one write: between
+      // them the upper rows would still show lines from before the span, a screen that never was.
+      const [lead, rest] = splitChunks(data, scan.start);
+      const settle = afterLines(data, scan.end, scan.column, start.rows, start) - scan.end;
+      const [first, tail] = splitChunks(splitChunks(rest, skipped)[1], settle);
+      const joined = Buffer.concat([...lead, ...first]);
+      this.#whole.add(joined);
+      this.#queue.splice(0, n, joined, ...tail);
       this.#queuedBytes -= skipped;
       this.#dequeuedTotal += skipped;
       this.elidedBytes += skipped;
