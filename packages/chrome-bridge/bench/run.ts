@@ -6,9 +6,11 @@ import { closeHttpServer, listen } from "@proj/ws-core/server";
 import WebSocket, { WebSocketServer } from "ws";
 import { CdpConnection, launchChromium, startNodeExecutor } from "../src/executor/index.js";
 import { startBridgeServer } from "../src/server/index.js";
+import { LeanHttpClient } from "./lean-http.js";
 
-// The cheapest standard HTTP client: one keep-alive socket (no Nagle), request options built once
-// (a URL string is re-parsed on every call; fetch/undici costs several times more per request).
+// node:http's client, as cheap as it gets: one keep-alive socket (no Nagle), request options built
+// once (a URL string is re-parsed on every call; fetch/undici costs several times more per request).
+// The main figures use LeanHttpClient (lean-http.ts); this one is reported beside them.
 const agent = new Agent({ keepAlive: true, maxSockets: 1, noDelay: true });
 const JSON_HEADERS = { "Content-Type": "application/json" };
 
@@ -172,27 +174,34 @@ try {
     const type = (JSON.parse(body) as { type: string }).type;
     return (cases.find((c) => c.name === type) as (typeof cases)[number]).cdp();
   });
+  const lean = await LeanHttpClient.connect(rest);
+  const leanFloor = await LeanHttpClient.connect(floor.url);
   try {
     for (const c of cases) {
-      const [base, relay, ours] = (await interleavedP50(
-        [c.cdp, () => post(floor.url, c.body), () => post(rest, c.body)],
+      const [base, relay, ours, oursNodeHttp] = (await interleavedP50(
+        [c.cdp, () => leanFloor.post(c.body), () => lean.post(c.body), () => post(rest, c.body)],
         c.n,
         c.n / 2,
-        6000,
-      )) as [number, number, number];
+        8000,
+      )) as [number, number, number, number];
       const vsDirect = (ms: number) => `${(ms / base).toFixed(2)}x direct CDP ${c.what} ${base.toFixed(2)} ms`;
       console.log(`bench ${c.name}_p50: ${ours.toFixed(2)} ms (${vsDirect(ours)})`);
+      console.log(`bench ${c.name}_node_http_client_p50: ${oursNodeHttp.toFixed(2)} ms (${vsDirect(oursNodeHttp)})`);
       console.log(`bench ${c.name}_relay_floor_p50: ${relay.toFixed(2)} ms (${vsDirect(relay)})`);
       console.log(
         `bench ${c.name}_vs_floor_p50: ${ours.toFixed(2)} ms (${(ours / relay).toFixed(2)}x minimal node:http+ws relay ${relay.toFixed(2)} ms)`,
       );
     }
   } finally {
+    lean.close();
+    leanFloor.close();
     await floor.close();
   }
   // Sequential throughput of a cheap command (mouse moves are frame-throttled at ~60/s either way).
   const directRate = await perSecond(() => direct.send("Target.getTargets"), 2000);
-  const bridgeRate = await perSecond(() => post(rest, '{"type":"get_tabs"}'), 2000);
+  const rateClient = await LeanHttpClient.connect(rest);
+  const bridgeRate = await perSecond(() => rateClient.post('{"type":"get_tabs"}'), 2000);
+  rateClient.close();
   console.log(
     `bench commands_per_second: ${bridgeRate.toFixed(0)} cmd/s (${(bridgeRate / directRate).toFixed(2)}x direct CDP Target.getTargets ${directRate.toFixed(0)} calls/s)`,
   );
