@@ -45,16 +45,19 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /**
  * Medians of each function measured in turn (so background load on a shared machine hits all
- * alike), after `warmup` runs of each (JIT), for up to `n` rounds or `budgetMs`.
+ * alike), after `warmup` runs of each (JIT), for up to `n` rounds or `budgetMs`. The order rotates
+ * every round: a call that follows another one meets whatever work the browser still does for it
+ * (a repaint after a click), so no function may always come first, or always second.
  */
 async function interleavedP50(fns: Array<() => Promise<unknown>>, n: number, warmup: number, budgetMs: number) {
   for (let i = 0; i < warmup; i++) for (const f of fns) await f();
   const times = fns.map(() => [] as number[]);
   const end = performance.now() + budgetMs;
-  while ((times[0] as number[]).length < n && performance.now() < end) {
-    for (const [i, f] of fns.entries()) {
+  for (let round = 0; (times[0] as number[]).length < n && performance.now() < end; round++) {
+    for (let k = 0; k < fns.length; k++) {
+      const i = (round + k) % fns.length;
       const t = performance.now();
-      await f();
+      await (fns[i] as () => Promise<unknown>)();
       (times[i] as number[]).push(performance.now() - t);
     }
   }
