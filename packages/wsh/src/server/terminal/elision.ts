@@ -186,6 +186,9 @@ export function scanForElision(
   return (run.end < 0 && run.span(pos, minBytes)) || { kind: "none" };
 }
 
+let ringPositions = new Float64Array(0);
+let ringLines = new Float64Array(0);
+
 /**
  * Follows the cursor column and the lines scrolled through a plain run, keeping the anchor a
  * (the start of the span) and the candidates for b.
@@ -224,8 +227,13 @@ class RunScanner {
     this.#x = s.x;
     this.#reanchorLines = 2 * s.cols + 2;
     this.#ring = s.capacity + 2;
-    this.#candPos = new Float64Array(this.#ring);
-    this.#candLines = new Float64Array(this.#ring);
+    // Scans run one at a time and often (every few ms in a flood): the rings are reused.
+    if (ringPositions.length < this.#ring) {
+      ringPositions = new Float64Array(this.#ring);
+      ringLines = new Float64Array(this.#ring);
+    }
+    this.#candPos = ringPositions;
+    this.#candLines = ringLines;
   }
 
   /** The anchor follows a printable, so every full line of printables holds a candidate. */

@@ -5,6 +5,7 @@ import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { Emulator, type EmulatorOptions, type ScreenChanges } from "./emulator.js";
 import type { FromWorker, RowUpdate, ToWorker } from "./worker-protocol.js";
+import { pollBetweenBatches } from "./write-backlog.js";
 
 const port = parentPort;
 if (!port) throw new Error("emulator-worker must run in a worker thread");
@@ -54,7 +55,8 @@ post({ t: "changes", changes: undefined, rows: rows(all()), meta: meta(), full: 
 port.on("message", (m: ToWorker) => {
   switch (m.t) {
     case "write":
-      emu.write(m.data);
+      emu.writeBatch(m.data, m.flood); // batched on the main thread already
+      if (m.flood) pollBetweenBatches();
       break;
     case "resize":
       emu.resize(m.cols, m.rows);

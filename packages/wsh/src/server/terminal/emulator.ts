@@ -138,12 +138,29 @@ export class Emulator {
   #flush(): void {
     const { parts, bytes, flood } = this.#batch.take();
     if (parts.length === 0) return;
+    // Small PTY reads are joined (fewer xterm writes); large pieces are not copied again.
+    this.#enqueue(
+      parts.length === 1 || bytes >= parts.length * 16 * 1024 ? parts : [Buffer.concat(parts, bytes)],
+      flood,
+    );
+  }
+
+  /**
+   * Output that arrives batched already (the worker gets one message per batch): queued as is,
+   * without collecting it again. `flood` says whether it came as a flood (see ChunkBatch).
+   */
+  writeBatch(data: Uint8Array, flood: boolean): void {
+    this.#backlog.added(data.length);
+    this.#enqueue([data], flood);
+  }
+
+  #enqueue(parts: Uint8Array[], flood: boolean): void {
     this.#floodInput = flood;
-    // Small PTY reads are joined (fewer xterm writes); large pieces (the worker's batches) are not copied again.
-    if (parts.length === 1 || bytes >= parts.length * 16 * 1024) this.#queue.push(...parts);
-    else this.#queue.push(Buffer.concat(parts, bytes));
-    this.#queuedBytes += bytes;
-    this.#queuedTotal += bytes;
+    for (const p of parts) {
+      this.#queue.push(p);
+      this.#queuedBytes += p.length;
+      this.#queuedTotal += p.length;
+    }
     this.#pump();
   }
 

@@ -185,7 +185,7 @@ export class WorkerEmulator implements ScreenSource {
   }
 
   #flush(): void {
-    const { parts, bytes } = this.#batch.take();
+    const { parts, bytes, flood } = this.#batch.take();
     if (parts.length === 0) return;
     // One copy into a buffer of exactly this size, then moved (not cloned) to the worker: the
     // chunks themselves may still sit in a socket's write queue, and may be views of larger buffers.
@@ -195,7 +195,7 @@ export class WorkerEmulator implements ScreenSource {
       data.set(p, at);
       at += p.length;
     }
-    this.#post({ t: "write", data }, [data.buffer]);
+    this.#post({ t: "write", data, flood }, [data.buffer]);
   }
 
   #post(m: ToWorker, transfer?: ArrayBuffer[]): void {

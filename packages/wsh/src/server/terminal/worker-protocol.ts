@@ -3,7 +3,7 @@ import type { ScreenChanges } from "./emulator.js";
 
 /** Messages between `WorkerEmulator` (main thread) and `emulator-worker` (worker thread). */
 export type ToWorker =
-  | { t: "write"; data: Uint8Array }
+  | { t: "write"; data: Uint8Array; flood: boolean }
   | { t: "resize"; cols: number; rows: number }
   | { t: "scrollback"; id: number; format: Format; offset: number; limit: number }
   | { t: "repaint"; id: number; scrollback: number }

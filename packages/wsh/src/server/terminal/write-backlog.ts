@@ -57,6 +57,16 @@ function keepPolling(ms: number): void {
 }
 
 /**
+ * For a thread that receives a flood's batches rather than PTY reads (the emulator worker): keeps
+ * its event loop polling until the next batch is due. On a virtual machine a halted CPU is slow to
+ * wake, and the producer's wake-ups land on whichever CPU is idle; a polling low-priority thread
+ * keeps one from halting and yields at once to anything that becomes runnable.
+ */
+export function pollBetweenBatches(): void {
+  keepPolling(FLOOD_DELAY_MS + FLOOD_POLL_MS);
+}
+
+/**
  * PTY chunks collected and handed on together by `flush`. A short chunk (a keystroke's echo, a
  * prompt) is flushed right after the I/O phase of the turn it arrived in, so interactive latency
  * is unchanged. Long chunks mean a flood: the PTY hands out about 4 KiB per read, one read per
