@@ -180,6 +180,39 @@ describe("flood elision keeps the exact terminal state", () => {
     emu.dispose();
   });
 
+  test("a resize right after an elision waits for it to settle (no gap in the history)", async () => {
+    const data = enc.encode(`${numbered(12_000)}tail`);
+    for (const [cols, rows] of [
+      [20, 30],
+      [13, 5],
+      [40, 2],
+    ] as const) {
+      const emu = new Emulator({ ...SIZE, floodElision: ELISION });
+      emu.writeBatch(data, true); // queued and scanned at once: the span is cut before xterm parses
+      expect(emu.elidedBytes).toBeGreaterThan(0);
+      emu.resize(cols, rows);
+      await emu.settled();
+      const ref = new Terminal({ ...SIZE, allowProposedApi: true });
+      await new Promise<void>((r) => ref.write(data, r));
+      ref.resize(cols, rows);
+      expect(snapshot(emu.term), `${cols}x${rows}`).toBe(snapshot(ref));
+      expect(emu.pendingBytes).toBe(0);
+      emu.dispose();
+      ref.dispose();
+    }
+  });
+
+  test("a caller waiting for the screen ends a flood hold instead of restarting it", async () => {
+    const emu = new Emulator({ ...SIZE, floodElision: { ...ELISION, holdMs: 1000, maxHoldMs: 5000 } });
+    emu.writeBatch(enc.encode("x".repeat(2000)), true); // a flood's first batch: held
+    const t0 = performance.now();
+    await emu.settled();
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(emu.pendingBytes).toBe(0);
+    expect(emu.screen("plain").lines[4]).toBe("x".repeat(20));
+    emu.dispose();
+  });
+
   test("off: every byte parsed", async () => {
     const emu = new Emulator({ ...SIZE, floodElision: false });
     for (const c of chunked(numbered(12_000))) emu.write(c);

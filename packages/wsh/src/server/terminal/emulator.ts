@@ -66,6 +66,15 @@ export class Emulator {
   /** Parsed-order queue of writes not yet handed to xterm, and callbacks to run between them. */
   #queue: Array<Uint8Array | (() => void)> = [];
   #inXterm = 0;
+  /** Callbacks in `#queue`, and those handed to xterm that have not run yet. */
+  #waiting = 0;
+  #callbacksInXterm = 0;
+  /**
+   * Where the latest elided run has scrolled `capacity` lines past its span (stream position):
+   * until xterm has parsed that far, the buffer differs from the real one (the scrollback still
+   * holds lines from before the span) and its geometry must not change.
+   */
+  #elisionSettlesAt = 0;
   /** Bytes in `#queue`; all bytes ever queued; all bytes that left it (parsed or elided). */
   #queuedBytes = 0;
   #queuedTotal = 0;
@@ -173,7 +182,8 @@ export class Emulator {
     while (this.#queue.length > 0) {
       if (this.#holdTimer) return; // resumed by the hold's timer or by afterParsed
       if (this.#scanDue()) {
-        if (this.#inXterm > 0) return; // xterm's state is read once it has caught up
+        // xterm's state is read once it has caught up, callbacks included (one may resize it).
+        if (this.#inXterm > 0 || this.#callbacksInXterm > 0) return;
         this.#elide();
         continue;
       }
@@ -190,7 +200,14 @@ export class Emulator {
       if (this.#inXterm >= MAX_IN_XTERM) return;
       let item = this.#queue.shift() as Uint8Array | (() => void);
       if (typeof item === "function") {
-        this.term.write("", item);
+        const fn = item;
+        this.#waiting--;
+        this.#callbacksInXterm++;
+        this.term.write("", () => {
+          this.#callbacksInXterm--;
+          fn();
+          this.#pump(); // a scan may be waiting for this callback
+        });
         continue;
       }
       // Never past a pending scan position, and in pieces xterm's state can be read between
@@ -240,6 +257,7 @@ export class Emulator {
       const [lead, rest] = splitChunks(data, scan.start);
       const settle = afterLines(data, scan.end, scan.column, start.rows, start) - scan.end;
       const [first, tail] = splitChunks(splitChunks(rest, skipped)[1], settle);
+      this.#elisionSettlesAt = this.#dequeuedTotal + afterLines(data, scan.end, scan.column, start.capacity, start);
       const joined = Buffer.concat([...lead, ...first]);
       this.#whole.add(joined);
       this.#queue.splice(0, n, joined, ...tail);
@@ -270,6 +288,7 @@ export class Emulator {
    * what is left, then scan again with whatever arrived meanwhile.
    */
   #hold(o: typeof ELISION): boolean {
+    if (this.#waiting > 0) return false; // somebody waits for the screen: no hold
     const now = performance.now();
     if (this.#holdingSince < 0) this.#holdingSince = now;
     if (now - this.#holdingSince >= o.maxHoldMs) {
@@ -311,6 +330,7 @@ export class Emulator {
     this.#endHold(); // somebody waits for the screen
     this.#flush();
     this.#queue.push(fn);
+    this.#waiting++;
     this.#pump();
   }
 
@@ -335,9 +355,16 @@ export class Emulator {
   }
 
   resize(cols: number, rows: number): void {
+    const apply = () => {
+      this.term.resize(cols, rows);
+      this.#discontinuity({ kind: "reset", reason: "resize" });
+    };
     this.#flush();
-    this.term.resize(cols, rows);
-    this.#discontinuity({ kind: "reset", reason: "resize" });
+    // An elision was made for the current size; resizing before it settled would leave a state
+    // no parse of every byte gives (history with a gap, lines from before the span kept): the
+    // resize then waits for the output written so far.
+    if (this.#dequeuedTotal - this.#inXterm < this.#elisionSettlesAt) this.afterParsed(apply);
+    else apply();
   }
 
   cursor(): Cursor {
