@@ -62,7 +62,7 @@ port.on("message", (m: ToWorker) => {
       emu.resize(m.cols, m.rows);
       break;
     case "scrollback":
-      post({ t: "reply", id: m.id, value: emu.scrollback(m.format, m.offset, m.limit) });
+      void emu.readScrollback(m.format, m.offset, m.limit).then((value) => post({ t: "reply", id: m.id, value }));
       break;
     case "repaint":
       void emu.repaintWhenParsed(m.scrollback).then((value) => post({ t: "reply", id: m.id, value }));

@@ -339,9 +339,18 @@ export class Emulator {
     return new Promise((resolve) => this.afterParsed(() => resolve(this.repaint(scrollback))));
   }
 
-  /** `scrollback()` behind the same async signature as the worker-backed emulator. */
+  /**
+   * `scrollback()` behind the same async signature as the worker-backed emulator. Right after an
+   * elision the history still holds lines from before the skipped span until the rest of the run
+   * is parsed: the answer then waits for the output written so far (a few ms).
+   */
   readScrollback(format: Format, offset: number, limit: number): Promise<ScrollbackResponse> {
-    return Promise.resolve(this.scrollback(format, offset, limit));
+    if (!this.#elisionUnsettled()) return Promise.resolve(this.scrollback(format, offset, limit));
+    return new Promise((resolve) => this.afterParsed(() => resolve(this.scrollback(format, offset, limit))));
+  }
+
+  #elisionUnsettled(): boolean {
+    return this.#dequeuedTotal - this.#inXterm < this.#elisionSettlesAt;
   }
 
   /** Resolves once everything written so far is parsed and reported. */
@@ -363,7 +372,7 @@ export class Emulator {
     // An elision was made for the current size; resizing before it settled would leave a state
     // no parse of every byte gives (history with a gap, lines from before the span kept): the
     // resize then waits for the output written so far.
-    if (this.#dequeuedTotal - this.#inXterm < this.#elisionSettlesAt) this.afterParsed(apply);
+    if (this.#elisionUnsettled()) this.afterParsed(apply);
     else apply();
   }
 
