@@ -202,12 +202,26 @@ describe("flood elision keeps the exact terminal state", () => {
     }
   });
 
-  test("a caller waiting for the screen ends a flood hold instead of restarting it", async () => {
-    const emu = new Emulator({ ...SIZE, floodElision: { ...ELISION, holdMs: 1000, maxHoldMs: 5000 } });
-    emu.writeBatch(enc.encode("x".repeat(2000)), true); // a flood's first batch: held
-    const t0 = performance.now();
+  test("a resize applies after the output written before it (stream order)", async () => {
+    // At 20 columns Z lands in column 17; parsed after a resize to 10 it would land in column 9.
+    const data = enc.encode("\x1b[1;18HZ\r\nnext");
+    const emu = new Emulator({ ...SIZE, floodElision: false });
+    emu.write(data);
+    emu.resize(10, 5);
     await emu.settled();
-    expect(performance.now() - t0).toBeLessThan(500);
+    const ref = new Terminal({ ...SIZE, allowProposedApi: true });
+    await new Promise<void>((r) => ref.write(data, r));
+    ref.resize(10, 5);
+    expect(snapshot(emu.term)).toBe(snapshot(ref));
+    emu.dispose();
+    ref.dispose();
+  });
+
+  test("a caller waiting for the screen ends a flood hold instead of restarting it", async () => {
+    // A hold of a minute: were settled() held by it, the test would time out.
+    const emu = new Emulator({ ...SIZE, floodElision: { ...ELISION, holdMs: 60_000, maxHoldMs: 120_000 } });
+    emu.writeBatch(enc.encode("x".repeat(2000)), true); // a flood's first batch: held
+    await emu.settled();
     expect(emu.pendingBytes).toBe(0);
     expect(emu.screen("plain").lines[4]).toBe("x".repeat(20));
     emu.dispose();

@@ -369,11 +369,10 @@ export class Emulator {
       this.#discontinuity({ kind: "reset", reason: "resize" });
     };
     this.#flush();
-    // An elision was made for the current size; resizing before it settled would leave a state
-    // no parse of every byte gives (history with a gap, lines from before the span kept): the
-    // resize then waits for the output written so far.
-    if (this.#elisionUnsettled()) this.afterParsed(apply);
-    else apply();
+    // In stream order: output written before the resize was meant for the old size (and an
+    // elision in progress was computed for it), so while any is unparsed the resize waits for it.
+    if (this.#queue.length === 0 && this.#inXterm === 0 && this.#callbacksInXterm === 0) apply();
+    else this.afterParsed(apply);
   }
 
   cursor(): Cursor {
