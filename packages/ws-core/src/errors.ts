@@ -8,13 +8,21 @@ export type WsCoreErrorCode =
   | "NOT_CONNECTED"
   | "HANDSHAKE_REJECTED";
 
-export class WsCoreError extends Error {
-  override name = "WsCoreError";
-  readonly code: WsCoreErrorCode;
-  constructor(code: WsCoreErrorCode, message: string, options?: { cause?: unknown }) {
+/**
+ * An error with a machine-readable `code`: the base of ws-core's errors and of each protocol
+ * package's own (their codes are their protocol's vocabulary; `name` says which family).
+ */
+export class CodedError<C extends string = string> extends Error {
+  override name = "CodedError";
+  readonly code: C;
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
   }
+}
+
+export class WsCoreError extends CodedError<WsCoreErrorCode> {
+  override name = "WsCoreError";
 }
 
 /** One problem found while validating a message (shape of zod's issues, kept minimal). */

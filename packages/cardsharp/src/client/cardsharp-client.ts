@@ -1,6 +1,7 @@
 import {
   eventIterator,
   type BackoffOptions,
+  CodedError,
   ConnectionClosedError,
   Emitter,
   ReconnectingSocket,
@@ -20,13 +21,8 @@ import {
 } from "../protocol/messages.js";
 
 /** An `error` reply from the server, as a typed error. */
-export class CardsharpError extends Error {
+export class CardsharpError extends CodedError<ErrorCode | (string & {})> {
   override name = "CardsharpError";
-  readonly code: ErrorCode | string;
-  constructor(code: ErrorCode | string, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 /** One game event as received. */

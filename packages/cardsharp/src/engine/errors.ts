@@ -1,3 +1,5 @@
+import { CodedError } from "@proj/ws-core";
+
 /** Machine-readable reasons the engine refuses a call. */
 export type EngineErrorCode =
   | "WRONG_STAGE"
@@ -13,11 +15,6 @@ export type EngineErrorCode =
   | "INVALID_RULES";
 
 /** Every refusal of the engine (bad bet, wrong stage, action not valid now). */
-export class EngineError extends Error {
+export class EngineError extends CodedError<EngineErrorCode> {
   override name = "EngineError";
-  readonly code: EngineErrorCode;
-  constructor(code: EngineErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }

@@ -1,3 +1,4 @@
+import { CodedError } from "@proj/ws-core";
 import { BlackjackEngine, type Decision, type EngineOptions } from "../engine/engine.js";
 import type { Action, EngineEventType, EventPayload, PublicState } from "../engine/events.js";
 import { type ErrorCode, nowSeconds, type SeatInfo } from "../protocol/messages.js";
@@ -6,13 +7,8 @@ import type { EventBus } from "./event-bus.js";
 import { DEFAULT_TIMINGS, realTimers, type TableTimings, type Timers } from "./timers.js";
 
 /** A refusal of a seat or action request (mapped to an `error` reply on the wire). */
-export class TableError extends Error {
+export class TableError extends CodedError<ErrorCode> {
   override name = "TableError";
-  readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 /** A decision waiting for a human seat. */

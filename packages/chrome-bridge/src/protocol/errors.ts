@@ -1,3 +1,5 @@
+import { CodedError } from "@proj/ws-core";
+
 /** Machine-readable codes for every error this package raises. */
 export type BridgeErrorCode =
   | "INVALID_COMMAND"
@@ -9,13 +11,8 @@ export type BridgeErrorCode =
   | "EXECUTION_FAILED"
   | "HTTP_ERROR";
 
-export class BridgeError extends Error {
+export class BridgeError extends CodedError<BridgeErrorCode> {
   override name = "BridgeError";
-  readonly code: BridgeErrorCode;
-  constructor(code: BridgeErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /**

@@ -1,3 +1,5 @@
+import { CodedError } from "@proj/ws-core";
+
 /**
  * aiopikvm's exception tree in TypeScript: `PiKVMError` ⊃ `APIError(status)` ⊃ `AuthError`, plus
  * `ConnectError`, `ConnectionTimeoutError`, `WebSocketError`, and `InvalidInputError` for input the
@@ -12,13 +14,8 @@ export type PiKVMErrorCode =
   | "NOT_CONNECTED"
   | "INVALID_INPUT";
 
-export class PiKVMError extends Error {
+export class PiKVMError extends CodedError<PiKVMErrorCode> {
   override name = "PiKVMError";
-  readonly code: PiKVMErrorCode;
-  constructor(code: PiKVMErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /** kvmd answered with an HTTP error (REST call or refused WebSocket handshake). */

@@ -1,4 +1,5 @@
 // The REST error envelope `{"error":{"code","message"}}` with upstream's codes and exact messages.
+import { CodedError } from "@proj/ws-core";
 
 export const API_ERRORS = {
   auth_required: {
@@ -32,14 +33,12 @@ export function apiErrorBody(code: ApiErrorCode, detail?: string): ApiErrorBody 
 }
 
 /** A REST call answered with an error status (JSON envelope when the server sent one). */
-export class WshApiError extends Error {
+/** `code` is the envelope's code, or `http_<status>` when the body was not the JSON envelope. */
+export class WshApiError extends CodedError {
   override name = "WshApiError";
   readonly status: number;
-  /** The envelope's code, or `http_<status>` when the body was not the JSON envelope. */
-  readonly code: string;
   constructor(status: number, code: string, message: string) {
-    super(message);
+    super(code, message);
     this.status = status;
-    this.code = code;
   }
 }
