@@ -11,7 +11,7 @@ import type {
   PublicState,
 } from "./events.js";
 import { Hand, validPlayActions } from "./hand.js";
-import { handTotal, isSoft } from "./hand-value.js";
+import { evaluate, isSoft } from "./hand-value.js";
 import { type Random, randomSeed, seededRandom } from "./rng.js";
 import { type Rules, resolveRules, rulesPayload } from "./rules.js";
 import { dealerDraws, settleHand } from "./settle.js";
@@ -92,9 +92,8 @@ export class BlackjackEngine {
   #started = false;
   #roundNumber = 0;
   #roundId: string | null = null;
-  #dealer: Card[] = [];
-  #dealerHard = 0;
-  #dealerAces = 0;
+  /** The dealer's cards, as a hand (incremental totals; a natural is the dealer's blackjack). */
+  #dealer = new Hand("dealer", 0);
   #holeRevealed = false;
   #decision: Decision | undefined;
   #round: Seat[] = [];
@@ -216,9 +215,7 @@ export class BlackjackEngine {
       s.net = 0;
     }
     this.#round = [];
-    this.#dealer = [];
-    this.#dealerHard = 0;
-    this.#dealerAces = 0;
+    this.#dealer = new Hand("dealer", 0);
     this.#holeRevealed = false;
     if (this.shoe.needsShuffle) this.#shuffle();
     this.#roundNumber++;
@@ -315,7 +312,7 @@ export class BlackjackEngine {
       if (h.isNatural) h.done = true;
     }
     this.#uiUpdate();
-    const up = this.#dealer[0] as Card;
+    const up = this.#dealer.cards[0] as Card;
     if (this.rules.insurance && up % 13 === 0) {
       this.#stage = "INSURANCE";
       this.#insuranceQueue = this.#round.filter((s) => (s.hands[0] as Hand).isNatural || s.balance >= insuranceCost(s));
@@ -342,13 +339,8 @@ export class BlackjackEngine {
 
   /** The public view: the hole card stays hidden until CARD_REVEALED. */
   publicState(): PublicState {
-    const visible = this.#holeRevealed ? this.#dealer : this.#dealer.slice(0, 1);
-    let hard = 0;
-    let aces = 0;
-    for (const c of visible) {
-      hard += pointValue(c);
-      if (c % 13 === 0) aces++;
-    }
+    const dealer = this.#dealer.cards;
+    const visible = this.#holeRevealed ? dealer : dealer.slice(0, 1);
     const d = this.#decision;
     return {
       game_id: this.gameId,
@@ -359,8 +351,8 @@ export class BlackjackEngine {
       max_bet: this.rules.maxBet,
       dealer: {
         hand: visible.map(cardToString),
-        value: handTotal(hard, aces),
-        hide_second_card: this.#dealer.length > 1 && !this.#holeRevealed,
+        value: evaluate(visible).total,
+        hide_second_card: dealer.length > 1 && !this.#holeRevealed,
       },
       players: this.#order.map((s) => ({
         player_id: s.id,
@@ -426,7 +418,7 @@ export class BlackjackEngine {
       handId: hand.id,
       validActions,
       cards: hand.cards,
-      dealerUpcard: this.#dealer[0] as Card,
+      dealerUpcard: this.#dealer.cards[0] as Card,
       handCount: seat.hands.length,
     };
     if (this.#sink) {
@@ -473,9 +465,9 @@ export class BlackjackEngine {
 
   /** After insurance: the dealer checks under an ace or ten; a blackjack ends the round at once. */
   #peek(): void {
-    const up = this.#dealer[0] as Card;
+    const up = this.#dealer.cards[0] as Card;
     const mayHaveBlackjack = pointValue(up) === 10 || up % 13 === 0;
-    if (this.rules.dealerPeek && mayHaveBlackjack && this.#dealerTotal() === 21) {
+    if (this.rules.dealerPeek && mayHaveBlackjack && this.#dealer.total === 21) {
       this.#reveal();
       this.#settle(true);
       return;
@@ -602,14 +594,15 @@ export class BlackjackEngine {
     );
     if (!live) return;
     const h17 = this.rules.dealerHitsSoft17;
+    const dealer = this.#dealer;
     for (;;) {
-      const total = this.#dealerTotal();
-      if (!dealerDraws(total, isSoft(this.#dealerHard, this.#dealerAces), h17)) break;
+      const total = dealer.total;
+      if (!dealerDraws(total, isSoft(dealer.hard, dealer.aces), h17)) break;
       const before = total;
       const card = this.#draw();
-      this.#addDealerCard(card);
+      dealer.add(card);
       if (this.#sink) {
-        const after = this.#dealerTotal();
+        const after = dealer.total;
         this.#emit("CARD_DEALT", {
           game_id: this.gameId,
           round_id: this.#roundId as string,
@@ -631,7 +624,7 @@ export class BlackjackEngine {
       }
     }
     if (this.#sink) {
-      const total = this.#dealerTotal();
+      const total = dealer.total;
       this.#emit("DEALER_ACTION", {
         game_id: this.gameId,
         round_id: this.#roundId as string,
@@ -649,18 +642,18 @@ export class BlackjackEngine {
     this.#emit("CARD_REVEALED", {
       game_id: this.gameId,
       round_id: this.#roundId as string,
-      card: cardToString(this.#dealer[1] as Card),
+      card: cardToString(this.#dealer.cards[1] as Card),
       is_dealer: true,
-      hand_value: this.#dealerTotal(),
-      is_blackjack: this.#dealer.length === 2 && this.#dealerTotal() === 21,
+      hand_value: this.#dealer.total,
+      is_blackjack: this.#dealer.isNatural,
       timestamp: this.#clock(),
     });
     this.#uiUpdate();
   }
 
   #settle(dealerBlackjack: boolean): void {
-    const dealerTotal = this.#dealerTotal();
-    const dealerBj = this.#dealer.length === 2 && dealerTotal === 21;
+    const dealerTotal = this.#dealer.total;
+    const dealerBj = this.#dealer.isNatural;
     const dealer = { total: dealerTotal, blackjack: dealerBj };
     for (const seat of this.#round) {
       if (dealerBj && seat.insurance > 0) this.#payInsurance(seat);
@@ -709,7 +702,7 @@ export class BlackjackEngine {
       round_number: this.#roundNumber,
       ...(dealerBlackjack ? { dealer_blackjack: true as const } : {}),
       results,
-      dealer: { hand: { cards: this.#dealer.map(cardToString) }, value: dealerTotal },
+      dealer: { hand: { cards: this.#dealer.cards.map(cardToString) }, value: dealerTotal },
       timestamp: this.#clock(),
     });
   }
@@ -736,7 +729,7 @@ export class BlackjackEngine {
     let card = this.shoe.draw();
     if (card === undefined) {
       // The shoe ran dry mid-round (many seats, few decks): reshuffle what is not on the table.
-      this.#shuffle([...this.#dealer, ...this.#round.flatMap((s) => s.hands.flatMap((h) => h.cards))]);
+      this.#shuffle([...this.#dealer.cards, ...this.#round.flatMap((s) => s.hands.flatMap((h) => h.cards))]);
       card = this.shoe.draw() as Card;
     }
     return card;
@@ -775,9 +768,9 @@ export class BlackjackEngine {
   }
 
   #dealToDealer(hole: boolean): void {
-    const before = this.#dealerTotal();
+    const before = this.#dealer.total;
     const card = this.#draw();
-    this.#addDealerCard(card);
+    this.#dealer.add(card);
     if (this.#sink) {
       // The hole card goes out face down: no card, and the value the table can see.
       this.#emit("CARD_DEALT", {
@@ -787,20 +780,10 @@ export class BlackjackEngine {
         is_dealer: true,
         is_hole_card: hole,
         hand_value_before: before,
-        hand_value_after: hole ? before : this.#dealerTotal(),
+        hand_value_after: hole ? before : this.#dealer.total,
         timestamp: this.#clock(),
       });
     }
-  }
-
-  #addDealerCard(card: Card): void {
-    this.#dealer.push(card);
-    this.#dealerHard += pointValue(card);
-    if (card % 13 === 0) this.#dealerAces++;
-  }
-
-  #dealerTotal(): number {
-    return handTotal(this.#dealerHard, this.#dealerAces);
   }
 
   #uiUpdate(): void {
