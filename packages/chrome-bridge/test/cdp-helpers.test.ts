@@ -6,6 +6,7 @@ import {
   modifierMask,
   normaliseModifiers,
   parseCommand,
+  type TabHost,
 } from "../src/client/index.js";
 
 describe("key table and modifiers", () => {
@@ -76,5 +77,33 @@ describe("pointer state", () => {
     expect(m.get(2)).toEqual({ x: 0, y: 0 }); // forgotten
     expect(m.get(1)).toEqual({ x: 5, y: 5 });
     expect(m.get(3)).toEqual({ x: 3, y: 30 });
+  });
+});
+
+describe("CdpCommandExecutor", () => {
+  test("a command without tab_id asks for the active tab once: queueKey's answer is the tab it runs on", async () => {
+    const { CdpCommandExecutor } = await import("../src/client/index.js");
+    let asked = 0;
+    const sent: string[] = [];
+    const host = {
+      activeTabId: async () => {
+        asked++;
+        return 3;
+      },
+      session: async (tabId: number) => ({
+        send: async (method: string) => {
+          sent.push(`${tabId} ${method}`);
+          return {};
+        },
+      }),
+    } as unknown as TabHost;
+    const ex = new CdpCommandExecutor(host);
+    const c = parseCommand({ type: "keyboard_type", text: "hi" });
+    expect(await ex.queueKey(c)).toBe("tab:3");
+    expect(await ex.execute(c)).toMatchObject({ data: { tab_id: 3 } });
+    expect(asked).toBe(1);
+    expect(sent).toEqual(["3 Input.insertText"]);
+    await ex.execute(c); // run again without queueKey: the active tab is asked afresh
+    expect(asked).toBe(2);
   });
 });

@@ -31,6 +31,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class CdpCommandExecutor implements CommandExecutor {
   readonly host: TabHost;
   readonly mouse = new MouseState();
+  /** The active tab `queueKey` resolved for a command without `tab_id`: `execute` takes it instead of asking again. */
+  readonly #activeTab = new WeakMap<BridgeCommand, number>();
 
   constructor(host: TabHost) {
     this.host = host;
@@ -38,7 +40,10 @@ export class CdpCommandExecutor implements CommandExecutor {
 
   async queueKey(c: BridgeCommand): Promise<string> {
     if (c.type === "get_tabs" || (c.type === "tab" && c.action !== "close")) return "browser";
-    return `tab:${c.tab_id ?? (await this.host.activeTabId())}`;
+    if (c.tab_id !== undefined) return `tab:${c.tab_id}`;
+    const id = await this.host.activeTabId();
+    this.#activeTab.set(c, id);
+    return `tab:${id}`;
   }
 
   async execute(c: BridgeCommand): Promise<CommandResult> {
@@ -64,8 +69,10 @@ export class CdpCommandExecutor implements CommandExecutor {
     }
   }
 
-  async #target(tabId: number | undefined): Promise<{ tabId: number; session: CdpSession }> {
-    const id = tabId ?? (await this.host.activeTabId());
+  /** The command's tab (`tab_id`, else the active tab: the one its queue key named) and its CDP session. */
+  async #target(c: BridgeCommand): Promise<{ tabId: number; session: CdpSession }> {
+    const id = c.tab_id ?? this.#activeTab.get(c) ?? (await this.host.activeTabId());
+    this.#activeTab.delete(c);
     return { tabId: id, session: await this.host.session(id) };
   }
 
@@ -77,7 +84,7 @@ export class CdpCommandExecutor implements CommandExecutor {
   }
 
   async #move(c: MouseMoveCommand): Promise<CommandResult> {
-    const { tabId, session } = await this.#target(c.tab_id);
+    const { tabId, session } = await this.#target(c);
     const from = this.mouse.get(tabId);
     const vp = await this.#viewport(session);
     const wantX = from.x + c.dx;
@@ -110,7 +117,7 @@ export class CdpCommandExecutor implements CommandExecutor {
   }
 
   async #click(c: MouseClickCommand): Promise<CommandResult> {
-    const { tabId, session } = await this.#target(c.tab_id);
+    const { tabId, session } = await this.#target(c);
     const { x, y } = this.mouse.get(tabId);
     const bit = BUTTON_BITS[c.button];
     for (let n = 1; n <= c.count; n++) {
@@ -138,7 +145,7 @@ export class CdpCommandExecutor implements CommandExecutor {
   }
 
   async #scroll(c: MouseScrollCommand): Promise<CommandResult> {
-    const { tabId, session } = await this.#target(c.tab_id);
+    const { tabId, session } = await this.#target(c);
     const { x, y } = this.mouse.get(tabId);
     const sign = c.direction === "up" || c.direction === "left" ? -1 : 1;
     const vertical = c.direction === "up" || c.direction === "down";
@@ -156,7 +163,7 @@ export class CdpCommandExecutor implements CommandExecutor {
   }
 
   async #type(c: KeyboardTypeCommand): Promise<CommandResult> {
-    const { tabId, session } = await this.#target(c.tab_id);
+    const { tabId, session } = await this.#target(c);
     // insertText handles any Unicode (emoji included); per-key events did not type at all upstream.
     if (c.text) await session.send("Input.insertText", { text: c.text });
     return { message: `Typed: ${c.text}`, data: { text: c.text, length: [...c.text].length, tab_id: tabId } };
@@ -164,14 +171,14 @@ export class CdpCommandExecutor implements CommandExecutor {
 
   async #press(c: KeyboardPressCommand): Promise<CommandResult> {
     if (!keyDefinition(c.key)) throw new CommandExecutionError(`Unknown key: ${c.key}`);
-    const { tabId, session } = await this.#target(c.tab_id);
+    const { tabId, session } = await this.#target(c);
     await pressKey(session, c.key, c.modifiers);
     const withMods = c.modifiers.length ? ` with modifiers ${c.modifiers.join(",")}` : "";
     return { message: `Pressed ${c.key}${withMods}`, data: { key: c.key, modifiers: c.modifiers, tab_id: tabId } };
   }
 
   async #screenshot(c: ScreenshotCommand): Promise<CommandResult> {
-    const { tabId, session } = await this.#target(c.tab_id);
+    const { tabId, session } = await this.#target(c);
     const cursor = this.mouse.get(tabId);
     const drawn = c.include_cursor && (await showCursor(session, cursor.x, cursor.y));
     let r: { data: string };
