@@ -33,12 +33,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
     engine.startRound();
     engine.placeBet(id, bet);
     engine.deal();
-    for (let d = engine.decision; d; d = engine.decision) {
-      engine.act(
-        id,
-        strategy({ kind: d.kind, cards: d.cards, dealerUpcard: d.dealerUpcard, validActions: d.validActions }),
-      );
-    }
+    for (let d = engine.decision; d; d = engine.decision) engine.act(id, strategy(d));
   }
   const net = (engine.player(id)?.balance ?? 0) - start;
   const wagered = bet * options.hands;

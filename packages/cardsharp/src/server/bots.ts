@@ -17,25 +17,17 @@ export interface Bot {
 
 /** A bot by kind: flat-betting basic strategy, uniformly random, or a Hi-Lo counter with upstream's bet ramp. */
 export function createBot(kind: BotKind, rules: Rules, random: () => number = Math.random): Bot {
-  const view = (d: Decision) => ({
-    kind: d.kind,
-    cards: d.cards,
-    dealerUpcard: d.dealerUpcard,
-    validActions: d.validActions,
-  });
-  if (kind === "random") {
-    const s = randomStrategy(random);
-    return { kind, bet: (r) => r.minBet, decide: (d) => s(view(d)) };
-  }
+  // A Decision is a DecisionView (plus seat fields): strategies take it as it is.
+  if (kind === "random") return { kind, bet: (r) => r.minBet, decide: randomStrategy(random) };
   const basic: Strategy = basicStrategy(rules);
-  if (kind === "basic") return { kind, bet: (r) => r.minBet, decide: (d) => basic(view(d)) };
+  if (kind === "basic") return { kind, bet: (r) => r.minBet, decide: basic };
   const counter = new HiLoCounter(rules.decks);
   return {
     kind,
     bet: (r) => Math.min(r.maxBet, r.minBet * counter.betUnits()),
     decide: (d) => {
       if (d.kind === "insurance") return counter.takeInsurance() ? "INSURANCE" : "NO_INSURANCE";
-      return basic(view(d));
+      return basic(d);
     },
     observe: (type, data) => counter.observeEvent(type, data as { card?: string | null }),
   };
