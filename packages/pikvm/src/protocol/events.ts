@@ -54,27 +54,26 @@ export function encodeEvent(eventType: string, event: unknown): string {
 
 /** Parses a text frame as kvmd does: top level an object, `event_type` a string, `event` present and an object. */
 export function parseEventFrame(text: string): PiKVMEvent | undefined {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  const data = parseEnvelope(text);
   // The parsed object itself (no copy): other top-level keys, which kvmd ignores, may ride along.
-  if (!isObject(data) || typeof data.event_type !== "string" || !isObject(data.event)) return undefined;
-  return data as PiKVMEvent;
+  return data && isObject(data.event) ? (data as PiKVMEvent) : undefined;
 }
 
 /** Like parseEventFrame but lenient about `event` (server events may carry null). */
 export function parseServerFrame(text: string): PiKVMEvent | undefined {
+  const data = parseEnvelope(text);
+  return data && { event_type: data.event_type, event: data.event ?? null };
+}
+
+/** JSON text whose top level is an object with a string `event_type`. */
+function parseEnvelope(text: string): Record<string, any> | undefined {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (!isObject(data) || typeof data.event_type !== "string") return undefined;
-  return { event_type: data.event_type, event: data.event ?? null };
+  return isObject(data) && typeof data.event_type === "string" ? data : undefined;
 }
 
 export function isObject(v: unknown): v is Record<string, any> {
