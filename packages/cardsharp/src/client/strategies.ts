@@ -1,4 +1,4 @@
-import { parseCard, parseCards } from "../engine/cards.js";
+import { parseCard } from "../engine/cards.js";
 import type { Action } from "../engine/events.js";
 import type { Rules } from "../engine/rules.js";
 import { basicStrategy, randomStrategy } from "../engine/strategy/basic-strategy.js";
@@ -13,7 +13,7 @@ export function basicStrategyPlayer(
   return (r: ActionRequestData) =>
     s({
       kind: r.decision ?? "play",
-      cards: parseCards((r.cards ?? []).join(" ")),
+      cards: (r.cards ?? []).map(parseCard),
       dealerUpcard: parseCard(r.dealer_upcard ?? "2"),
       validActions: r.valid_actions,
     });
