@@ -5,7 +5,7 @@ import { relativePath, requestUrl } from "./base-path.js";
 import type { Cors } from "./cors.js";
 import { indexPage } from "./index-page.js";
 import type { ResolvedVuerOptions } from "./options.js";
-import type { VuerSession } from "./session.js";
+import { fanOut, type VuerSession } from "./session.js";
 import type { Workspace } from "./workspace.js";
 
 /**
@@ -66,9 +66,7 @@ export class HttpRoutes {
     } catch (err) {
       throw new HttpError(400, { error: "body must be one msgpack event", detail: (err as Error).message });
     }
-    const frame = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-    let delivered = 0;
-    for (const s of one ? [one] : this.#sessions.values()) if (s.send(frame) !== "closed") delivered++;
+    const delivered = fanOut(one ? [one] : this.#sessions.values(), body);
     sendJson(res, 200, { ok: true, delivered });
   }
 

@@ -1,8 +1,7 @@
-import { encodeFrame } from "../protocol/codec.js";
 import { SceneGraph } from "../protocol/scene-graph.js";
 import { addEvent, removeEvent, setEvent, updateEvent, upsertEvent } from "../protocol/server-events.js";
 import type { SceneNode, ServerEvent } from "../protocol/wire.js";
-import type { VuerSession } from "./session.js";
+import { fanOut, type VuerSession } from "./session.js";
 
 type Nodes = SceneNode | readonly SceneNode[];
 
@@ -70,13 +69,8 @@ export class SceneStore {
   /** Applies a scene op to the shared graph (other events pass through) and fans it out; returns deliveries. */
   send(event: ServerEvent): number {
     if (this.graph.apply(event) && event.etype === "SET") this.#hasScene = true;
-    const frame = encodeFrame(event);
+    const n = fanOut(this.#subscribers, event);
     this.stats.operations++;
-    let n = 0;
-    for (const s of this.#subscribers) {
-      const r = s.send(frame);
-      if (r !== "closed") n++;
-    }
     this.stats.delivered += n;
     return n;
   }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { CloseCode, ConnectionClosedError, deferred } from "@proj/ws-core";
-import type { Connection } from "@proj/ws-core/server";
+import { type Connection, type PreparedFrame, preEncode, prepareFrame } from "@proj/ws-core/server";
 import type { WebSocket } from "ws";
 import { encodeFrame } from "../protocol/codec.js";
 import { VuerTimeoutError } from "../protocol/errors.js";
@@ -23,6 +23,17 @@ export interface OutgoingStats {
   dropped: number;
   /** Frames waiting now. */
   queued: number;
+}
+
+/**
+ * Queues one event on every session given, encoded and framed once (ws-core's broadcast framing: each socket
+ * gets the same bytes). Returns how many sessions took it (sent, queued, or queued in place of a dropped one).
+ */
+export function fanOut(sessions: Iterable<VuerSession>, event: ServerEvent | Uint8Array): number {
+  const frame = preEncode(prepareFrame(event instanceof Uint8Array ? event : encodeFrame(event)));
+  let n = 0;
+  for (const s of sessions) if (s._sendFrame(frame) !== "closed") n++;
+  return n;
 }
 
 /** What became of one queued frame. */
@@ -96,10 +107,7 @@ export class VuerSession {
 
   /** Queues any server event (or an already encoded frame) for this client. */
   send(event: ServerEvent | Uint8Array): EnqueueResult {
-    const r = this.#conn.send(event instanceof Uint8Array ? event : encodeFrame(event));
-    if (r === "closed") return r;
-    this.#accepted++;
-    return r === "skipped" ? "dropped" : r; // "skipped" cannot happen under the "drop" policy
+    return this._sendFrame(event instanceof Uint8Array ? event : encodeFrame(event));
   }
 
   /** SET: replace this client's scene (`scene` should be a `Scene`/`DefaultScene` element). */
@@ -173,6 +181,14 @@ export class VuerSession {
   }
 
   // ---- called by the server ----
+
+  /** @internal Queues an encoded frame, or one `fanOut` prepared once for many sessions. */
+  _sendFrame(frame: Uint8Array | PreparedFrame): EnqueueResult {
+    const r = this.#conn.send(frame);
+    if (r === "closed") return r;
+    this.#accepted++;
+    return r === "skipped" ? "dropped" : r; // "skipped" cannot happen under the "drop" policy
+  }
 
   /** @internal True once the server side closed (or began closing) this session. */
   get _closing(): boolean {

@@ -19,7 +19,7 @@ import { globMatch } from "./glob.js";
 import { HttpRoutes } from "./http-routes.js";
 import { type ResolvedVuerOptions, resolveVuerOptions, type VuerOptions } from "./options.js";
 import { SceneStore } from "./scene-store.js";
-import { type IncomingEvent, VuerSession } from "./session.js";
+import { fanOut, type IncomingEvent, VuerSession } from "./session.js";
 import { Workspace } from "./workspace.js";
 
 export type Handler = (event: IncomingEvent, session: VuerSession) => unknown;
@@ -116,9 +116,7 @@ export class Vuer {
 
   /** Sends a server event (or frame) to every session (not only scene subscribers); returns how many took it. */
   broadcast(event: Parameters<VuerSession["send"]>[0]): number {
-    let n = 0;
-    for (const s of this.sessions.values()) if (s.send(event) !== "closed") n++;
-    return n;
+    return fanOut(this.sessions.values(), event);
   }
 
   // ---- mounting ----
