@@ -14,6 +14,7 @@ import {
   type ConnectedMessage,
   failureResponse,
   parseServerFrame,
+  pingMessage,
   pongMessage,
   successResponse,
 } from "../protocol/messages.js";
@@ -84,7 +85,7 @@ export class BridgeAgent {
       ping: {
         intervalMs: options.pingIntervalMs ?? CLIENT_PING_INTERVAL_MS,
         timeoutMs: options.pingTimeoutMs ?? 10_000,
-        message: () => JSON.stringify({ type: "ping", timestamp: nowSeconds() }),
+        message: () => JSON.stringify(pingMessage()),
       },
       autoConnect: false,
     });
