@@ -1,6 +1,6 @@
 import { type BinaryHidEvent, hasKnownName } from "../protocol/binary.js";
 import { isObject } from "../protocol/events.js";
-import { buttonFromEvdev, type KeyName, keyFromEvdev, type MouseButton } from "../protocol/keys.js";
+import { buttonFromEvdev, keyFromEvdev } from "../protocol/keys.js";
 import { validBool, validButton, validCoord, validDeltas, validKey } from "../protocol/validate.js";
 import type { HidSource, VirtualHid } from "./virtual-hid.js";
 
@@ -59,21 +59,13 @@ export function applyBinaryEvent(hid: VirtualHid, ev: BinaryHidEvent): DispatchR
     case "ping":
       return "ping";
     case "key": {
-      const key = hasKnownName(ev)
-        ? (ev.key as KeyName)
-        : typeof ev.key === "number"
-          ? keyFromEvdev(ev.key)
-          : validKey(ev.key);
+      const key = binaryName(ev, ev.key, keyFromEvdev, validKey);
       if (key === undefined) return "invalid";
       hid.key(key, ev.state, ev.finish, "ws-binary");
       return "applied";
     }
     case "mouse_button": {
-      const button = hasKnownName(ev)
-        ? (ev.button as MouseButton)
-        : typeof ev.button === "number"
-          ? buttonFromEvdev(ev.button)
-          : validButton(ev.button);
+      const button = binaryName(ev, ev.button, buttonFromEvdev, validButton);
       if (button === undefined) return "invalid";
       hid.button(button, ev.state, "ws-binary");
       return "applied";
@@ -85,4 +77,15 @@ export function applyBinaryEvent(hid: VirtualHid, ev: BinaryHidEvent): DispatchR
       hid.deltas(ev.type, ev.deltas, ev.squash, "ws-binary");
       return "applied";
   }
+}
+
+/** A binary frame's key or button: an interned known name as is, an evdev code via the table, else validated. */
+function binaryName<T extends string>(
+  ev: BinaryHidEvent,
+  name: string | number,
+  fromEvdev: (code: number) => T | undefined,
+  valid: (name: unknown) => T | undefined,
+): T | undefined {
+  if (hasKnownName(ev)) return name as T;
+  return typeof name === "number" ? fromEvdev(name) : valid(name);
 }
