@@ -97,11 +97,7 @@ export function runSession(conn: Connection<SessionContext>, hid: VirtualHid, o:
       if (decoded.type === "invalid") {
         // kvmd leaves its receive loop on an empty binary frame: the session ends with a normal close.
         if (decoded.reason === "empty") conn.close(1000);
-        else if (decoded.reason === "unknown-op") o.counters.unknown++;
-        else {
-          o.counters.invalid++;
-          hid.drop();
-        }
+        else count(decoded.reason === "unknown-op" ? "unknown" : "invalid");
         return;
       }
       const r = applyBinaryEvent(hid, decoded);
