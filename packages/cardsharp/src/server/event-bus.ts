@@ -68,9 +68,24 @@ export class EventBus {
   }
 
   emit<K extends EngineEventType>(type: K, data: EventPayload<K>): void {
+    // Called directly (no argument array per listener): every engine event comes through here.
     const typed = this.#typed.get(type);
-    if (typed) for (const e of typed) this.#call(e, type, [data]);
-    for (const e of this.#any) this.#call(e, type, [type, data]);
+    if (typed) {
+      for (const e of typed) {
+        try {
+          e.fn(data);
+        } catch (err) {
+          this.#onError(err, type);
+        }
+      }
+    }
+    for (const e of this.#any) {
+      try {
+        e.fn(type, data);
+      } catch (err) {
+        this.#onError(err, type);
+      }
+    }
   }
 
   removeAllListeners(type?: EngineEventType): void {
@@ -78,14 +93,6 @@ export class EventBus {
     else {
       this.#typed.clear();
       this.#any = [];
-    }
-  }
-
-  #call(e: Entry, type: string, args: unknown[]): void {
-    try {
-      e.fn(...args);
-    } catch (err) {
-      this.#onError(err, type);
     }
   }
 }
