@@ -1,9 +1,8 @@
 import { SceneGraph } from "../protocol/scene-graph.js";
-import { addEvent, removeEvent, setEvent, updateEvent, upsertEvent } from "../protocol/server-events.js";
+import { setEvent, upsertEvent } from "../protocol/server-events.js";
 import type { SceneNode, ServerEvent } from "../protocol/wire.js";
+import { SceneOps } from "./scene-ops.js";
 import { fanOut, type VuerSession } from "./session.js";
-
-type Nodes = SceneNode | readonly SceneNode[];
 
 export interface SceneStoreStats {
   /** Operations fanned out. */
@@ -17,13 +16,14 @@ export interface SceneStoreStats {
  * and is encoded once, then queued on every subscribed session. A session that subscribes late first gets
  * a SET with the current scene, so a browser opened beside a script sees what the script built.
  */
-export class SceneStore {
+export class SceneStore extends SceneOps<number> {
   readonly graph: SceneGraph;
   readonly stats: SceneStoreStats = { operations: 0, delivered: 0 };
   readonly #subscribers = new Set<VuerSession>();
   #hasScene = false;
 
   constructor(initial?: SceneNode) {
+    super();
     this.graph = new SceneGraph(initial);
     this.#hasScene = initial !== undefined;
   }
@@ -46,28 +46,8 @@ export class SceneStore {
     return () => this.#subscribers.delete(session);
   }
 
-  set(scene: SceneNode): number {
-    return this.send(setEvent(scene));
-  }
-
-  add(nodes: Nodes, options: { to?: string | null } = {}): number {
-    return this.send(addEvent(nodes, options));
-  }
-
-  upsert(nodes: Nodes, options: { to?: string | null } = {}): number {
-    return this.send(upsertEvent(nodes, options));
-  }
-
-  update(nodes: Nodes, options: { strict?: boolean } = {}): number {
-    return this.send(updateEvent(nodes, options));
-  }
-
-  remove(keys: string | readonly string[]): number {
-    return this.send(removeEvent(keys));
-  }
-
   /** Applies a scene op to the shared graph (other events pass through) and fans it out; returns deliveries. */
-  send(event: ServerEvent): number {
+  override send(event: ServerEvent): number {
     if (this.graph.apply(event) && event.etype === "SET") this.#hasScene = true;
     const n = fanOut(this.#subscribers, event);
     this.stats.operations++;

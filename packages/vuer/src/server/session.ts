@@ -4,17 +4,9 @@ import { type Connection, type PreparedFrame, preEncode, prepareFrame } from "@p
 import type { WebSocket } from "ws";
 import { encodeFrame } from "../protocol/codec.js";
 import { VuerTimeoutError } from "../protocol/errors.js";
-import {
-  addEvent,
-  grabRenderEvent,
-  type RpcEvent,
-  randomUuid,
-  removeEvent,
-  setEvent,
-  updateEvent,
-  upsertEvent,
-} from "../protocol/server-events.js";
-import type { ClientEventMessage, SceneNode, ServerEvent } from "../protocol/wire.js";
+import { grabRenderEvent, type RpcEvent, randomUuid } from "../protocol/server-events.js";
+import type { ClientEventMessage, ServerEvent } from "../protocol/wire.js";
+import { SceneOps } from "./scene-ops.js";
 
 export interface OutgoingStats {
   /** Frames handed to the socket. */
@@ -42,8 +34,6 @@ export type EnqueueResult = "sent" | "queued" | "dropped" | "closed";
 /** An event a client sent, as decoded: `etype`, `value`, `ts`, `key` and any extra fields. */
 export type IncomingEvent<V = any> = ClientEventMessage<V>;
 
-type Nodes = SceneNode | readonly SceneNode[];
-
 interface Waiter {
   resolve: (ev: IncomingEvent) => void;
   reject: (err: Error) => void;
@@ -60,7 +50,7 @@ export interface SessionOptions {
  * frames, as upstream's `deque(maxlen=queue_len)`: the oldest is dropped and counted), sent as the socket
  * drains. `till` and RPC waiters see only this session's events (upstream's are global).
  */
-export class VuerSession {
+export class VuerSession extends SceneOps<EnqueueResult> {
   /** Upstream's `CURRENT_WS_ID`. */
   readonly id = randomUuid();
   readonly socket: WebSocket;
@@ -82,6 +72,7 @@ export class VuerSession {
   #closing = false;
 
   constructor(conn: Connection<undefined>, options: SessionOptions) {
+    super();
     this.#conn = conn;
     this.socket = conn.ws;
     this.request = conn.request;
@@ -106,33 +97,8 @@ export class VuerSession {
   }
 
   /** Queues any server event (or an already encoded frame) for this client. */
-  send(event: ServerEvent | Uint8Array): EnqueueResult {
+  override send(event: ServerEvent | Uint8Array): EnqueueResult {
     return this._sendFrame(event instanceof Uint8Array ? event : encodeFrame(event));
-  }
-
-  /** SET: replace this client's scene (`scene` should be a `Scene`/`DefaultScene` element). */
-  set(scene: SceneNode): EnqueueResult {
-    return this.send(setEvent(scene));
-  }
-
-  /** ADD nodes under `to` (a key or root list; default the root `children`). */
-  add(nodes: Nodes, options: { to?: string | null } = {}): EnqueueResult {
-    return this.send(addEvent(nodes, options));
-  }
-
-  /** UPSERT: merge into existing nodes by key, insert the rest under `to`. */
-  upsert(nodes: Nodes, options: { to?: string | null } = {}): EnqueueResult {
-    return this.send(upsertEvent(nodes, options));
-  }
-
-  /** UPDATE existing nodes (no-op for missing keys); `strict` replaces instead of merging. */
-  update(nodes: Nodes, options: { strict?: boolean } = {}): EnqueueResult {
-    return this.send(updateEvent(nodes, options));
-  }
-
-  /** REMOVE nodes by key. */
-  remove(keys: string | readonly string[]): EnqueueResult {
-    return this.send(removeEvent(keys));
   }
 
   /**
