@@ -18,14 +18,13 @@ const list = (v: string | undefined) =>
 
 /** `chrome-bridge serve [--host --port --ws-port --timeout --token --allow-origin a,b --allow-host a,b]` */
 export async function serve(args: ParsedArgs): Promise<void> {
-  const host = stringFlag(args, "host") ?? "127.0.0.1";
   const timeout = numberFlag(args, "timeout");
   if (timeout === 0) throw new UsageError("--timeout must be more than 0 seconds");
   const wsPortFlag = stringFlag(args, "ws-port");
   const server = await startBridgeServer({
-    host,
-    port: portFlag(args, "port") ?? 8765,
-    wsPort: wsPortFlag === "off" ? false : (portFlag(args, "ws-port") ?? 8766),
+    host: stringFlag(args, "host"),
+    port: portFlag(args, "port"),
+    wsPort: wsPortFlag === "off" ? false : portFlag(args, "ws-port"),
     ...(timeout !== undefined ? { commandTimeoutMs: timeout * 1000 } : {}),
     token: stringFlag(args, "token") ?? process.env.CHROME_BRIDGE_TOKEN,
     allowedOrigins: list(stringFlag(args, "allow-origin")),

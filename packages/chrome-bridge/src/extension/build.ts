@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_SERVER_WS_URL } from "../protocol/constants.js";
 import { extensionManifest } from "./manifest.js";
 
 export interface BuildExtensionOptions {
@@ -31,7 +32,7 @@ export async function buildExtension(options: BuildExtensionOptions): Promise<st
     legalComments: "none",
     logLevel: "silent",
     define: {
-      __CHROME_BRIDGE_SERVER_URL__: JSON.stringify(options.serverUrl ?? "ws://127.0.0.1:8766"),
+      __CHROME_BRIDGE_SERVER_URL__: JSON.stringify(options.serverUrl ?? DEFAULT_SERVER_WS_URL),
       __CHROME_BRIDGE_TOKEN__: JSON.stringify(options.token ?? ""),
     },
   });

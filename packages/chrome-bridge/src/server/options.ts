@@ -1,4 +1,11 @@
-import { DEFAULT_COMMAND_TIMEOUT_MS, SERVER_PING_GRACE_MS, SERVER_PING_INTERVAL_MS } from "../protocol/constants.js";
+import {
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_HOST,
+  DEFAULT_REST_PORT,
+  DEFAULT_WS_PORT,
+  SERVER_PING_GRACE_MS,
+  SERVER_PING_INTERVAL_MS,
+} from "../protocol/constants.js";
 
 export interface HeartbeatOptions {
   /** JSON ping (and protocol ping) period. Default 30000 ms. */
@@ -49,9 +56,9 @@ export type ResolvedOptions = Required<Omit<BridgeServerOptions, "token" | "hear
 
 export function resolveOptions(o: BridgeServerOptions): ResolvedOptions {
   return {
-    host: o.host ?? "127.0.0.1",
-    port: o.port ?? 8765,
-    wsPort: o.wsPort ?? 8766,
+    host: o.host ?? DEFAULT_HOST,
+    port: o.port ?? DEFAULT_REST_PORT,
+    wsPort: o.wsPort ?? DEFAULT_WS_PORT,
     commandTimeoutMs: o.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     token: o.token || undefined,
     allowedOrigins: o.allowedOrigins ?? [],
