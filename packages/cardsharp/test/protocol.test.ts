@@ -234,14 +234,7 @@ describe("seats and actions", () => {
     await alice.expect("event", (m) => m.data.event_type === "action_received");
     expect((await alice.event("PLAYER_BET")).data.data).toMatchObject({ amount: 10, new_balance: 990 });
     // Deal until Alice has a decision (a natural or dealer blackjack may end the round first).
-    let req: Msg | undefined;
-    while (!req) {
-      const m = await alice.nextJson<Msg>(
-        (x) => x.type === "action_request" || (x.type === "event" && x.data.event_type === "ROUND_STARTED"),
-      );
-      if (m.type === "action_request") req = m;
-      else alice.send({ type: "action", data: { action: "place_bet", data: { amount: 10 } } });
-    }
+    const req = await alice.betUntilRequest(10);
     expect(req.data).toMatchObject({
       request_id: expect.any(String),
       player_id: joined.data.data.player_id,
@@ -290,14 +283,7 @@ describe("seats and actions", () => {
     expect(connected.data.seat).toMatchObject({ player_id: "player-alice", player_name: "Player 1", balance: 1000 });
     await alice.subscribe(["ROUND_STARTED"]);
     server.table.start();
-    let req: Msg | undefined;
-    while (!req) {
-      const m = await alice.nextJson<Msg>(
-        (x) => x.type === "action_request" || (x.type === "event" && x.data.event_type === "ROUND_STARTED"),
-      );
-      if (m.type === "action_request") req = m;
-      else alice.send({ type: "action", data: { action: "place_bet", data: { amount: 5 } } });
-    }
+    const req = await alice.betUntilRequest(5);
     const id = req.data.request_id;
     mallory.send({ type: "action", data: { action: "player_action", data: { action: "STAND", request_id: id } } });
     expect((await mallory.expect("error")).data.code).toBe("NOT_YOUR_SEAT");
@@ -364,14 +350,7 @@ describe("seats and actions", () => {
     await first.connect("carol");
     await first.subscribe(["ROUND_STARTED"]);
     server.table.start();
-    let req: Msg | undefined;
-    while (!req) {
-      const m = await first.nextJson<Msg>(
-        (x) => x.type === "action_request" || (x.type === "event" && x.data.event_type === "ROUND_STARTED"),
-      );
-      if (m.type === "action_request") req = m;
-      else first.send({ type: "action", data: { action: "place_bet", data: { amount: 5 } } });
-    }
+    const req = await first.betUntilRequest(5);
     first.ws.terminate();
     await waitFor(() => !server.handler.clients.has("carol"));
     const second = await rawClient(url);

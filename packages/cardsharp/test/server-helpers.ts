@@ -41,6 +41,16 @@ export async function rawClient(url: string) {
       c.send({ type: "subscribe", data: { event_types: eventTypes } });
       return next((m) => m.type === "connected" && Array.isArray(m.data.subscriptions));
     },
+    /** Bets `amount` at every ROUND_STARTED until an action_request comes (a natural or dealer blackjack may end a round first). */
+    async betUntilRequest(amount: number): Promise<Msg> {
+      for (;;) {
+        const m = await next(
+          (x) => x.type === "action_request" || (x.type === "event" && x.data.event_type === "ROUND_STARTED"),
+        );
+        if (m.type === "action_request") return m;
+        c.send({ type: "action", data: { action: "place_bet", data: { amount } } });
+      }
+    },
     /** Parsed messages received so far. */
     all: (): Msg[] => c.received.map((m) => JSON.parse(String(m)) as Msg),
   });
