@@ -1,4 +1,4 @@
-import { parseBool, parseSize } from "../client/config.js";
+import { DEFAULT_MAX_SIZE, parseBool, parseSize } from "../client/config.js";
 import { VuerConfigError } from "../protocol/errors.js";
 
 /** Upstream's default CORS list; `*` in it means every origin is echoed back. */
@@ -76,8 +76,8 @@ export function resolveVuerOptions(o: VuerOptions): ResolvedVuerOptions {
     port: o.port ?? int("VUER_PORT", env.VUER_PORT, 0) ?? 8012,
     basePath: normaliseBasePath(o.basePath),
     queueLen: o.queueLen ?? 100,
-    maxSize: o.maxSize ?? size("WEBSOCKET_MAX_SIZE") ?? 2 ** 28,
-    requestMaxSize: o.requestMaxSize ?? size("REQUEST_MAX_SIZE") ?? 2 ** 28,
+    maxSize: o.maxSize ?? size("WEBSOCKET_MAX_SIZE") ?? DEFAULT_MAX_SIZE,
+    requestMaxSize: o.requestMaxSize ?? size("REQUEST_MAX_SIZE") ?? DEFAULT_MAX_SIZE,
     sendHighWaterMark: Math.max(1, o.sendHighWaterMark ?? 1024 * 1024),
     cors: o.cors ?? env.VUER_CORS ?? DEFAULT_CORS,
     workspace: [o.workspace ?? env.VUER_WORKSPACE ?? process.cwd()].flat(),

@@ -1,6 +1,6 @@
 import { SceneGraph } from "../protocol/scene-graph.js";
 import { setEvent, upsertEvent } from "../protocol/server-events.js";
-import type { SceneNode, ServerEvent } from "../protocol/wire.js";
+import { ROOT_LISTS, type SceneNode, type ServerEvent } from "../protocol/wire.js";
 import { SceneOps } from "./scene-ops.js";
 import { fanOut, type VuerSession } from "./session.js";
 
@@ -61,7 +61,7 @@ export class SceneStore extends SceneOps<number> {
       session.send(setEvent(this.graph.scene));
       return;
     }
-    for (const list of ["children", "rawChildren", "htmlChildren", "bgChildren"] as const) {
+    for (const list of ROOT_LISTS) {
       const nodes = this.graph.scene[list];
       if (Array.isArray(nodes) && nodes.length > 0) {
         session.send(
