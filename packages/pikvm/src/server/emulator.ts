@@ -7,7 +7,7 @@ import { encodeEvent, INFO_FIELDS, type InfoField } from "../protocol/events.js"
 import { US_KEYMAP } from "../protocol/keymap-us.js";
 import { parseStreamFlag } from "../protocol/validate.js";
 import { KvmdAuth } from "./auth.js";
-import { KvmdError, notFound, validatorError } from "./kvmd-error.js";
+import { invalidBool, KvmdError, notFound } from "./kvmd-error.js";
 import { listenerFlag } from "./listener-flag.js";
 import { defaults, type PiKVMEmulatorOptions } from "./options.js";
 import { consoleImageSize, renderConsolePng } from "./render/console-image.js";
@@ -227,9 +227,7 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
     const who: AuthInfo = this.auth.check(req);
     const raw = requestUrl(req).searchParams.get("stream");
     const stream = parseStreamFlag(raw);
-    if (stream === undefined) {
-      throw validatorError(`The argument '${raw}' is not a valid bool (['1', 'true', 'yes'] or ['0', 'false', 'no'])`);
-    }
+    if (stream === undefined) throw invalidBool(String(raw));
     if (this.endpoint.connections.size >= (this.#o.maxClients ?? defaults.maxClients)) {
       throw new KvmdError(503, "TooManyClientsError", "Too many WebSocket clients");
     }

@@ -25,6 +25,9 @@ export const unauthorized = () => new KvmdError(401, "UnauthorizedError", "Unaut
 export const forbidden = () => new KvmdError(403, "ForbiddenError", "Forbidden");
 export const validatorError = (msg: string) => new KvmdError(400, "ValidatorError", msg);
 export const notFound = () => new KvmdError(404, "HTTPNotFound", "Not Found");
+/** kvmd's refusal of a value that is not one of valid_bool's spellings. */
+export const invalidBool = (raw: string) =>
+  validatorError(`The argument '${raw}' is not a valid bool (['1', 'true', 'yes'] or ['0', 'false', 'no'])`);
 
 export function sendKvmd(
   res: ServerResponse,

@@ -3,7 +3,7 @@ import { readBody } from "@proj/ws-core/server";
 import type { InfoField } from "../../protocol/events.js";
 import { validBool, validInt } from "../../protocol/validate.js";
 import type { AuthResult, KvmdAuth } from "../auth.js";
-import { validatorError } from "../kvmd-error.js";
+import { invalidBool, validatorError } from "../kvmd-error.js";
 import type { VirtualAtx } from "../virtual-atx.js";
 import type { VirtualConsole } from "../virtual-console.js";
 import type { VirtualHid } from "../virtual-hid.js";
@@ -60,8 +60,7 @@ export function boolArg(ctx: RestContext, name: string, fallback?: boolean): boo
     return fallback;
   }
   const v = validBool(raw);
-  if (v === undefined)
-    throw validatorError(`The argument '${raw}' is not a valid bool (['1', 'true', 'yes'] or ['0', 'false', 'no'])`);
+  if (v === undefined) throw invalidBool(raw);
   return v;
 }
 
