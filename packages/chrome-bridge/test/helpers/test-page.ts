@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import { closeHttpServer, listen } from "@proj/ws-core/server";
+import { closeHttpServer, listen, readBody } from "@proj/ws-core/server";
 import { waitFor } from "@proj/ws-core/testing";
 
 /** One DOM event as the page reported it. */
@@ -50,12 +50,8 @@ export async function startTestPage(): Promise<TestPage> {
   const events: PageEvent[] = [];
   const server = createServer((req, res) => {
     if (req.method === "POST" && req.url === "/event") {
-      let body = "";
-      req.on("data", (c: Buffer) => {
-        body += c.toString();
-      });
-      req.on("end", () => {
-        events.push(JSON.parse(body));
+      void readBody(req).then((body) => {
+        events.push(JSON.parse(body.toString()));
         res.writeHead(204).end();
       });
       return;
