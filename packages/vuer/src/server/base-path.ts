@@ -1,11 +1,10 @@
 import type { IncomingMessage } from "node:http";
 
 /**
- * The request path relative to `base` ("" = mounted at the root): "/" for the base itself, "/x" below it,
- * undefined when the request is not under `base` at all.
+ * `pathname` relative to `base` ("" = mounted at the root): "/" for the base itself, "/x" below it,
+ * undefined when it is not under `base` at all (or is undefined: the request target was not a URL).
  */
-export function relativePath(req: IncomingMessage, base: string): string | undefined {
-  const pathname = requestUrl(req)?.pathname;
+export function pathUnder(pathname: string | undefined, base: string): string | undefined {
   if (pathname === undefined) return undefined;
   if (base === "") return pathname;
   if (pathname === base) return "/";

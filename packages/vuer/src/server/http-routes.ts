@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HttpError, readBody, sendJson } from "@proj/ws-core/server";
 import { decodeEvent } from "../protocol/codec.js";
-import { relativePath, requestUrl } from "./base-path.js";
+import { pathUnder, requestUrl } from "./base-path.js";
 import type { Cors } from "./cors.js";
 import { indexPage } from "./index-page.js";
 import type { ResolvedVuerOptions } from "./options.js";
@@ -31,8 +31,9 @@ export class HttpRoutes {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = requestUrl(req) ?? new URL("http://localhost/");
-    const path = relativePath(req, this.#o.basePath);
+    const url = requestUrl(req);
+    const path = pathUnder(url?.pathname, this.#o.basePath);
+    const query = url?.searchParams ?? new URLSearchParams();
     this.#cors.apply(req, res);
     if (this.#cors.preflight(req, res)) return;
     const method = req.method ?? "GET";
@@ -43,12 +44,12 @@ export class HttpRoutes {
       return;
     }
     if (path?.startsWith("/workspace/") && (method === "GET" || method === "HEAD")) {
-      await this.#workspace.serve(path.slice("/workspace/".length), req, res, url.searchParams);
+      await this.#workspace.serve(path.slice("/workspace/".length), req, res, query);
       return;
     }
     if (path === "/relay") {
       if (method !== "POST") throw new HttpError(405, { error: "use POST" }, { Allow: "POST" });
-      await this.#relay(req, res, url.searchParams);
+      await this.#relay(req, res, query);
       return;
     }
     throw new HttpError(404, { error: "not found" });

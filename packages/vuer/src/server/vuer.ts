@@ -13,7 +13,7 @@ import {
   WsEndpoint,
 } from "@proj/ws-core/server";
 import { decodeEvent } from "../protocol/codec.js";
-import { relativePath } from "./base-path.js";
+import { pathUnder, requestUrl } from "./base-path.js";
 import { Cors } from "./cors.js";
 import { globMatch } from "./glob.js";
 import { HttpRoutes } from "./http-routes.js";
@@ -123,13 +123,12 @@ export class Vuer {
 
   /** True when `pathname` is one of this app's routes (the WebSocket path or below it). */
   matches(pathname: string): boolean {
-    const base = this.options.basePath;
-    return base === "" || pathname === base || pathname.startsWith(`${base}/`);
+    return pathUnder(pathname, this.options.basePath) !== undefined;
   }
 
   /** WebSocket upgrades for `basePath` (exactly, or with a trailing slash); anything else gets 404. */
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const path = relativePath(req, this.options.basePath);
+    const path = pathUnder(requestUrl(req)?.pathname, this.options.basePath);
     if (path !== "/") {
       rejectUpgrade(socket, new HttpError(404, { error: "no WebSocket endpoint at this path" }));
       return;
