@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
-import { closeHttpServer, listen, rejectUpgrade, requestPath, WsEndpoint } from "@proj/ws-core/server";
+import { closeHttpServer, listen, rejectUpgrade, requestPath, sendHttpError, WsEndpoint } from "@proj/ws-core/server";
 import { encodeEvent, INFO_FIELDS, type InfoField } from "../protocol/events.js";
 import { US_KEYMAP } from "../protocol/keymap-us.js";
 import { parseStreamFlag } from "../protocol/validate.js";
@@ -183,7 +183,7 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       this.handleRequest(req, res).then(
         (handled) => {
-          if (!handled) sendNotFound(res);
+          if (!handled) sendHttpError(res, notFound());
         },
         () => res.destroy(),
       );
@@ -379,10 +379,4 @@ function hostsFor(host: string | undefined): string[] {
   const out = ["127.0.0.1", "localhost"];
   if (host && !out.includes(host) && host !== "0.0.0.0" && host !== "::") out.push(host);
   return out;
-}
-
-function sendNotFound(res: ServerResponse): void {
-  const err = notFound();
-  res.writeHead(404, err.headers);
-  res.end(err.body as string);
 }

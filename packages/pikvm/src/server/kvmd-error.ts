@@ -35,13 +35,14 @@ export function sendKvmd(
   result: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = kvmdBody(status < 400, result);
-  res.writeHead(status, { "Content-Type": JSON_TYPE, "Content-Length": Buffer.byteLength(text), ...headers });
-  res.end(text);
+  send(res, status, kvmdBody(status < 400, result), headers);
 }
 
-export function sendKvmdError(res: ServerResponse, err: HttpError): void {
-  const text = typeof err.body === "string" ? err.body : kvmdBody(false, err.body);
-  res.writeHead(err.status, { "Content-Type": JSON_TYPE, "Content-Length": Buffer.byteLength(text), ...err.headers });
+export function sendKvmdError(res: ServerResponse, err: KvmdError): void {
+  send(res, err.status, err.body as string, err.headers);
+}
+
+function send(res: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
+  res.writeHead(status, { "Content-Type": JSON_TYPE, "Content-Length": Buffer.byteLength(text), ...headers });
   res.end(text);
 }

@@ -33,16 +33,15 @@ export class RestRouter {
         res.destroy();
         return;
       }
-      if (err instanceof HttpError) {
-        if (err instanceof KvmdError) sendKvmdError(res, err);
-        else
-          sendKvmdError(
-            res,
-            new KvmdError(err.status, "HTTPError", typeof err.body === "string" ? err.body : err.message),
-          );
-        return;
-      }
-      sendKvmdError(res, new KvmdError(500, "UnexpectedError", (err as Error).message ?? "error"));
+      sendKvmdError(res, asKvmdError(err));
     }
   }
+}
+
+/** Any failure as kvmd's envelope: HttpErrors keep their status, anything else is a 500. */
+function asKvmdError(err: unknown): KvmdError {
+  if (err instanceof KvmdError) return err;
+  if (err instanceof HttpError)
+    return new KvmdError(err.status, "HTTPError", typeof err.body === "string" ? err.body : err.message);
+  return new KvmdError(500, "UnexpectedError", (err as Error).message ?? "error");
 }
