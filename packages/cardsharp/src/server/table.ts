@@ -131,7 +131,8 @@ export class BlackjackTable {
   }
 
   addBot(kind: BotKind = "basic", name?: string): string {
-    this.#checkRoom();
+    const full = this.#fullError();
+    if (full) throw full;
     const n = ++this.#botSeq;
     const playerId = `bot-${n}`;
     const bot = createBot(kind, this.engine.rules);
@@ -144,9 +145,7 @@ export class BlackjackTable {
   /** Why `ownerId` could not take a seat now, if anything. */
   checkSeat(ownerId: string): TableError | undefined {
     if (this.#byOwner.has(ownerId)) return new TableError("ALREADY_SEATED", "this client already has a seat");
-    if (this.#seats.size >= this.#maxSeats)
-      return new TableError("TABLE_FULL", `the table has ${this.#maxSeats} seats`);
-    return undefined;
+    return this.#fullError();
   }
 
   /** Seats a human for `ownerId` (a client id). */
@@ -385,8 +384,9 @@ export class BlackjackTable {
     this.bus.emit(type, data);
   }
 
-  #checkRoom(): void {
-    if (this.#seats.size >= this.#maxSeats) throw new TableError("TABLE_FULL", `the table has ${this.#maxSeats} seats`);
+  #fullError(): TableError | undefined {
+    const max = this.#maxSeats;
+    return this.#seats.size >= max ? new TableError("TABLE_FULL", `the table has ${max} seats`) : undefined;
   }
 
   #clearHold(seat: HumanSeat): void {
