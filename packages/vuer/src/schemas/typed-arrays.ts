@@ -109,7 +109,7 @@ export function toFloat16Bytes(input: NumericInput): Uint8Array {
   } else {
     for (let i = 0; i < n; i++) out[i] = toFloat16Bits(values[i] as number);
   }
-  return u16Bytes(out);
+  return leBytes(out);
 }
 
 /** Float16 little-endian bytes back to numbers (for viewers and tests). */
@@ -132,12 +132,7 @@ export function float32ToFloat16Bits(v: number): number {
 /** Uint32 little-endian bytes (triangle indices: uint16 overflows at 65,536 vertices). */
 export function toUint32Bytes(input: NumericInput): Uint8Array {
   const { values } = flatten(input);
-  const out = values instanceof Uint32Array ? values : Uint32Array.from(values as ArrayLike<number>);
-  if (LITTLE_ENDIAN) return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-  const bytes = new Uint8Array(out.length * 4);
-  const view = new DataView(bytes.buffer);
-  for (let i = 0; i < out.length; i++) view.setUint32(i * 4, out[i] as number, true);
-  return bytes;
+  return leBytes(values instanceof Uint32Array ? values : Uint32Array.from(values as ArrayLike<number>));
 }
 
 /**
@@ -161,18 +156,20 @@ export function toColorBytes(input: NumericInput | Uint8Array): Uint8Array {
   return out;
 }
 
-function u16Bytes(a: Uint16Array): Uint8Array {
+/** The array's bytes in little-endian order: a view on little-endian hosts, a swapped copy elsewhere. */
+function leBytes(a: Uint16Array | Uint32Array): Uint8Array {
   if (LITTLE_ENDIAN) return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  const bytes = new Uint8Array(a.length * 2);
+  const bytes = new Uint8Array(a.byteLength);
   const view = new DataView(bytes.buffer);
-  for (let i = 0; i < a.length; i++) view.setUint16(i * 2, a[i] as number, true);
+  if (a instanceof Uint16Array) for (let i = 0; i < a.length; i++) view.setUint16(i * 2, a[i] as number, true);
+  else for (let i = 0; i < a.length; i++) view.setUint32(i * 4, a[i] as number, true);
   return bytes;
 }
 
 /** Vertex-like input to float16 bytes; bytes given as Uint8Array are taken as already encoded. */
 export function asFloat16(input: NumericInput | Uint8Array): Uint8Array {
   if (input instanceof Uint8Array) return input;
-  if (input instanceof Uint16Array) return u16Bytes(input);
+  if (input instanceof Uint16Array) return leBytes(input);
   return toFloat16Bytes(input);
 }
 
