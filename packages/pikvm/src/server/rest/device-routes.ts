@@ -1,17 +1,19 @@
 import { INFO_FIELDS, type InfoField } from "../../protocol/events.js";
 import { validBool } from "../../protocol/validate.js";
 import { KvmdError, validatorError } from "../kvmd-error.js";
-import { AtxBusyError, type AtxButton, type AtxPowerAction } from "../virtual-atx.js";
+import type { AtxButton, AtxPowerAction } from "../virtual-atx.js";
 import { boolArg, query, type RestContext, type Route } from "./context.js";
 
-async function atxOp(ctx: RestContext, op: Promise<void>): Promise<unknown> {
-  const wait = boolArg(ctx, "wait", false);
-  const done = op.catch((err) => {
-    if (err instanceof AtxBusyError) throw new KvmdError(409, "AtxIsBusyError", err.message);
-    throw err;
-  });
-  if (wait) await done;
-  else done.catch(() => {});
+/**
+ * Starts an ATX operation, refused with 409 while another one runs (checked before it starts, since without
+ * `wait` its failure would go unseen); with `wait`, answers once it is over.
+ */
+async function atxOp(ctx: RestContext, start: () => Promise<void>): Promise<unknown> {
+  if (ctx.deps.atx.busy)
+    throw new KvmdError(409, "AtxIsBusyError", "Performing another ATX operation, please try again later");
+  const op = start();
+  if (boolArg(ctx, "wait", false)) await op;
+  else op.catch(() => {});
   return {};
 }
 
@@ -39,9 +41,7 @@ export const deviceRoutes: Route[] = [
       const b = query(ctx, "button");
       if (b !== "power" && b !== "power_long" && b !== "reset")
         throw validatorError(`The argument '${b}' is not a valid atx button`);
-      if (ctx.deps.atx.busy)
-        throw new KvmdError(409, "AtxIsBusyError", "Performing another ATX operation, please try again later");
-      return atxOp(ctx, ctx.deps.atx.click(b as AtxButton));
+      return atxOp(ctx, () => ctx.deps.atx.click(b as AtxButton));
     },
   },
   {
@@ -52,9 +52,7 @@ export const deviceRoutes: Route[] = [
       if (a !== "on" && a !== "off" && a !== "off_hard" && a !== "reset_hard") {
         throw validatorError(`The argument '${a}' is not a valid atx power action`);
       }
-      if (ctx.deps.atx.busy)
-        throw new KvmdError(409, "AtxIsBusyError", "Performing another ATX operation, please try again later");
-      return atxOp(ctx, ctx.deps.atx.setPower(a as AtxPowerAction));
+      return atxOp(ctx, () => ctx.deps.atx.setPower(a as AtxPowerAction));
     },
   },
   { method: "GET", path: "/streamer", handler: (ctx) => ctx.deps.states.streamer() },
