@@ -173,10 +173,15 @@ export class BlackjackTable {
     return p && { player_id: p.id, player_name: p.name, balance: p.balance };
   }
 
+  /** Why `ownerId` could not give a seat up now (it has none), if anything. */
+  checkRelease(ownerId: string): TableError | undefined {
+    return this.#byOwner.has(ownerId) ? undefined : noSeat();
+  }
+
   /** Gives a seat up now, or after the round it is playing. */
   releaseSeat(ownerId: string): void {
     const seat = this.#byOwner.get(ownerId);
-    if (!seat) throw new TableError("NO_SEAT", "this client has no seat");
+    if (!seat) throw noSeat();
     this.#clearHold(seat);
     seat.leaving = true;
     // A seat that leaves mid-round plays the defaults for the rest of it, without waiting.
@@ -203,7 +208,7 @@ export class BlackjackTable {
   /** Checks a bet without placing it (so the wire can refuse before acknowledging). */
   checkBet(ownerId: string, amount: unknown): TableError | undefined {
     const seat = this.#byOwner.get(ownerId);
-    if (!seat) return new TableError("NO_SEAT", "this client has no seat");
+    if (!seat) return noSeat();
     const refused = this.engine.betError(seat.playerId, amount);
     return refused && new TableError("BET_REJECTED", refused.message);
   }
@@ -407,6 +412,10 @@ export class BlackjackTable {
       this.#wake = wakeable ? done : () => (this.#running ? undefined : done());
     });
   }
+}
+
+function noSeat(): TableError {
+  return new TableError("NO_SEAT", "this client has no seat");
 }
 
 function defaultAction(d: Decision): Action {

@@ -97,8 +97,7 @@ export class WebAdapter implements PlatformAdapter, ActionRouter {
         return refuse(table.checkSeat(clientId)) ?? { run: () => void table.seatHuman(clientId, name) };
       }
       case ACTION_NAMES.leave:
-        if (!table.seatOf(clientId)) return { error: { code: "NO_SEAT", message: "this client has no seat" } };
-        return { run: () => table.releaseSeat(clientId) };
+        return refuse(table.checkRelease(clientId)) ?? { run: () => table.releaseSeat(clientId) };
       default:
         return { error: { code: "UNKNOWN_ACTION", message: `Unknown action: ${action.slice(0, 64)}` } };
     }
