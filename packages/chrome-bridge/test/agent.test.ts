@@ -1,10 +1,10 @@
-import { deferred, disposeLeftovers, startTestServer, waitFor } from "@proj/ws-core/testing";
+import { deferred, disposeLeftovers, startTestServer, trackLeftover, waitFor } from "@proj/ws-core/testing";
 import { createServer } from "node:http";
 import { NodeWebSocket } from "@proj/ws-core/node";
 import { closeHttpServer, listen } from "@proj/ws-core/server";
 import { afterEach, describe, expect, test } from "vitest";
 import { BridgeAgent, type BridgeCommand, type CommandExecutor } from "../src/client/index.js";
-import { startBridgeServer } from "../src/server/index.js";
+import { startTestBridge } from "./helpers/bridge.js";
 
 /** An executor whose commands finish only when the test says so. */
 function gatedExecutor() {
@@ -41,75 +41,63 @@ afterEach(async () => {
 
 describe("BridgeAgent against the bridge server", () => {
   test("commands for one tab run one after another; other tabs run alongside", async () => {
-    const server = await startBridgeServer({ port: 0, wsPort: 0, heartbeat: false });
-    try {
-      const g = gatedExecutor();
-      const a = agent(server.addresses.wsUrl as string, g.executor);
-      await a.ready();
-      await waitFor(() => server.hub.size === 1);
-      const r1 = server.hub.dispatch({ type: "get_tabs", tab_id: 1, command_id: "a" });
-      const r2 = server.hub.dispatch({ type: "get_tabs", tab_id: 1, command_id: "b" });
-      const r3 = server.hub.dispatch({ type: "get_tabs", tab_id: 2, command_id: "c" });
-      await waitFor(() => g.started.length === 2);
-      expect(g.started.sort()).toEqual(["a", "c"]);
-      g.release("c");
-      expect(await r3).toMatchObject({ success: true, message: "done c", data: { id: "c" } });
-      expect(g.started).not.toContain("b");
-      g.release("a");
-      await r1;
-      await waitFor(() => g.started.includes("b"));
-      g.release("b");
-      expect((await r2).command_id).toBe("b");
-    } finally {
-      await server.close(100);
-    }
+    const server = await startTestBridge();
+    const g = gatedExecutor();
+    const a = agent(server.addresses.wsUrl as string, g.executor);
+    await a.ready();
+    await waitFor(() => server.hub.size === 1);
+    const r1 = server.hub.dispatch({ type: "get_tabs", tab_id: 1, command_id: "a" });
+    const r2 = server.hub.dispatch({ type: "get_tabs", tab_id: 1, command_id: "b" });
+    const r3 = server.hub.dispatch({ type: "get_tabs", tab_id: 2, command_id: "c" });
+    await waitFor(() => g.started.length === 2);
+    expect(g.started.sort()).toEqual(["a", "c"]);
+    g.release("c");
+    expect(await r3).toMatchObject({ success: true, message: "done c", data: { id: "c" } });
+    expect(g.started).not.toContain("b");
+    g.release("a");
+    await r1;
+    await waitFor(() => g.started.includes("b"));
+    g.release("b");
+    expect((await r2).command_id).toBe("b");
   });
 
   test("duplicate command ids are refused", async () => {
-    const server = await startBridgeServer({ port: 0, wsPort: 0, heartbeat: false });
-    try {
-      const exec: CommandExecutor = { execute: async () => ({ message: "ok", data: {} }) };
-      const a = agent(server.addresses.wsUrl as string, exec);
-      await a.ready();
-      await waitFor(() => server.hub.size === 1);
-      expect((await server.hub.dispatch({ type: "get_tabs", command_id: "once" })).success).toBe(true);
-      expect(await server.hub.dispatch({ type: "get_tabs", command_id: "once" })).toMatchObject({
-        success: false,
-        error: "Duplicate command_id: once",
-      });
-    } finally {
-      await server.close(100);
-    }
+    const server = await startTestBridge();
+    const exec: CommandExecutor = { execute: async () => ({ message: "ok", data: {} }) };
+    const a = agent(server.addresses.wsUrl as string, exec);
+    await a.ready();
+    await waitFor(() => server.hub.size === 1);
+    expect((await server.hub.dispatch({ type: "get_tabs", command_id: "once" })).success).toBe(true);
+    expect(await server.hub.dispatch({ type: "get_tabs", command_id: "once" })).toMatchObject({
+      success: false,
+      error: "Duplicate command_id: once",
+    });
   });
 
   test("reconnects with backoff after the server drops it, and serves commands again", async () => {
-    const server = await startBridgeServer({ port: 0, wsPort: 0, heartbeat: false });
-    try {
-      const a = agent(
-        server.addresses.wsUrl as string,
-        { execute: async () => ({ message: "ok", data: {} }) },
-        {
-          backoff: { minDelayMs: 20, maxDelayMs: 50, jitter: 0 },
-        },
-      );
-      await a.ready();
-      await waitFor(() => server.hub.size === 1);
-      const firstId = server.hub.connections()[0]?.id;
-      const statuses: string[] = [];
-      a.on("status", (st) => statuses.push(st));
-      for (const c of server.endpoint.connections) c.close(1011, "keepalive ping timeout");
-      await waitFor(() => statuses.includes("reconnecting"));
-      await waitFor(() => server.hub.size === 1 && server.hub.connections()[0]?.id !== firstId, { timeoutMs: 5000 });
-      await waitFor(() => a.connectionId === server.hub.connections()[0]?.id); // the new welcome arrived
-      expect(statuses).toEqual(["reconnecting", "open"]);
-      expect((await server.hub.dispatch({ type: "get_tabs" })).success).toBe(true);
-    } finally {
-      await server.close(100);
-    }
+    const server = await startTestBridge();
+    const a = agent(
+      server.addresses.wsUrl as string,
+      { execute: async () => ({ message: "ok", data: {} }) },
+      {
+        backoff: { minDelayMs: 20, maxDelayMs: 50, jitter: 0 },
+      },
+    );
+    await a.ready();
+    await waitFor(() => server.hub.size === 1);
+    const firstId = server.hub.connections()[0]?.id;
+    const statuses: string[] = [];
+    a.on("status", (st) => statuses.push(st));
+    for (const c of server.endpoint.connections) c.close(1011, "keepalive ping timeout");
+    await waitFor(() => statuses.includes("reconnecting"));
+    await waitFor(() => server.hub.size === 1 && server.hub.connections()[0]?.id !== firstId, { timeoutMs: 5000 });
+    await waitFor(() => a.connectionId === server.hub.connections()[0]?.id); // the new welcome arrived
+    expect(statuses).toEqual(["reconnecting", "open"]);
+    expect((await server.hub.dispatch({ type: "get_tabs" })).success).toBe(true);
   });
 
   test("never gives up on a refused handshake (401, 404): it retries until the server takes it", async () => {
-    const server = await startBridgeServer({ port: 0, wsPort: false, heartbeat: false });
+    const server = await startTestBridge({ wsPort: false });
     const front = createServer();
     const refusals = [401, 404, 403];
     const seen: number[] = [];
@@ -120,22 +108,18 @@ describe("BridgeAgent against the bridge server", () => {
       socket.end(`HTTP/1.1 ${status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     });
     const { wsUrl } = await listen(front);
-    try {
-      const a = agent(
-        wsUrl,
-        { execute: async () => ({ message: "ok", data: {} }) },
-        {
-          backoff: { minDelayMs: 10, maxDelayMs: 20, jitter: 0 },
-        },
-      );
-      await a.ready();
-      await waitFor(() => server.hub.size === 1);
-      expect(seen).toEqual([401, 404, 403]);
-      expect((await server.hub.dispatch({ type: "get_tabs" })).success).toBe(true);
-    } finally {
-      await server.close(100);
-      await closeHttpServer(front);
-    }
+    trackLeftover(() => closeHttpServer(front));
+    const a = agent(
+      wsUrl,
+      { execute: async () => ({ message: "ok", data: {} }) },
+      {
+        backoff: { minDelayMs: 10, maxDelayMs: 20, jitter: 0 },
+      },
+    );
+    await a.ready();
+    await waitFor(() => server.hub.size === 1);
+    expect(seen).toEqual([401, 404, 403]);
+    expect((await server.hub.dispatch({ type: "get_tabs" })).success).toBe(true);
   });
 });
 

@@ -1,20 +1,17 @@
 import { disposeLeftovers } from "@proj/ws-core/testing";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { type BridgeServer, startBridgeServer } from "../src/server/index.js";
+import { startTestBridge, type TestBridge } from "./helpers/bridge.js";
 import { autoRespond, connectFakeExtension } from "./helpers/fake-extension.js";
 import { rest } from "./helpers/rest.js";
 
-let server: BridgeServer & { addresses: NonNullable<BridgeServer["addresses"]> };
+let server: TestBridge;
 let base: string;
 
 beforeEach(async () => {
-  server = await startBridgeServer({ port: 0, wsPort: 0, heartbeat: false, commandTimeoutMs: 5000 });
+  server = await startTestBridge({ commandTimeoutMs: 5000 });
   base = server.addresses.url;
 });
-afterEach(async () => {
-  await server.close(100);
-  await disposeLeftovers();
-});
+afterEach(disposeLeftovers);
 
 describe("status routes", () => {
   test("GET / reports the documented envelope and connection counts", async () => {
@@ -220,8 +217,7 @@ describe("commands", () => {
   });
 
   test("504 when the extension does not answer in time", async () => {
-    await server.close(100);
-    server = await startBridgeServer({ port: 0, wsPort: 0, heartbeat: false, commandTimeoutMs: 100 });
+    server = await startTestBridge({ commandTimeoutMs: 100 });
     await connectFakeExtension(server.addresses.wsUrl as string);
     const r = await rest(server.addresses.url, "POST", "/command", { type: "get_tabs", command_id: "slow-1" });
     expect(r.status).toBe(504);
@@ -240,8 +236,7 @@ describe("commands", () => {
   });
 
   test("a command_id already pending is refused with 409; over the pending limit 429", async () => {
-    await server.close(100);
-    server = await startBridgeServer({ port: 0, wsPort: 0, heartbeat: false, maxPendingCommands: 1 });
+    server = await startTestBridge({ maxPendingCommands: 1 });
     const ext = await connectFakeExtension(server.addresses.wsUrl as string);
     const first = rest(server.addresses.url, "POST", "/command", { type: "get_tabs", command_id: "same" });
     await ext.nextCommand();

@@ -2,24 +2,16 @@ import { createServer, request } from "node:http";
 import { closeHttpServer, listen } from "@proj/ws-core/server";
 import { connectTestClient, disposeLeftovers, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
-import { BridgeServer, type BridgeServerOptions, startBridgeServer } from "../src/server/index.js";
+import { BridgeServer } from "../src/server/index.js";
+import { startTestBridge } from "./helpers/bridge.js";
 import { connectFakeExtension } from "./helpers/fake-extension.js";
 import { rest } from "./helpers/rest.js";
 
-const servers: BridgeServer[] = [];
-async function start(options: BridgeServerOptions = {}) {
-  const s = await startBridgeServer({ port: 0, wsPort: 0, heartbeat: false, ...options });
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close(100)));
-  await disposeLeftovers();
-});
+afterEach(disposeLeftovers);
 
 describe("connection", () => {
   test("welcome message on the standalone port and on /ws of the REST port", async () => {
-    const s = await start();
+    const s = await startTestBridge();
     for (const url of [s.addresses.wsUrl as string, s.addresses.restWsUrl]) {
       const ext = await connectFakeExtension(url);
       expect(ext.welcome).toEqual({
@@ -34,7 +26,7 @@ describe("connection", () => {
   });
 
   test("bad frames get error replies and the connection carries on", async () => {
-    const s = await start();
+    const s = await startTestBridge();
     const ext = await connectFakeExtension(s.addresses.wsUrl as string);
     const cases: Array<[unknown, string]> = [
       ["this is not json", "Invalid JSON format"],
@@ -67,7 +59,7 @@ describe("connection", () => {
   });
 
   test("events and responses nobody waits for are accepted silently", async () => {
-    const s = await start();
+    const s = await startTestBridge();
     const ext = await connectFakeExtension(s.addresses.wsUrl as string);
     const seen: string[] = [];
     s.hub.on("event", (e) => seen.push(e.event));
@@ -81,21 +73,21 @@ describe("connection", () => {
   });
 
   test("frames above maxPayload close the connection with 1009", async () => {
-    const s = await start({ maxPayload: 1024 });
+    const s = await startTestBridge({ maxPayload: 1024 });
     const ext = await connectFakeExtension(s.addresses.wsUrl as string);
     ext.send("x".repeat(2048));
     expect((await ext.closed).code).toBe(1009);
   });
 
   test("connections above maxConnections are refused before the upgrade", async () => {
-    const s = await start({ maxConnections: 1 });
+    const s = await startTestBridge({ maxConnections: 1 });
     await connectFakeExtension(s.addresses.wsUrl as string);
     const refused = await connectTestClient(s.addresses.wsUrl as string).catch((e) => e);
     expect(refused.status).toBe(503);
   });
 
   test("shutdown closes extensions with 1001 'Server shutdown' and fails pending commands", async () => {
-    const s = await start();
+    const s = await startTestBridge();
     const ext = await connectFakeExtension(s.addresses.wsUrl as string);
     const pending = rest(s.addresses.url, "POST", "/command", { type: "get_tabs" });
     await ext.nextCommand();
@@ -110,14 +102,14 @@ describe("connection", () => {
 
 describe("heartbeat", () => {
   test("a peer that never answers is closed with 1011 after the grace period", async () => {
-    const s = await start({ heartbeat: { intervalMs: 40, graceMs: 40 } });
+    const s = await startTestBridge({ heartbeat: { intervalMs: 40, graceMs: 40 } });
     const ext = await connectFakeExtension(s.addresses.wsUrl as string, { autoPong: false });
     expect(await ext.nextJson((m: any) => m.type === "ping")).toEqual({ type: "ping", timestamp: expect.any(Number) });
     expect(await ext.closed).toEqual({ code: 1011, reason: "keepalive ping timeout" });
   });
 
   test("a peer answering JSON pings stays connected across many intervals", async () => {
-    const s = await start({ heartbeat: { intervalMs: 30, graceMs: 30 } });
+    const s = await startTestBridge({ heartbeat: { intervalMs: 30, graceMs: 30 } });
     const ext = await connectFakeExtension(s.addresses.wsUrl as string, { autoPong: false });
     for (let i = 0; i < 5; i++) {
       await ext.nextJson((m: any) => m.type === "ping");
@@ -128,7 +120,7 @@ describe("heartbeat", () => {
   });
 
   test("protocol pong frames count as an answer too", async () => {
-    const s = await start({ heartbeat: { intervalMs: 30, graceMs: 30 } });
+    const s = await startTestBridge({ heartbeat: { intervalMs: 30, graceMs: 30 } });
     const ext = await connectFakeExtension(s.addresses.wsUrl as string); // ws answers ping frames itself
     for (let i = 0; i < 5; i++) await ext.nextJson((m: any) => m.type === "ping");
     expect(ext.ws.readyState).toBe(ext.ws.OPEN);
@@ -137,7 +129,7 @@ describe("heartbeat", () => {
 
 describe("routing with several extensions", () => {
   test("commands go to the most recent connection only, or to the one named", async () => {
-    const s = await start();
+    const s = await startTestBridge();
     const first = await connectFakeExtension(s.addresses.wsUrl as string);
     const second = await connectFakeExtension(s.addresses.wsUrl as string);
     const a = rest(s.addresses.url, "POST", "/command", { type: "get_tabs", command_id: "to-latest" });
@@ -175,7 +167,7 @@ describe("routing with several extensions", () => {
   });
 
   test("the upstream extension (bare commands) is detected and served", async () => {
-    const s = await start();
+    const s = await startTestBridge();
     const ext = await connectFakeExtension(s.addresses.wsUrl as string);
     // Behave like OpenBrowser@7bd: a frame with a `type` is run as a command; "command" is unknown to it.
     ext.ws.on("message", (raw) => {
@@ -207,7 +199,7 @@ describe("routing with several extensions", () => {
   });
 
   test("commandFormat 'bare' sends upstream's raw command objects", async () => {
-    const s = await start({ commandFormat: "bare" });
+    const s = await startTestBridge({ commandFormat: "bare" });
     const ext = await connectFakeExtension(s.addresses.wsUrl as string);
     const r = rest(s.addresses.url, "POST", "/command", { type: "get_tabs", command_id: "raw-1" });
     const frame = await ext.nextJson((m: any) => m.command_id === "raw-1");
@@ -219,7 +211,7 @@ describe("routing with several extensions", () => {
 
 describe("security", () => {
   test("browser origins other than chrome-extension:// are refused", async () => {
-    const s = await start();
+    const s = await startTestBridge();
     const evil = await connectTestClient(s.addresses.wsUrl as string, { origin: "http://evil.example" }).catch(
       (e) => e,
     );
@@ -250,7 +242,7 @@ describe("security", () => {
   });
 
   test("DNS rebinding: a Host header that is not this machine is refused", async () => {
-    const s = await start({ allowedHosts: ["bridge.internal"] });
+    const s = await startTestBridge({ allowedHosts: ["bridge.internal"] });
     const status = (host: string) =>
       new Promise<number>((resolve, reject) => {
         request(`${s.addresses.url}/`, { headers: { Host: host } }, (res) => {
@@ -270,7 +262,7 @@ describe("security", () => {
   });
 
   test("allowedOrigins lets a listed page in, with CORS preflight", async () => {
-    const s = await start({ allowedOrigins: ["http://panel.test"] });
+    const s = await startTestBridge({ allowedOrigins: ["http://panel.test"] });
     const pre = await fetch(`${s.addresses.url}/command`, {
       method: "OPTIONS",
       headers: { Origin: "http://panel.test" },
@@ -283,7 +275,7 @@ describe("security", () => {
   });
 
   test("with a token, REST and WebSocket require it (health stays open)", async () => {
-    const s = await start({ token: "s3cret" });
+    const s = await startTestBridge({ token: "s3cret" });
     const noToken = await connectTestClient(s.addresses.wsUrl as string).catch((e) => e);
     expect(noToken.status).toBe(401);
     const wrong = await connectTestClient(`${s.addresses.wsUrl}/?token=nope`).catch((e) => e);
