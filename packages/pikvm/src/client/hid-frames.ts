@@ -1,4 +1,5 @@
 import {
+  clamp,
   encodeBinaryButton,
   encodeBinaryDeltas,
   encodeBinaryKey,
@@ -13,7 +14,8 @@ export type HidFormat = "json" | "binary";
 
 /**
  * Builds HID frames. JSON frames are byte-for-byte what aiopikvm sends (Python `json.dumps`); binary frames
- * are what kvmd's web UI sends. Input kvmd would silently drop is refused here with InvalidInputError.
+ * are what kvmd's web UI sends. Key and button names come already checked (`checkKey`, `checkButton` at the
+ * public methods); bad coordinates and deltas, which kvmd would silently drop, are refused with InvalidInputError.
  */
 export class HidFrames {
   constructor(readonly format: HidFormat) {}
@@ -22,15 +24,15 @@ export class HidFrames {
     return this.format === "binary" ? encodeBinaryPing() : encodeEvent("ping", {});
   }
 
-  key(key: string, state: boolean, finish = false): string | Uint8Array {
-    const k = checkKey(key);
-    if (this.format === "binary") return encodeBinaryKey(k, state, finish);
-    return encodeEvent("key", finish ? { key: k, state, finish: true } : { key: k, state });
+  key(key: KeyName, state: boolean, finish = false): string | Uint8Array {
+    if (this.format === "binary") return encodeBinaryKey(key, state, finish);
+    return encodeEvent("key", finish ? { key, state, finish: true } : { key, state });
   }
 
-  button(button: string, state: boolean): string | Uint8Array {
-    const b = checkButton(button);
-    return this.format === "binary" ? encodeBinaryButton(b, state) : encodeEvent("mouse_button", { button: b, state });
+  button(button: MouseButton, state: boolean): string | Uint8Array {
+    return this.format === "binary"
+      ? encodeBinaryButton(button, state)
+      : encodeEvent("mouse_button", { button, state });
   }
 
   move(x: number, y: number): string | Uint8Array {
@@ -66,10 +68,10 @@ export function checkButton(button: string): MouseButton {
 
 function coord(v: number, axis: string): number {
   if (!Number.isFinite(v)) throw new InvalidInputError(`mouse ${axis} must be a finite number, got ${v}`);
-  return Math.min(32767, Math.max(-32768, Math.round(v)));
+  return clamp(Math.round(v), -32768, 32767);
 }
 
 function delta(v: number, axis: string): number {
   if (!Number.isFinite(v)) throw new InvalidInputError(`delta ${axis} must be a finite number, got ${v}`);
-  return Math.min(127, Math.max(-127, Math.round(v)));
+  return clamp(Math.round(v), -127, 127);
 }
