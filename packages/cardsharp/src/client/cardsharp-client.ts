@@ -3,6 +3,7 @@ import {
   type BackoffOptions,
   CodedError,
   ConnectionClosedError,
+  deferred,
   Emitter,
   ReconnectingSocket,
   type SendQueueOptions,
@@ -103,8 +104,8 @@ export class CardsharpClient {
   readonly #answering = new Set<string>();
   /** The server seats clients (ours); upstream's does not. */
   #seatedServer = true;
-  #connected: Promise<ConnectedData>;
-  #resolveConnected!: (d: ConnectedData) => void;
+  /** Settled by the next `connected {client_id}`. */
+  #connected = deferred<ConnectedData>();
   #balance: number | undefined;
   #current: ConnectedData | undefined;
   /** Betting state seen on the wire: which round is open for bets and whether we bet in it. */
@@ -117,7 +118,6 @@ export class CardsharpClient {
       throw new TypeError("clientId must be 1..128 characters (the server refuses longer ones)");
     }
     this.#subscriptions = new Set(options.subscribe ?? ["*"]);
-    this.#connected = this.#nextConnected();
     this.socket = new ReconnectingSocket({
       url: options.url,
       ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
@@ -151,12 +151,12 @@ export class CardsharpClient {
 
   /** Resolves once connected: at once when connected now, else with the next `connected {client_id}`. */
   connected(): Promise<ConnectedData> {
-    return this.#current ? Promise.resolve(this.#current) : this.#connected;
+    return this.#current ? Promise.resolve(this.#current) : this.#connected.promise;
   }
 
   /** Resolves with the next `connected {client_id}` (e.g. after a reconnect). */
   nextConnected(): Promise<ConnectedData> {
-    return this.#connected;
+    return this.#connected.promise;
   }
 
   /**
@@ -315,8 +315,8 @@ export class CardsharpClient {
     }
     // Resolve the promise a caller may already hold, then keep a fresh one for the next reconnect.
     this.#current = data;
-    this.#resolveConnected(data);
-    this.#connected = this.#nextConnected();
+    this.#connected.resolve(data);
+    this.#connected = deferred();
     this.#events.emit("connected", data);
     this.#maybeBet();
   }
@@ -375,12 +375,6 @@ export class CardsharpClient {
     const w = this.#waiters;
     this.#waiters = [];
     for (const x of w) x.reject(err);
-  }
-
-  #nextConnected(): Promise<ConnectedData> {
-    return new Promise((resolve) => {
-      this.#resolveConnected = resolve;
-    });
   }
 }
 
