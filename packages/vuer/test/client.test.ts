@@ -23,7 +23,7 @@ import {
 } from "../src/index.js";
 import { Box } from "../src/schemas/index.js";
 import type { IncomingEvent } from "../src/server/index.js";
-import { startVuer, vuerClient, nodesOf } from "./helpers.js";
+import { newVuerClient, nodesOf, startVuer, vuerClient } from "./helpers.js";
 
 afterEach(disposeLeftovers);
 
@@ -33,6 +33,17 @@ async function recordingServer(options: Parameters<typeof startVuer>[0] = {}) {
   const events: IncomingEvent[] = [];
   for (const etype of ["INIT", "A", "B", "C", "SET_POSITION", "PING"]) s.app.addHandler(etype, (ev) => events.push(ev));
   return { ...s, events };
+}
+
+/** A server whose spawn function sends one BIG frame of `bytes` and reports the code the session closes with. */
+async function bigFrameServer(bytes: number) {
+  const s = await startVuer();
+  const closedCode = deferred<number>();
+  s.app.spawn(async (session) => {
+    session.send({ ts: 0, data: new Uint8Array(bytes), etype: "BIG" });
+    closedCode.resolve((await session.closed).code);
+  });
+  return { ...s, closedCode: closedCode.promise };
 }
 
 describe("VuerClient", () => {
@@ -88,8 +99,7 @@ describe("VuerClient", () => {
 
   test("a send from a status listener still goes out after INIT", async () => {
     const { url, events } = await recordingServer();
-    const client = new VuerClient({ uri: url, WebSocket: NodeWebSocket, env: {} });
-    trackLeftover(() => client.close());
+    const client = newVuerClient(url);
     client.on("status", (s) => {
       if (s === "open") client.sendNow({ etype: "A", value: "early" });
     });
@@ -99,7 +109,7 @@ describe("VuerClient", () => {
   });
 
   test("send errors are typed: not connected, not an event; sendNow reports them on 'error'", async () => {
-    const client = new VuerClient({ uri: "ws://127.0.0.1:9", WebSocket: NodeWebSocket, env: {} });
+    const client = newVuerClient("ws://127.0.0.1:9");
     await expect(client.send({ etype: "X" })).rejects.toBeInstanceOf(NotConnectedError);
     await expect(client.recv()).rejects.toBeInstanceOf(NotConnectedError);
     await expect(client.send({ nope: 1 } as never)).rejects.toBeInstanceOf(TypeError);
@@ -120,8 +130,7 @@ describe("VuerClient", () => {
 
   test("sends while connecting wait in a bounded queue and go out after INIT, in order", async () => {
     const { url, events } = await recordingServer();
-    const client = new VuerClient({ uri: url, WebSocket: NodeWebSocket, env: {}, sendQueue: { maxMessages: 2 } });
-    trackLeftover(() => client.close());
+    const client = newVuerClient(url, { sendQueue: { maxMessages: 2 } });
     const connecting = client.connect();
     expect(client.connected).toBe(false);
     const a = client.send({ etype: "A", value: 1 });
@@ -142,7 +151,7 @@ describe("VuerClient", () => {
   test("a send waiting for a connection that never opens rejects", async () => {
     const { app, url } = await startVuer();
     await app.close();
-    const client = new VuerClient({ uri: url, WebSocket: NodeWebSocket, env: {} });
+    const client = newVuerClient(url);
     const connecting = client.connect();
     const sent = client.send({ etype: "A" });
     await expect(connecting).rejects.toBeInstanceOf(Error);
@@ -153,7 +162,7 @@ describe("VuerClient", () => {
   test("connect() rejects when nothing listens", async () => {
     const { app, url } = await startVuer();
     await app.close();
-    const client = new VuerClient({ uri: url, WebSocket: NodeWebSocket, env: {} });
+    const client = newVuerClient(url);
     await expect(client.connect()).rejects.toBeInstanceOf(Error);
   });
 
@@ -254,12 +263,7 @@ describe("VuerClient", () => {
   });
 
   test("frames over maxSize close the connection with 1009", async () => {
-    const { app, url } = await startVuer();
-    const closedCode = deferred<number>();
-    app.spawn(async (s) => {
-      s.send({ ts: 0, data: new Uint8Array(4096), etype: "BIG" });
-      closedCode.resolve((await s.closed).code);
-    });
+    const { url, closedCode } = await bigFrameServer(4096);
     const client = await vuerClient(url, { maxSize: 1000 });
     const errors: Error[] = [];
     const closes: number[] = [];
@@ -267,7 +271,7 @@ describe("VuerClient", () => {
     client.on("close", (c) => closes.push(c.code));
     expect(await client.recv({ timeoutMs: 5000 })).toBeNull();
     // Both ends see 1009: the server gets the close frame, the client reports the close it made.
-    expect(await closedCode.promise).toBe(CloseCode.MessageTooBig);
+    expect(await closedCode).toBe(CloseCode.MessageTooBig);
     expect(closes).toEqual([CloseCode.MessageTooBig]);
     expect(errors.some((e) => /max payload/i.test(e.message))).toBe(true);
   });
@@ -318,12 +322,7 @@ describe("configuration from the environment", () => {
   });
 
   test("process.env is read in Node and its size limit applies to the connection", async () => {
-    const { app, url } = await startVuer();
-    const closedCode = deferred<number>();
-    app.spawn(async (s) => {
-      s.send({ ts: 0, data: new Uint8Array(3000), etype: "BIG" });
-      closedCode.resolve((await s.closed).code);
-    });
+    const { url, closedCode } = await bigFrameServer(3000);
     const saved = { ...process.env };
     process.env.VUER_CLIENT_URI = url;
     process.env.WEBSOCKET_MAX_SIZE = "2000";
@@ -332,7 +331,7 @@ describe("configuration from the environment", () => {
       const client = new VuerClient({ WebSocket: NodeWebSocket });
       expect(client.config).toEqual({ uri: url, maxSize: 2000, sslVerify: false });
       await client.connect();
-      expect(await closedCode.promise).toBe(CloseCode.MessageTooBig);
+      expect(await closedCode).toBe(CloseCode.MessageTooBig);
     } finally {
       process.env = saved;
     }

@@ -41,12 +41,16 @@ export async function rawPeer(url: string, init?: Record<string, unknown> | fals
   return peer;
 }
 
-/** A VuerClient over Node's `ws`, closed by disposeLeftovers if a test forgets. */
-export async function vuerClient(uri: string, options: VuerClientOptions = {}): Promise<VuerClient> {
+/** A VuerClient over Node's `ws`, not connected yet; closed by disposeLeftovers if a test forgets. */
+export function newVuerClient(uri: string, options: VuerClientOptions = {}): VuerClient {
   const client = new VuerClient({ uri, WebSocket: NodeWebSocket, env: {}, ...options });
   trackLeftover(() => client.close());
-  await client.connect();
   return client;
+}
+
+/** A connected `newVuerClient`. */
+export function vuerClient(uri: string, options: VuerClientOptions = {}): Promise<VuerClient> {
+  return newVuerClient(uri, options).connect();
 }
 
 export class HelloEvent extends ClientEvent {

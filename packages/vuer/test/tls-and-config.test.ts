@@ -2,13 +2,12 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NodeWebSocket } from "@proj/ws-core/node";
 import { disposeLeftovers } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
-import { VuerClient, VuerConfigError } from "../src/index.js";
+import { VuerConfigError } from "../src/index.js";
 import { Box } from "../src/schemas/index.js";
 import { DEFAULT_CORS, Vuer } from "../src/server/index.js";
-import { nodesOf, startVuer, vuerClient } from "./helpers.js";
+import { newVuerClient, nodesOf, startVuer, vuerClient } from "./helpers.js";
 
 afterEach(disposeLeftovers);
 
@@ -51,7 +50,7 @@ describe("wss", () => {
     const { app, url } = await startVuer({ cert, key });
     expect(url).toMatch(/^wss:\/\/127\.0\.0\.1:\d+$/);
     app.addHandler("HELLO", (_e, s) => s.upsert(Box({ key: "secure" })));
-    const strict = new VuerClient({ uri: url, WebSocket: NodeWebSocket, env: {} });
+    const strict = newVuerClient(url);
     await expect(strict.connect()).rejects.toThrow();
     const relaxed = await vuerClient(url, { sslVerify: false });
     await relaxed.send({ etype: "HELLO" });
