@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { chromiumPath } from "@proj/ws-core/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type RunningCli, runCli, startCli } from "./helpers/cli.js";
 
@@ -19,7 +20,7 @@ beforeAll(async () => {
     "--server",
     `${url.replace("http", "ws")}/ws`,
     "--chromium",
-    "/usr/bin/chromium",
+    chromiumPath(),
     "--token",
     "cli-token",
   ]);
