@@ -35,6 +35,11 @@ export class HidFrames {
       : encodeEvent("mouse_button", { button, state });
   }
 
+  /** The releases of held keys and buttons, keys first. */
+  releases(held: { keys: readonly KeyName[]; buttons: readonly MouseButton[] }): Array<string | Uint8Array> {
+    return [...held.keys.map((k) => this.key(k, false)), ...held.buttons.map((b) => this.button(b, false))];
+  }
+
   move(x: number, y: number): string | Uint8Array {
     const to = { x: coord(x, "x"), y: coord(y, "y") };
     return this.format === "binary" ? encodeBinaryMove(to.x, to.y) : encodeEvent("mouse_move", { to });

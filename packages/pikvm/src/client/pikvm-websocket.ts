@@ -397,10 +397,9 @@ export class PiKVMWebSocket {
 
   /** Releases every key and button this client holds. */
   releaseAll(): void {
-    const { keys, buttons } = this.#held.take();
+    const held = this.#held.take();
     if (!this.connected) return;
-    for (const k of keys) this.#send(this.#frames.key(k, false));
-    for (const b of buttons) this.#send(this.#frames.button(b, false));
+    for (const frame of this.#frames.releases(held)) this.#send(frame);
   }
 
   /** Sends a ping (JSON, or binary in binary HID mode) and resolves with the round-trip time in ms. */
@@ -500,8 +499,7 @@ export class PiKVMWebSocket {
     if (this.#opens === 0) return;
     // A new session: kvmd released everything when the old one dropped, but an older kvmd may not have.
     const released = this.#held.take();
-    for (const k of released.keys) send(this.#frames.key(k, false));
-    for (const b of released.buttons) send(this.#frames.button(b, false));
+    for (const frame of this.#frames.releases(released)) send(frame);
     this.#released = released;
   }
 
