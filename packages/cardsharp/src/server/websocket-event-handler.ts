@@ -200,7 +200,7 @@ export class WebSocketEventHandler {
   sendTo(clientId: string, type: string, data: unknown): boolean {
     const s = this.clients.get(clientId);
     if (!s) return false;
-    s.transport.send(JSON.stringify({ type, data, timestamp: nowSeconds() }));
+    this.#send(s, type, data);
     return true;
   }
 
@@ -229,11 +229,7 @@ export class WebSocketEventHandler {
     const previous = this.clients.get(clientId);
     if (previous && previous !== session) {
       // The same id on a new socket (a reconnect): the old socket goes, the seat stays with the id.
-      this.#send(previous, "disconnected", { client_id: clientId, reason: "replaced by a new connection" });
-      this.#unbind(previous, "replaced by a new connection");
-      previous.closed = true;
-      this.sessions.delete(previous);
-      previous.transport.close(CardsharpCloseCode.Replaced, "replaced by a new connection");
+      this.#drop(previous, "replaced by a new connection", CardsharpCloseCode.Replaced);
     }
     session.clientId = clientId;
     this.clients.set(clientId, session);
