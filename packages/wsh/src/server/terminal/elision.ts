@@ -345,19 +345,20 @@ export function splitChunks(chunks: readonly Uint8Array[], at: number): [Uint8Ar
 }
 
 /**
- * Where, after position `from` (cursor column `x`, inside a plain run), `lines` more lines have
- * scrolled in: from there on the visible screen holds nothing from before `from`. The end of
- * `chunks` when the run is shorter.
+ * Where, after position `from` (cursor column `x`, inside a plain run), a screenful (`rows`) and
+ * a whole buffer (`capacity`) of lines have scrolled in: from `screen` on the visible rows hold
+ * nothing from before `from`, from `buffer` on no line does. The end of `chunks` where the run
+ * is shorter. One pass for both.
  */
 export function afterLines(
   chunks: readonly Uint8Array[],
   from: number,
   x: number,
-  lines: number,
   s: ElisionStart,
-): number {
+): { screen: number; buffer: number } {
   let pos = 0;
-  let left = lines;
+  let lines = 0;
+  let screen = -1;
   for (const chunk of chunks) {
     if (pos + chunk.length <= from) {
       pos += chunk.length;
@@ -368,19 +369,20 @@ export function afterLines(
       if (byte === LF) {
         if (s.convertEol) x = 0;
         if (x >= s.cols) x = s.cols - 1;
-        left--;
+        lines++;
       } else if (byte === CR) {
         x = 0;
       } else {
         if (x >= s.cols) {
           x = 0;
-          left--;
+          lines++;
         }
         x++;
       }
-      if (left <= 0) return pos + i + 1;
+      if (screen < 0 && lines >= s.rows) screen = pos + i + 1;
+      if (lines >= s.capacity) return { screen, buffer: pos + i + 1 };
     }
     pos += chunk.length;
   }
-  return pos;
+  return { screen: screen < 0 ? pos : screen, buffer: pos };
 }

@@ -75,8 +75,7 @@ export class Emulator {
    * holds lines from before the span) and its geometry must not change.
    */
   #elisionSettlesAt = 0;
-  /** Bytes in `#queue`; all bytes ever queued; all bytes that left it (parsed or elided). */
-  #queuedBytes = 0;
+  /** All bytes ever queued, and all that left the queue (handed to xterm or elided). */
   #queuedTotal = 0;
   #dequeuedTotal = 0;
   /** The next elision scan is due once `#queuedTotal` and `#dequeuedTotal` reach these. */
@@ -167,7 +166,6 @@ export class Emulator {
     this.#floodInput = flood;
     for (const p of parts) {
       this.#queue.push(p);
-      this.#queuedBytes += p.length;
       this.#queuedTotal += p.length;
     }
     this.#pump();
@@ -192,7 +190,7 @@ export class Emulator {
       if (
         this.#floodInput &&
         this.#elision &&
-        this.#queuedBytes < this.#elision.scanBytes &&
+        this.#queuedBytes() < this.#elision.scanBytes &&
         this.#hold(this.#elision)
       ) {
         return;
@@ -219,17 +217,21 @@ export class Emulator {
         item = item.subarray(0, limit);
       }
       const piece = item;
-      this.#queuedBytes -= piece.length;
       this.#dequeuedTotal += piece.length;
       this.#inXterm += piece.length;
       this.term.write(piece, () => this.#parsed(piece.length));
     }
   }
 
+  /** Bytes in `#queue`. */
+  #queuedBytes(): number {
+    return this.#queuedTotal - this.#dequeuedTotal;
+  }
+
   #scanDue(): boolean {
     return (
       this.#elision !== undefined &&
-      this.#queuedBytes >= this.#elision.scanBytes &&
+      this.#queuedBytes() >= this.#elision.scanBytes &&
       this.#queuedTotal >= this.#scanAtQueued &&
       this.#dequeuedTotal >= this.#scanAtDequeued
     );
@@ -255,13 +257,12 @@ export class Emulator {
       // What precedes the span and the first screenful after it go to xterm as one write: between
       // them the upper rows would still show lines from before the span, a screen that never was.
       const [lead, rest] = splitChunks(data, scan.start);
-      const settle = afterLines(data, scan.end, scan.column, start.rows, start) - scan.end;
-      const [first, tail] = splitChunks(splitChunks(rest, skipped)[1], settle);
-      this.#elisionSettlesAt = this.#dequeuedTotal + afterLines(data, scan.end, scan.column, start.capacity, start);
+      const settles = afterLines(data, scan.end, scan.column, start);
+      const [first, tail] = splitChunks(splitChunks(rest, skipped)[1], settles.screen - scan.end);
+      this.#elisionSettlesAt = this.#dequeuedTotal + settles.buffer;
       const joined = Buffer.concat([...lead, ...first]);
       this.#whole.add(joined);
       this.#queue.splice(0, n, joined, ...tail);
-      this.#queuedBytes -= skipped;
       this.#dequeuedTotal += skipped;
       this.elidedBytes += skipped;
       this.onParsed(skipped);
