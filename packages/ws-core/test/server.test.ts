@@ -262,6 +262,14 @@ describe("HTTP helpers", () => {
     expect((await post("x".repeat(100))).status).toBe(413);
     expect((await post("{nope")).status).toBe(400);
   });
+
+  test("readBody refuses a declared Content-Length over the limit before reading anything", async () => {
+    const { PassThrough } = await import("node:stream");
+    const { readBody } = await import("../src/server/index.js");
+    // A body that never arrives: only the declared length can answer.
+    const req = Object.assign(new PassThrough(), { headers: { "content-length": "100" } });
+    await expect(readBody(req, 16)).rejects.toMatchObject({ status: 413 });
+  });
 });
 
 describe("drain notification", () => {

@@ -63,6 +63,12 @@ export function sendJson(
 
 /** Reads a request body up to `limit` bytes; past it, throws HttpError 413 (event-based: no async iterator cost). */
 export function readBody(req: NodeJS.ReadableStream, limit = 1024 * 1024): Promise<Buffer> {
+  // A declared length past the limit is refused before reading anything (the rest is drained).
+  const declared = Number((req as { headers?: Record<string, unknown> }).headers?.["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    return Promise.reject(new HttpError(413, { error: "payload too large" }));
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { HttpError } from "@proj/ws-core/server";
+import { HttpError, readBody, type SlowConsumerOptions, WsEndpoint } from "@proj/ws-core/server";
 import { API_ERRORS, type ApiErrorCode, apiErrorBody } from "../protocol/errors.js";
 
 /** An HttpError carrying upstream's JSON envelope. */
@@ -8,29 +8,33 @@ export function apiError(code: ApiErrorCode, detail?: string, headers: Record<st
 }
 
 /** Upgrades refused while the server shuts down: 503 in the REST envelope. */
-export const SHUTTING_DOWN = apiError("shutting_down");
+const SHUTTING_DOWN = apiError("shutting_down");
 
 export function sendNoContent(res: ServerResponse): void {
   res.writeHead(204);
   res.end();
 }
 
-/** Reads the body up to `limit` bytes; past it, 413 payload_too_large. */
+/** ws-core's `readBody`, with its 413 in upstream's envelope (`payload_too_large`). */
 export async function readLimitedBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    throw apiError("payload_too_large", `at most ${limit} bytes`);
+  try {
+    return await readBody(req, limit);
+  } catch (err) {
+    if (err instanceof HttpError && err.status === 413) throw apiError("payload_too_large", `at most ${limit} bytes`);
+    throw err;
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      req.resume();
-      throw apiError("payload_too_large", `at most ${limit} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+}
+
+/** The WebSocket endpoint of a route: the server's auth, limits and shutdown answer, the route's slow-consumer policy. */
+export function routeEndpoint(
+  o: { authenticate: (req: IncomingMessage) => void; maxPayload: number; heartbeatMs: number | false },
+  slowConsumer: SlowConsumerOptions,
+): WsEndpoint<undefined> {
+  return new WsEndpoint<undefined>({
+    maxPayload: o.maxPayload,
+    authenticate: o.authenticate,
+    closingError: SHUTTING_DOWN,
+    heartbeat: o.heartbeatMs === false ? false : { intervalMs: o.heartbeatMs },
+    slowConsumer,
+  });
 }
