@@ -7,21 +7,15 @@ afterEach(disposeLeftovers);
 
 const pkgDir = fileURLToPath(new URL("..", import.meta.url));
 
-type Script = ScriptProcess;
-
 /** Runs an example from source the way the package scripts do; killed by disposeLeftovers. */
-function run(file: string, args: string[] = []): Script {
+function run(file: string, args: string[] = []): ScriptProcess {
   return spawnScript(`examples/${file}`, args, { cwd: pkgDir, env: { ...process.env, VUER_CLIENT_URI: "" } });
 }
 
-async function startServer(file: string): Promise<{ server: Script; url: string }> {
+async function startServer(file: string): Promise<{ server: ScriptProcess; url: string }> {
   const server = run(file, ["--port", "0"]);
   const m = await server.line(/^listening on (ws:\/\/127\.0\.0\.1:\d+)$/);
   return { server, url: m[1] as string };
-}
-
-async function stop(s: Script): Promise<number | null> {
-  return s.stop();
 }
 
 describe("examples", () => {
@@ -45,7 +39,7 @@ describe("examples", () => {
     expect(nodesOf(second)[0]?.position).toEqual([1, 0.5, 0]);
     await server.line(/Received HELLO: \{"message":"Hi!"\}/);
     await viewer.close();
-    expect(await stop(server)).toBe(0);
+    expect(await server.stop()).toBe(0);
   }, 60_000);
 
   test("remote control: the client's 200 updates reach a second, browser-like client through the shared scene", async () => {
@@ -67,6 +61,6 @@ describe("examples", () => {
     expect(last[1]).toBeCloseTo(0.5 + Math.sin(t * 2) * 0.3, 5);
     expect(positions[0]).toEqual([0, 0.5, 0]);
     await viewer.close();
-    expect(await stop(server)).toBe(0);
+    expect(await server.stop()).toBe(0);
   }, 60_000);
 });

@@ -14,6 +14,7 @@ import {
   upsertEvent,
 } from "../src/index.js";
 import { Box, DefaultScene, PointCloud, Scene, Sphere } from "../src/schemas/index.js";
+import { HelloEvent } from "./helpers.js";
 
 const GOLDEN = "/work/shared/specs/vuer-golden-frames.txt";
 const ts = 1700000000123;
@@ -54,10 +55,6 @@ function expectedValue(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(expectedValue);
   if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, expectedValue(x)]));
   return v;
-}
-
-class HelloEvent extends ClientEvent {
-  static override etype = "HELLO";
 }
 
 const UUID = "00000000-0000-0000-0000-000000000001";
