@@ -1,10 +1,10 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { type Connection, WsEndpoint } from "@proj/ws-core/server";
+import type { Connection, WsEndpoint } from "@proj/ws-core/server";
 import { eventFilterName, type InputEvent, type InputModeEvent } from "../protocol/events.js";
 import type { Format } from "../protocol/screen.js";
 import { parseSubscribe, SUBSCRIBE_ERROR_PREFIX } from "../protocol/subscribe.js";
-import { SHUTTING_DOWN } from "./http.js";
+import { routeEndpoint } from "./http.js";
 import { type FrameSource, JsonSubscriber } from "./json-subscriber.js";
 import type { BatchItem, TerminalBatch, TerminalSession } from "./terminal/session.js";
 
@@ -33,13 +33,7 @@ export class JsonStream {
 
   constructor(o: JsonStreamOptions) {
     this.#o = o;
-    this.endpoint = new WsEndpoint<undefined>({
-      maxPayload: o.maxPayload,
-      authenticate: o.authenticate,
-      closingError: SHUTTING_DOWN,
-      heartbeat: o.heartbeatMs === false ? false : { intervalMs: o.heartbeatMs },
-      slowConsumer: { policy: "drop", highWaterMark: o.highWaterMark, maxQueue: o.maxQueue },
-    });
+    this.endpoint = routeEndpoint(o, { policy: "drop", highWaterMark: o.highWaterMark, maxQueue: o.maxQueue });
     const screenJson = (format: Format) => {
       let s = this.#screenMemo.get(format);
       if (s === undefined) {

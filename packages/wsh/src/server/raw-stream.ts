@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { type Connection, prepareFrame, WsEndpoint } from "@proj/ws-core/server";
-import { SHUTTING_DOWN } from "./http.js";
+import { type Connection, prepareFrame, type WsEndpoint } from "@proj/ws-core/server";
+import { routeEndpoint } from "./http.js";
 import type { TerminalSession } from "./terminal/session.js";
 import { ChunkBatch } from "./terminal/write-backlog.js";
 
@@ -39,13 +39,7 @@ export class RawStream {
 
   constructor(o: RawStreamOptions) {
     this.#o = o;
-    this.endpoint = new WsEndpoint<undefined>({
-      maxPayload: o.maxPayload,
-      authenticate: o.authenticate,
-      closingError: SHUTTING_DOWN,
-      heartbeat: o.heartbeatMs === false ? false : { intervalMs: o.heartbeatMs },
-      slowConsumer: { policy: "skip", highWaterMark: o.highWaterMark },
-    });
+    this.endpoint = routeEndpoint(o, { policy: "skip", highWaterMark: o.highWaterMark });
     this.endpoint.on("connection", (conn) => this.#accept(conn));
     // Coalesced (see ChunkBatch): one frame per keystroke echo, one per up to 256 KiB during a flood.
     o.session.events.on("output", (chunk) => this.#out.push(chunk));
