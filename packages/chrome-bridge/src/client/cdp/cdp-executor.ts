@@ -170,9 +170,10 @@ export class CdpCommandExecutor implements CommandExecutor {
   }
 
   async #press(c: KeyboardPressCommand): Promise<CommandResult> {
-    if (!keyDefinition(c.key)) throw new CommandExecutionError(`Unknown key: ${c.key}`);
+    const def = keyDefinition(c.key);
+    if (!def) throw new CommandExecutionError(`Unknown key: ${c.key}`);
     const { tabId, session } = await this.#target(c);
-    await pressKey(session, c.key, c.modifiers);
+    await pressKey(session, def, c.modifiers);
     const withMods = c.modifiers.length ? ` with modifiers ${c.modifiers.join(",")}` : "";
     return { message: `Pressed ${c.key}${withMods}`, data: { key: c.key, modifiers: c.modifiers, tab_id: tabId } };
   }

@@ -1,4 +1,4 @@
-import { keyDefinition } from "./keys.js";
+import { type KeyDefinition, keyDefinition } from "./keys.js";
 import { modifierMask, normaliseModifiers } from "./modifiers.js";
 import type { CdpSession } from "./tab-host.js";
 
@@ -7,9 +7,11 @@ import type { CdpSession } from "./tab-host.js";
  * growing), the key (keyDown with text, or rawKeyDown when Ctrl/Alt/Meta make it a shortcut),
  * key up, modifiers up. Modifier bits are CDP's: Alt=1, Ctrl=2, Meta=4, Shift=8.
  */
-export async function pressKey(session: CdpSession, name: string, modifierNames: readonly string[]): Promise<void> {
-  const def = keyDefinition(name);
-  if (!def) throw new Error(`Unknown key: ${name}`);
+export async function pressKey(
+  session: CdpSession,
+  def: KeyDefinition,
+  modifierNames: readonly string[],
+): Promise<void> {
   const mods = normaliseModifiers(modifierNames);
   const mask = modifierMask(mods);
   const key = mods.includes("Shift") && def.shiftKey ? def.shiftKey : def.key;
