@@ -71,6 +71,9 @@ class Seat {
   get inRound(): boolean {
     return this.hands.length > 0;
   }
+  info(): PlayerInfo {
+    return { id: this.id, name: this.name, balance: this.balance, inRound: this.inRound };
+  }
 }
 
 /**
@@ -137,12 +140,11 @@ export class BlackjackEngine {
   }
 
   get players(): PlayerInfo[] {
-    return this.#order.map((s) => ({ id: s.id, name: s.name, balance: s.balance, inRound: s.inRound }));
+    return this.#order.map((s) => s.info());
   }
 
   player(id: string): PlayerInfo | undefined {
-    const s = this.#seats.get(id);
-    return s && { id: s.id, name: s.name, balance: s.balance, inRound: s.inRound };
+    return this.#seats.get(id)?.info();
   }
 
   /** Emits the game's opening events (SHUFFLE, ENGINE_INIT, GAME_CREATED, GAME_STARTED). Idempotent. */
