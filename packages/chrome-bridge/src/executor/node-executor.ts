@@ -1,3 +1,4 @@
+import { deferred } from "@proj/ws-core";
 import { NodeWebSocket } from "@proj/ws-core/node";
 import { BridgeAgent, type BridgeAgentOptions } from "../client/agent.js";
 import { CdpCommandExecutor } from "../client/cdp/cdp-executor.js";
@@ -53,10 +54,7 @@ export async function startNodeExecutor(options: NodeExecutorOptions = {}): Prom
   const { cdp: _c, launch: _l, ...agentOptions } = options;
   const agent = new BridgeAgent({ ...agentOptions, executor, WebSocket: NodeWebSocket }).start();
   let closing = false;
-  let done: (r: { reason: "closed" | "browser-lost" }) => void = () => {};
-  const closed = new Promise<{ reason: "closed" | "browser-lost" }>((resolve) => {
-    done = resolve;
-  });
+  const { promise: closed, resolve: done } = deferred<{ reason: "closed" | "browser-lost" }>();
   // Without its browser the executor can only fail commands: leave the server so it answers 503.
   cdp.once("close", () => {
     if (closing) return;
