@@ -52,6 +52,9 @@ export const FULL_STATE_TYPES = [
   "clients",
 ];
 
+/** The eight `info` fields, sorted (what GET /api/info and the merged `state.info` hold). */
+export const INFO_FIELDS_SORTED = ["auth", "extras", "fan", "health", "meta", "node", "system", "uptime"];
+
 export const PONG = '{"event_type": "pong", "event": {}}';
 
 /** Sends a JSON ping and waits for its pong: everything sent before has been processed by then. */
