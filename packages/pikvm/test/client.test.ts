@@ -1,4 +1,5 @@
 import { createServer as createNetServer, type Socket } from "node:net";
+import { listen } from "@proj/ws-core/server";
 import { disposeLeftovers, trackLeftover, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import {
@@ -137,12 +138,11 @@ describe("PiKVM + PiKVMWebSocket against the emulator", () => {
     // A server that accepts TCP and never answers the upgrade.
     const sockets = new Set<Socket>();
     const silent = createNetServer((sock) => sockets.add(sock));
-    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const { port } = await listen(silent);
     trackLeftover(() => {
       for (const sock of sockets) sock.destroy();
       silent.close();
     });
-    const port = (silent.address() as { port: number }).port;
     const err = await PiKVMWebSocket.connect({ url: `http://127.0.0.1:${port}`, openTimeout: 0.05 }).catch((e) => e);
     expect(err).toBeInstanceOf(ConnectionTimeoutError);
   });
