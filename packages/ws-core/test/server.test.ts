@@ -263,6 +263,16 @@ describe("HTTP helpers", () => {
     expect((await post("{nope")).status).toBe(400);
   });
 
+  test("listen gives https/wss URLs for a TLS server, http/ws otherwise", async () => {
+    const { createServer: createHttpsServer } = await import("node:https");
+    const { closeHttpServer, createHttpServer, listen } = await import("../src/server/index.js");
+    const secure = await listen(createHttpsServer({}));
+    const plain = await listen(createHttpServer());
+    expect([secure.url, secure.wsUrl]).toEqual([`https://127.0.0.1:${secure.port}`, `wss://127.0.0.1:${secure.port}`]);
+    expect([plain.url, plain.wsUrl]).toEqual([`http://127.0.0.1:${plain.port}`, `ws://127.0.0.1:${plain.port}`]);
+    await Promise.all([closeHttpServer(secure.server), closeHttpServer(plain.server)]);
+  });
+
   test("readBody refuses a declared Content-Length over the limit before reading anything", async () => {
     const { PassThrough } = await import("node:stream");
     const { readBody } = await import("../src/server/index.js");

@@ -193,16 +193,7 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
     ) as Server;
     server.on("upgrade", this.handleUpgrade);
     const l = await listen(server, { host: options.host ?? "127.0.0.1", port: options.port ?? 0 });
-    const scheme = tls ? "https" : "http";
-    const h = l.host.includes(":") ? `[${l.host}]` : l.host;
-    this.#address = {
-      server,
-      host: l.host,
-      port: l.port,
-      url: `${scheme}://${h}:${l.port}`,
-      wsUrl: `${tls ? "wss" : "ws"}://${h}:${l.port}`,
-      ...(tls ? { tls } : {}),
-    };
+    this.#address = { server, host: l.host, port: l.port, url: l.url, wsUrl: l.wsUrl, ...(tls ? { tls } : {}) };
     return this.#address;
   }
 

@@ -158,9 +158,7 @@ export class Vuer {
     server.on("upgrade", this.handleUpgrade);
     this.#server = server;
     const l = await listen(server, { host: this.options.host, port: this.options.port });
-    const scheme = cert && key ? "wss" : "ws";
-    const host = l.host.includes(":") ? `[${l.host}]` : l.host;
-    this.#listening = { host: l.host, port: l.port, url: `${scheme}://${host}:${l.port}${this.options.basePath}` };
+    this.#listening = { host: l.host, port: l.port, url: `${l.wsUrl}${this.options.basePath}` };
     return this.#listening;
   }
 

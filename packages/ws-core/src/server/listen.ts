@@ -1,5 +1,6 @@
 import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo, Server as NetServer } from "node:net";
+import { Server as TlsServer } from "node:tls";
 
 export interface ListenOptions {
   /** Default 127.0.0.1: nothing is exposed beyond this machine unless asked. */
@@ -12,9 +13,9 @@ export interface Listening<S extends NetServer = Server> {
   server: S;
   host: string;
   port: number;
-  /** http://host:port */
+  /** http://host:port (https for a TLS server) */
   url: string;
-  /** ws://host:port */
+  /** ws://host:port (wss for a TLS server) */
   wsUrl: string;
 }
 
@@ -29,12 +30,13 @@ export function listen<S extends NetServer = Server>(server: S, options: ListenO
       server.off("error", onError);
       const addr = server.address() as AddressInfo;
       const h = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+      const secure = server instanceof TlsServer; // node:https servers are TLS servers
       resolve({
         server,
         host: addr.address,
         port: addr.port,
-        url: `http://${h}:${addr.port}`,
-        wsUrl: `ws://${h}:${addr.port}`,
+        url: `${secure ? "https" : "http"}://${h}:${addr.port}`,
+        wsUrl: `${secure ? "wss" : "ws"}://${h}:${addr.port}`,
       });
     });
   });
