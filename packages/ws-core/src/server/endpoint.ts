@@ -4,13 +4,13 @@ import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import { CloseCode } from "../protocol/close-codes.js";
 import type { WireData } from "../protocol/codec.js";
+import { AccessGuard, type AccessOptions, accessGuard, type OriginPolicy } from "./access-guard.js";
 import { Connection, type PreparedFrame, preEncode, prepareFrame, type SendResult } from "./connection.js";
 import { HttpError, rejectUpgrade } from "./http-error.js";
 import { type SlowConsumerOptions, type SlowConsumerStats, slowConsumerDefaults } from "./slow-consumer.js";
 
-export type OriginCheck =
-  | ReadonlyArray<string | RegExp>
-  | ((origin: string | undefined, req: IncomingMessage) => boolean);
+/** @deprecated use `OriginPolicy` */
+export type OriginCheck = OriginPolicy;
 
 export interface EndpointOptions<Ctx> {
   /** Largest accepted frame in bytes; a larger one closes the socket with 1009. Default 1 MiB. */
@@ -20,8 +20,15 @@ export interface EndpointOptions<Ctx> {
    * throw `HttpError(401|403, body)` to refuse with that status and body.
    */
   authenticate?: (req: IncomingMessage) => Ctx | Promise<Ctx> | (undefined extends Ctx ? void | Promise<void> : never);
-  /** Browser origins allowed to connect (requests without Origin, i.e. non-browsers, pass unless the function says no). */
-  allowedOrigins?: OriginCheck;
+  /**
+   * Who may open a socket, checked before `authenticate`: by default the server's own pages, clients
+   * without an Origin (non-browsers), and on a loopback bind only `Host`s naming this machine. Pass the
+   * server's `AccessGuard` to share one policy with its REST routes, or options for a guard of its own.
+   * `false` trusts every origin and host (only behind a proxy that checks them).
+   */
+  access?: AccessGuard | AccessOptions | false;
+  /** Shorthand for `access.allowedOrigins` (origins trusted besides the server's own; `"*"` for all). */
+  allowedOrigins?: OriginPolicy;
   /**
    * Protocol-level ping every `intervalMs` (any message or pong counts as alive); a peer silent for a
    * whole interval is terminated, or closed with `closeCode`/`closeReason` when given (then cut 1 s later).
@@ -79,6 +86,7 @@ export class WsEndpoint<Ctx = undefined> extends EventEmitter<EndpointEvents<Ctx
   };
   readonly #o: EndpointOptions<Ctx>;
   readonly #policy: Required<SlowConsumerOptions>;
+  readonly #access: AccessGuard | undefined;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #closing = false;
 
@@ -86,6 +94,13 @@ export class WsEndpoint<Ctx = undefined> extends EventEmitter<EndpointEvents<Ctx
     super();
     this.#o = options;
     this.#policy = { ...slowConsumerDefaults, ...options.slowConsumer };
+    const a = options.access;
+    this.#access =
+      a === false
+        ? undefined
+        : a instanceof AccessGuard
+          ? a
+          : accessGuard({ ...a, ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}) });
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxPayload ?? 1024 * 1024,
@@ -104,15 +119,21 @@ export class WsEndpoint<Ctx = undefined> extends EventEmitter<EndpointEvents<Ctx
     return this.#closing;
   }
 
-  /** Takes an HTTP upgrade: origin check, authentication, then the WebSocket handshake. */
+  /** The trust policy upgrades pass before authentication (undefined with `access: false`). */
+  get access(): AccessGuard | undefined {
+    return this.#access;
+  }
+
+  /** Takes an HTTP upgrade: Host and Origin check, authentication, then the WebSocket handshake. */
   async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<Connection<Ctx> | undefined> {
     socket.on("error", () => {});
     try {
+      const refusal = this.#access?.check(req);
+      if (refusal) throw refusal;
       if (this.#closing) throw this.#o.closingError ?? new HttpError(503, { error: "server shutting down" });
       if (this.connections.size >= (this.#o.maxConnections ?? Number.POSITIVE_INFINITY)) {
         throw new HttpError(503, { error: "too many connections" }, { "Retry-After": "5" });
       }
-      this.#checkOrigin(req);
       const ctx = (this.#o.authenticate ? await this.#o.authenticate(req) : undefined) as Ctx;
       if (socket.destroyed) return undefined;
       return await new Promise<Connection<Ctx>>((resolve) => {
@@ -207,17 +228,6 @@ export class WsEndpoint<Ctx = undefined> extends EventEmitter<EndpointEvents<Ctx
       this.emit("connection", conn);
     }
     return conn;
-  }
-
-  #checkOrigin(req: IncomingMessage): void {
-    const check = this.#o.allowedOrigins;
-    if (!check) return;
-    const origin = req.headers.origin;
-    const ok =
-      typeof check === "function"
-        ? check(origin, req)
-        : origin === undefined || check.some((p) => (typeof p === "string" ? p === origin : p.test(origin)));
-    if (!ok) throw new HttpError(403, { error: "origin not allowed", origin: origin ?? null });
   }
 
   #beat(): void {

@@ -17,8 +17,13 @@ export function requestPath(url: string | undefined): string {
   return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
 }
 
+function notFound(socket: Duplex, path: string): void {
+  rejectUpgrade(socket, new HttpError(404, { error: "no WebSocket endpoint at this path", path }));
+}
+
 /** Anything that can take an upgrade: a `WsEndpoint`, or a protocol server's own handler. */
 export interface UpgradeHandler {
+  /** Returning (or resolving to) `false` declines: the router answers 404 and closes the socket. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): unknown;
 }
 
@@ -50,12 +55,17 @@ export class UpgradeRouter {
     const pathname = requestPath(req.url);
     const handler = this.match(pathname);
     if (!handler) {
-      rejectUpgrade(socket, new HttpError(404, { error: "no WebSocket endpoint at this path", path: pathname }));
+      notFound(socket, pathname);
       return;
     }
-    Promise.resolve(handler.handleUpgrade(req, socket, head)).catch(() => {
-      rejectUpgrade(socket, new HttpError(500, { error: "internal error" }));
-    });
+    // A handler that declines (returns false, e.g. an unknown sub-path) must not leave the socket
+    // open: unanswered upgrades hold a descriptor each until the client gives up.
+    Promise.resolve(handler.handleUpgrade(req, socket, head)).then(
+      (taken) => {
+        if (taken === false) notFound(socket, pathname);
+      },
+      () => rejectUpgrade(socket, new HttpError(500, { error: "internal error" })),
+    );
   };
 
   /** Listens for upgrades on `server`; returns a function that detaches. */
