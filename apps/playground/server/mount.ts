@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { UpgradeHandler } from "@proj/ws-core/server";
+import type { AccessOptions, UpgradeHandler } from "@proj/ws-core/server";
 
 /** Shared by the mounts: what each needs to reach the others' servers (e.g. the scene showing the KVM console). */
 export interface MountContext {
   server: import("node:http").Server;
   baseUrl: string;
   services: Map<string, unknown>;
+  /** The playground's trust policy (bind host, allowed origins and hosts): each mount passes it to its server. */
+  access: AccessOptions;
 }
 
 /** What one protocol contributes to the shared server. */

@@ -55,7 +55,9 @@ export async function mountKvmPanel(panel: HTMLElement, info: NonNullable<Playgr
         if (old.startsWith("blob:")) URL.revokeObjectURL(old);
       }
       if (text.ok) consoleText.textContent = await text.text();
-      const hid = await fetch("/api/playground/pikvm/hid");
+      const hid = await fetch("/api/playground/pikvm/hid", {
+        headers: { "X-KVMD-User": info.user, "X-KVMD-Passwd": info.passwd },
+      });
       if (hid.ok) {
         const h = (await hid.json()) as {
           keys: string[];
