@@ -56,8 +56,9 @@ export class ConnectionClosedError extends WsCoreError {
   override name = "ConnectionClosedError";
   readonly closeCode: number | undefined;
   readonly reason: string;
-  constructor(message: string, closeCode?: number, reason = "") {
-    super("CONNECTION_CLOSED", message);
+  /** `cause`: the error that ended the connection (a refused handshake, a throwing `url` factory...). */
+  constructor(message: string, closeCode?: number, reason = "", options?: { cause?: unknown }) {
+    super("CONNECTION_CLOSED", message, options);
     this.closeCode = closeCode;
     this.reason = reason;
   }

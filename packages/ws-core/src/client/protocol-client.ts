@@ -25,6 +25,11 @@ type Events<TIn> = {
   /** An incoming frame that failed decoding or validation: reported, never thrown. */
   invalid: ProtocolError;
   status: SocketStatus;
+  /**
+   * A connection problem (refused handshake, network error, a throwing `url` factory, a ping timeout):
+   * the same errors the socket's `error` event carries. Whether the client retries shows in `status`.
+   */
+  error: Error;
 };
 
 /**
@@ -44,8 +49,17 @@ export class ProtocolClient<P extends ProtocolDefinition<z.ZodType, z.ZodType>> 
     this.socket = new ReconnectingSocket({ ...options, autoConnect: false });
     this.socket.on("message", (data) => this.#receive(data));
     this.socket.on("status", (s) => this.#events.emit("status", s));
+    this.socket.on("error", (err) => this.#events.emit("error", err));
     this.socket.on("close", (info) => {
-      this.requests.failAll(new ConnectionClosedError(`connection closed (${info.code})`, info.code, info.reason));
+      const cause = this.socket.lastError;
+      this.requests.failAll(
+        new ConnectionClosedError(
+          `connection closed (${info.code})${cause ? `: ${cause.message}` : ""}`,
+          info.code,
+          info.reason,
+          cause ? { cause } : undefined,
+        ),
+      );
     });
     if (options.autoConnect !== false) this.socket.connect();
   }

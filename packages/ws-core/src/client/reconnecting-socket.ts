@@ -52,6 +52,12 @@ export interface ReconnectingSocketOptions {
   fatalHandshakeStatuses?: Iterable<number>;
   /** Close codes that end the client instead of retrying. Defaults to `FATAL_CLOSE_CODES`. */
   fatalCloseCodes?: Iterable<number>;
+  /**
+   * What a throwing `url`/`protocols`/`wsOptions` provider (or a URL the WebSocket constructor refuses)
+   * does: `"fatal"` (default) ends the client with that error as `lastError`, `opened()` rejecting with
+   * it; `"retry"` treats it like a failed attempt (e.g. a token endpoint that is briefly down).
+   */
+  setupErrors?: "fatal" | "retry";
   /** Final say on retrying; runs after the fatal-code check. */
   shouldReconnect?: (info: { code: number; reason: string; attempt: number; error?: WsCoreError }) => boolean;
   /** Bounded queue for sends while not open; `false` makes such sends throw. */
@@ -207,7 +213,15 @@ export class ReconnectingSocket {
    * Throws `QueueOverflowError` when the queue is full, `ConnectionClosedError` after `close()`.
    */
   send(data: WireData): void {
-    if (this.#stopped) throw new ConnectionClosedError("cannot send: client is closed");
+    if (this.#stopped) {
+      const cause = this.#lastError;
+      throw new ConnectionClosedError(
+        `cannot send: client is closed${cause ? ` (${cause.message})` : ""}`,
+        undefined,
+        "",
+        cause ? { cause } : undefined,
+      );
+    }
     const ws = this.#ws;
     if (ws && ws.readyState === ReadyState.OPEN && (this.#queue?.length ?? 0) === 0) {
       ws.send(data as Uint8Array<ArrayBuffer>);
@@ -297,7 +311,7 @@ export class ReconnectingSocket {
       protocols = await resolve(this.#o.protocols);
       wsOptions = await resolve(this.#o.wsOptions);
     } catch (err) {
-      this.#fail(err as Error);
+      this.#fail(err as Error, this.#o.setupErrors !== "retry");
       return;
     }
     if (this.#stopped) return;
@@ -306,7 +320,7 @@ export class ReconnectingSocket {
     try {
       ws = wsOptions ? new Ctor(url, protocols, wsOptions) : new Ctor(url, protocols);
     } catch (err) {
-      this.#fail(err as Error);
+      this.#fail(err as Error, this.#o.setupErrors !== "retry");
       return;
     }
     ws.binaryType = "arraybuffer";
@@ -369,7 +383,7 @@ export class ReconnectingSocket {
     };
   }
 
-  #handleClose(code: number, reason: string, error?: WsCoreError): void {
+  #handleClose(code: number, reason: string, error?: Error, fatalError = false): void {
     this.#stopPing();
     if (this.#stopped) return;
     const upFor = this.#openedAt ? Date.now() - this.#openedAt : 0;
@@ -377,11 +391,17 @@ export class ReconnectingSocket {
     this.#openedAt = 0;
     this.#attempt++;
     const fatal =
+      fatalError ||
       this.#fatal.has(code) ||
       (error instanceof HandshakeError && error.status !== undefined && this.#fatalStatuses.has(error.status));
     let again = this.#o.reconnect !== false && !fatal && this.#attempt <= (this.#o.maxRetries ?? Infinity);
     if (again && this.#o.shouldReconnect) {
-      again = this.#o.shouldReconnect({ code, reason, attempt: this.#attempt, ...(error ? { error } : {}) });
+      again = this.#o.shouldReconnect({
+        code,
+        reason,
+        attempt: this.#attempt,
+        ...(error ? { error: error as WsCoreError } : {}),
+      });
     }
     if (!again) {
       this.#lastError ??=
@@ -400,10 +420,10 @@ export class ReconnectingSocket {
     this.#timer(() => void this.#open(), delay);
   }
 
-  #fail(err: Error): void {
+  #fail(err: Error, fatal: boolean): void {
     this.#lastError = err;
     this.#events.emit("error", err);
-    this.#handleClose(CloseCode.Abnormal, err.message);
+    this.#handleClose(CloseCode.Abnormal, err.message, err, fatal);
   }
 
   #finish(info: CloseInfo): void {

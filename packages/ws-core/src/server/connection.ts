@@ -69,6 +69,7 @@ export class Connection<Ctx = unknown> {
   readonly #policy: Required<SlowConsumerOptions>;
   readonly #onSlow: (conn: Connection<Ctx>, what: keyof SlowConsumerStats) => void;
   #backlog: PreparedFrame[] = [];
+  #backlogBytes = 0;
   #draining = false;
   /** Pre-encoded frames may go straight to the sender: no compression on this socket, and the hook exists. */
   readonly #sender: WsSender | undefined;
@@ -123,6 +124,11 @@ export class Connection<Ctx = unknown> {
     return this.#backlog.length;
   }
 
+  /** Payload bytes of those frames. */
+  get backlogBytes(): number {
+    return this.#backlogBytes;
+  }
+
   /** Sends text (string) or binary (bytes) under the slow-consumer policy. */
   send(data: WireData | PreparedFrame): SendResult {
     if (!this.open) return "closed";
@@ -143,9 +149,15 @@ export class Connection<Ctx = unknown> {
         return "closed";
       default: {
         this.#backlog.push(frame);
+        this.#backlogBytes += frame.data.length;
         let result: SendResult = "queued";
-        if (this.#backlog.length > this.#policy.maxQueue) {
-          this.#backlog.shift();
+        const { maxQueue, maxQueueBytes } = this.#policy;
+        // Oldest first; the byte bound never drops the newest message itself.
+        while (
+          this.#backlog.length > maxQueue ||
+          (this.#backlogBytes > maxQueueBytes && this.#backlog.length > 1)
+        ) {
+          this.#backlogBytes -= (this.#backlog.shift() as PreparedFrame).data.length;
           this.#count("dropped");
           result = "dropped";
         }
@@ -174,12 +186,14 @@ export class Connection<Ctx = unknown> {
 
   close(code: number = CloseCode.Normal, reason = ""): void {
     this.#backlog = [];
+    this.#backlogBytes = 0;
     if (this.ws.readyState === this.ws.CLOSED || this.ws.readyState === this.ws.CLOSING) return;
     this.ws.close(code, limitCloseReason(reason));
   }
 
   terminate(): void {
     this.#backlog = [];
+    this.#backlogBytes = 0;
     this.ws.terminate();
   }
 
@@ -225,7 +239,9 @@ export class Connection<Ctx = unknown> {
 
   #drain(): void {
     while (this.#backlog.length > 0 && this.open && this.lag < this.#policy.highWaterMark) {
-      this.#write(this.#backlog.shift() as PreparedFrame);
+      const frame = this.#backlog.shift() as PreparedFrame;
+      this.#backlogBytes -= frame.data.length;
+      this.#write(frame);
     }
     if (this.#backlog.length > 0 && this.open) this.#scheduleDrain();
   }
