@@ -153,10 +153,7 @@ export class Connection<Ctx = unknown> {
         let result: SendResult = "queued";
         const { maxQueue, maxQueueBytes } = this.#policy;
         // Oldest first; the byte bound never drops the newest message itself.
-        while (
-          this.#backlog.length > maxQueue ||
-          (this.#backlogBytes > maxQueueBytes && this.#backlog.length > 1)
-        ) {
+        while (this.#backlog.length > maxQueue || (this.#backlogBytes > maxQueueBytes && this.#backlog.length > 1)) {
           this.#backlogBytes -= (this.#backlog.shift() as PreparedFrame).data.length;
           this.#count("dropped");
           result = "dropped";
