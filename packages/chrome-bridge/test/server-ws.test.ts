@@ -128,41 +128,41 @@ describe("heartbeat", () => {
 });
 
 describe("routing with several extensions", () => {
-  test("commands go to the most recent connection only, or to the one named", async () => {
+  test("commands go to the default (first) connection only, or to the one named", async () => {
     const s = await startTestBridge();
     const first = await connectFakeExtension(s.addresses.wsUrl as string);
     const second = await connectFakeExtension(s.addresses.wsUrl as string);
-    const a = rest(s.addresses.url, "POST", "/command", { type: "get_tabs", command_id: "to-latest" });
-    const cmd = await second.nextCommand();
-    expect(cmd.command_id).toBe("to-latest");
+    const a = rest(s.addresses.url, "POST", "/command", { type: "get_tabs", command_id: "to-default" });
+    const cmd = await first.nextCommand();
+    expect(cmd.command_id).toBe("to-default");
     // A response from another connection is not accepted for this command.
-    first.respond("to-latest", { data: { by: "first" } });
-    second.respond("to-latest", { data: { by: "second" } });
-    expect((await a).json.data).toEqual({ by: "second" });
+    second.respond("to-default", { data: { by: "second" } });
+    first.respond("to-default", { data: { by: "first" } });
+    expect((await a).json.data).toEqual({ by: "first" });
 
-    const b = rest(s.addresses.url, "POST", `/command?extension=${first.welcome.connection_id}`, {
+    const b = rest(s.addresses.url, "POST", `/command?extension=${second.welcome.connection_id}`, {
       type: "get_tabs",
       command_id: "named",
     });
-    expect((await first.nextCommand()).command_id).toBe("named");
-    first.respond("named", { data: { by: "first" } });
-    expect((await b).json.data).toEqual({ by: "first" });
+    expect((await second.nextCommand()).command_id).toBe("named");
+    second.respond("named", { data: { by: "second" } });
+    expect((await b).json.data).toEqual({ by: "second" });
 
     const viaHeader = rest(s.addresses.url, "GET", "/tabs", undefined, {
-      "X-Extension-Id": first.welcome.connection_id,
+      "X-Extension-Id": second.welcome.connection_id,
     });
-    first.respond((await first.nextCommand()).command_id);
+    second.respond((await second.nextCommand()).command_id);
     expect((await viaHeader).status).toBe(200);
-    expect(second.received.filter((m) => String(m).includes('"type":"command"'))).toHaveLength(1);
+    expect(first.received.filter((m) => String(m).includes('"type":"command"'))).toHaveLength(1);
 
     const unknown = await rest(s.addresses.url, "POST", "/command?extension=999", { type: "get_tabs" });
     expect(unknown.status).toBe(503);
     expect(unknown.json.error).toBe("Chrome extension 999 is not connected");
 
-    await second.close();
+    await first.close();
     await waitFor(() => s.hub.size === 1);
     const c = rest(s.addresses.url, "POST", "/command", { type: "get_tabs", command_id: "fallback" });
-    first.respond((await first.nextCommand()).command_id);
+    second.respond((await second.nextCommand()).command_id);
     expect((await c).status).toBe(200);
   });
 

@@ -7,7 +7,7 @@ import { serve } from "./serve.js";
 const USAGE = `usage: chrome-bridge <command> [options]
 
   serve     [--host 127.0.0.1] [--port 8765] [--ws-port 8766|off] [--timeout SECONDS] [--token T]
-            [--allow-origin http://app.example,...] [--allow-host name,...]
+            [--allow-origin http://app.example,...] [--allow-host name,...|'*']
   executor  [--server ws://127.0.0.1:8766] [--chromium /usr/bin/chromium | --cdp ws://...] [--token T] [--headful]
   status    [--url http://127.0.0.1:8765] [--token T]
   tabs      [--url ...] [--token T]

@@ -1,8 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { closeHttpServer, HttpError, listen, sendJson, UpgradeRouter, WsEndpoint } from "@proj/ws-core/server";
+import {
+  type AccessGuard,
+  closeHttpServer,
+  HttpError,
+  listen,
+  sendJson,
+  UpgradeRouter,
+  WsEndpoint,
+} from "@proj/ws-core/server";
 import { CLOSE_REASON_SHUTDOWN } from "../protocol/constants.js";
-import { hostAllowed, tokenMatches, wsOriginAllowed } from "./access.js";
+import { createAccessGuard, tokenMatches } from "./access.js";
 import { ExtensionHub } from "./extension-hub.js";
 import { type BridgeServerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { createRestHandler } from "./rest-handler.js";
@@ -24,6 +32,8 @@ export interface BridgeAddresses {
  */
 export class BridgeServer {
   readonly options: ResolvedOptions;
+  /** Host and Origin policy of both the REST routes and WebSocket upgrades (reuse it for pages mounted beside the bridge). */
+  readonly access: AccessGuard;
   readonly endpoint: WsEndpoint<undefined>;
   readonly hub: ExtensionHub;
   /** REST routes as a request listener (honours `basePath`). */
@@ -34,13 +44,12 @@ export class BridgeServer {
   constructor(options: BridgeServerOptions = {}) {
     const o = resolveOptions(options);
     this.options = o;
+    this.access = createAccessGuard(o);
     this.endpoint = new WsEndpoint<undefined>({
       maxPayload: o.maxPayload,
       heartbeat: false, // the hub runs the documented JSON heartbeat (and protocol pings) itself
-      allowedOrigins: (origin) => wsOriginAllowed(origin, o.allowedOrigins),
+      access: this.access,
       authenticate: (req) => {
-        if (!hostAllowed(req, o.host, o.allowedHosts))
-          throw new HttpError(403, { error: `Host not allowed: ${req.headers.host}` });
         if (!tokenMatches(o.token, req)) throw new HttpError(401, { error: "Missing or invalid token" });
         return undefined;
       },
@@ -48,7 +57,7 @@ export class BridgeServer {
       slowConsumer: { policy: "disconnect", highWaterMark: o.maxBufferedBytes },
     });
     this.hub = new ExtensionHub(this.endpoint, o);
-    this.handleRequest = createRestHandler(this.hub, o);
+    this.handleRequest = createRestHandler(this.hub, o, this.access);
   }
 
   get addresses(): BridgeAddresses | undefined {

@@ -24,6 +24,8 @@ interface Extension {
   id: string;
   conn: Connection<undefined>;
   connectedAt: number;
+  /** Origin and peer address, as the connection log prints them. */
+  peer: string;
   heartbeat: Heartbeat | undefined;
   bare: boolean;
   /** Commands sent as envelopes and not answered yet, oldest first (for the bare fallback). */
@@ -44,22 +46,27 @@ type HubEvents = {
 };
 
 export interface DispatchOptions {
-  /** Send to this connection instead of the most recent one. */
+  /** Send to this connection instead of the default one. */
   extensionId?: string;
   timeoutMs?: number;
 }
 
 /**
- * Tracks extension connections and routes each command to exactly one of them (the most recent,
- * or the one named), then hands the matching `command_response` back to the caller waiting for it.
+ * Tracks extension connections and routes each command to exactly one of them (the default one, or the
+ * one named), then hands the matching `command_response` back to the caller waiting for it.
+ *
+ * The default executor is never replaced silently: a newcomer becomes the default only when there is
+ * none, or, when the server has a token, because it presented it. Without a token, whoever connected
+ * first keeps the user's keystrokes until it disconnects; the next in line (oldest still open) then
+ * takes over. Every connect and disconnect is reported through `options.log`.
  */
 export class ExtensionHub extends EventEmitter<HubEvents> {
   readonly #o: ResolvedOptions;
-  /** Insertion order = connection order; the last one is the default target. */
+  /** Insertion order = connection order. */
   readonly #extensions = new Map<string, Extension>();
   readonly #pending = new Map<string, Pending>();
-  /** The default target: the most recent connection still open. */
-  #latest: Extension | undefined;
+  /** The target of commands that name no connection. */
+  #default: Extension | undefined;
   #closing = false;
 
   constructor(endpoint: WsEndpoint<undefined>, options: ResolvedOptions) {
@@ -78,12 +85,12 @@ export class ExtensionHub extends EventEmitter<HubEvents> {
   }
 
   connections(): ConnectionInfo[] {
-    return [...this.#extensions.values()].map((e) => this.#info(e, e === this.#latest));
+    return [...this.#extensions.values()].map((e) => this.#info(e, e === this.#default));
   }
 
   /** Sends `command` to one extension and resolves with its response; rejects with a `BridgeError`. */
   dispatch(command: BridgeCommand, options: DispatchOptions = {}): Promise<CommandResponseMessage> {
-    const ext = options.extensionId ? this.#extensions.get(options.extensionId) : this.#latest;
+    const ext = options.extensionId ? this.#extensions.get(options.extensionId) : this.#default;
     if (!ext || this.#closing) return Promise.reject(noExtension(options.extensionId));
     const id = command.command_id ?? `cmd-${randomUUID()}`;
     if (this.#pending.has(id)) return Promise.reject(duplicateCommand(id));
@@ -138,6 +145,7 @@ export class ExtensionHub extends EventEmitter<HubEvents> {
       id,
       conn,
       connectedAt: nowSeconds(),
+      peer: describePeer(conn),
       heartbeat: undefined,
       bare:
         this.#o.commandFormat === "bare" ||
@@ -145,7 +153,10 @@ export class ExtensionHub extends EventEmitter<HubEvents> {
       unanswered: [],
     };
     this.#extensions.set(id, ext);
-    this.#latest = ext;
+    const previous = this.#default;
+    // With a token every connection has proved it is trusted, so the newest wins (an extension whose
+    // service worker restarted takes over at once); without one, nobody replaces a connected default.
+    if (!previous || this.#o.token !== undefined) this.#default = ext;
     const hb = this.#o.heartbeat;
     if (hb) {
       ext.heartbeat = new Heartbeat(
@@ -175,7 +186,14 @@ export class ExtensionHub extends EventEmitter<HubEvents> {
       this.#receive(ext, data.toString());
     });
     conn.send(JSON.stringify(connectedMessage(id)));
-    this.emit("connect", this.#info(ext, true));
+    const role =
+      this.#default !== ext
+        ? `NOT the default: commands keep going to executor ${previous?.id}; this one gets only commands naming ?extension=${id}`
+        : previous
+          ? `now the default (token presented; executor ${previous.id} is no longer)`
+          : "now the default";
+    this.#o.log(`executor ${id} connected, ${ext.peer}: ${role}`);
+    this.emit("connect", this.#info(ext, this.#default === ext));
   }
 
   #receive(ext: Extension, text: string): void {
@@ -213,8 +231,27 @@ export class ExtensionHub extends EventEmitter<HubEvents> {
     if (!ext) return;
     ext.heartbeat?.stop();
     this.#extensions.delete(ext.id);
-    if (this.#latest === ext) this.#latest = [...this.#extensions.values()].at(-1);
+    const wasDefault = this.#default === ext;
+    if (wasDefault) {
+      const open = [...this.#extensions.values()];
+      this.#default = this.#o.token !== undefined ? open.at(-1) : open[0];
+    }
     for (const [id, p] of [...this.#pending]) if (p.ext === ext) this.#settle(id, extensionDisconnected());
+    const next = this.#default;
+    const after = !wasDefault
+      ? ""
+      : next
+        ? `; executor ${next.id} (${next.peer}) is now the default`
+        : "; no executor connected";
+    const why = reason ? ` ${JSON.stringify(reason)}` : "";
+    this.#o.log(`executor ${ext.id} disconnected (${code}${why}), ${ext.peer}${after}`);
     this.emit("disconnect", this.#info(ext, false), code, reason);
   }
+}
+
+/** Origin (quoted, so a crafted header cannot forge log lines) and peer address of a connection. */
+function describePeer(conn: Connection<undefined>): string {
+  const req = conn.request;
+  const origin = req.headers.origin;
+  return `Origin ${origin === undefined ? "(none)" : JSON.stringify(origin)} from ${req.socket.remoteAddress ?? "?"}`;
 }

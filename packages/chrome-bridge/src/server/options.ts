@@ -1,3 +1,4 @@
+import type { AccessRule, OriginPolicy } from "@proj/ws-core/server";
 import {
   DEFAULT_COMMAND_TIMEOUT_MS,
   DEFAULT_HOST,
@@ -23,12 +24,24 @@ export interface BridgeServerOptions {
   wsPort?: number | false;
   /** How long a REST call waits for the extension. Default 30000 ms. */
   commandTimeoutMs?: number;
-  /** When set, REST calls and WebSocket upgrades must present it (`Authorization: Bearer`, `X-Bridge-Token` or `?token=`). */
+  /**
+   * When set, REST calls and WebSocket upgrades must present it (`Authorization: Bearer`, `X-Bridge-Token` or
+   * `?token=`), and a newly connected executor (which presented it) becomes the default one. Without it the
+   * first executor to connect stays the default until it disconnects (see PROTOCOL.md "Security").
+   */
   token?: string;
-  /** Browser origins allowed besides chrome-extension:// (WS) and same-origin (REST). */
-  allowedOrigins?: ReadonlyArray<string | RegExp>;
-  /** Host header names accepted besides loopback names and `host` (DNS-rebinding guard). */
-  allowedHosts?: ReadonlyArray<string | RegExp>;
+  /**
+   * Browser origins trusted besides `chrome-extension://` and the server's own pages (same origin, e.g. a panel
+   * served by the app that mounts the bridge): a list of exact origins or patterns, or a function that decides.
+   */
+  allowedOrigins?: OriginPolicy;
+  /** Host header names accepted besides loopback names and `host` (DNS-rebinding guard); `"*"` turns the check off. */
+  allowedHosts?: ReadonlyArray<AccessRule> | "*";
+  /**
+   * Receives one line per executor connection and disconnection (id, Origin, remote address, which one is the
+   * default). The CLI prints them on stderr. Default: none.
+   */
+  log?: (line: string) => void;
   heartbeat?: Partial<HeartbeatOptions> | false;
   /** Largest WebSocket frame accepted from an extension (screenshots are big). Default 32 MiB. */
   maxPayload?: number;
@@ -77,5 +90,6 @@ export function resolveOptions(o: BridgeServerOptions): ResolvedOptions {
     maxBufferedBytes: o.maxBufferedBytes ?? 8 * 1024 * 1024,
     commandFormat: o.commandFormat ?? "envelope",
     basePath: (o.basePath ?? "").replace(/\/+$/, ""),
+    log: o.log ?? (() => {}),
   };
 }

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { HttpError, readBody, requestPath, sendJson } from "@proj/ws-core/server";
+import { type AccessGuard, HttpError, readBody, requestPath, sendJson } from "@proj/ws-core/server";
 import { SERVER_NAME, SERVER_VERSION } from "../protocol/constants.js";
 import { BridgeError, CommandValidationError } from "../protocol/errors.js";
 import { type RestEnvelope, SHORTCUT_ROUTES, type ServerStatus } from "../protocol/rest.js";
 import { nowSeconds } from "../protocol/time.js";
 import { parseCommand } from "../protocol/validate.js";
-import { hostAllowed, restOriginAllowed, tokenMatches } from "./access.js";
+import { refusalMessage, tokenMatches } from "./access.js";
 import type { ExtensionHub } from "./extension-hub.js";
 import { STATUS_BY_CODE } from "./hub-errors.js";
 import type { ResolvedOptions } from "./options.js";
@@ -45,7 +45,7 @@ const KNOWN_ROUTES: Record<string, string[]> = {
 };
 
 /** The REST half as a plain request listener, so any Node HTTP server can mount it. */
-export function createRestHandler(hub: ExtensionHub, o: ResolvedOptions) {
+export function createRestHandler(hub: ExtensionHub, o: ResolvedOptions, access: AccessGuard) {
   async function readJson(req: IncomingMessage, allowEmpty: boolean): Promise<unknown> {
     const text = (await readBody(req, o.maxBodyBytes)).toString("utf8");
     if (text.trim() === "") {
@@ -99,12 +99,9 @@ export function createRestHandler(hub: ExtensionHub, o: ResolvedOptions) {
       path = path === o.basePath ? "/" : path.startsWith(`${o.basePath}/`) ? path.slice(o.basePath.length) : "";
     const method = req.method ?? "GET";
     const origin = req.headers.origin;
-    if (!hostAllowed(req, o.host, o.allowedHosts)) {
-      sendJson(res, 403, fail(`Host not allowed: ${req.headers.host}`));
-      return;
-    }
-    if (!restOriginAllowed(req, o.allowedOrigins)) {
-      sendJson(res, 403, fail(`Origin not allowed: ${origin}`));
+    // Before the body is read: a refused request (foreign Host or Origin, cross-site POST) never runs a command.
+    if (access.check(req)) {
+      sendJson(res, 403, fail(refusalMessage(access, req)));
       return;
     }
     const cors: Record<string, string> = origin ? { "Access-Control-Allow-Origin": origin, Vary: "Origin" } : {};
