@@ -21,17 +21,39 @@ async function main(argv: string[]): Promise<void> {
   const attached = !args.headless && process.stdin.isTTY === true && process.stdout.isTTY === true;
   const cols = args.cols ?? (attached ? process.stdout.columns : undefined) ?? 80;
   const rows = args.rows ?? (attached ? process.stdout.rows : undefined) ?? 24;
-  const { token, generated } = resolveAuthToken({
-    host: args.host,
-    token: args.token,
-    envToken: process.env.WSH_TOKEN,
-  });
-  if (generated) process.stderr.write(`wsh: API token (required for non-localhost): ${token}\n`);
+  let auth: ReturnType<typeof resolveAuthToken>;
+  try {
+    auth = resolveAuthToken({
+      host: args.host,
+      token: args.token,
+      envToken: process.env.WSH_TOKEN,
+      viewerToken: args.viewerToken,
+      envViewerToken: process.env.WSH_VIEWER_TOKEN,
+    });
+  } catch (err) {
+    process.stderr.write(`wsh: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const { token, viewerToken, generated } = auth;
+  if (generated) {
+    const why = viewerToken === undefined ? "required for non-localhost" : "owner token; the viewer token is read-only";
+    process.stderr.write(`wsh: API token (${why}): ${token}\n`);
+  } else if (args.token && token === undefined) {
+    process.stderr.write("wsh: --token is ignored on a loopback bind (no auth there unless a viewer token is set)\n");
+  }
 
   const server = new WshServer({
     cols,
     rows,
     token,
+    viewerToken,
+    bindHost: args.host,
+    ...(args.allowOrigins.length > 0
+      ? { allowedOrigins: args.allowOrigins.includes("*") ? ("*" as const) : args.allowOrigins }
+      : {}),
+    ...(args.allowHosts.length > 0
+      ? { allowedHosts: args.allowHosts.includes("*") ? ("*" as const) : args.allowHosts }
+      : {}),
     emulatorThread: args.emulator,
     ...(args.command ? { command: args.command, args: args.args } : {}),
   });

@@ -1,5 +1,7 @@
 /** Close sent to every socket when the shell exits or the server stops. */
 export const SHUTDOWN_CLOSE = { code: 1000, reason: "server shutting down" } as const;
+/** Close sent to a viewer (read-only token) that sends keystrokes on /ws/raw. */
+export const READ_ONLY_CLOSE = { code: 4403, reason: "read-only: viewer token cannot send input" } as const;
 
 export const DEFAULT_COLS = 80;
 export const DEFAULT_ROWS = 24;

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HttpError, readBody, type SlowConsumerOptions, WsEndpoint } from "@proj/ws-core/server";
 import { API_ERRORS, type ApiErrorCode, apiErrorBody } from "../protocol/errors.js";
+import type { Role } from "./auth.js";
 
 /** An HttpError carrying upstream's JSON envelope. */
 export function apiError(code: ApiErrorCode, detail?: string, headers: Record<string, string> = {}): HttpError {
@@ -25,13 +26,18 @@ export async function readLimitedBody(req: IncomingMessage, limit: number): Prom
   }
 }
 
-/** The WebSocket endpoint of a route: the server's auth, limits and shutdown answer, the route's slow-consumer policy. */
+/**
+ * The WebSocket endpoint of a route: the server's trust policy and auth (run in `authenticate`, so the
+ * server's one guard applies even if it is rebuilt at `listen()`), limits and shutdown answer, and the
+ * route's slow-consumer policy. The connection's context is its role.
+ */
 export function routeEndpoint(
-  o: { authenticate: (req: IncomingMessage) => void; maxPayload: number; heartbeatMs: number | false },
+  o: { authenticate: (req: IncomingMessage) => Role; maxPayload: number; heartbeatMs: number | false },
   slowConsumer: SlowConsumerOptions,
-): WsEndpoint<undefined> {
-  return new WsEndpoint<undefined>({
+): WsEndpoint<Role> {
+  return new WsEndpoint<Role>({
     maxPayload: o.maxPayload,
+    access: false, // checked by `authenticate` with the server's guard
     authenticate: o.authenticate,
     closingError: SHUTTING_DOWN,
     heartbeat: o.heartbeatMs === false ? false : { intervalMs: o.heartbeatMs },

@@ -1,6 +1,16 @@
 // Node server half: the terminal session (node-pty + @xterm/headless) and its REST / WebSocket routes.
 export * from "../protocol/index.js";
-export { checkAuth, extractToken, generateToken, isLoopback, resolveAuthToken } from "./auth.js";
+export type { WshAccessOptions } from "./access.js";
+export {
+  authorize,
+  checkAuth,
+  extractToken,
+  generateToken,
+  isLoopback,
+  type Role,
+  resolveAuthToken,
+  type Tokens,
+} from "./auth.js";
 export { JsonStream } from "./json-stream.js";
 export { RawStream } from "./raw-stream.js";
 export { startWshServer, type WshLimits, WshServer, type WshServerOptions } from "./server.js";

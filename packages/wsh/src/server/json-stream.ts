@@ -4,13 +4,15 @@ import type { Connection, WsEndpoint } from "@proj/ws-core/server";
 import { eventFilterName, type InputEvent, type InputModeEvent } from "../protocol/events.js";
 import type { Format } from "../protocol/screen.js";
 import { parseSubscribe, SUBSCRIBE_ERROR_PREFIX } from "../protocol/subscribe.js";
+import type { Role } from "./auth.js";
 import { routeEndpoint } from "./http.js";
 import { type FrameSource, JsonSubscriber } from "./json-subscriber.js";
 import type { BatchItem, TerminalBatch, TerminalSession } from "./terminal/session.js";
 
 export interface JsonStreamOptions {
   session: TerminalSession;
-  authenticate: (req: IncomingMessage) => void;
+  /** Trust policy and auth of the upgrade: the connection's role, or throws the refusal. */
+  authenticate: (req: IncomingMessage) => Role;
   maxPayload: number;
   highWaterMark: number;
   /** Bound of the per-socket queue that holds `input` events for a slow reader (oldest dropped past it). */
@@ -24,9 +26,9 @@ export interface JsonStreamOptions {
  * format per batch and shared by every subscriber.
  */
 export class JsonStream {
-  readonly endpoint: WsEndpoint<undefined>;
+  readonly endpoint: WsEndpoint<Role>;
   readonly #o: JsonStreamOptions;
-  readonly #subs = new Map<Connection<undefined>, JsonSubscriber>();
+  readonly #subs = new Map<Connection<Role>, JsonSubscriber<Role>>();
   /** Memo of screen JSON per format, valid until the emulator reports the next change. */
   #screenMemo = new Map<Format, string>();
   readonly #frames: FrameSource;
@@ -63,15 +65,15 @@ export class JsonStream {
   }
 
   /** The subscriber state of a connection (tests and stats). */
-  subscriber(conn: Connection<undefined>): JsonSubscriber | undefined {
+  subscriber(conn: Connection<Role>): JsonSubscriber<Role> | undefined {
     return this.#subs.get(conn);
   }
 
-  get subscribers(): Iterable<JsonSubscriber> {
+  get subscribers(): Iterable<JsonSubscriber<Role>> {
     return this.#subs.values();
   }
 
-  #accept(conn: Connection<undefined>): void {
+  #accept(conn: Connection<Role>): void {
     const s = new JsonSubscriber(conn, this.#frames, { highWaterMark: this.#o.highWaterMark });
     this.#subs.set(conn, s);
     conn.send('{"connected":true}');
@@ -85,7 +87,7 @@ export class JsonStream {
     });
   }
 
-  #error(conn: Connection<undefined>, detail: string): void {
+  #error(conn: Connection<Role>, detail: string): void {
     conn.send(JSON.stringify({ error: `${SUBSCRIBE_ERROR_PREFIX}${detail}`, code: "invalid_subscribe" }));
   }
 

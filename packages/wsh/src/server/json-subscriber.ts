@@ -20,8 +20,8 @@ export interface SubscriberLimits {
  * A subscriber that falls behind skips terminal events and, once drained, gets a fresh `sync`
  * (a full snapshot, so its model ends up exact); `diff`s simply wait and accumulate.
  */
-export class JsonSubscriber {
-  readonly conn: Connection<undefined>;
+export class JsonSubscriber<Ctx = unknown> {
+  readonly conn: Connection<Ctx>;
   sub: Subscription | undefined;
   #wants = new Set<EventType>();
   #dirty = new Set<number>();
@@ -35,7 +35,7 @@ export class JsonSubscriber {
   /** Resyncs sent after lagging (observable for tests and stats). */
   lagResyncs = 0;
 
-  constructor(conn: Connection<undefined>, frames: FrameSource, limits: SubscriberLimits) {
+  constructor(conn: Connection<Ctx>, frames: FrameSource, limits: SubscriberLimits) {
     this.conn = conn;
     this.#frames = frames;
     this.#limits = limits;

@@ -1,13 +1,16 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type Connection, prepareFrame, type WsEndpoint } from "@proj/ws-core/server";
+import { READ_ONLY_CLOSE } from "../protocol/constants.js";
+import type { Role } from "./auth.js";
 import { routeEndpoint } from "./http.js";
 import type { TerminalSession } from "./terminal/session.js";
 import { ChunkBatch } from "./terminal/write-backlog.js";
 
 export interface RawStreamOptions {
   session: TerminalSession;
-  authenticate: (req: IncomingMessage) => void;
+  /** Trust policy and auth of the upgrade: the connection's role, or throws the refusal. */
+  authenticate: (req: IncomingMessage) => Role;
   maxPayload: number;
   /** Bytes buffered for one client before it counts as slow (ws-core slow-consumer "skip" policy). */
   highWaterMark: number;
@@ -26,15 +29,16 @@ interface RawState {
 }
 
 /**
- * `/ws/raw`: PTY bytes out as binary frames, any frame in as PTY input. A client is never allowed
+ * `/ws/raw`: PTY bytes out as binary frames, any frame in as PTY input (a viewer sending one is
+ * closed with 4403 and nothing reaches the PTY). A client is never allowed
  * to hold anything else back: once it has `highWaterMark` bytes unsent, further output to it is
  * skipped (ws-core's "skip" policy), and when its socket drains it gets a full-screen repaint
  * instead of the missed bytes. Memory per client is bounded by the mark plus one repaint.
  */
 export class RawStream {
-  readonly endpoint: WsEndpoint<undefined>;
+  readonly endpoint: WsEndpoint<Role>;
   readonly #o: RawStreamOptions;
-  readonly #state = new WeakMap<Connection<undefined>, RawState>();
+  readonly #state = new WeakMap<Connection<Role>, RawState>();
   readonly #out = new ChunkBatch(() => this.flush());
 
   constructor(o: RawStreamOptions) {
@@ -50,14 +54,19 @@ export class RawStream {
   }
 
   /** How many repaints a connection got after falling behind (for tests and stats). */
-  lagRepaints(conn: Connection<undefined>): number {
+  lagRepaints(conn: Connection<Role>): number {
     return this.#state.get(conn)?.repaints ?? 0;
   }
 
-  #accept(conn: Connection<undefined>): void {
+  #accept(conn: Connection<Role>): void {
     const st: RawState = { pending: undefined, lagged: false, repaints: 0 };
     this.#state.set(conn, st);
     conn.ws.on("message", (data: Buffer | Buffer[] | ArrayBuffer) => {
+      // A viewer's output stream stays as it is; its first keystroke ends the socket with 4403.
+      if (conn.ctx === "viewer") {
+        conn.close(READ_ONLY_CLOSE.code, READ_ONLY_CLOSE.reason);
+        return;
+      }
       // Text and binary alike go to the PTY as their bytes.
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
       this.#o.session.write(buf);
@@ -82,7 +91,7 @@ export class RawStream {
     }
   }
 
-  #lag(conn: Connection<undefined>, st: RawState): void {
+  #lag(conn: Connection<Role>, st: RawState): void {
     st.lagged = true;
     void conn.whenDrained(this.#o.highWaterMark / 2).then(() => {
       if (!conn.open) return;
@@ -97,7 +106,7 @@ export class RawStream {
    * are parked, the repaint is taken once the emulator has parsed everything before them, then the
    * parked chunks follow.
    */
-  #repaint(conn: Connection<undefined>, st: RawState): void {
+  #repaint(conn: Connection<Role>, st: RawState): void {
     // Output already read went to the emulator too, so the repaint will include it: send it to
     // everyone else now, and never to this connection.
     st.lagged = true;

@@ -1,14 +1,18 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { HttpError, sendHttpError, sendJson } from "@proj/ws-core/server";
+import { type AccessGuard, HttpError, sendHttpError, sendJson } from "@proj/ws-core/server";
 import { DEFAULT_SCROLLBACK_LIMIT } from "../protocol/constants.js";
 import type { Format } from "../protocol/screen.js";
-import { checkAuth } from "./auth.js";
+import { guardRequest } from "./access.js";
+import type { Role } from "./auth.js";
 import { apiError, readLimitedBody, sendNoContent } from "./http.js";
 import { InvalidSizeError, type TerminalSession } from "./terminal/session.js";
 
 export interface RestOptions {
   session: TerminalSession;
-  token: () => string | undefined;
+  /** The request's role, or throws the auth refusal (401/403 envelope). */
+  authorize: (req: IncomingMessage) => Role;
+  /** The trust policy every route (even /health) passes first; undefined trusts everyone. */
+  guard: () => AccessGuard | undefined;
   /** Largest POST /input or /resize body. */
   maxBodyBytes: number;
   /** Largest `limit` on /scrollback. */
@@ -122,14 +126,17 @@ export function createRequestHandler(o: RestOptions & { basePath: string }) {
     const path = url.pathname.slice(o.basePath.length) || "/";
     const route = routes.get(path);
     if (!route) return false;
+    // Host and Origin first: a foreign page's request (a "simple" text/plain POST included) is
+    // refused before anything reads its body or looks at its token.
+    if (guardRequest(o.guard(), req, res)) return true;
     void (async () => {
       try {
-        if (path !== "/health") {
-          const denied = checkAuth(req, o.token());
-          if (denied) throw apiError(denied);
-        }
-        const handler = route[req.method ?? "GET"];
+        const role = path === "/health" ? "owner" : o.authorize(req);
+        const method = req.method ?? "GET";
+        const handler = route[method];
         if (!handler) throw apiError("method_not_allowed", undefined, { Allow: Object.keys(route).join(", ") });
+        // Every route but a GET changes the terminal (input, size, input mode): owner only.
+        if (role === "viewer" && method !== "GET") throw apiError("read_only");
         await handler(req, res, url);
       } catch (err) {
         const e = err instanceof HttpError ? err : apiError("internal_error", (err as Error).message);

@@ -1,16 +1,19 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import {
+  type AccessGuard,
   closeHttpServer,
   createHttpServer,
   type Listening,
   listen,
   rejectUpgrade,
+  requestPath,
   sendHttpError,
   UpgradeRouter,
 } from "@proj/ws-core/server";
 import { SHUTDOWN_CLOSE } from "../protocol/constants.js";
-import { checkAuth } from "./auth.js";
+import { accessRefusal, buildGuard, guardFollowsListenHost, type WshAccessOptions } from "./access.js";
+import { authorize, type Role } from "./auth.js";
 import { apiError } from "./http.js";
 import { JsonStream } from "./json-stream.js";
 import { RawStream } from "./raw-stream.js";
@@ -35,12 +38,19 @@ export interface WshLimits {
   maxScrollbackLimit?: number;
 }
 
-export interface WshServerOptions extends SessionOptions {
+export interface WshServerOptions extends SessionOptions, WshAccessOptions {
   /**
-   * Bearer / `?token=` token every route but /health requires. Unset = no auth (upstream's loopback
-   * behaviour); `resolveAuthToken()` applies upstream's bind-address rule.
+   * The owner's Bearer / `?token=` token: every route but /health requires it (or the viewer token).
+   * Unset, with no `viewerToken` either = no auth (upstream's loopback behaviour; the access guard
+   * still applies); `resolveAuthToken()` applies upstream's bind-address rule.
    */
   token?: string | undefined;
+  /**
+   * A read-only token: /ws/raw output, /ws/json and the GET routes. Its keystrokes on /ws/raw close
+   * the socket with 4403, its POSTs get 403 `read_only`. Setting it turns auth on even without `token`
+   * (then nobody can write over the network).
+   */
+  viewerToken?: string | undefined;
   /** Mount prefix for every route, e.g. "/wsh" for /wsh/ws/raw (default ""). */
   basePath?: string;
   limits?: WshLimits;
@@ -68,6 +78,9 @@ export class WshServer {
   /** Resolves once the shell exited and every socket was closed with 1000 "server shutting down". */
   readonly closed: Promise<PtyExit>;
   token: string | undefined;
+  viewerToken: string | undefined;
+  #guard: AccessGuard | undefined;
+  readonly #access: WshAccessOptions;
   #listening: Listening | undefined;
   #closing: Promise<void> | undefined;
   readonly #handleRest: (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -77,13 +90,23 @@ export class WshServer {
   constructor(o: WshServerOptions = {}) {
     const limits = o.limits ?? {};
     this.token = o.token;
+    this.viewerToken = o.viewerToken;
+    if (o.token !== undefined && o.token === o.viewerToken) throw new Error("viewerToken must differ from token");
+    this.#access = {
+      access: o.access,
+      bindHost: o.bindHost,
+      allowedOrigins: o.allowedOrigins,
+      allowedHosts: o.allowedHosts,
+    };
+    this.#guard = buildGuard(this.#access);
     this.basePath = (o.basePath ?? "").replace(/\/$/, "");
     this.#graceMs = o.closeGraceMs ?? 2000;
     this.#killGraceMs = o.killGraceMs ?? 3000;
     this.session = o.session ?? new TerminalSession(o);
-    const authenticate = (req: IncomingMessage) => {
-      const denied = checkAuth(req, this.token);
-      if (denied) throw apiError(denied);
+    const authenticate = (req: IncomingMessage): Role => {
+      const refusal = accessRefusal(this.#guard, req);
+      if (refusal) throw refusal;
+      return this.authorize(req);
     };
     const heartbeatMs = o.heartbeatMs ?? 30_000;
     const maxPayload = limits.maxPayload ?? 1024 * 1024;
@@ -106,7 +129,8 @@ export class WshServer {
     });
     this.#handleRest = createRequestHandler({
       session: this.session,
-      token: () => this.token,
+      authorize: (req) => this.authorize(req),
+      guard: () => this.#guard,
       basePath: this.basePath,
       maxBodyBytes: limits.maxBodyBytes ?? 1024 * 1024,
       maxScrollbackLimit: limits.maxScrollbackLimit ?? 10_000,
@@ -117,14 +141,34 @@ export class WshServer {
     });
   }
 
+  /**
+   * The trust policy every route and upgrade passes before its token is looked at (undefined with
+   * `access: false`). Built from `bindHost` (else the host given to `listen()`, else 127.0.0.1),
+   * `allowedOrigins` and `allowedHosts`, or the guard passed as `access`.
+   */
+  get access(): AccessGuard | undefined {
+    return this.#guard;
+  }
+
+  /** The role of a request under the current tokens; throws the 401/403 refusal. */
+  authorize(req: Pick<IncomingMessage, "headers" | "url">): Role {
+    const r = authorize(req, { token: this.token, viewerToken: this.viewerToken });
+    if (r === "owner" || r === "viewer") return r;
+    throw apiError(r);
+  }
+
   /** Routes for a shared `UpgradeRouter`: `{ "/ws/raw": ..., "/ws/json": ... }` under the base path. */
   get upgradeRoutes(): Record<string, { handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): unknown }> {
     return { [`${this.basePath}/ws/raw`]: this.raw, [`${this.basePath}/ws/json`]: this.json };
   }
 
-  /** Takes an upgrade for /ws/raw or /ws/json; returns false (socket untouched) for other paths. */
+  /**
+   * Takes an upgrade for /ws/raw or /ws/json (refused with 403 before the handshake when the access
+   * guard or the token says no); returns false (socket untouched) for other paths, so an
+   * `UpgradeRouter` answers them 404.
+   */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    const path = requestPath(req.url);
     const target = this.upgradeRoutes[path];
     if (!target) return false;
     void target.handleUpgrade(req, socket, head);
@@ -136,22 +180,27 @@ export class WshServer {
     return this.#handleRest(req, res);
   }
 
-  /** A plain request listener answering unknown paths with 404 `not_found`. */
+  /** A plain request listener answering unknown paths with 404 `not_found` (after the access guard). */
   readonly requestListener: RequestListener = (req, res) => {
-    if (!this.handleRequest(req, res)) sendHttpError(res, apiError("not_found"));
+    if (this.handleRequest(req, res)) return;
+    sendHttpError(res, accessRefusal(this.#guard, req) ?? apiError("not_found"));
   };
 
   /** Listens on its own HTTP server (127.0.0.1 and port 0 by default). */
   async listen(options: { host?: string; port?: number } = {}): Promise<Listening> {
+    const host = options.host ?? this.#access.bindHost;
+    // The Host check follows the address actually bound, unless the options fixed it.
+    if (host !== undefined && guardFollowsListenHost(this.#access)) this.#guard = buildGuard(this.#access, host);
     const server = createHttpServer(this.requestListener);
     const router = new UpgradeRouter();
     for (const [path, h] of Object.entries(this.upgradeRoutes)) router.add(path, h);
     server.on("upgrade", (req, socket, head) => {
-      const path = new URL(req.url ?? "/", "http://localhost").pathname;
-      if (router.match(path)) return router.handle(req, socket, head);
+      const refusal = accessRefusal(this.#guard, req);
+      if (refusal) return rejectUpgrade(socket, refusal);
+      if (router.match(requestPath(req.url))) return router.handle(req, socket, head);
       rejectUpgrade(socket, apiError("not_found"));
     });
-    this.#listening = await listen(server, options);
+    this.#listening = await listen(server, { ...options, ...(host !== undefined ? { host } : {}) });
     return this.#listening;
   }
 
