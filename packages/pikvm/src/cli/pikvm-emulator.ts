@@ -7,8 +7,11 @@ import { PiKVMEmulator } from "../server/emulator.js";
 const USAGE = `usage: pikvm-emulator [--host 127.0.0.1] [--port 8080] [--user admin] [--passwd admin]
                       [--tls] [--tls-cert FILE --tls-key FILE] [--base-path /prefix] [--no-auth]
                       [--static-dir DIR] [--heartbeat-ms 15000]
+                      [--allow-origin http://app.example,...] [--allow-host name,...|'*']
   --tls without --tls-cert/--tls-key serves a fresh self-signed certificate (made with openssl).
-  --heartbeat-ms 0 turns the protocol heartbeat off.`;
+  --heartbeat-ms 0 turns the protocol heartbeat off.
+  Browser pages from other origins than the emulator's own are refused (403) unless --allow-origin lists them;
+  on a loopback bind the Host header must name this machine unless --allow-host lists it ('*': no check).`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -24,6 +27,8 @@ async function main(): Promise<void> {
       "no-auth": { type: "boolean", default: false },
       "static-dir": { type: "string" },
       "heartbeat-ms": { type: "string" },
+      "allow-origin": { type: "string" },
+      "allow-host": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -48,6 +53,12 @@ async function main(): Promise<void> {
     authEnabled: !values["no-auth"],
     ...(values["static-dir"] ? { staticDir: values["static-dir"] } : {}),
     ...(values["heartbeat-ms"] !== undefined ? { heartbeatMs: heartbeatMs(values["heartbeat-ms"]) } : {}),
+    access: {
+      ...(values["allow-origin"] ? { allowedOrigins: list(values["allow-origin"]) } : {}),
+      ...(values["allow-host"]
+        ? { allowedHosts: values["allow-host"] === "*" ? "*" : list(values["allow-host"]) }
+        : {}),
+    },
   });
   const addr = await emulator.listen({ host: values.host, port, ...(tls ? { tls } : {}) });
   process.stdout.write(`listening on ${addr.url}\n`);
@@ -63,6 +74,13 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+function list(raw: string): string[] {
+  return raw
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 function heartbeatMs(raw: string): number {

@@ -2,18 +2,26 @@ import { EventEmitter } from "node:events";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
-import { closeHttpServer, listen, rejectUpgrade, requestPath, sendHttpError, WsEndpoint } from "@proj/ws-core/server";
+import {
+  AccessGuard,
+  closeHttpServer,
+  listen,
+  rejectUpgrade,
+  requestPath,
+  sendHttpError,
+  serveStaticFile,
+  WsEndpoint,
+} from "@proj/ws-core/server";
 import { encodeEvent, INFO_FIELDS, type InfoField } from "../protocol/events.js";
 import { US_KEYMAP } from "../protocol/keymap-us.js";
 import { parseStreamFlag } from "../protocol/validate.js";
 import { KvmdAuth } from "./auth.js";
-import { invalidBool, KvmdError, notFound } from "./kvmd-error.js";
+import { invalidBool, KvmdError, notFound, sendKvmdError } from "./kvmd-error.js";
 import { listenerFlag } from "./listener-flag.js";
 import { defaults, type PiKVMEmulatorOptions } from "./options.js";
 import { consoleImageSize, renderConsolePng } from "./render/console-image.js";
 import type { RestDeps } from "./rest/context.js";
 import { RestRouter } from "./rest/router.js";
-import { serveStatic } from "./static-files.js";
 import * as states from "./subsystem-states.js";
 import { generateSelfSignedCert, type TlsMaterial } from "./tls.js";
 import { type AuthInfo, runSession, type SessionContext, type SessionCounters } from "./ws-session.js";
@@ -73,6 +81,7 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
   readonly #hidListeners = listenerFlag(this, "hid");
   #uptimeTimer: ReturnType<typeof setInterval> | undefined;
   #address: EmulatorAddress | undefined;
+  #access: AccessGuard | undefined;
 
   constructor(options: PiKVMEmulatorOptions = {}) {
     super();
@@ -86,7 +95,9 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
     this.hid = new VirtualHid({ logLimit: options.hidLogLimit ?? 1000, onInput: (input) => this.#onInput(input) });
     this.console = new VirtualConsole(options.console);
     this.atx = new VirtualAtx({ clickDelayMs: options.atxClickDelayMs ?? defaults.atxClickDelayMs });
+    this.#access = this.#buildAccess(undefined);
     this.endpoint = new WsEndpoint<SessionContext>({
+      access: false, // the emulator's own guard runs first in handleUpgrade (listen() may rebuild it for its bind)
       maxPayload: options.maxPayload ?? defaults.maxPayload,
       heartbeat: false, // aiohttp-style heartbeat runs per session (ws-session.ts)
       slowConsumer: { policy: "disconnect", highWaterMark: options.slowConsumerBytes ?? defaults.slowConsumerBytes },
@@ -112,8 +123,18 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
     return this.#address;
   }
 
-  /** Takes an HTTP upgrade; refuses paths other than `<basePath>/api/ws` with 404. */
+  /** The Host and Origin policy in front of REST, static files and upgrades (undefined with `access: false`). */
+  get access(): AccessGuard | undefined {
+    return this.#access;
+  }
+
+  /** Takes an HTTP upgrade; refuses a foreign Host or Origin with 403, paths other than `<basePath>/api/ws` with 404. */
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const refused = this.#refusal(req);
+    if (refused) {
+      rejectUpgrade(socket, refused);
+      return;
+    }
     // Paths are matched like aiohttp's normalize_path_middleware: merged slashes, no trailing slash, decoded.
     if (requestPath(req.url) !== `${this.basePath}/api/ws`) {
       rejectUpgrade(socket, notFound());
@@ -133,6 +154,13 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
     const path = requestPath(req.url);
     if (this.basePath && path !== this.basePath && !path.startsWith(`${this.basePath}/`)) return false;
     const rel = path.slice(this.basePath.length) || "/";
+    const refused = this.#refusal(req);
+    if (refused) {
+      sendKvmdError(res, refused);
+      return true;
+    }
+    // CORS headers (and preflights) for origins listed in `access.allowedOrigins`; nothing for same-origin pages.
+    if (this.#access?.handleRequest(req, res)) return true;
     if (rel === "/api/ws") {
       // aiohttp's answer to a non-upgrade request on a WebSocket route.
       res.writeHead(400, { "Content-Type": "text/plain; charset=utf-8" });
@@ -143,7 +171,7 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
       await this.#rest.handle(req, res, rel.slice(4), requestUrl(req));
       return true;
     }
-    if (this.#o.staticDir && (await serveStatic(this.#o.staticDir, rel, req, res))) return true;
+    if (this.#o.staticDir && (await serveStaticFile(this.#o.staticDir, rel, req, res))) return true;
     return false;
   };
 
@@ -179,6 +207,7 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
   /** Starts a standalone HTTP(S) server with this emulator at its root (or under basePath). */
   async listen(options: ListenOptions = {}): Promise<EmulatorAddress> {
     if (this.#address) throw new Error("already listening");
+    const host = options.host ?? "127.0.0.1";
     const tls = options.tls === true ? await generateSelfSignedCert({ hosts: hostsFor(options.host) }) : options.tls;
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       this.handleRequest(req, res).then(
@@ -192,7 +221,8 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
       tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest) : createHttpServer(onRequest)
     ) as Server;
     server.on("upgrade", this.handleUpgrade);
-    const l = await listen(server, { host: options.host ?? "127.0.0.1", port: options.port ?? 0 });
+    this.#access = this.#buildAccess(host);
+    const l = await listen(server, { host, port: options.port ?? 0 });
     this.#address = { server, host: l.host, port: l.port, url: l.url, wsUrl: l.wsUrl, ...(tls ? { tls } : {}) };
     return this.#address;
   }
@@ -213,6 +243,30 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
   }
 
   // ---- internals ----
+
+  /** The guard for a server bound to `bindHost` (the `access` option's own bindHost wins). */
+  #buildAccess(bindHost: string | undefined): AccessGuard | undefined {
+    const a = this.#o.access;
+    if (a === false) return undefined;
+    if (a instanceof AccessGuard) return a;
+    return new AccessGuard({
+      cors: { headers: "Content-Type, Authorization, X-KVMD-User, X-KVMD-Passwd" },
+      ...a,
+      bindHost: a?.bindHost ?? bindHost ?? "127.0.0.1",
+    });
+  }
+
+  /** A request the access guard refuses, as kvmd would render aiohttp's HTTPForbidden; undefined when it may pass. */
+  #refusal(req: IncomingMessage): KvmdError | undefined {
+    const guard = this.#access;
+    if (!guard?.check(req)) return undefined;
+    const msg = !guard.hostAllowed(req)
+      ? `Host not allowed: ${req.headers.host}`
+      : !guard.originAllowed(req)
+        ? `Origin not allowed: ${req.headers.origin}`
+        : "Cross-site request refused";
+    return new KvmdError(403, "HTTPForbidden", msg);
+  }
 
   #authenticate(req: IncomingMessage): SessionContext {
     const who: AuthInfo = this.auth.check(req);

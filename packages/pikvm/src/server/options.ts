@@ -1,3 +1,4 @@
+import type { AccessGuard, AccessOptions } from "@proj/ws-core/server";
 import type { ConsoleOptions } from "./virtual-console.js";
 
 export interface PiKVMEmulatorOptions {
@@ -33,8 +34,19 @@ export interface PiKVMEmulatorOptions {
   /** Bounded HID input log length. Default 1000. */
   hidLogLimit?: number;
   console?: ConsoleOptions;
-  /** Serve static files from this directory for non-API paths (e.g. a locally exported kvmd web UI). */
+  /**
+   * Serve static files from this directory for non-API paths (e.g. a locally exported kvmd web UI). Symlinks
+   * pointing out of it and dot-files answer 404.
+   */
   staticDir?: string;
+  /**
+   * Who may reach the emulator at all, before kvmd's auth (ws-core's `AccessGuard`, applied to REST, static files
+   * and `/api/ws` upgrades): by default, on a loopback bind, `Host` must name this machine (DNS rebinding), and a
+   * browser `Origin` must be the emulator's own (its `staticDir` pages) unless listed in `allowedOrigins`. Options
+   * without `bindHost` take the address `listen()` binds (127.0.0.1 when mounted); pass the mounting server's
+   * policy (or its `AccessGuard`) when mounted on a server bound elsewhere. `false` trusts every Host and Origin.
+   */
+  access?: AccessGuard | AccessOptions | false;
 }
 
 export const defaults = {
