@@ -6,7 +6,7 @@ import { disposeLeftovers } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import { VuerConfigError } from "../src/index.js";
 import { Box } from "../src/schemas/index.js";
-import { DEFAULT_CORS, Vuer } from "../src/server/index.js";
+import { DEFAULT_ALLOWED_ORIGINS, Vuer } from "../src/server/index.js";
 import { newVuerClient, nodesOf, startVuer, vuerClient } from "./helpers.js";
 
 afterEach(disposeLeftovers);
@@ -15,7 +15,7 @@ describe("server configuration", () => {
   test("options win over VUER_* variables, which win over defaults; bad values are refused", () => {
     const env = { VUER_HOST: "0.0.0.0", VUER_PORT: "9001", WEBSOCKET_MAX_SIZE: "4096", VUER_CORS: "https://a.test" };
     const fromEnv = new Vuer({ env, heartbeatMs: false }).options;
-    expect(fromEnv).toMatchObject({ host: "0.0.0.0", port: 9001, maxSize: 4096, cors: "https://a.test" });
+    expect(fromEnv).toMatchObject({ host: "0.0.0.0", port: 9001, maxSize: 4096, allowedOrigins: ["https://a.test"] });
     const explicit = new Vuer({ env, host: "127.0.0.1", port: 0, maxSize: 10, heartbeatMs: false }).options;
     expect(explicit).toMatchObject({ host: "127.0.0.1", port: 0, maxSize: 10 });
     const defaults = new Vuer({ env: {}, heartbeatMs: false }).options;
@@ -23,8 +23,9 @@ describe("server configuration", () => {
       host: "127.0.0.1",
       port: 8012,
       queueLen: 100,
-      maxSize: 2 ** 28,
-      cors: DEFAULT_CORS,
+      maxSize: 4 * 1024 * 1024,
+      allowedOrigins: DEFAULT_ALLOWED_ORIGINS,
+      workspace: [],
     });
     expect(() => new Vuer({ env: { VUER_PORT: "http" } })).toThrow(VuerConfigError);
     expect(() => new Vuer({ env: { WEBSOCKET_MAX_SIZE: "-1" } })).toThrow(VuerConfigError);

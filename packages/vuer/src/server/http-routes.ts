@@ -1,41 +1,48 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { HttpError, readBody, sendJson } from "@proj/ws-core/server";
+import { type AccessGuard, HttpError, readBody, sendJson } from "@proj/ws-core/server";
 import { decodeEvent } from "../protocol/codec.js";
 import { pathUnder, requestUrl } from "./base-path.js";
-import type { Cors } from "./cors.js";
 import { indexPage } from "./index-page.js";
 import type { ResolvedVuerOptions } from "./options.js";
 import { fanOut, type VuerSession } from "./session.js";
 import type { Workspace } from "./workspace.js";
 
+/** Body types `POST /relay` takes: none of them is a CORS "simple" type, so a browser must ask (preflight) first. */
+export const RELAY_CONTENT_TYPES: readonly string[] = [
+  "application/msgpack",
+  "application/vnd.msgpack",
+  "application/x-msgpack",
+  "application/octet-stream",
+];
+
 /**
- * The plain-HTTP side of a Vuer server: the page at `/`, `/workspace/*`, `POST /relay`, CORS. Throws
- * `HttpError` for anything it refuses; the caller turns that into the response.
+ * The plain-HTTP side of a Vuer server: the page at `/`, `/workspace/*`, `POST /relay`, CORS. Every request
+ * passes the access guard first (Host, Origin, cross-site refusal; CORS headers and preflights for trusted
+ * origins). Throws `HttpError` for anything it refuses; the caller turns that into the response.
  */
 export class HttpRoutes {
   readonly #o: ResolvedVuerOptions;
   readonly #workspace: Workspace;
   readonly #sessions: ReadonlyMap<string, VuerSession>;
-  readonly #cors: Cors;
+  readonly #guard: AccessGuard | undefined;
 
   constructor(
     options: ResolvedVuerOptions,
     workspace: Workspace,
     sessions: ReadonlyMap<string, VuerSession>,
-    cors: Cors,
+    guard: AccessGuard | undefined,
   ) {
     this.#o = options;
     this.#workspace = workspace;
     this.#sessions = sessions;
-    this.#cors = cors;
+    this.#guard = guard;
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = requestUrl(req);
     const path = pathUnder(url?.pathname, this.#o.basePath);
     const query = url?.searchParams ?? new URLSearchParams();
-    this.#cors.apply(req, res);
-    if (this.#cors.preflight(req, res)) return;
+    if (this.#guard?.handleRequest(req, res)) return;
     const method = req.method ?? "GET";
     if (path === "/" && (method === "GET" || method === "HEAD")) {
       const html = this.#o.indexHtml ?? indexPage(this.#publicWsUrl(req), this.#o.domain);
@@ -55,8 +62,20 @@ export class HttpRoutes {
     throw new HttpError(404, { error: "not found" });
   }
 
-  /** POST /relay?sid=<session id>|*: the body (one msgpack event) is queued to that session, or to all. */
+  /**
+   * POST /relay?sid=<session id>|*: the body (one msgpack event, sent as `application/msgpack`) is queued to that
+   * session, or to all.
+   */
   async #relay(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+    const type = (req.headers["content-type"] ?? "").split(";", 1)[0]?.trim().toLowerCase() ?? "";
+    if (!RELAY_CONTENT_TYPES.includes(type)) {
+      req.resume(); // the body is never read
+      throw new HttpError(
+        415,
+        { error: "the body must be one msgpack event sent as application/msgpack", contentType: type || null },
+        { Accept: RELAY_CONTENT_TYPES.join(", ") },
+      );
+    }
     const sid = query.get("sid");
     if (!sid) throw new HttpError(400, { error: "sid is required (a session id, or * for every session)" });
     const one = sid === "*" ? undefined : this.#sessions.get(sid);

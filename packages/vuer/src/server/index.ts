@@ -1,6 +1,14 @@
 // Node server half: the Vuer app, sessions, the shared scene store.
 export * from "../protocol/index.js";
-export { DEFAULT_CORS, type VuerOptions } from "./options.js";
+export { RELAY_CONTENT_TYPES } from "./http-routes.js";
+export {
+  DEFAULT_ALLOWED_ORIGINS,
+  DEFAULT_CORS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_QUEUE_BYTES,
+  DEFAULT_SERVER_MAX_SIZE,
+  type VuerOptions,
+} from "./options.js";
 export * from "./scene-store.js";
 export { type EnqueueResult, type IncomingEvent, type OutgoingStats, VuerSession } from "./session.js";
 export * from "./vuer.js";

@@ -15,6 +15,8 @@ export interface OutgoingStats {
   dropped: number;
   /** Frames waiting now. */
   queued: number;
+  /** Bytes of the frames waiting now (bounded by `queueBytes`). */
+  queuedBytes: number;
 }
 
 /**
@@ -47,8 +49,8 @@ export interface SessionOptions {
 /**
  * One connection's session: its scene operations and events go to this client only. A frame goes straight
  * to the socket while the client keeps up; otherwise it waits in ws-core's bounded "drop" backlog (`queueLen`
- * frames, as upstream's `deque(maxlen=queue_len)`: the oldest is dropped and counted), sent as the socket
- * drains. `till` and RPC waiters see only this session's events (upstream's are global).
+ * frames, as upstream's `deque(maxlen=queue_len)`, and `queueBytes` bytes: the oldest is dropped and counted),
+ * sent as the socket drains. `till` and RPC waiters see only this session's events (upstream's are global).
  */
 export class VuerSession extends SceneOps<EnqueueResult> {
   /** Upstream's `CURRENT_WS_ID`. */
@@ -84,11 +86,17 @@ export class VuerSession extends SceneOps<EnqueueResult> {
     return !this.signal.aborted && this.socket.readyState === this.socket.OPEN;
   }
 
-  /** Outgoing counters (sent, dropped, queued) and events received. */
+  /** Outgoing counters (sent, dropped, queued, queuedBytes) and events received. */
   get stats(): OutgoingStats & { received: number } {
     const dropped = this.#conn.stats.dropped;
     const queued = this.#conn.backlog;
-    return { sent: this.#accepted - dropped - queued - this.#discarded, dropped, queued, received: this.#received };
+    return {
+      sent: this.#accepted - dropped - queued - this.#discarded,
+      dropped,
+      queued,
+      queuedBytes: this.#conn.backlogBytes,
+      received: this.#received,
+    };
   }
 
   /** Resolves with the close code and reason once the connection has closed. */

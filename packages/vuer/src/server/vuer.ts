@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { CloseCode } from "@proj/ws-core";
 import {
+  AccessGuard,
   closeHttpServer,
   type Connection,
   HttpError,
@@ -14,7 +15,6 @@ import {
 } from "@proj/ws-core/server";
 import { decodeEvent } from "../protocol/codec.js";
 import { pathUnder, requestUrl } from "./base-path.js";
-import { Cors } from "./cors.js";
 import { globMatch } from "./glob.js";
 import { HttpRoutes } from "./http-routes.js";
 import { type ResolvedVuerOptions, resolveVuerOptions, type VuerOptions } from "./options.js";
@@ -60,6 +60,11 @@ export class Vuer {
   readonly sessions = new Map<string, VuerSession>();
   readonly stats: VuerStats = { sessions: 0, accepted: 0, badFrames: 0, handlerErrors: 0 };
   readonly endpoint: WsEndpoint;
+  /**
+   * The trust policy every HTTP request and upgrade passes (undefined with `access: false`): the server's own
+   * origin, `allowedOrigins`, and on a loopback bind only `Host`s naming this machine.
+   */
+  readonly access: AccessGuard | undefined;
   readonly #handlers = new Map<string, Set<{ fn: Handler; once: boolean }>>();
   readonly #spawns: Array<{ fn: SpawnFn; filters: Record<string, string> }> = [];
   readonly #http: HttpRoutes;
@@ -69,16 +74,34 @@ export class Vuer {
   constructor(options: VuerOptions = {}) {
     this.options = resolveVuerOptions(options);
     this.workspace = new Workspace(this.options.workspace);
-    const cors = new Cors(this.options.cors);
-    this.#http = new HttpRoutes(this.options, this.workspace, this.sessions, cors);
+    const o = this.options;
+    // One guard for the HTTP routes and the upgrades.
+    this.access =
+      o.access === false
+        ? undefined
+        : o.access instanceof AccessGuard
+          ? o.access
+          : new AccessGuard({
+              bindHost: o.host,
+              allowedOrigins: o.allowedOrigins,
+              ...(o.allowedHosts !== undefined ? { allowedHosts: o.allowedHosts } : {}),
+              cors: { methods: "GET, HEAD, POST", headers: "Content-Type" },
+              ...o.access,
+            });
+    this.#http = new HttpRoutes(o, this.workspace, this.sessions, this.access);
     this.endpoint = new WsEndpoint({
-      maxPayload: this.options.maxSize,
-      // Browsers send Origin on WebSocket upgrades too: the CORS list decides (with `*`, the default, anyone).
-      allowedOrigins: (origin) => origin === undefined || cors.allows(origin),
-      heartbeat: this.options.heartbeatMs === false ? false : { intervalMs: this.options.heartbeatMs },
-      perMessageDeflate: this.options.perMessageDeflate,
-      // Each session's outgoing queue: ws-core's bounded drop-oldest backlog.
-      slowConsumer: { policy: "drop", highWaterMark: this.options.sendHighWaterMark, maxQueue: this.options.queueLen },
+      maxPayload: o.maxSize,
+      access: this.access ?? false,
+      maxConnections: o.maxConnections,
+      heartbeat: o.heartbeatMs === false ? false : { intervalMs: o.heartbeatMs },
+      perMessageDeflate: o.perMessageDeflate,
+      // Each session's outgoing queue: ws-core's bounded drop-oldest backlog, in frames and in bytes.
+      slowConsumer: {
+        policy: "drop",
+        highWaterMark: o.sendHighWaterMark,
+        maxQueue: o.queueLen,
+        maxQueueBytes: o.queueBytes,
+      },
     });
     this.endpoint.on("connection", (conn) => this.#accept(conn));
     this.endpoint.on("error", (err) => this.options.onError(err, "upgrade"));
@@ -126,14 +149,16 @@ export class Vuer {
     return pathUnder(pathname, this.options.basePath) !== undefined;
   }
 
-  /** WebSocket upgrades for `basePath` (exactly, or with a trailing slash); anything else gets 404. */
-  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+  /**
+   * WebSocket upgrades for `basePath` (exactly, or with a trailing slash): the access guard, the connection cap,
+   * then the handshake. Returns false without touching the socket for any other path, so a host's
+   * `UpgradeRouter` answers 404 (`start()` does the same); true when the upgrade was taken (accepted or refused).
+   */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
     const path = pathUnder(requestUrl(req)?.pathname, this.options.basePath);
-    if (path !== "/") {
-      rejectUpgrade(socket, new HttpError(404, { error: "no WebSocket endpoint at this path" }));
-      return;
-    }
+    if (path !== "/") return false;
     void this.endpoint.handleUpgrade(req, socket, head);
+    return true;
   };
 
   /** Plain HTTP: the page at `/`, `/workspace/*`, `POST /relay`, CORS preflights; 404 otherwise. */
@@ -141,7 +166,11 @@ export class Vuer {
     this.#http.handle(req, res).catch((err) => {
       if (!(err instanceof HttpError)) this.options.onError(err, "http");
       if (res.headersSent) res.destroy();
-      else sendHttpError(res, err instanceof HttpError ? err : new HttpError(500, { error: "internal error" }));
+      else {
+        // A body left unread (413, 415) is not drained for keep-alive: the connection closes after the answer.
+        if (!req.complete) res.setHeader("Connection", "close");
+        sendHttpError(res, err instanceof HttpError ? err : new HttpError(500, { error: "internal error" }));
+      }
     });
   };
 
@@ -155,7 +184,10 @@ export class Vuer {
       cert && key
         ? createHttpsServer({ cert: readFileSync(cert), key: readFileSync(key) }, this.handleRequest)
         : createHttpServer(this.handleRequest);
-    server.on("upgrade", this.handleUpgrade);
+    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!this.handleUpgrade(req, socket, head))
+        rejectUpgrade(socket, new HttpError(404, { error: "no WebSocket endpoint at this path" }));
+    });
     this.#server = server;
     const l = await listen(server, { host: this.options.host, port: this.options.port });
     this.#listening = { host: l.host, port: l.port, url: `${l.wsUrl}${this.options.basePath}` };

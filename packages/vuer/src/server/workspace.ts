@@ -1,8 +1,6 @@
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { extname, resolve, sep } from "node:path";
-import { sendJson } from "@proj/ws-core/server";
+import { extname, resolve } from "node:path";
+import { contentTypeFor, sendJson, serveStaticFile } from "@proj/ws-core/server";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -34,7 +32,8 @@ export type LinkedContent = Uint8Array | string | (() => Uint8Array | string | P
 
 /**
  * Static files under `/workspace/`: dynamic links first (upstream's `workspace.link`), then each workspace
- * directory in order. Paths cannot leave a directory; `?hot` turns caching off.
+ * directory in order (ws-core's `serveStaticFile`: real paths must stay inside the directory, so `..` and
+ * symlinks leading out answer 404, as do dot-files such as `.env` or `.git/config`); `?hot` turns caching off.
  */
 export class Workspace {
   readonly roots: string[];
@@ -55,13 +54,14 @@ export class Workspace {
 
   /** Answers GET/HEAD for `rel` (the part after `/workspace/`). */
   async serve(rel: string, req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
-    let path: string;
+    let decoded: string;
     try {
-      path = clean(decodeURIComponent(rel));
+      decoded = decodeURIComponent(rel);
     } catch {
       sendJson(res, 400, { error: "bad path encoding" });
       return;
     }
+    const path = clean(decoded);
     const hot =
       [...query.keys()].some((k) => k.toLowerCase() === "hot") && (query.get("hot") ?? "").toLowerCase() !== "false";
     const headers: Record<string, string> = hot ? { "Cache-Control": "no-cache" } : {};
@@ -70,33 +70,22 @@ export class Workspace {
       const c = typeof linked.content === "function" ? await linked.content() : linked.content;
       const body = typeof c === "string" ? Buffer.from(c) : c;
       res.writeHead(200, {
-        "Content-Type": linked.type ?? typeFor(path),
+        "Content-Type": linked.type ?? TYPES[extname(path).toLowerCase()] ?? contentTypeFor(path),
         "Content-Length": body.byteLength,
         ...headers,
       });
       res.end(req.method === "HEAD" ? undefined : body);
       return;
     }
+    const type = TYPES[extname(path).toLowerCase()] ?? contentTypeFor(path);
     for (const root of this.roots) {
-      const file = resolve(root, `.${sep}${path}`);
-      if (file !== root && !file.startsWith(root + sep)) continue;
-      const info = await stat(file).catch(() => undefined);
-      if (!info?.isFile()) continue;
-      res.writeHead(200, { "Content-Type": typeFor(file), "Content-Length": info.size, ...headers });
-      if (req.method === "HEAD") {
-        res.end();
-        return;
-      }
-      await new Promise<void>((done) => {
-        const stream = createReadStream(file);
-        stream.on("error", () => {
-          res.destroy();
-          done();
-        });
-        stream.on("end", () => done());
-        stream.pipe(res);
+      // The decoded path as requested (not `clean`ed): a `..` in it is refused, never resolved.
+      const served = await serveStaticFile(root, decoded, req, res, {
+        dotfiles: false,
+        index: false,
+        headers: { "Content-Type": type, ...headers },
       });
-      return;
+      if (served) return;
     }
     sendJson(res, 404, { error: "workspace file not found", path });
   }
@@ -111,8 +100,4 @@ function clean(p: string): string {
     else parts.push(seg);
   }
   return parts.join("/");
-}
-
-function typeFor(path: string): string {
-  return TYPES[extname(path).toLowerCase()] ?? "application/octet-stream";
 }
