@@ -2,6 +2,7 @@
 // WebSocketEventHandler, with a WebAdapter driving a real table (upstream's example ran no game).
 //   pnpm --filter @proj/cardsharp example:server -- --port 8765 --bots 2
 import { parseArgs } from "node:util";
+import { AccessGuard } from "@proj/ws-core/server";
 import { WebSocketServer } from "ws";
 import { BlackjackTable, EventBus, WebAdapter, WebSocketEventHandler } from "../src/server/index.js";
 
@@ -19,7 +20,18 @@ const adapter = new WebAdapter({ useWebsockets: true, handler, autoSeat: true })
 const table = new BlackjackTable({ bus, bots: Number(values.bots) });
 adapter.attach(table);
 
-const wss = new WebSocketServer({ host: values.host, port: Number(values.port), maxPayload: 64 * 1024 });
+// What CardsharpServer does before every upgrade: other sites' pages and foreign Host names get 403.
+const guard = new AccessGuard({ bindHost: values.host });
+const wss = new WebSocketServer({
+  host: values.host,
+  port: Number(values.port),
+  maxPayload: 64 * 1024,
+  verifyClient: ({ req }, done) => {
+    const refusal = guard.check(req);
+    if (refusal) done(false, refusal.status, JSON.stringify(refusal.body));
+    else done(true);
+  },
+});
 wss.on("connection", (ws) => {
   // CardsharpServer refuses these before the upgrade (503); a bare `ws` server can only close them.
   if (handler.sessions.size >= 1000) return ws.close(1013, "too many clients");

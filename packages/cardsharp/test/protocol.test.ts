@@ -347,14 +347,14 @@ describe("seats and actions", () => {
   test("a client that reconnects with its id gets the seat, a snapshot and the open request back", async () => {
     const { server, url } = await startServer({ autoSeat: true, seed: 3, autoStart: false });
     const first = await rawClient(url);
-    await first.connect("carol");
+    const token = (await first.connect("carol")).data.resume_token;
     await first.subscribe(["ROUND_STARTED"]);
     server.table.start();
     const req = await first.betUntilRequest(5);
     first.ws.terminate();
     await waitFor(() => !server.handler.clients.has("carol"));
     const second = await rawClient(url);
-    const back = await second.connect("carol");
+    const back = await second.connect("carol", token);
     expect(back.data).toMatchObject({ client_id: "carol", resumed: true, seat: { player_id: "player-carol" } });
     expect(back.data.state.players.map((p: any) => p.player_id)).toContain("player-carol");
     expect(back.data.state.current).toMatchObject({ player_id: "player-carol" });
@@ -381,12 +381,12 @@ describe("seats and actions", () => {
     expect(b.all().some((m) => m.type === "event" && m.data.event_type === "action_received")).toBe(false);
   });
 
-  test("the same id on a new socket replaces the old one (4409)", async () => {
+  test("the same id with its resume token on a new socket replaces the old one (4409)", async () => {
     const { url } = await startServer();
     const a = await rawClient(url);
-    await a.connect("dup");
+    const token = (await a.connect("dup")).data.resume_token;
     const b = await rawClient(url);
-    await b.connect("dup");
+    await b.connect("dup", token);
     expect((await a.expect("disconnected")).data.reason).toBe("replaced by a new connection");
     expect((await a.closed).code).toBe(4409);
     b.send({ type: "heartbeat" });

@@ -21,8 +21,8 @@ export async function startServer(options: CardsharpServerOptions = {}): Promise
 export type Msg = { type: string; data: any; timestamp?: number };
 
 /** A raw client that speaks the protocol by hand (as upstream's example client does), on ws-core's test client. */
-export async function rawClient(url: string) {
-  const c = await connectTestClient(url);
+export async function rawClient(url: string, options?: Parameters<typeof connectTestClient>[1]) {
+  const c = await connectTestClient(url, options);
   const next = (pred: (m: Msg) => boolean, timeoutMs?: number) => c.nextJson<Msg>(pred, timeoutMs);
   return Object.assign(c, {
     /** The next message of `type` (and matching `pred`). */
@@ -31,9 +31,12 @@ export async function rawClient(url: string) {
     /** The next `event` of `eventType`. */
     event: (eventType: string, pred: (d: any) => boolean = () => true, timeoutMs?: number) =>
       next((m) => m.type === "event" && m.data.event_type === eventType && pred(m.data.data), timeoutMs),
-    /** Sends connect and waits for `connected {client_id}`. */
-    async connect(clientId?: string) {
-      c.send({ type: "connect", data: clientId === undefined ? {} : { client_id: clientId } });
+    /** Sends connect (with the id's resume token, to take a known id back) and waits for `connected {client_id}`. */
+    async connect(clientId?: string, resumeToken?: string) {
+      const data: Record<string, string> = {};
+      if (clientId !== undefined) data.client_id = clientId;
+      if (resumeToken !== undefined) data.resume_token = resumeToken;
+      c.send({ type: "connect", data });
       return next((m) => m.type === "connected" && typeof m.data.client_id === "string");
     },
     /** Sends subscribe and waits for its ack. */

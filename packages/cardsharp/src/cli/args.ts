@@ -4,11 +4,11 @@ import { type ParseArgsConfig, parseArgs } from "node:util";
 export function parseCli(
   options: NonNullable<ParseArgsConfig["options"]>,
   usage: string,
-): Record<string, string | boolean | undefined> {
-  let values: Record<string, string | boolean | undefined> = {};
+): Record<string, string | boolean | string[] | undefined> {
+  let values: Record<string, string | boolean | string[] | undefined> = {};
   try {
     ({ values } = parseArgs({ options: { ...options, help: { type: "boolean", short: "h" } } }) as {
-      values: Record<string, string | boolean | undefined>;
+      values: Record<string, string | boolean | string[] | undefined>;
     });
   } catch (err) {
     fail(`${(err as Error).message}\n${usage}`);

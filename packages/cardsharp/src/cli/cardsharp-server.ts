@@ -5,7 +5,9 @@ import { fail, intFlag, parseCli } from "./args.js";
 
 const USAGE = `usage: cardsharp-server [--host 127.0.0.1] [--port 8765] [--seed N] [--bots N] [--decks N] [--h17]
                         [--min-bet 5] [--max-bet 1000] [--pause-ms 2000] [--decision-timeout-ms 30000] [--no-auto-seat]
-                        [--no-insurance]`;
+                        [--no-insurance] [--allow-origin ORIGIN]... [--allow-host HOST]...
+  --allow-origin  a browser origin trusted besides the server's own pages (e.g. http://localhost:5173; "*" for any)
+  --allow-host    a Host name accepted besides localhost and the bind address (e.g. a LAN name; "*" for any)`;
 
 const values = parseCli(
   {
@@ -21,6 +23,8 @@ const values = parseCli(
     "decision-timeout-ms": { type: "string" },
     "no-auto-seat": { type: "boolean" },
     "no-insurance": { type: "boolean" },
+    "allow-origin": { type: "string", multiple: true },
+    "allow-host": { type: "string", multiple: true },
   },
   USAGE,
 );
@@ -29,7 +33,13 @@ const values = parseCli(
 const host = values.host === undefined || values.host === "localhost" ? "127.0.0.1" : (values.host as string);
 const port = intFlag(values.port as string | undefined, "port", 8765);
 const seed = values.seed === undefined ? undefined : intFlag(values.seed as string, "seed", 0);
+const list = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : []);
+const origins = list(values["allow-origin"]);
+const hosts = list(values["allow-host"]);
 const server = new CardsharpServer({
+  host,
+  ...(origins.length > 0 ? { allowedOrigins: origins.includes("*") ? "*" : origins } : {}),
+  ...(hosts.length > 0 ? { allowedHosts: hosts.includes("*") ? "*" : hosts } : {}),
   ...(seed !== undefined ? { seed } : {}),
   bots: intFlag(values.bots as string | undefined, "bots", 0),
   autoSeat: !values["no-auto-seat"],

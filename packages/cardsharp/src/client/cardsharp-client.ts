@@ -40,14 +40,70 @@ export type PlayerStrategy = (
   client: CardsharpClient,
 ) => Action | undefined | Promise<Action | undefined>;
 
+/** Where the client keeps its identity between page loads: the Web Storage subset it uses. */
+export interface SessionStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem?(key: string): void;
+}
+
+/** A store in memory (Node's default): the identity lives as long as the client object. */
+export function memorySessionStore(): SessionStore {
+  const m = new Map<string, string>();
+  return {
+    getItem: (k) => m.get(k) ?? null,
+    setItem: (k, v) => void m.set(k, v),
+    removeItem: (k) => void m.delete(k),
+  };
+}
+
+/** `sessionStorage` when the page has one and it works (one identity per tab), else memory. */
+function defaultSessionStore(): SessionStore {
+  try {
+    const s = (globalThis as { sessionStorage?: SessionStore }).sessionStorage;
+    if (s) {
+      // Access throws in sandboxed frames and when storage is disabled; a full store throws on write.
+      s.setItem("cardsharp-probe", "1");
+      s.removeItem?.("cardsharp-probe");
+      return s;
+    }
+  } catch {
+    // fall through to memory
+  }
+  return memorySessionStore();
+}
+
+/** What the store holds under `storageKey`. */
+interface StoredSession {
+  client_id: string;
+  resume_token: string;
+}
+
 /** Picks the bet when a round opens; undefined sits the round out. */
 export type BetPolicy = (round: { minBet: number; maxBet: number; balance: number | undefined }) => number | undefined;
 
 export interface CardsharpClientOptions {
   /** ws://host:port (or a function returning it, called per attempt). */
   url: string | (() => string);
-  /** Kept across reconnects so the server gives the seat back. Generated when absent. */
+  /**
+   * The identity to use. Default: the one in `storage` (a reload of the page gets its seat back), else a
+   * fresh uuid. A client id alone never resumes a seat: the server also wants the id's `resume_token`.
+   */
   clientId?: string;
+  /**
+   * The secret the server gave this `clientId` (its `connected.resume_token`), when it is not in `storage`
+   * (e.g. handed over from another process). Without the right one a known id is refused (CLIENT_ID_TAKEN)
+   * and the client carries on under a fresh id.
+   */
+  resumeToken?: string;
+  /**
+   * Where the client id and resume token are kept, so a reconnect (and in a browser, a reload of the tab)
+   * resumes the seat: default `sessionStorage` when available (per tab), else memory (per client object).
+   * `false` keeps them in memory. The token is a credential: a store other tabs or scripts can read shares it.
+   */
+  storage?: SessionStore | false;
+  /** The key in `storage`. Default `"cardsharp-session:" + url` (or `"cardsharp-session"` for a url function). */
+  storageKey?: string;
   /** Default `globalThis.WebSocket`; in Node 20 pass `NodeWebSocket` from `@proj/ws-core/node`. */
   WebSocket?: WebSocketConstructor;
   /** Event names to subscribe to after every connect. Default ["*"]. */
@@ -90,7 +146,6 @@ interface Waiter {
  * on a drop reconnects with the same id (the server returns the seat and a snapshot).
  */
 export class CardsharpClient {
-  readonly clientId: string;
   readonly socket: ReconnectingSocket;
   /** The seat this client holds, when known. */
   seat: SeatInfo | undefined;
@@ -110,11 +165,23 @@ export class CardsharpClient {
   #current: ConnectedData | undefined;
   /** Betting state seen on the wire: which round is open for bets and whether we bet in it. */
   #betting: { roundId: string | null; minBet: number; maxBet: number; placed: boolean } | undefined;
+  #clientId: string;
+  #resumeToken: string | undefined;
+  readonly #store: SessionStore;
+  readonly #storeKey: string;
+  /** Whether the `connect` on the current socket has been answered with `connected`. */
+  #bound = false;
 
   constructor(options: CardsharpClientOptions) {
     this.#o = options;
-    this.clientId = options.clientId ?? randomId();
-    if (this.clientId.length === 0 || this.clientId.length > 128) {
+    this.#store = options.storage === false ? memorySessionStore() : (options.storage ?? defaultSessionStore());
+    this.#storeKey =
+      options.storageKey ??
+      (typeof options.url === "string" ? `cardsharp-session:${options.url}` : "cardsharp-session");
+    const stored = this.#readStore();
+    this.#clientId = options.clientId ?? stored?.client_id ?? randomId();
+    this.#resumeToken = options.resumeToken ?? (stored?.client_id === this.#clientId ? stored.resume_token : undefined);
+    if (this.#clientId.length === 0 || this.#clientId.length > 128) {
       throw new TypeError("clientId must be 1..128 characters (the server refuses longer ones)");
     }
     this.#subscriptions = new Set(options.subscribe ?? ["*"]);
@@ -136,6 +203,7 @@ export class CardsharpClient {
     this.socket.on("message", (m) => this.#receive(m));
     this.socket.on("close", () => {
       this.#current = undefined;
+      this.#bound = false;
       this.#failWaiters(new ConnectionClosedError("connection closed"));
     });
     this.socket.on("status", (s) => this.#events.emit("status", s));
@@ -143,6 +211,16 @@ export class CardsharpClient {
 
   get status(): SocketStatus {
     return this.socket.status;
+  }
+
+  /** This client's id: the one asked for, or a fresh one if the server refused it (CLIENT_ID_TAKEN). */
+  get clientId(): string {
+    return this.#clientId;
+  }
+
+  /** The secret that resumes this id's seat (from the last `connected`); never share it. */
+  get resumeToken(): string | undefined {
+    return this.#resumeToken;
   }
 
   on<K extends keyof ClientEvents>(event: K, fn: (payload: ClientEvents[K]) => void): () => void {
@@ -247,12 +325,52 @@ export class CardsharpClient {
 
   /** Runs on every open, before the queued sends: `connect`, then re-subscribe. */
   #handshake(send: (data: string) => void): void {
-    send(encode({ type: "connect", data: { client_id: this.clientId } }));
+    this.#bound = false;
+    if (this.#sendConnect(send)) {
+      // Its reply comes before the replies to queued sends, so its waiter goes first.
+      this.#waiters.unshift({ resolve: () => {}, reject: () => {} });
+    }
+  }
+
+  /** Sends `connect` (with the resume token when we hold one) and the subscriptions; true if it subscribed. */
+  #sendConnect(send: (data: string) => void): boolean {
+    const data: Record<string, string> = { client_id: this.#clientId };
+    if (this.#resumeToken !== undefined) data.resume_token = this.#resumeToken;
+    send(encode({ type: "connect", data }));
     const subs = [...this.#subscriptions];
-    if (subs.length === 0) return;
+    if (subs.length === 0) return false;
     send(encode({ type: "subscribe", data: { event_types: subs } }));
-    // Its reply comes before the replies to queued sends, so its waiter goes first.
-    this.#waiters.unshift({ resolve: () => {}, reject: () => {} });
+    return true;
+  }
+
+  /**
+   * The server refused our id (another client holds it and we lack its token, e.g. an id set by hand or
+   * copied from another tab): carry on under a fresh identity rather than stay unconnected.
+   */
+  #takeFreshId(): void {
+    this.#clientId = randomId();
+    this.#resumeToken = undefined;
+    this.seat = undefined;
+    // The replies to what was already sent come first (errors: not connected), so this waiter goes last.
+    if (this.#sendConnect((d) => this.socket.send(d))) this.#waiters.push({ resolve: () => {}, reject: () => {} });
+  }
+
+  #readStore(): StoredSession | undefined {
+    try {
+      const raw = this.#store.getItem(this.#storeKey);
+      const v = raw ? (JSON.parse(raw) as Partial<StoredSession>) : undefined;
+      return typeof v?.client_id === "string" && typeof v.resume_token === "string" ? (v as StoredSession) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #writeStore(session: StoredSession): void {
+    try {
+      this.#store.setItem(this.#storeKey, JSON.stringify(session));
+    } catch {
+      // a full or disabled store: the identity still lives in memory
+    }
   }
 
   #receive(raw: unknown): void {
@@ -289,6 +407,10 @@ export class CardsharpClient {
         void this.#onActionRequest(data as ActionRequestData);
         break;
       case "error":
+        if (data.code === "CLIENT_ID_TAKEN" && !this.#bound) {
+          this.#takeFreshId();
+          break;
+        }
         this.#events.emit("error", new CardsharpError(data.code ?? "ERROR", String(data.message ?? "error")));
         break;
       case "disconnected":
@@ -298,6 +420,12 @@ export class CardsharpClient {
   }
 
   #onConnected(data: ConnectedData): void {
+    this.#bound = true;
+    this.#clientId = data.client_id;
+    if (typeof data.resume_token === "string") {
+      this.#resumeToken = data.resume_token;
+      this.#writeStore({ client_id: data.client_id, resume_token: data.resume_token });
+    }
     this.#seatedServer = "seat" in data;
     if (data.seat) this.seat = data.seat;
     if (data.state) {

@@ -33,7 +33,8 @@ export interface Envelope<T extends string = string, D = Record<string, unknown>
 export const ALL_EVENTS = "*";
 
 // ---- client → server ----
-export type ConnectMessage = Envelope<"connect", { client_id?: string | null }>;
+/** `resume_token` (ours): the secret from this id's `connected`; without it a known id is refused (CLIENT_ID_TAKEN). */
+export type ConnectMessage = Envelope<"connect", { client_id?: string | null; resume_token?: string | null }>;
 export type DisconnectMessage = Envelope<"disconnect", { client_id?: string }>;
 export type SubscribeMessage = Envelope<"subscribe" | "unsubscribe", { event_types: Array<EngineEventType | "*"> }>;
 export type ActionMessage = Envelope<"action", { action: string; data?: Record<string, unknown> }>;
@@ -61,6 +62,11 @@ export const ACTION_NAMES = {
 /** Our additions to upstream's `connected {client_id}`: whether a seat was resumed, and a table snapshot. */
 export interface ConnectedData {
   client_id: string;
+  /**
+   * The secret that proves this client id on a later `connect` (128 random bits, base64url). Sent only in
+   * this private reply, never in an event; keep it like a password (our client stores it per tab).
+   */
+  resume_token?: string;
   resumed?: boolean;
   seat?: SeatInfo | null;
   state?: PublicState;
@@ -126,6 +132,7 @@ export type ErrorCode =
   | "INVALID_ACTION"
   | "BET_REJECTED"
   | "TOO_MANY_SUBSCRIPTIONS"
+  | "CLIENT_ID_TAKEN"
   | "INTERNAL_ERROR";
 
 export const UPSTREAM_ERROR_MESSAGES = {
@@ -140,11 +147,13 @@ export const CardsharpCloseCode = {
   Normal: 1000,
   /** Server shutting down. */
   GoingAway: 1001,
+  /** A slow consumer: more than the byte cap (`maxBufferedBytes`) waiting to be sent to it. */
+  SlowConsumer: 1008,
   /** A frame over the payload limit. */
   MessageTooBig: 1009,
   /** No inbound traffic within the inactivity timeout. */
   InactivityTimeout: 4408,
-  /** The same client id connected on another socket. */
+  /** The same client id connected on another socket, with its resume token. */
   Replaced: 4409,
 } as const;
 

@@ -33,7 +33,12 @@ export function parseClientMessage(text: string, limits: { maxEventTypes: number
       if (id !== undefined && id !== null && (typeof id !== "string" || id.length === 0 || id.length > 128)) {
         return invalid("`client_id` must be a non-empty string of at most 128 characters", type);
       }
-      return { ok: true, message: { type, data: { client_id: (id as string | null | undefined) ?? null } } };
+      const token = data.resume_token;
+      if (token !== undefined && token !== null && (typeof token !== "string" || token.length > 128)) {
+        return invalid("`resume_token` must be a string of at most 128 characters", type);
+      }
+      const clientId = (id as string | null | undefined) ?? null;
+      return { ok: true, message: { type, data: { client_id: clientId, resume_token: (token as string) ?? null } } };
     }
     case "subscribe":
     case "unsubscribe": {

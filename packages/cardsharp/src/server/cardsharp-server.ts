@@ -1,12 +1,16 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import {
+  AccessGuard,
+  type AccessOptions,
+  type AccessRule,
   type CloseOptions,
   closeHttpServer,
   createHttpServer,
+  type HttpError,
   type Listening,
   listen,
-  type OriginCheck,
+  type OriginPolicy,
   type SlowConsumerOptions,
   UpgradeRouter,
   WsEndpoint,
@@ -29,9 +33,37 @@ export interface CardsharpServerOptions extends Omit<TableOptions, "bus" | "adap
   maxPayload?: number;
   /** Most simultaneous sockets; further upgrades are refused with HTTP 503 before the handshake. Default 1000. */
   maxClients?: number;
-  /** Per-socket backlog policy. Default: drop oldest past 1000 queued frames. */
+  /**
+   * Most bytes waiting to be sent to one socket: a client that reads slower than the table writes is closed
+   * with 1008 "slow consumer" once this much is buffered for it (it may reconnect, and gets a snapshot).
+   * Default 1 MiB.
+   */
+  maxBufferedBytes?: number;
+  /**
+   * ws-core's slow-consumer policy, for full control. Default `{policy: "disconnect", highWaterMark:
+   * maxBufferedBytes}`; `{policy: "drop", maxQueue}` keeps slow clients and drops their oldest frames instead
+   * (bounded by frame count on top of the mark, not by bytes).
+   */
   slowConsumer?: SlowConsumerOptions;
-  allowedOrigins?: OriginCheck;
+  /**
+   * The address the server is bound to (`listen()` binds here unless told otherwise). On a loopback address
+   * (the default, 127.0.0.1) upgrades must name this machine in `Host` (DNS rebinding).
+   */
+  host?: string;
+  /**
+   * Browser origins trusted besides the server's own pages (same host:port): exact origins or patterns, `"*"`
+   * for every origin, or a function that decides alone. Clients without an Origin (non-browsers) are always
+   * allowed. A foreign origin is refused with HTTP 403 before the upgrade.
+   */
+  allowedOrigins?: OriginPolicy;
+  /** `Host` names accepted besides localhost, loopback IPs and the bind host (`"*"`: no Host check). */
+  allowedHosts?: ReadonlyArray<AccessRule> | "*";
+  /**
+   * The whole trust policy instead of the three options above: a host server's `AccessGuard` (one policy for
+   * every protocol on its port), `AccessOptions`, or `false` to trust every origin and host (only behind a
+   * server or proxy that checks them itself).
+   */
+  access?: AccessGuard | AccessOptions | false;
   /** Start the round loop at once. Default true. */
   autoStart?: boolean;
   timers?: Timers;
@@ -48,6 +80,9 @@ export class CardsharpServer {
   readonly adapter: WebAdapter;
   readonly table: BlackjackTable;
   readonly endpoint: WsEndpoint;
+  /** The trust policy upgrades pass (undefined with `access: false`); see `CardsharpServerOptions.access`. */
+  readonly access: AccessGuard | undefined;
+  readonly #host: string;
   #http: Server | undefined;
   #closed = false;
 
@@ -61,12 +96,18 @@ export class CardsharpServer {
     this.adapter = new WebAdapter({ useWebsockets: true, handler: this.handler, autoSeat: options.autoSeat ?? false });
     this.table = new BlackjackTable({ ...options, bus: this.bus });
     this.adapter.attach(this.table);
+    this.#host = options.host ?? "127.0.0.1";
+    this.access = trustPolicy(options, this.#host);
     this.endpoint = new WsEndpoint({
       maxPayload: options.maxPayload ?? 64 * 1024,
       heartbeat: false, // the protocol's own heartbeat and inactivity timeout cover dead peers
       maxConnections: options.maxClients ?? 1000,
-      slowConsumer: options.slowConsumer ?? { policy: "drop", maxQueue: 1000 },
-      ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
+      slowConsumer: {
+        policy: "disconnect",
+        highWaterMark: options.maxBufferedBytes ?? 1024 * 1024,
+        ...options.slowConsumer,
+      },
+      access: this.access ?? false,
     });
     this.endpoint.on("connection", (conn) => {
       const session = this.handler.open({
@@ -92,14 +133,19 @@ export class CardsharpServer {
     return this.endpoint.handleUpgrade(req, socket, head);
   }
 
-  /** Listens on its own HTTP server (127.0.0.1 and a free port by default); WebSocket on every path. */
+  /**
+   * Listens on its own HTTP server (the `host` option, 127.0.0.1 by default, and a free port by default);
+   * WebSocket on every path. Another `host` here moves the Host check to it too.
+   */
   async listen(options: { host?: string; port?: number } = {}): Promise<Listening> {
     if (this.#http) throw new Error("already listening");
+    const host = options.host ?? this.#host;
+    if (this.access instanceof BindFollowingGuard) this.access.rebind(host);
     const http = createHttpServer();
     const router = new UpgradeRouter().add("/*", this);
     router.attach(http);
     this.#http = http;
-    return listen(http, options);
+    return listen(http, { ...options, host });
   }
 
   /** Stops the table, says goodbye to every client (1001), and closes the HTTP server if it owns one. */
@@ -116,5 +162,54 @@ export class CardsharpServer {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+}
+
+/** The server's AccessGuard from its options: undefined for `access: false`. */
+function trustPolicy(options: CardsharpServerOptions, host: string): AccessGuard | undefined {
+  const a = options.access;
+  if (a === false) return undefined;
+  if (a instanceof AccessGuard) return a;
+  const merged: AccessOptions = {
+    ...(options.allowedOrigins !== undefined ? { allowedOrigins: options.allowedOrigins } : {}),
+    ...(options.allowedHosts !== undefined ? { allowedHosts: options.allowedHosts } : {}),
+    ...a,
+  };
+  // Explicit AccessOptions with a bindHost keep it; otherwise the guard follows where the server listens.
+  return merged.bindHost !== undefined ? new AccessGuard(merged) : new BindFollowingGuard(merged, host);
+}
+
+/**
+ * An AccessGuard whose bind host is the one `listen()` finally uses (the constructor only knows the
+ * `host` option): a guard built for 127.0.0.1 would refuse every LAN `Host` once bound to 0.0.0.0.
+ */
+class BindFollowingGuard extends AccessGuard {
+  readonly #options: AccessOptions;
+  #inner: AccessGuard;
+
+  constructor(options: AccessOptions, host: string) {
+    super({ ...options, bindHost: host });
+    this.#options = options;
+    this.#inner = new AccessGuard({ ...options, bindHost: host });
+  }
+
+  rebind(host: string): void {
+    this.#inner = new AccessGuard({ ...this.#options, bindHost: host });
+  }
+
+  override hostAllowed(req: IncomingMessage): boolean {
+    return this.#inner.hostAllowed(req);
+  }
+
+  override originAllowed(req: IncomingMessage): boolean {
+    return this.#inner.originAllowed(req);
+  }
+
+  override check(req: IncomingMessage): HttpError | undefined {
+    return this.#inner.check(req);
+  }
+
+  override corsHeaders(req: IncomingMessage): Record<string, string> {
+    return this.#inner.corsHeaders(req);
   }
 }

@@ -33,6 +33,8 @@ interface HumanSeat {
   connected: boolean;
   holdTimer?: unknown;
   leaving: boolean;
+  /** Whether this seat ever placed a bet: a seat that never did is not held for its owner (see `#releaseIdle`). */
+  hasBet: boolean;
 }
 interface BotSeat {
   kind: "bot";
@@ -160,11 +162,16 @@ export class BlackjackTable {
       balance: this.#startingBalance,
       meta: { client_id: ownerId },
     });
-    const seat: HumanSeat = { kind: "human", playerId, ownerId, connected: true, leaving: false };
+    const seat: HumanSeat = { kind: "human", playerId, ownerId, connected: true, leaving: false, hasBet: false };
     this.#seats.set(playerId, seat);
     this.#byOwner.set(ownerId, seat);
     this.#wake?.();
     return this.seatOf(ownerId) as SeatInfo;
+  }
+
+  /** Whether `ownerId` holds a seat (connected or not). */
+  hasSeat(ownerId: string): boolean {
+    return this.#byOwner.has(ownerId);
   }
 
   seatOf(ownerId: string): SeatInfo | undefined {
@@ -190,7 +197,10 @@ export class BlackjackTable {
     this.#wake?.();
   }
 
-  /** A seat owner's socket came or went; a gone owner keeps the seat for `seatHoldMs`. */
+  /**
+   * A seat owner's socket came or went; a gone owner keeps the seat for `seatHoldMs` if it has ever bet.
+   * A seat that never bet is released at the next round (at once while the table waits for a first bet).
+   */
   setPresence(ownerId: string, connected: boolean): void {
     const seat = this.#byOwner.get(ownerId);
     if (!seat) return;
@@ -216,7 +226,9 @@ export class BlackjackTable {
   placeBet(ownerId: string, amount: number): void {
     const err = this.checkBet(ownerId, amount);
     if (err) throw err;
-    this.engine.placeBet((this.#byOwner.get(ownerId) as HumanSeat).playerId, amount);
+    const seat = this.#byOwner.get(ownerId) as HumanSeat;
+    this.engine.placeBet(seat.playerId, amount);
+    seat.hasBet = true;
     this.#wake?.();
   }
 
@@ -245,6 +257,7 @@ export class BlackjackTable {
 
   async #run(): Promise<void> {
     while (this.#running) {
+      this.#releaseIdle();
       if (this.#seats.size === 0) {
         await this.#sleep();
         continue;
@@ -280,7 +293,9 @@ export class BlackjackTable {
         }
         await this.#sleep(deadline - this.#timers.now());
       } else {
-        // No bet yet: wait for one (or for seats to change) without a deadline.
+        // No bet yet, so no round is under way: seats of gone owners that never bet go now (they would
+        // otherwise fill the table for seatHoldMs), then wait for a bet (or for seats to change).
+        if (this.#releaseIdle()) continue;
         await this.#sleep();
       }
     }
@@ -360,6 +375,7 @@ export class BlackjackTable {
   }
 
   #afterRound(): void {
+    this.#releaseIdle();
     this.#removeLeavers();
     const rules = this.engine.rules;
     // A broke bot buys back in so a demo table never empties.
@@ -371,6 +387,23 @@ export class BlackjackTable {
         this.engine.addPlayer({ id: seat.playerId, name: p.name, balance: this.#botBalance });
       }
     }
+  }
+
+  /**
+   * Releases the seats whose owner is gone and never bet: a client that connects (auto-seated) and leaves
+   * must not hold a seat for `seatHoldMs`. Such a seat has nothing to lose (its bankroll is the starting one),
+   * and its owner is seated again on return (`autoSeat`, or our client's `join`). Returns whether any went.
+   */
+  #releaseIdle(): boolean {
+    let released = false;
+    for (const seat of this.#byOwner.values()) {
+      if (seat.connected || seat.hasBet || seat.leaving) continue;
+      this.#clearHold(seat);
+      seat.leaving = true;
+      released = true;
+    }
+    if (released) this.#removeLeavers();
+    return released;
   }
 
   #removeLeavers(): void {

@@ -54,6 +54,8 @@ export class WebAdapter implements PlatformAdapter, ActionRouter {
     if (h && this.useWebsockets) {
       h.setActionRouter(this);
       h.connectExtras = (clientId) => this.#connectExtras(clientId);
+      // A held seat keeps its client id (and resume token) claimed while the owner is away.
+      h.retains = (clientId) => table.hasSeat(clientId);
       h.on("connect", ({ clientId }) => table.setPresence(clientId, true));
       h.on("disconnect", ({ clientId }) => table.setPresence(clientId, false));
     }

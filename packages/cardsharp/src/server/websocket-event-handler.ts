@@ -1,3 +1,4 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import { Emitter } from "@proj/ws-core";
 import type { EngineEventType } from "../engine/events.js";
 import {
@@ -57,6 +58,20 @@ export interface WebSocketEventHandlerOptions {
   timers?: Timers;
 }
 
+/** A fresh resume token: 128 random bits, base64url (22 characters). */
+export function newResumeToken(): string {
+  return randomBytes(16).toString("base64url");
+}
+
+/** Constant-time comparison of a presented token with the expected one (a missing one never matches). */
+export function resumeTokenMatches(expected: string | undefined, presented: string | null | undefined): boolean {
+  if (expected === undefined || typeof presented !== "string") return false;
+  const a = Buffer.from(expected, "utf8");
+  const b = Buffer.from(presented, "utf8");
+  // Lengths differ only for a malformed token; the comparison itself never short-circuits.
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 type HandlerEvents = {
   /** A client id is bound to a socket (`resumed`: the id was known and its socket replaced or gone). */
   connect: { clientId: string; session: ClientSession };
@@ -82,8 +97,15 @@ export class WebSocketEventHandler {
   #router: ActionRouter | undefined;
   #heartbeat: unknown;
   readonly #offBus: () => void;
+  /** Resume tokens of the client ids that are known: bound to a socket, or kept by `retains` (a held seat). */
+  readonly #tokens = new Map<string, string>();
   /** Snapshot provider for `connected` (set by the WebAdapter). */
   connectExtras: ((clientId: string) => Partial<ConnectedData>) | undefined;
+  /**
+   * Whether a client id without a socket still owns something (the WebAdapter: a seat), so its resume token
+   * is kept and a `connect` with that id needs it. Ids that own nothing are forgotten when their socket goes.
+   */
+  retains: ((clientId: string) => boolean) | undefined;
 
   constructor(options: WebSocketEventHandlerOptions) {
     this.bus = options.bus;
@@ -156,7 +178,7 @@ export class WebSocketEventHandler {
     }
     const msg = parsed.message;
     if (msg.type === "connect") {
-      this.#connect(session, msg.data.client_id ?? undefined);
+      this.#connect(session, msg.data.client_id ?? undefined, msg.data.resume_token);
       return;
     }
     const clientId = session.clientId;
@@ -222,20 +244,43 @@ export class WebSocketEventHandler {
 
   // ---- internals ----
 
-  #connect(session: ClientSession, requested: string | undefined): void {
+  /** Whether `clientId` is someone's: bound to a socket, or owning something (a held seat). */
+  isKnown(clientId: string): boolean {
+    if (!this.#tokens.has(clientId)) return false;
+    if (this.clients.has(clientId) || this.retains?.(clientId)) return true;
+    this.#tokens.delete(clientId); // owns nothing any more: the id is free again
+    return false;
+  }
+
+  #connect(session: ClientSession, requested: string | undefined, token: string | null | undefined): void {
     const clientId = requested ?? randomId();
+    // Client ids are public (PLAYER_JOINED, player ids), so a known id needs its resume token; the socket that
+    // holds the id already proved it. A refusal leaves the owner alone and this socket as it was.
+    const own = session.clientId === clientId;
+    const known = this.isKnown(clientId) ? this.#tokens.get(clientId) : undefined;
+    if (known !== undefined && !own && !resumeTokenMatches(known, token)) {
+      this.#send(session, "error", {
+        message: "client_id is in use: send its resume_token, or connect with another (or no) client_id",
+        code: "CLIENT_ID_TAKEN",
+      });
+      return;
+    }
     // A second `connect` on one socket rebinds it (upstream bound a second id and leaked the first).
-    if (session.clientId !== undefined && session.clientId !== clientId) this.#unbind(session, "client id changed");
+    if (session.clientId !== undefined && !own) this.#unbind(session, "client id changed");
     const previous = this.clients.get(clientId);
     if (previous && previous !== session) {
-      // The same id on a new socket (a reconnect): the old socket goes, the seat stays with the id.
+      // The same id, with its token, on a new socket (a reconnect): the old socket goes, the seat stays.
       this.#drop(previous, "replaced by a new connection", CardsharpCloseCode.Replaced);
     }
+    // Dropping the old socket may have forgotten an id that owns no seat: it keeps its token all the same.
+    const resumeToken = known ?? newResumeToken();
+    this.#tokens.set(clientId, resumeToken);
     session.clientId = clientId;
     this.clients.set(clientId, session);
     this.#events.emit("connect", { clientId, session });
     const extras = this.connectExtras?.(clientId) ?? {};
-    this.#send(session, "connected", { client_id: clientId, ...extras });
+    // The token goes in this private push only: events never carry it.
+    this.#send(session, "connected", { client_id: clientId, resume_token: resumeToken, ...extras });
   }
 
   #action(session: ClientSession, clientId: string, action: string, data: Record<string, unknown>): void {
@@ -266,6 +311,8 @@ export class WebSocketEventHandler {
   }
 
   #tick(): void {
+    // Forget the tokens of ids that own nothing any more (a held seat released since its socket went).
+    for (const id of [...this.#tokens.keys()]) this.isKnown(id);
     const now = this.#timers.now();
     for (const s of [...this.sessions]) {
       if (now - s.lastInbound > this.#inactivityMs) {
@@ -294,6 +341,7 @@ export class WebSocketEventHandler {
     if (this.clients.get(id) === session) {
       this.clients.delete(id);
       this.#events.emit("disconnect", { clientId: id, reason });
+      this.isKnown(id); // forgets the token unless the id still owns a seat
     }
   }
 
