@@ -29,6 +29,7 @@ export interface PlaygroundOptions {
 
 export interface Playground {
   url: string;
+  server: import("node:http").Server;
   port: number;
   mounted: Mounted[];
   close(): Promise<void>;
@@ -82,6 +83,7 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
   await Promise.all(mounted.map((m) => m.start?.()));
   return {
     url: l.url,
+    server,
     port: l.port,
     mounted,
     close: async () => {

@@ -1,11 +1,12 @@
 import { CardsharpServer } from "@proj/cardsharp/server";
-import type { Mounted } from "../mount.js";
+import type { MountContext, Mounted } from "../mount.js";
 
 export const CARDSHARP_PATH = "/cardsharp";
 
 /** A blackjack table with two basic-strategy bots; the page's client takes a seat beside them. */
-export async function mountBlackjack(): Promise<Mounted> {
+export async function mountBlackjack(ctx: MountContext): Promise<Mounted> {
   const table = new CardsharpServer({
+    access: ctx.access,
     bots: 2,
     autoSeat: false,
     timings: { roundPauseMs: 2500, bettingTimeMs: 15_000, decisionTimeoutMs: 60_000, seatHoldMs: 120_000 },

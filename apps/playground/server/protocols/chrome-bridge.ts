@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { startNodeExecutor } from "@proj/chrome-bridge/executor";
 import { BridgeServer } from "@proj/chrome-bridge/server";
-import type { Mounted } from "../mount.js";
+import type { MountContext, Mounted } from "../mount.js";
 
 export const BRIDGE_BASE = "/bridge";
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -10,8 +10,15 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
  * The chrome-bridge relay under /bridge (REST, and its WebSocket at /bridge/ws), with the Node executor
  * driving a headless Chromium when one is installed. Without Chromium the panel says how to get it.
  */
-export async function mountBrowser(ctx: { baseUrl: string }): Promise<Mounted> {
-  const bridge = new BridgeServer({ basePath: BRIDGE_BASE });
+export async function mountBrowser(ctx: MountContext): Promise<Mounted> {
+  const { bindHost, allowedOrigins, allowedHosts } = ctx.access;
+  const bridge = new BridgeServer({
+    basePath: BRIDGE_BASE,
+    ...(bindHost ? { host: bindHost } : {}),
+    ...(allowedOrigins ? { allowedOrigins } : {}),
+    ...(allowedHosts ? { allowedHosts } : {}),
+    log: (line) => console.error(`chrome-bridge: ${line}`),
+  });
   const available = existsSync(CHROMIUM);
   let executor: Awaited<ReturnType<typeof startNodeExecutor>> | undefined;
   const mounted: Mounted = {

@@ -10,7 +10,7 @@ export async function mountKvm(ctx: MountContext): Promise<Mounted> {
   // A password of this run only: it reaches the page through /api/playground, which the access guard
   // serves to this server's own page and non-browser clients, never to another site.
   const passwd = process.env.PLAYGROUND_KVM_PASSWD ?? randomBytes(12).toString("base64url");
-  const emu = new PiKVMEmulator({ basePath: PIKVM_BASE, user: "admin", passwd });
+  const emu = new PiKVMEmulator({ basePath: PIKVM_BASE, user: "admin", passwd, access: ctx.access });
   ctx.services.set("pikvm", emu);
   return {
     name: "pikvm",

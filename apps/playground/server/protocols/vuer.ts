@@ -7,6 +7,11 @@ export const VUER_BASE = "/vuer";
 
 const BOX = { args: [0.3, 0.3, 0.3], key: "box", material: { color: "#4fb3ff" } };
 
+/** Three finite numbers: what a position or a step must be before it reaches every viewer. */
+function isPosition(v: unknown): v is [number, number, number] {
+  return Array.isArray(v) && v.length === 3 && v.every((n) => typeof n === "number" && Number.isFinite(n));
+}
+
 /** A small coloured point cloud: a ring of points, so the panel shows a real PointCloud element. */
 function ring(): ReturnType<typeof PointCloud> {
   const n = 400;
@@ -26,7 +31,8 @@ function ring(): ReturnType<typeof PointCloud> {
  * events that handlers turn into scene operations.
  */
 export async function mountScene(ctx: MountContext): Promise<Mounted> {
-  const app = new Vuer({ basePath: VUER_BASE });
+  // No workspace: the page needs no files from disk (and the working directory is never served).
+  const app = new Vuer({ basePath: VUER_BASE, access: ctx.access, workspace: false });
   let added = 0;
   app.scene.set(
     DefaultScene(
@@ -42,15 +48,17 @@ export async function mountScene(ctx: MountContext): Promise<Mounted> {
   );
   // The remote-control example's event: move the box to a position.
   app.addHandler("SET_POSITION", (event) => {
-    const position = (event.value as { position?: number[] })?.position;
-    if (Array.isArray(position) && position.length === 3) app.scene.upsert(Box({ ...BOX, position }));
+    const position = (event.value as { position?: unknown })?.position;
+    if (isPosition(position)) app.scene.upsert(Box({ ...BOX, position }));
   });
   // The page's buttons.
   app.addHandler("MOVE_BOX", (event) => {
-    const d = (event.value as { dx?: number; dy?: number; dz?: number }) ?? {};
+    const d = (event.value as { dx?: unknown; dy?: unknown; dz?: unknown }) ?? {};
+    const step = [d.dx ?? 0, d.dy ?? 0, d.dz ?? 0];
+    if (!isPosition(step)) return; // NaN or Infinity would reach every viewer
     const box = app.scene.graph.find("box") as { position?: number[] } | undefined;
     const [x, y, z] = box?.position ?? [0, 0.5, 0];
-    app.scene.upsert(Box({ ...BOX, position: [x! + (d.dx ?? 0), y! + (d.dy ?? 0), z! + (d.dz ?? 0)] }));
+    app.scene.upsert(Box({ ...BOX, position: [x! + step[0], y! + step[1], z! + step[2]] }));
   });
   app.addHandler("ADD_SPHERE", () => {
     added++;

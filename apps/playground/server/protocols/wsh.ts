@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { WshServer } from "@proj/wsh/server";
-import type { Mounted } from "../mount.js";
+import type { MountContext, Mounted } from "../mount.js";
 
 export const WSH_BASE = "/wsh";
 
@@ -9,7 +9,7 @@ export const WSH_BASE = "/wsh";
  * A real shell on a PTY under /wsh (REST, /wsh/ws/raw, /wsh/ws/json). When the shell exits (someone
  * typed `exit`), sockets get 1000 and a fresh shell takes its place; the page's clients reconnect to it.
  */
-export async function mountTerminal(): Promise<Mounted> {
+export async function mountTerminal(ctx: MountContext): Promise<Mounted> {
   let closing = false;
   const spawn = (): WshServer => {
     const s = new WshServer({
@@ -19,6 +19,7 @@ export async function mountTerminal(): Promise<Mounted> {
       command: "/bin/bash",
       args: ["--norc", "--noprofile"],
       env: { PS1: "playground$ " },
+      access: ctx.access,
     });
     void s.closed.then(() => {
       if (!closing) current = spawn();

@@ -49,16 +49,15 @@ export async function mountBlackjackPanel(panel: HTMLElement, info: { path: stri
     log,
   );
 
-  const idKey = "cardsharp-client-id";
+  // The client keeps its id and resume token in sessionStorage: a reload gets the seat back, another tab is
+  // another player.
   const client = new CardsharpClient({
     url: `${wsOrigin()}${info.path}`,
-    clientId: localStorage.getItem(idKey) ?? undefined,
     subscribe: ["*"],
     join: { name: "You" },
     bet: ({ minBet, maxBet, balance }) =>
       Math.max(minBet, Math.min(maxBet, balance ?? maxBet, Number(bet.value) || minBet)),
   });
-  localStorage.setItem(idKey, client.clientId);
   let request: ActionRequestData | undefined;
 
   const render = (s: Snapshot | undefined) => {

@@ -1,5 +1,5 @@
 import { PiKVMWebSocket, pixelToKvmd } from "@proj/pikvm/client";
-import type { PlaygroundInfo } from "../info.js";
+import { loadInfo, type PlaygroundInfo } from "../info.js";
 import { el, logLine, panelHeader, statusChip } from "../status.js";
 
 /**
@@ -7,7 +7,8 @@ import { el, logLine, panelHeader, statusChip } from "../status.js";
  * PiKVM web UI does). Keys and mouse over the screen become HID events; the screen is the emulator's
  * snapshot of its virtual console, refreshed after input.
  */
-export async function mountKvmPanel(panel: HTMLElement, info: NonNullable<PlaygroundInfo["pikvm"]>): Promise<void> {
+export async function mountKvmPanel(panel: HTMLElement, first: NonNullable<PlaygroundInfo["pikvm"]>): Promise<void> {
+  let info = first;
   const chip = statusChip("/api/ws");
   panelHeader(panel, "KVM", "pikvm · /api/ws", chip.el);
   const screen = el("img", { className: "kvm-screen", tabIndex: 0, alt: "virtual console", draggable: false });
@@ -71,22 +72,46 @@ export async function mountKvmPanel(panel: HTMLElement, info: NonNullable<Playgr
     }, 60);
   };
 
-  const ws = await PiKVMWebSocket.connect({
-    url: base,
-    user: info.user,
-    passwd: info.passwd,
-    hid: "binary",
-    reconnect: true,
-    keepalive: { intervalMs: 1000, timeoutMs: 5000 },
-  });
-  chip.set(ws.status);
-  ws.on("status", (s) => chip.set(s));
-  ws.on("event", (ev) => {
-    logLine(eventLog, `${ev.event_type} ${JSON.stringify(ev.event).slice(0, 140)}`);
-    if (ev.event_type === "atx" || ev.event_type === "hid") refresh();
-  });
-  ws.on("open", () => refresh());
-  refresh();
+  let ws: PiKVMWebSocket;
+  const connect = async () => {
+    ws = await PiKVMWebSocket.connect({
+      url: base,
+      user: info.user,
+      passwd: info.passwd,
+      hid: "binary",
+      reconnect: true,
+      keepalive: { intervalMs: 1000, timeoutMs: 5000 },
+    });
+    chip.set(ws.status);
+    ws.on("status", (s) => {
+      chip.set(s);
+      if (s === "closed") void relogin();
+    });
+    ws.on("event", (ev) => {
+      logLine(eventLog, `${ev.event_type} ${JSON.stringify(ev.event).slice(0, 140)}`);
+      if (ev.event_type === "atx" || ev.event_type === "hid") refresh();
+    });
+    ws.on("open", () => refresh());
+    refresh();
+  };
+  // The demo's KVM password lives as long as its process: after a restart the old one is refused (403),
+  // so ask the server again, as the page did when it loaded, and log in anew.
+  const relogin = async () => {
+    for (;;) {
+      try {
+        const fresh = (await loadInfo()).pikvm;
+        if (fresh) {
+          info = fresh;
+          await connect();
+          return;
+        }
+      } catch {
+        // the server is still down
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+  await connect();
 
   const hid = (line: string) => {
     logLine(hidLog, line);
