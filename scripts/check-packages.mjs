@@ -1,9 +1,11 @@
 // Packaging check: every publishable package must work outside the workspace.
 // 1. publint each package; 2. `pnpm pack` each; 3. install all tarballs with plain npm into an empty
 // scratch project; 4. import every export entry in ESM and in CJS, and typecheck an import of each
-// entry with moduleResolution node16. Run after `pnpm build`.
+// entry with moduleResolution node16; 5. check each tarball carries its docs and license and its
+// package.json the registry metadata; 6. run every README code block against the installed tarballs.
+// Run after `pnpm build`.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -96,6 +98,27 @@ try {
   console.log("types: every entry resolves with moduleResolution node16");
 } catch (err) {
   fail(`types\n${err.stdout}${err.stderr}`);
+}
+
+// What a user reading the package on the registry needs: its README, PROTOCOL.md, license, links.
+for (const p of packages) {
+  const installed = join(app, "node_modules", p.json.name);
+  const want = ["README.md", "LICENSE", ...(existsSync(join(p.dir, "PROTOCOL.md")) ? ["PROTOCOL.md"] : [])];
+  const missing = want.filter((f) => !existsSync(join(installed, f)));
+  const meta = ["repository", "homepage", "bugs", "keywords", "license", "description"].filter((k) => !p.json[k]);
+  if (missing.length || meta.length)
+    fail(
+      `${p.json.name}: tarball lacks ${missing.join(", ") || "nothing"}; package.json lacks ${meta.join(", ") || "nothing"}`,
+    );
+  else console.log(`docs ${p.json.name}: ${want.join(", ")} and registry metadata`);
+}
+
+// Every README code block, run against the installed tarballs (the package tests run them from sources).
+try {
+  const readmes = packages.map((p) => join(p.dir, "README.md")).filter((f) => existsSync(f));
+  process.stdout.write(run("node", [join(root, "scripts/readme-code.mjs"), "--dist", app, ...readmes], { cwd: app }));
+} catch (err) {
+  fail(`README code blocks against the tarballs\n${err.stdout}${err.stderr}`);
 }
 
 if (failures === 0) rmSync(scratch, { recursive: true, force: true });
