@@ -6,6 +6,7 @@ export default defineConfig({
     client: "src/client/index.ts",
     server: "src/server/index.ts",
     node: "src/node/index.ts",
+    cli: "src/cli/index.ts",
     testing: "src/testing/index.ts",
   },
   format: ["esm", "cjs"],
