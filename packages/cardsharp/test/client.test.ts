@@ -109,8 +109,15 @@ describe("CardsharpClient", () => {
   test("reconnects with the same client id and gets its seat back", async () => {
     const { server, url } = await startServer({ bots: 1 });
     const c = client({ url, join: true, strategy: fixedPlayer("STAND"), bet: flatMinimumBet });
+    let bet = false;
+    c.on("event", (e) => {
+      if (e.event_type === "PLAYER_BET" && (e.data as { player_id?: string }).player_id === c.seat?.player_id)
+        bet = true;
+    });
     await c.connected();
     await waitFor(() => c.seat !== undefined);
+    // Only a seat that has bet is held for its owner (one that never bet is released at the next round).
+    await waitFor(() => bet, { timeoutMs: 15_000 });
     const seat = c.seat;
     const again = c.nextConnected();
     for (const conn of server.endpoint.connections) conn.terminate();
