@@ -1,66 +1,81 @@
 #!/usr/bin/env node
 // pikvm-emulator: a kvmd-compatible PiKVM emulator (/api/ws + REST + virtual console) for development and demos.
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
+import { CliError, type CliSpec, intFlag, parseCli, runCli, UsageError } from "@proj/ws-core/cli";
 import { PiKVMEmulator } from "../server/emulator.js";
+import { VERSION } from "./version.js";
 
-const USAGE = `usage: pikvm-emulator [--host 127.0.0.1] [--port 8080] [--user admin] [--passwd admin]
-                      [--tls] [--tls-cert FILE --tls-key FILE] [--base-path /prefix] [--no-auth]
-                      [--static-dir DIR] [--heartbeat-ms 15000]
-                      [--allow-origin http://app.example,...] [--allow-host name,...|'*']
-  --tls without --tls-cert/--tls-key serves a fresh self-signed certificate (made with openssl).
-  --heartbeat-ms 0 turns the protocol heartbeat off.
-  Browser pages from other origins than the emulator's own are refused (403) unless --allow-origin lists them;
-  on a loopback bind the Host header must name this machine unless --allow-host lists it ('*': no check).`;
+const spec = {
+  name: "pikvm-emulator",
+  version: VERSION,
+  summary: "a kvmd-compatible PiKVM emulator (/api/ws, REST, virtual console) for development and demos",
+  usage: ["[options]"],
+  options: {
+    host: { type: "string", valueName: "HOST", default: "127.0.0.1", description: "address to listen on" },
+    port: { type: "string", short: "p", valueName: "PORT", default: "8080", description: "port (0 picks a free one)" },
+    user: { type: "string", valueName: "USER", default: "admin", description: "the user kvmd's auth accepts" },
+    passwd: { type: "string", valueName: "PASSWD", default: "admin", description: "that user's password" },
+    "no-auth": { type: "boolean", description: "accept every request without credentials" },
+    tls: {
+      type: "boolean",
+      description: "serve HTTPS/WSS with a fresh self-signed certificate (made with the system's openssl)",
+    },
+    "tls-cert": { type: "string", valueName: "FILE", description: "serve HTTPS/WSS with this PEM certificate" },
+    "tls-key": { type: "string", valueName: "FILE", description: "the PEM private key for --tls-cert" },
+    "base-path": { type: "string", valueName: "/PREFIX", description: "serve everything under this path prefix" },
+    "static-dir": {
+      type: "string",
+      valueName: "DIR",
+      description: "serve files from DIR for non-API paths (e.g. a locally exported kvmd web UI)",
+    },
+    "heartbeat-ms": {
+      type: "string",
+      valueName: "MS",
+      default: "15000",
+      description: "WebSocket heartbeat interval (0 turns it off)",
+    },
+    "allow-origin": {
+      type: "string",
+      valueName: "ORIGIN,...",
+      description: "browser origins besides the emulator's own pages that may use REST and /api/ws",
+    },
+    "allow-host": {
+      type: "string",
+      valueName: "NAME,...|'*'",
+      description: "Host names accepted besides this machine's on a loopback bind ('*': no Host check)",
+    },
+  },
+  examples: [
+    "pikvm-emulator --port 8080 --passwd secret",
+    "pikvm-emulator --port 0 --tls",
+    "pikvm-emulator --allow-origin http://localhost:5173 --allow-host kvm.lan",
+  ],
+} satisfies CliSpec;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      host: { type: "string", default: "127.0.0.1" },
-      port: { type: "string", default: "8080" },
-      user: { type: "string", default: "admin" },
-      passwd: { type: "string", default: "admin" },
-      tls: { type: "boolean", default: false },
-      "tls-cert": { type: "string" },
-      "tls-key": { type: "string" },
-      "base-path": { type: "string", default: "" },
-      "no-auth": { type: "boolean", default: false },
-      "static-dir": { type: "string" },
-      "heartbeat-ms": { type: "string" },
-      "allow-origin": { type: "string" },
-      "allow-host": { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}`);
-  if (Boolean(values["tls-cert"]) !== Boolean(values["tls-key"]))
-    throw new Error("--tls-cert and --tls-key go together");
+  const { values } = parseCli(spec);
+  const port = intFlag(values, "port", { max: 65535 }) as number;
+  const heartbeatMs = intFlag(values, "heartbeat-ms") as number;
+  const cert = values["tls-cert"] as string | undefined;
+  const key = values["tls-key"] as string | undefined;
+  if (Boolean(cert) !== Boolean(key)) throw new UsageError("--tls-cert and --tls-key go together");
   const tls =
-    values["tls-cert"] && values["tls-key"]
-      ? { cert: await readFile(values["tls-cert"], "utf8"), key: await readFile(values["tls-key"], "utf8") }
-      : values.tls
-        ? (true as const)
-        : undefined;
+    cert && key ? { cert: await readPem(cert), key: await readPem(key) } : values.tls ? (true as const) : undefined;
+  const allowOrigin = values["allow-origin"] as string | undefined;
+  const allowHost = values["allow-host"] as string | undefined;
   const emulator = new PiKVMEmulator({
-    user: values.user,
-    passwd: values.passwd,
-    basePath: values["base-path"],
+    user: values.user as string,
+    passwd: values.passwd as string,
+    basePath: (values["base-path"] as string | undefined) ?? "",
     authEnabled: !values["no-auth"],
-    ...(values["static-dir"] ? { staticDir: values["static-dir"] } : {}),
-    ...(values["heartbeat-ms"] !== undefined ? { heartbeatMs: heartbeatMs(values["heartbeat-ms"]) } : {}),
+    ...(values["static-dir"] ? { staticDir: values["static-dir"] as string } : {}),
+    heartbeatMs,
     access: {
-      ...(values["allow-origin"] ? { allowedOrigins: list(values["allow-origin"]) } : {}),
-      ...(values["allow-host"]
-        ? { allowedHosts: values["allow-host"] === "*" ? "*" : list(values["allow-host"]) }
-        : {}),
+      ...(allowOrigin ? { allowedOrigins: list(allowOrigin) } : {}),
+      ...(allowHost ? { allowedHosts: allowHost === "*" ? "*" : list(allowHost) } : {}),
     },
   });
-  const addr = await emulator.listen({ host: values.host, port, ...(tls ? { tls } : {}) });
+  const addr = await emulator.listen({ host: values.host as string, port, ...(tls ? { tls } : {}) });
   process.stdout.write(`listening on ${addr.url}\n`);
   let stopping = false;
   const stop = (signal: string) => {
@@ -76,6 +91,14 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
 }
 
+async function readPem(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
 function list(raw: string): string[] {
   return raw
     .split(",")
@@ -83,13 +106,4 @@ function list(raw: string): string[] {
     .filter(Boolean);
 }
 
-function heartbeatMs(raw: string): number {
-  const ms = Number(raw);
-  if (!Number.isFinite(ms) || ms < 0) throw new Error(`invalid --heartbeat-ms ${raw}`);
-  return ms;
-}
-
-main().catch((err) => {
-  process.stderr.write(`pikvm-emulator: ${(err as Error).message}\n${USAGE}\n`);
-  process.exit(2);
-});
+void runCli(spec, main);
