@@ -219,7 +219,8 @@ function inChild(figure: Figure): Promise<[number, number]> {
   );
 }
 
-const figure = process.argv[2] as Figure | undefined;
+// A leading "--" (pnpm run bench -- ...) is not a figure.
+const figure = process.argv.slice(2).find((a) => a !== "--") as Figure | undefined;
 if (figure) {
   process.stdout.write(JSON.stringify(await measure(figure)));
 } else {

@@ -1,4 +1,4 @@
-// The seed document's full example in TypeScript: type "hello" over the WebSocket HID, then read a few events.
+// Type "hello" over the WebSocket HID, then read a few events.
 // Runs against a real PiKVM (PIKVM_URL, PIKVM_USER, PIKVM_PASSWD) or, by default, a local emulator it starts.
 import { PiKVM } from "@proj/pikvm/node";
 import { PiKVMEmulator } from "@proj/pikvm/server";
