@@ -1,9 +1,12 @@
+import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { listen } from "@proj/ws-core/server";
 import { connectTestClient, disposeLeftovers, spawnScript, trackLeftover, waitFor } from "@proj/ws-core/testing";
 import { spawn as ptySpawn } from "node-pty";
 import { afterEach, describe, expect, test } from "vitest";
 import { parseArgs, UsageError } from "../src/cli/args.js";
+import pkg from "../package.json" with { type: "json" };
 
 afterEach(disposeLeftovers);
 
@@ -12,16 +15,27 @@ const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).h
 const cliArgs = (args: string[]) => ["--conditions", "@proj/source", "--import", tsxLoader, "src/cli/wsh.ts", ...args];
 const env = { ...process.env, PS1: "$ ", ENV: "" };
 
+// Every CLI test starts tsx processes: a few seconds each on a loaded machine, so budgets are generous and
+// independent processes start together.
+const CLI_TIMEOUT = 120_000;
+
+/** Runs the CLI to its end; resolves with its exit code and output. */
+async function runWsh(args: string[]) {
+  const cli = spawnScript("src/cli/wsh.ts", args, { cwd: pkgDir, env });
+  const { code } = await cli.exit;
+  return { code, stdout: cli.stdout(), stderr: cli.stderr() };
+}
+
 async function startCli(args: string[]) {
   const cli = spawnScript("src/cli/wsh.ts", ["--headless", "--bind", "127.0.0.1:0", ...args], { cwd: pkgDir, env });
-  const [first, url] = await cli.line(/^listening on (http:\/\/127\.0\.0\.1:\d+)$/, 15_000);
+  const [first, url] = await cli.line(/^listening on (http:\/\/127\.0\.0\.1:\d+)$/, 60_000);
   if (cli.lines()[0] !== first) throw new Error(`the listening line is not the first: ${cli.stdout()}`);
   return { child: cli.child, url: url as string, exit: cli.exit, stderr: cli.stderr };
 }
 
 const screen = async (url: string) => (await (await fetch(`${url}/screen?format=plain`)).json()) as any;
 const showing = (url: string, text: string) =>
-  waitFor(async () => (await screen(url)).lines.join("\n").includes(text), { timeoutMs: 10_000 });
+  waitFor(async () => (await screen(url)).lines.join("\n").includes(text), { timeoutMs: 30_000 });
 
 describe("argument parsing", () => {
   test("defaults, flags, command after --", () => {
@@ -53,19 +67,98 @@ describe("argument parsing", () => {
       rows: 30,
       command: "vim",
       args: ["-u", "NONE"],
-      help: false,
       emulator: "worker",
     });
   });
-  test.each([["--bind", "nope"], ["--cols", "1"], ["--emulator", "gpu"], ["--rows", "x"], ["--bogus"], ["--token"]])(
-    "%s %s is a usage error",
-    (...a) => {
-      expect(() => parseArgs(a.filter(Boolean))).toThrow(UsageError);
-    },
-  );
+  test("upstream's --shell, -c and -i", () => {
+    expect(parseArgs(["--shell", "/bin/bash"])).toMatchObject({ command: "/bin/bash", args: [] });
+    expect(parseArgs(["--shell=/bin/bash", "-i"])).toMatchObject({ command: "/bin/bash", args: ["-i"] });
+    expect(parseArgs(["-c", "top -b"])).toMatchObject({ command: "/bin/sh", args: ["-c", "top -b"] });
+    expect(parseArgs(["-i", "-c", "ls"])).toMatchObject({ command: "/bin/sh", args: ["-ic", "ls"] });
+    expect(parseArgs(["-i"]).args).toEqual(["-i"]);
+  });
+  test("a leading -- before options (pnpm run x -- ARGS passes it on) is dropped; otherwise -- starts the program", () => {
+    expect(parseArgs(["--", "--headless", "--", "sh", "-c", "x"])).toMatchObject({
+      headless: true,
+      command: "sh",
+      args: ["-c", "x"],
+    });
+    expect(parseArgs(["--", "vim", "--clean"])).toMatchObject({ headless: false, command: "vim", args: ["--clean"] });
+    expect(parseArgs(["--", "--", "top"])).toMatchObject({ command: "top", args: [] });
+  });
+  test.each([
+    ["--bind", "nope"],
+    ["--cols", "1"],
+    ["--emulator", "gpu"],
+    ["--rows", "x"],
+    ["--bogus"],
+    ["--token"],
+    ["stray"],
+    ["--"],
+    ["-c", "ls", "--", "vim"],
+    ["-c", "ls", "--shell", "/bin/bash"],
+  ])("%s %s is a usage error", (...a) => {
+    expect(() => parseArgs(a.filter((x) => x !== undefined))).toThrow(UsageError);
+  });
 });
 
-describe("wsh CLI (headless)", () => {
+describe("wsh CLI: help, version, usage errors, failures", { timeout: CLI_TIMEOUT }, () => {
+  test("-h/--help and --version exit 0; a usage error exits 2 with the usage on stderr; a failure at start is one line, exit 1", async () => {
+    const busy = await listen(createServer());
+    trackLeftover(() => new Promise<void>((r) => busy.server.close(() => r())));
+    const [help, version, usage, taken, missing] = await Promise.all([
+      runWsh(["--headless", "--help"]),
+      runWsh(["--version"]),
+      runWsh(["--cols", "zero"]),
+      runWsh(["--headless", "--bind", `127.0.0.1:${busy.port}`, "--", "/bin/sh"]),
+      runWsh(["--headless", "--bind", "127.0.0.1:0", "--", "/no/such/program"]),
+    ]);
+
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^wsh \d+\.\d+\.\d+\S*: /);
+    for (const flag of WSH_FLAGS) expect(help.stdout).toMatch(new RegExp(`--${flag}\\b.*\\S`));
+    expect(help.stdout).toMatch(/-c, --command COMMAND/);
+    expect(help.stderr).toBe("");
+
+    expect(version).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/^wsh: --cols must be a whole number from 2 to 1000, got "zero"\n/);
+    expect(usage.stderr).toContain("Usage:");
+    expect(usage.stdout).toBe("");
+
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toBe(
+      `wsh: cannot listen on 127.0.0.1:${busy.port}: port ${busy.port} is already in use; stop what is using it, or pick another port (--bind 127.0.0.1:0 picks a free one)\n`,
+    );
+    expect(taken.stdout).toBe("");
+
+    expect(missing).toMatchObject({
+      code: 1,
+      stdout: "",
+      stderr: "wsh: cannot run /no/such/program: no such program (or it is not executable)\n",
+    });
+  });
+});
+
+const WSH_FLAGS = [
+  "bind",
+  "token",
+  "viewer-token",
+  "allow-origin",
+  "allow-host",
+  "shell",
+  "command",
+  "interactive",
+  "headless",
+  "cols",
+  "rows",
+  "emulator",
+  "help",
+  "version",
+];
+
+describe("wsh CLI (headless)", { timeout: CLI_TIMEOUT }, () => {
   test("prints the listening line, runs `-- command args` at --cols/--rows, exits 0 with close 1000 when it ends", async () => {
     const cli = await startCli([
       "--cols",
@@ -93,24 +186,19 @@ describe("wsh CLI (headless)", () => {
   });
 
   test("SIGTERM and SIGINT close every socket with 1000 and exit 0", async () => {
-    for (const signal of ["SIGTERM", "SIGINT"] as const) {
-      const cli = await startCli(["--", "/bin/sh"]);
-      const raw = await connectTestClient(`${cli.url.replace("http", "ws")}/ws/raw`);
-      cli.child.kill(signal);
-      expect(await raw.closed).toEqual({ code: 1000, reason: "server shutting down" });
-      expect(await cli.exit).toEqual({ code: 0, signal: null });
-    }
-  });
-
-  test("bad arguments exit 2 with a message", async () => {
-    const bad = spawnScript("src/cli/wsh.ts", ["--cols", "zero"], { cwd: pkgDir, env });
-    expect(await bad.exited).toBe(2);
-    const err = bad.stderr();
-    expect(err).toContain("--cols expects");
+    await Promise.all(
+      (["SIGTERM", "SIGINT"] as const).map(async (signal) => {
+        const cli = await startCli(["-c", "read line"]);
+        const raw = await connectTestClient(`${cli.url.replace("http", "ws")}/ws/raw`);
+        cli.child.kill(signal);
+        expect(await raw.closed).toEqual({ code: 1000, reason: "server shutting down" });
+        expect(await cli.exit).toEqual({ code: 0, signal: null });
+      }),
+    );
   });
 });
 
-describe("wsh CLI (attached, under a real PTY)", () => {
+describe("wsh CLI (attached, under a real PTY)", { timeout: CLI_TIMEOUT }, () => {
   test("passes the local terminal through; input capture applies to the local keyboard; Ctrl+\\ releases it", async () => {
     const term = ptySpawn(process.execPath, cliArgs(["--bind", "127.0.0.1:0", "--", "/bin/sh"]), {
       cols: 90,
@@ -124,11 +212,11 @@ describe("wsh CLI (attached, under a real PTY)", () => {
     });
     const exited = new Promise<number>((resolve) => term.onExit((e) => resolve(e.exitCode)));
     trackLeftover(() => term.kill("SIGKILL"));
-    const url = await waitFor(() => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], { timeoutMs: 15_000 });
+    const url = await waitFor(() => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], { timeoutMs: 60_000 });
     expect(await screen(url)).toMatchObject({ cols: 90, rows: 20 }); // the local terminal's size
     term.write("echo LOC''AL\r");
     await showing(url, "LOCAL");
-    await waitFor(() => out.includes("LOCAL\r\n")).catch((e) => {
+    await waitFor(() => out.includes("LOCAL\r\n"), { timeoutMs: 30_000 }).catch((e) => {
       throw new Error(`${e.message}: ${JSON.stringify(out)}`);
     }); // output is copied to the local terminal
 

@@ -1,3 +1,8 @@
+import { type CliSpec, intFlag, parseCli, UsageError } from "@proj/ws-core/cli";
+import { VERSION } from "./version.js";
+
+export { UsageError };
+
 export interface CliArgs {
   host: string;
   port: number;
@@ -11,32 +16,100 @@ export interface CliArgs {
   headless: boolean;
   cols: number | undefined;
   rows: number | undefined;
+  /** The program on the PTY; undefined: `$SHELL` or `/bin/sh`. */
   command: string | undefined;
   args: string[];
-  help: boolean;
   /** Where xterm parses: the main thread or a worker thread. */
   emulator: "main" | "worker";
 }
 
-export class UsageError extends Error {
-  override name = "UsageError";
-}
-
-export const USAGE = `usage: wsh [--bind HOST:PORT] [--token T] [--viewer-token T] [--allow-origin O] [--allow-host H]
-           [--headless] [--cols N --rows N] [--emulator worker|main] [-- command args...]
-
-  --bind HOST:PORT  address to listen on (default 127.0.0.1:8080; port 0 picks a free one)
-  --token T         owner token for non-loopback binds (else $WSH_TOKEN, else one is generated)
-  --viewer-token T  read-only token (else $WSH_VIEWER_TOKEN): output and GET routes, no input;
-                    setting one requires tokens on loopback binds too
-  --allow-origin O  trust this browser origin (e.g. http://localhost:5173; '*' for all); repeatable
-                    or comma-separated. Default: only the server's own pages and non-browser clients
-  --allow-host H    accept this Host name besides localhost and the bind address; repeatable or
-                    comma-separated ('*' turns the Host check off)
-  --headless        no local terminal (default when stdin is not a TTY)
-  --cols N, --rows N  terminal size (default: the local terminal's, or 80x24)
-  --emulator worker|main  parse terminal output on a worker thread (default) or the main thread
-  -- command args   run this instead of $SHELL`;
+export const WSH_CLI = {
+  name: "wsh",
+  version: VERSION,
+  summary: "a shell on a PTY, served over REST, /ws/raw and /ws/json (wsh-compatible)",
+  usage: [
+    "[options]                        run $SHELL (or /bin/sh)",
+    "[options] -c 'COMMAND'           run /bin/sh -c COMMAND",
+    "[options] -- PROGRAM [ARGS...]   run PROGRAM with ARGS",
+  ],
+  options: {
+    bind: {
+      type: "string",
+      valueName: "HOST:PORT",
+      default: "127.0.0.1:8080",
+      description: "address to listen on (port 0: a free one, printed as 'listening on URL')",
+    },
+    token: {
+      type: "string",
+      valueName: "T",
+      description:
+        "owner token on a non-loopback bind (else $WSH_TOKEN, else a generated one, printed on stderr); a loopback bind has no auth unless a viewer token is set",
+    },
+    "viewer-token": {
+      type: "string",
+      valueName: "T",
+      description:
+        "read-only token (else $WSH_VIEWER_TOKEN): output, /ws/json and GET routes, no input; turns auth on for a loopback bind too",
+    },
+    "allow-origin": {
+      type: "string",
+      valueName: "ORIGIN",
+      multiple: true,
+      description:
+        "also let pages from this origin in (e.g. http://localhost:5173, '*' for all; comma-separated too); by default only the server's own pages and non-browser clients",
+    },
+    "allow-host": {
+      type: "string",
+      valueName: "HOST",
+      multiple: true,
+      description:
+        "accept this Host name besides localhost and the bind address (comma-separated too; '*' turns the check off)",
+    },
+    shell: {
+      type: "string",
+      valueName: "PATH",
+      description: "the shell to run (default: $SHELL, else /bin/sh)",
+    },
+    command: {
+      type: "string",
+      short: "c",
+      valueName: "COMMAND",
+      description: "run COMMAND with /bin/sh -c instead of an interactive shell",
+    },
+    interactive: {
+      type: "boolean",
+      short: "i",
+      description: "start the shell as an interactive shell (-i; with -c: /bin/sh -ic COMMAND)",
+    },
+    headless: {
+      type: "boolean",
+      description:
+        "only serve the PTY (the default when stdin or stdout is not a terminal); without it this terminal shows the PTY and types into it",
+    },
+    cols: {
+      type: "string",
+      valueName: "N",
+      description: "terminal width, 2..1000 (default: the local terminal's, or 80)",
+    },
+    rows: {
+      type: "string",
+      valueName: "N",
+      description: "terminal height, 1..1000 (default: the local terminal's, or 24)",
+    },
+    emulator: {
+      type: "string",
+      valueName: "worker|main",
+      default: "worker",
+      description: "parse terminal output on a worker thread or on the main thread",
+    },
+  },
+  examples: [
+    "wsh                                       # your shell, in this terminal, served on 127.0.0.1:8080",
+    "wsh --headless --bind 127.0.0.1:0         # no local terminal, a free port",
+    "wsh --headless -c 'htop'                  # a program instead of a shell",
+    "wsh --bind 0.0.0.0:8080 --viewer-token v  # on the network: token printed on stderr, 'v' may only watch",
+  ],
+} as const satisfies CliSpec;
 
 /** "127.0.0.1:8080", "[::1]:0", "0.0.0.0:80" -> host and port. */
 export function parseBind(value: string): { host: string; port: number } {
@@ -46,19 +119,13 @@ export function parseBind(value: string): { host: string; port: number } {
   return { host: (m[1] ?? m[2]) as string, port };
 }
 
-function dimension(flag: string, value: string | undefined, min: number): number {
-  const n = Number(value);
-  if (!value || !/^\d+$/.test(value) || n < min || n > 1000) {
-    throw new UsageError(`${flag} expects an integer in ${min}..1000`);
-  }
-  return n;
-}
-
-/** "a,b , c" -> ["a", "b", "c"]; empty items are a usage error. */
-function list(flag: string, value: string): string[] {
-  const items = value.split(",").map((v) => v.trim());
-  if (items.some((v) => v === "")) throw new UsageError(`${flag} expects a comma-separated list, got '${value}'`);
-  return items;
+/** "a,b , c" (possibly given several times) -> ["a", "b", "c"]; empty items are a usage error. */
+function list(flag: string, values: string[]): string[] {
+  return values.flatMap((value) => {
+    const items = value.split(",").map((v) => v.trim());
+    if (items.some((v) => v === "")) throw new UsageError(`--${flag} expects a comma-separated list, got '${value}'`);
+    return items;
+  });
 }
 
 /** An origin as browsers send it: scheme://host[:port], no path ("*" and "null" pass as they are). */
@@ -71,74 +138,57 @@ function origin(value: string): string {
   return v;
 }
 
+/**
+ * Splits off the program after `--` (`wsh [options] -- PROGRAM ARGS...`). A `--` that comes first and is
+ * followed by an option is the one `pnpm run x -- ARGS` passes on, and is dropped.
+ */
+function splitCommand(argv: string[]): { flags: string[]; program: string[] | undefined } {
+  let rest = argv;
+  while (rest[0] === "--" && rest[1]?.startsWith("-")) rest = rest.slice(1);
+  const at = rest.indexOf("--");
+  return at < 0 ? { flags: rest, program: undefined } : { flags: rest.slice(0, at), program: rest.slice(at + 1) };
+}
+
+/** Parses the command line (handles --help and --version itself); bad arguments throw a UsageError. */
 export function parseArgs(argv: string[]): CliArgs {
+  const { flags, program } = splitCommand(argv);
+  const { values } = parseCli(WSH_CLI, flags);
+  const { host, port } = parseBind(values.bind as string);
+  const emulator = values.emulator as string;
+  if (emulator !== "main" && emulator !== "worker") {
+    throw new UsageError(`--emulator expects worker or main, got '${emulator}'`);
+  }
   const out: CliArgs = {
-    host: "127.0.0.1",
-    port: 8080,
-    token: undefined,
-    viewerToken: undefined,
-    allowOrigins: [],
-    allowHosts: [],
-    headless: false,
-    cols: undefined,
-    rows: undefined,
+    host,
+    port,
+    token: values.token as string | undefined,
+    viewerToken: values["viewer-token"] as string | undefined,
+    allowOrigins: list("allow-origin", (values["allow-origin"] as string[] | undefined) ?? []).map(origin),
+    allowHosts: list("allow-host", (values["allow-host"] as string[] | undefined) ?? []),
+    headless: values.headless === true,
+    cols: intFlag(values, "cols", { min: 2, max: 1000 }),
+    rows: intFlag(values, "rows", { min: 1, max: 1000 }),
     command: undefined,
     args: [],
-    help: false,
-    emulator: "worker",
+    emulator,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    const eq = a.indexOf("=");
-    const [flag, inline] = a.startsWith("--") && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case "--":
-        out.command = argv[i + 1];
-        out.args = argv.slice(i + 2);
-        i = argv.length;
-        break;
-      case "--bind":
-        Object.assign(out, parseBind(value()));
-        break;
-      case "--token":
-        out.token = value();
-        break;
-      case "--viewer-token":
-        out.viewerToken = value();
-        break;
-      case "--allow-origin":
-        out.allowOrigins.push(...list(flag, value()).map(origin));
-        break;
-      case "--allow-host":
-        out.allowHosts.push(...list(flag, value()));
-        break;
-      case "--headless":
-        out.headless = true;
-        break;
-      case "--cols":
-        out.cols = dimension(flag, value(), 2);
-        break;
-      case "--rows":
-        out.rows = dimension(flag, value(), 1);
-        break;
-      case "--emulator": {
-        const v = value();
-        if (v !== "main" && v !== "worker") throw new UsageError(`--emulator expects main or worker, got '${v}'`);
-        out.emulator = v;
-        break;
-      }
-      case "-h":
-      case "--help":
-        out.help = true;
-        break;
-      default:
-        throw new UsageError(`unknown argument '${a}'`);
+  const interactive = values.interactive === true;
+  const shell = values.shell as string | undefined;
+  const script = values.command as string | undefined;
+  if (program !== undefined) {
+    if (program.length === 0) throw new UsageError("-- must be followed by the program to run");
+    if (script !== undefined || shell !== undefined || interactive) {
+      throw new UsageError("-- PROGRAM cannot be combined with -c, --shell or -i");
     }
+    out.command = program[0];
+    out.args = program.slice(1);
+  } else if (script !== undefined) {
+    if (shell !== undefined) throw new UsageError("-c runs /bin/sh -c COMMAND: it cannot be combined with --shell");
+    out.command = "/bin/sh";
+    out.args = [interactive ? "-ic" : "-c", script];
+  } else if (shell !== undefined || interactive) {
+    out.command = shell ?? (process.env.SHELL || "/bin/sh");
+    out.args = interactive ? ["-i"] : [];
   }
   return out;
 }

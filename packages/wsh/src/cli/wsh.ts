@@ -1,23 +1,38 @@
 #!/usr/bin/env node
 // The `wsh` command: one shell on a PTY, served over REST, /ws/raw and /ws/json.
+import { accessSync, constants, statSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import { CliError, describeCliError, runCli, UsageError } from "@proj/ws-core/cli";
 import { resolveAuthToken } from "../server/auth.js";
 import { WshServer } from "../server/server.js";
-import { parseArgs, USAGE, UsageError } from "./args.js";
+import { type CliArgs, parseArgs, WSH_CLI } from "./args.js";
 import { attachLocalTerminal } from "./attached.js";
 
-async function main(argv: string[]): Promise<void> {
-  let args: ReturnType<typeof parseArgs>;
-  try {
-    args = parseArgs(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`wsh: ${err.message}\n${USAGE}\n`);
-    process.exit(2);
+/** Whether `program` names an executable file, directly or on $PATH (node-pty would only fail in the child). */
+function findProgram(program: string): boolean {
+  const executable = (file: string) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (program.includes("/")) return executable(program);
+  return (process.env.PATH ?? "").split(delimiter).some((dir) => dir !== "" && executable(join(dir, program)));
+}
+
+function listenError(err: unknown, args: CliArgs): string {
+  const e = err as NodeJS.ErrnoException;
+  const where = args.host.includes(":") ? `[${args.host}]:${args.port}` : `${args.host}:${args.port}`;
+  if (e?.code === "EADDRINUSE") {
+    return `cannot listen on ${where}: port ${args.port} is already in use; stop what is using it, or pick another port (--bind ${args.host.includes(":") ? `[${args.host}]` : args.host}:0 picks a free one)`;
   }
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  return `cannot listen on ${where}: ${describeCliError(err)}`;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
   const attached = !args.headless && process.stdin.isTTY === true && process.stdout.isTTY === true;
   const cols = args.cols ?? (attached ? process.stdout.columns : undefined) ?? 80;
   const rows = args.rows ?? (attached ? process.stdout.rows : undefined) ?? 24;
@@ -31,9 +46,11 @@ async function main(argv: string[]): Promise<void> {
       envViewerToken: process.env.WSH_VIEWER_TOKEN,
     });
   } catch (err) {
-    process.stderr.write(`wsh: ${(err as Error).message}\n`);
-    process.exit(2);
+    throw new UsageError((err as Error).message);
   }
+  const program = args.command ?? (process.env.SHELL || "/bin/sh");
+  if (!findProgram(program)) throw new CliError(`cannot run ${program}: no such program (or it is not executable)`);
+
   const { token, viewerToken, generated } = auth;
   if (generated) {
     const why = viewerToken === undefined ? "required for non-localhost" : "owner token; the viewer token is read-only";
@@ -55,15 +72,15 @@ async function main(argv: string[]): Promise<void> {
       ? { allowedHosts: args.allowHosts.includes("*") ? ("*" as const) : args.allowHosts }
       : {}),
     emulatorThread: args.emulator,
-    ...(args.command ? { command: args.command, args: args.args } : {}),
+    command: program,
+    args: args.args,
   });
   let listening: Awaited<ReturnType<WshServer["listen"]>>;
   try {
     listening = await server.listen({ host: args.host, port: args.port });
   } catch (err) {
-    process.stderr.write(`wsh: cannot listen on ${args.host}:${args.port}: ${(err as Error).message}\n`);
     await server.close();
-    process.exit(1);
+    throw new CliError(listenError(err, args));
   }
   process.stdout.write(`listening on ${listening.url}\n`);
   const detach = attached ? attachLocalTerminal(server.session) : () => {};
@@ -77,7 +94,4 @@ async function main(argv: string[]): Promise<void> {
   process.exit(0);
 }
 
-main(process.argv.slice(2)).catch((err) => {
-  process.stderr.write(`wsh: ${(err as Error).stack ?? err}\n`);
-  process.exit(1);
-});
+void runCli(WSH_CLI, main);
