@@ -1,7 +1,7 @@
 import { createServer, request } from "node:http";
 import { closeHttpServer, listen } from "@proj/ws-core/server";
 import { connectTestClient, disposeLeftovers, waitFor } from "@proj/ws-core/testing";
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { BridgeServer } from "../src/server/index.js";
 import { startTestBridge } from "./helpers/bridge.js";
 import { connectFakeExtension } from "./helpers/fake-extension.js";
@@ -108,23 +108,68 @@ describe("heartbeat", () => {
     expect(await ext.closed).toEqual({ code: 1011, reason: "keepalive ping timeout" });
   });
 
-  test("a peer answering JSON pings stays connected across many intervals", async () => {
-    const s = await startTestBridge({ heartbeat: { intervalMs: 30, graceMs: 30 } });
-    const ext = await connectFakeExtension(s.addresses.wsUrl as string, { autoPong: false });
-    for (let i = 0; i < 5; i++) {
-      await ext.nextJson((m: any) => m.type === "ping");
-      ext.send({ type: "pong", timestamp: Date.now() / 1000 });
+  /**
+   * The heartbeat's clock (setInterval and setTimeout are faked) moves only when the test says: each
+   * answer is in before its grace period can end, however slow a busy machine is to deliver it, and
+   * an answer that did not count would get the peer closed at the next step. Waits in between are on
+   * events (the server's socket seeing the answer), never on the clock.
+   */
+  async function withHeartbeatClock(run: () => Promise<void>): Promise<void> {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "setTimeout", "clearTimeout"] });
+    try {
+      await run();
+    } finally {
+      vi.useRealTimers();
     }
-    expect(ext.ws.readyState).toBe(ext.ws.OPEN);
-    expect(s.hub.size).toBe(1);
-  });
+  }
 
-  test("protocol pong frames count as an answer too", async () => {
-    const s = await startTestBridge({ heartbeat: { intervalMs: 30, graceMs: 30 } });
-    const ext = await connectFakeExtension(s.addresses.wsUrl as string); // ws answers ping frames itself
-    for (let i = 0; i < 5; i++) await ext.nextJson((m: any) => m.type === "ping");
-    expect(ext.ws.readyState).toBe(ext.ws.OPEN);
-  });
+  /** Waits for `p`, failing at once if the server closes the peer first. */
+  const openWhile =
+    (ext: { closed: Promise<{ code: number; reason: string }> }) =>
+    <T>(p: Promise<T>): Promise<T> =>
+      Promise.race([
+        p,
+        ext.closed.then((c): never => {
+          throw new Error(`closed by the server: ${c.code} ${c.reason}`);
+        }),
+      ]);
+
+  test("a peer answering JSON pings stays connected across many intervals", () =>
+    withHeartbeatClock(async () => {
+      const s = await startTestBridge({ heartbeat: { intervalMs: 30, graceMs: 30 } });
+      const ext = await connectFakeExtension(s.addresses.wsUrl as string, { autoPong: false });
+      const [conn] = s.endpoint.connections;
+      const open = openWhile(ext);
+      for (let i = 0; i < 5; i++) {
+        vi.advanceTimersByTime(30); // a ping; the peer is closed 30 ms on unless it answers
+        await open(ext.nextJson((m: any) => m.type === "ping"));
+        const answered = new Promise((resolve) => conn?.ws.once("message", resolve));
+        ext.send({ type: "pong", timestamp: Date.now() / 1000 });
+        await open(answered);
+      }
+      vi.advanceTimersByTime(30); // the last grace period ends with the next ping
+      await open(ext.nextJson((m: any) => m.type === "ping"));
+      expect(ext.ws.readyState).toBe(ext.ws.OPEN);
+      expect(s.hub.size).toBe(1);
+    }));
+
+  test("protocol pong frames count as an answer too", () =>
+    withHeartbeatClock(async () => {
+      const s = await startTestBridge({ heartbeat: { intervalMs: 30, graceMs: 30 } });
+      const ext = await connectFakeExtension(s.addresses.wsUrl as string); // ws answers ping frames itself
+      const [conn] = s.endpoint.connections;
+      const open = openWhile(ext);
+      for (let i = 0; i < 5; i++) {
+        const ponged = new Promise((resolve) => conn?.ws.once("pong", resolve));
+        vi.advanceTimersByTime(30);
+        await open(ext.nextJson((m: any) => m.type === "ping"));
+        await open(ponged);
+      }
+      vi.advanceTimersByTime(30);
+      await open(ext.nextJson((m: any) => m.type === "ping"));
+      expect(ext.ws.readyState).toBe(ext.ws.OPEN);
+      expect(s.hub.size).toBe(1);
+    }));
 });
 
 describe("routing with several extensions", () => {

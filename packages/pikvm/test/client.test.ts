@@ -129,7 +129,12 @@ describe("PiKVM + PiKVMWebSocket against the emulator", () => {
   });
 
   test("not connected, refused port, open timeout", async () => {
-    const ws = new PiKVMWebSocket({ url: "http://127.0.0.1:1", passwd: "x" });
+    // A port that was just closed refuses connections (port 1 need not: on a shared machine, as root,
+    // something may listen there).
+    const closed = createNetServer();
+    const { port: refusedPort } = await listen(closed);
+    await new Promise((r) => closed.close(r));
+    const ws = new PiKVMWebSocket({ url: `http://127.0.0.1:${refusedPort}`, passwd: "x" });
     expect(() => ws.sendKey("KeyA", true)).toThrow(WebSocketError);
     expect(() => ws.sendKey("KeyA", true)).toThrow(/Not connected/);
     await expect(ws.connect()).rejects.toBeInstanceOf(ConnectError);
@@ -201,7 +206,9 @@ describe("PiKVM + PiKVMWebSocket against the emulator", () => {
   });
 
   test("the client answers the server's heartbeat pings and stays connected", async () => {
-    const s = await startEmulator({ heartbeatMs: 30, heartbeatTimeoutMs: 200 });
+    // Each ping goes out only after the pong to the one before, so 3 pongs prove the client answers;
+    // the long pong timeout keeps a busy machine's delays from cutting it (no race with the clock).
+    const s = await startEmulator({ heartbeatMs: 30, heartbeatTimeoutMs: 60_000 });
     await using ws = await PiKVMWebSocket.connect({ url: s.url, passwd: "admin" });
     let pongs = 0;
     for (const c of s.emu.endpoint.connections) c.ws.on("pong", () => pongs++);

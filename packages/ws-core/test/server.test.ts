@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import WebSocket from "ws";
 import { CloseCode } from "../src/index.js";
 import { HttpError, startWsServer, WsEndpoint } from "../src/server/index.js";
@@ -51,13 +51,29 @@ describe("WsEndpoint limits and auth", () => {
   });
 
   test("the heartbeat terminates a peer that stops answering pings", async () => {
-    const server = await startTestServer({ heartbeat: { intervalMs: 20 } });
-    const alive = await connectTestClient(server.url);
-    const dead = await connectTestClient(server.url, { autoPong: false });
-    const { code } = await dead.closed;
-    expect(code).toBe(1006); // terminated, no close frame
-    expect(server.endpoint.stats.deadPeers).toBe(1);
-    expect(alive.ws.readyState).toBe(WebSocket.OPEN);
+    // The test beats the heartbeat (only setInterval is faked): the answering peer's pong is always
+    // in before the next beat, however long a busy machine takes to deliver it.
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      const server = await startTestServer({ heartbeat: { intervalMs: 20 } });
+      const connect = async (options: { autoPong?: boolean } = {}) => {
+        const conn = server.nextConnection();
+        const client = await connectTestClient(server.url, options);
+        return { client, conn: await conn };
+      };
+      const alive = await connect();
+      const dead = await connect({ autoPong: false });
+      vi.advanceTimersByTime(20); // both pinged, both unanswered until a pong comes
+      await waitFor(() => alive.conn.isAlive, { message: "the answering peer's pong" });
+      expect(dead.conn.isAlive).toBe(false);
+      vi.advanceTimersByTime(20); // the silent peer is cut, the other pinged again
+      expect((await dead.client.closed).code).toBe(1006); // terminated, no close frame
+      await waitFor(() => alive.conn.isAlive, { message: "the answering peer's second pong" });
+      expect(server.endpoint.stats.deadPeers).toBe(1);
+      expect(alive.client.ws.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
@@ -84,34 +100,38 @@ describe("routing", () => {
 describe("slow consumers", () => {
   async function stalledPair(policy: "skip" | "drop" | "disconnect") {
     const server = await startTestServer({ slowConsumer: { policy, highWaterMark: 64 * 1024, maxQueue: 5 } });
-    const conns = [server.nextConnection(), server.nextConnection()];
+    const slowConn = server.nextConnection();
     const slow = await connectTestClient(server.url);
+    const fastConn = server.nextConnection();
     const fast = await connectTestClient(server.url);
-    const [slowConn, fastConn] = await Promise.all(conns);
     // Stop reading on the slow client: the kernel buffers fill, then ws's own buffer grows.
     (slow.ws as unknown as { _socket: import("node:net").Socket })._socket.pause();
-    return { server, slow, fast, slowConn: slowConn!, fastConn: fastConn! };
+    let fastGot = 0;
+    fast.ws.on("message", () => fastGot++);
+    /** The producer waits for the fast peer to have read all `sent` messages: only the stalled one falls behind. */
+    const fastCaughtUp = (sent: number) =>
+      waitFor(() => fastGot === sent, { timeoutMs: 30_000, message: `fast peer at ${sent} messages` });
+    return { server, slow, fast, slowConn: await slowConn, fastConn: await fastConn, fastCaughtUp };
   }
 
   const chunk = "y".repeat(32 * 1024);
   const rounds = 400; // 12.5 MiB per client
 
   test("drop: a stalled peer's memory stays bounded, oldest messages dropped and counted; the other peer gets everything", async () => {
-    const { server, slow, fast, slowConn } = await stalledPair("drop");
+    const { server, slow, slowConn, fastConn, fastCaughtUp } = await stalledPair("drop");
     let peak = 0;
-    let fastGot = 0;
-    fast.ws.on("message", () => fastGot++);
     for (let i = 0; i < rounds; i++) {
       server.endpoint.broadcast(`${i}:${chunk}`);
       peak = Math.max(peak, slowConn.bufferedAmount);
       expect(slowConn.backlog).toBeLessThanOrEqual(5);
-      if (i % 20 === 0) await new Promise((r) => setImmediate(r));
+      if (i % 20 === 19) await fastCaughtUp(i + 1);
     }
     // At most the mark behind, plus one tick's burst (itself flushed at the mark), plus one message.
     expect(peak).toBeLessThan(2 * 64 * 1024 + 2 * chunk.length + 64);
     expect(server.endpoint.stats.dropped).toBeGreaterThan(0);
     expect(slowConn.stats.dropped).toBe(server.endpoint.stats.dropped);
-    await waitFor(() => fastGot === rounds, { timeoutMs: 10_000 });
+    expect(fastConn.stats.dropped).toBe(0);
+    await fastCaughtUp(rounds);
     // Once the slow peer reads again it receives the newest message.
     (slow.ws as unknown as { _socket: import("node:net").Socket })._socket.resume();
     await slow.next((m) => String(m).startsWith(`${rounds - 1}:`), 10_000);
@@ -128,10 +148,10 @@ describe("slow consumers", () => {
   });
 
   test("disconnect: a stalled peer is cut off and counted", async () => {
-    const { server, slow, fast } = await stalledPair("disconnect");
+    const { server, slow, fast, fastCaughtUp } = await stalledPair("disconnect");
     for (let i = 0; i < rounds && server.endpoint.stats.disconnected === 0; i++) {
       server.endpoint.broadcast(chunk);
-      if (i % 20 === 0) await new Promise((r) => setImmediate(r));
+      if (i % 20 === 19) await fastCaughtUp(i + 1);
     }
     expect(server.endpoint.stats.disconnected).toBe(1);
     (slow.ws as unknown as { _socket: import("node:net").Socket })._socket.resume();
