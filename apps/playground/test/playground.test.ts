@@ -3,6 +3,7 @@
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { BridgeClient } from "@proj/chrome-bridge/client";
+import { WshRest } from "@proj/wsh/client";
 import { CHROMIUM_ARGS, chromiumPath, type ScriptProcess, spawnScript, waitFor } from "@proj/ws-core/testing";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { build } from "vite";
@@ -150,13 +151,20 @@ describe("playground", () => {
         if (!acted) return false;
         // Settled: a ROUND_ENDED after our action that lists our seat's result.
         const round = await page.getAttribute(`${panel} [data-role=results]`, "data-round");
+        const me = await page.getAttribute(`${panel} [data-me=true]`, "data-player");
         return (
-          round !== null && round !== roundAtAction && (await text(`${panel} [data-role=results]`)).includes("You")
+          round !== null &&
+          round !== roundAtAction &&
+          me !== null &&
+          (await text(`${panel} [data-role=results]`)).includes(me)
         );
       },
       { timeoutMs: 45_000, intervalMs: 100 },
     );
-    expect(await text(`${panel} [data-role=blackjack-log]`)).toMatch(/dealer reveals|You: (win|lose|push)/);
+    expect(await text(`${panel} [data-role=blackjack-log]`)).toMatch(/dealer reveals|Guest \w+: (win|lose|push)/);
+    // The person's own seat is marked, with a name of its own.
+    expect(await page.locator(`${panel} [data-me=true] .you`).textContent()).toBe("you");
+    expect(await page.getAttribute(`${panel} [data-me=true]`, "data-player")).toMatch(/^Guest [A-Z0-9]{4}$/);
     expect(await page.locator(`${panel} [data-role=balance]`).count()).toBe(3);
     await shot("04-blackjack");
   });
@@ -178,18 +186,100 @@ describe("playground", () => {
     // The bridge itself confirms the tab the panel opened.
     const tabs = await new BridgeClient({ url: `${demo.url}/bridge` }).tabs();
     expect(JSON.stringify(tabs.data)).toContain("Bridge target");
-    await page.click(`${panel} button:has-text('Click pad')`);
-    await waitFor(async () => /click: /.test(await text(`${panel} [data-role=bridge-log]`)), { timeoutMs: 20_000 });
-    // The page in the driven browser received the click where the panel aimed (200,130).
+    // Click-through: a click on the screenshot at the pad's (200,130) clicks the page there.
+    const [w, h] = (size as string).split("x").map(Number) as [number, number];
+    const box = (await page.locator(`${panel} [data-role=bridge-shot]`).evaluate((img) => {
+      const i = img as HTMLImageElement;
+      return { cw: i.clientWidth, ch: i.clientHeight };
+    })) as { cw: number; ch: number };
+    const at = (x: number, y: number) => ({ x: (x * box.cw) / w, y: (y * box.ch) / h });
+    await page.click(`${panel} [data-role=bridge-shot]`, { position: at(200, 130) });
+    await waitFor(async () => /click at /.test(await text(`${panel} [data-role=bridge-log]`)), { timeoutMs: 20_000 });
+    // The page in the driven browser received the click where the person clicked (within a scaled pixel).
     const bridge = new BridgeClient({ url: `${demo.url}/bridge` });
-    await waitFor(async () => JSON.stringify((await bridge.tabs()).data).includes("clicked at 200,130"), {
-      timeoutMs: 10_000,
+    await waitFor(
+      async () => /clicked at (199|200|201),(129|130|131)/.test(JSON.stringify((await bridge.tabs()).data)),
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    // Typing goes to the field that has focus: click the field in the screenshot, then Type.
+    await page.click(`${panel} [data-role=bridge-shot]`, { position: at(60, 270) });
+    await waitFor(
+      async () => /click at (59|60|61),(269|270|271): /.test(await text(`${panel} [data-role=bridge-log]`)),
+      { timeoutMs: 20_000, message: "the click on the field" },
+    );
+    await page.fill(`${panel} [data-role=bridge-text]`, "typed-through");
+    await page.click(`${panel} button:has-text('Type')`);
+    await waitFor(async () => JSON.stringify((await bridge.tabs()).data).includes("typed typed-through"), {
+      timeoutMs: 20_000,
+      message: "the typed text in the field",
     });
     // ...and the panel shows the screenshot taken after the click.
     await waitFor(async () => (await text(`${panel} [data-role=bridge-log]`)).split("screenshot:").length > 2, {
       timeoutMs: 10_000,
     });
     await shot("05-browser");
+  });
+
+  test("browser: a page that cannot be reached is reported, not shown as a blank success", async () => {
+    const panel = "#panel-browser";
+    await page.fill(`${panel} [data-role=bridge-url]`, "http://127.0.0.1:9/nothing-listens-here");
+    await page.click(`${panel} button:has-text('Open')`);
+    await page.waitForSelector(`${panel}[data-navigation=failed]`, { timeout: 30_000 });
+    expect(await text(`${panel} [data-role=bridge-log]`)).toMatch(
+      /could not load http:\/\/127\.0\.0\.1:9|open: failed/,
+    );
+  });
+
+  test("every panel says what it is and what to try, with its README; jargon sits in a details line", async () => {
+    for (const [id, pkg] of [
+      ["terminal", "wsh"],
+      ["kvm", "pikvm"],
+      ["scene", "vuer"],
+      ["blackjack", "cardsharp"],
+      ["browser", "chrome-bridge"],
+    ] as const) {
+      const intro = page.locator(`#panel-${id} [data-role=intro]`);
+      expect((await intro.textContent())?.length).toBeGreaterThan(60);
+      expect(await intro.locator("strong").textContent()).toMatch(/\w/);
+      expect(await intro.locator("a").getAttribute("href")).toMatch(new RegExp(`/packages/${pkg}#readme$`));
+      expect(await page.locator(`#panel-${id} details.wire`).count()).toBe(1);
+    }
+    // The terminal's two connections are named.
+    const chips = await page.locator("#panel-terminal .status").allTextContents();
+    expect(chips).toEqual(["shell: open", "screen events: open"]);
+  });
+
+  test("phone width (390 px): one column, no horizontal scroll, nothing wider than the screen, the PTY not resized", async () => {
+    const before = (await new BridgeClient({ url: `${demo.url}/bridge` }).status()).success; // the demo is up
+    expect(before).toBe(true);
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    try {
+      await phone.goto(`${demo.url}/`);
+      await phone.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
+      await phone.waitForSelector("#panel-terminal .status[data-status=open]");
+      const layout = await phone.evaluate(() => {
+        const vw = window.innerWidth;
+        const panels = [...document.querySelectorAll<HTMLElement>("#panels > .panel")];
+        const lefts = new Set(panels.map((p) => Math.round(p.getBoundingClientRect().left)));
+        // Everything outside a scrolling box must fit the screen.
+        const inScroller = (e: Element) => e.closest(".terminal-box, .log, .scene-box") !== null;
+        const wide = [...document.querySelectorAll<HTMLElement>("body *")]
+          .filter((e) => !inScroller(e) && e.getBoundingClientRect().right > vw + 0.5)
+          .map((e) => `${e.tagName.toLowerCase()}.${e.className}`);
+        return { scrollWidth: document.documentElement.scrollWidth, vw, columns: lefts.size, wide };
+      });
+      expect(layout.scrollWidth).toBeLessThanOrEqual(layout.vw);
+      expect(layout.columns).toBe(1);
+      expect(layout.wide).toEqual([]);
+      await phone.screenshot({ path: `${artifacts}/08-phone.png`, fullPage: true });
+    } finally {
+      await phone.close();
+    }
+    // The narrow page rendered the shell at the PTY's size instead of shrinking it for everyone.
+    const size = await new WshRest({ url: `${demo.url}/wsh` }).screen();
+    expect(`${size.cols}x${size.rows}`).toBe("100x24");
   });
 
   test("the page survives a server restart by reconnecting", async () => {

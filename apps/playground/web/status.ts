@@ -1,27 +1,67 @@
-/** A connection status chip (connecting, open, reconnecting, closed) shown in a panel's title. */
-export function statusChip(label = "status"): { el: HTMLElement; set(status: string, detail?: string): void } {
+/**
+ * A connection status chip (connecting, open, reconnecting, closed) shown in a panel's title. `label`
+ * names the connection it reports when a panel has more than one ("output: open").
+ */
+export function statusChip(label?: string): { el: HTMLElement; set(status: string, detail?: string): void } {
   const el = document.createElement("span");
   el.className = "status";
-  el.dataset.status = "connecting";
-  el.textContent = "connecting";
-  el.title = label;
-  return {
-    el,
-    set(status, detail) {
-      el.dataset.status = status;
-      el.textContent = detail ? `${status} · ${detail}` : status;
-    },
+  const show = (status: string, detail?: string) => {
+    el.dataset.status = status;
+    el.textContent = `${label ? `${label}: ` : ""}${status}${detail ? ` · ${detail}` : ""}`;
   };
+  show("connecting");
+  if (label) el.title = `${label} connection`;
+  return { el, set: show };
 }
 
-/** Builds a panel header: title, subtitle, and status chips. */
-export function panelHeader(panel: HTMLElement, title: string, subtitle: string, ...chips: HTMLElement[]): void {
+/** Where each package's README lives (the panel's "read more" link). */
+const REPO = "https://github.com/proj-ws/websocket-protocols/tree/main/packages";
+
+export interface PanelIntro {
+  title: string;
+  /** One line: what the protocol is. */
+  what: string;
+  /** One line: what to try in this panel. */
+  tryThis: string;
+  /** The package folder, for the README link. */
+  pkg: string;
+  /** The wire-level details (paths, framing) for those who want them. */
+  details: string;
+}
+
+/** A panel's header: title and status chips, then what it is and what to try, with the jargon folded away. */
+export function panelHeader(panel: HTMLElement, intro: PanelIntro, ...chips: HTMLElement[]): void {
   const h = document.createElement("h2");
-  h.textContent = title;
-  const small = document.createElement("small");
-  small.textContent = subtitle;
-  h.append(small, ...chips);
-  panel.append(h);
+  h.append(intro.title, el("span", { className: "chips" }, ...chips));
+  const about = el(
+    "p",
+    { className: "intro", dataset: { role: "intro" } },
+    `${intro.what} `,
+    el("strong", { textContent: intro.tryThis }),
+    " ",
+    el("a", {
+      href: `${REPO}/${intro.pkg}#readme`,
+      target: "_blank",
+      rel: "noopener",
+      textContent: `@proj/${intro.pkg}`,
+    }),
+  );
+  const details = el(
+    "details",
+    { className: "wire" },
+    el("summary", { textContent: "on the wire" }),
+    el("span", { textContent: intro.details }),
+  );
+  panel.append(h, about, details);
+}
+
+/** A value as short readable JSON: spaces after commas and colons, cut at `max` characters. */
+export function readableJson(value: unknown, max = 200): string {
+  const text = JSON.stringify(value, (_k, v) => (typeof v === "string" && v.length > 60 ? `${v.slice(0, 57)}...` : v))
+    ?.replace(/":/g, '": ')
+    .replace(/,(?=["{[\d-tfn])/g, ", ");
+  if (text === undefined) return String(value);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /** Appends a line to a bounded log box. */

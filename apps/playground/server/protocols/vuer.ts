@@ -1,4 +1,4 @@
-import type { PiKVMEmulator } from "@proj/pikvm/server";
+import { type PiKVMEmulator, renderConsolePng } from "@proj/pikvm/server";
 import { Box, DefaultScene, Group, Image, PointCloud, Sphere, Text } from "@proj/vuer/schemas";
 import { Vuer } from "@proj/vuer/server";
 import type { MountContext, Mounted } from "../mount.js";
@@ -81,15 +81,20 @@ export async function mountScene(ctx: MountContext): Promise<Mounted> {
   });
   // The KVM console as an Image element: typing in the KVM panel shows up in the 3D scene too.
   const kvm = ctx.services.get("pikvm") as PiKVMEmulator | undefined;
+  // The console's top-left corner (where the prompt and typing are), drawn large enough to read in 3D:
+  // the whole 80x25 screen would shrink each character to a few pixels on the panel's canvas.
+  const CORNER = { cols: 36, rows: 7 };
   const showConsole = () => {
     if (!kvm) return;
+    const lines = kvm.console.lines.slice(0, CORNER.rows).map((l) => l.slice(0, CORNER.cols));
     app.scene.upsert(
       Image({
         key: "kvm-screen",
-        src: kvm.snapshotPng(),
+        src: renderConsolePng(lines, CORNER),
         format: "png",
-        position: [1.6, 0.8, -1.2],
-        rotation: [0, -0.6, 0],
+        height: 0.9,
+        position: [0.95, 1.15, -1.3],
+        rotation: [0, 0.35, 0],
       }),
     );
   };

@@ -17,8 +17,19 @@ function card(c: string | null, hidden = false): HTMLElement {
  * with the dealer's hole card hidden until CARD_REVEALED.
  */
 export async function mountBlackjackPanel(panel: HTMLElement, info: { path: string }): Promise<void> {
-  const chip = statusChip("cardsharp");
-  panelHeader(panel, "Blackjack", "cardsharp · JSON event protocol", chip.el);
+  const chip = statusChip();
+  panelHeader(
+    panel,
+    {
+      title: "Blackjack",
+      what: "A casino blackjack table shared with two bots and anyone else who opens this page.",
+      tryThis: "Set a bet; when it is your turn, pick a move.",
+      pkg: "cardsharp",
+      details:
+        "cardsharp: JSON events on /cardsharp (ROUND_STARTED, CARD_DEALT, HAND_RESULT...), action_request/player_action for your decisions.",
+    },
+    chip.el,
+  );
   const dealer = el("div", { className: "cards", dataset: { role: "dealer-cards" } });
   const dealerValue = el("span", { className: "muted" });
   const seats = el("div", { dataset: { role: "seats" } });
@@ -54,7 +65,8 @@ export async function mountBlackjackPanel(panel: HTMLElement, info: { path: stri
   const client = new CardsharpClient({
     url: `${wsOrigin()}${info.path}`,
     subscribe: ["*"],
-    join: { name: "You" },
+    // A name of its own per visitor, so two people at the table can tell their seats apart.
+    join: { name: `Guest ${Math.random().toString(36).slice(2, 6).toUpperCase()}` },
     bet: ({ minBet, maxBet, balance }) =>
       Math.max(minBet, Math.min(maxBet, balance ?? maxBet, Number(bet.value) || minBet)),
   });
@@ -78,7 +90,9 @@ export async function mountBlackjackPanel(panel: HTMLElement, info: { path: stri
           el(
             "div",
             {},
-            `${p.name}${me ? " (you)" : ""} · bankroll `,
+            p.name,
+            ...(me ? [el("span", { className: "you", textContent: "you" })] : []),
+            " · bankroll ",
             el("b", { textContent: String(p.balance), dataset: { role: "balance" } }),
           ),
           ...p.hands.map((h) =>

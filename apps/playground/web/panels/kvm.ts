@@ -1,6 +1,6 @@
 import { PiKVMWebSocket, pixelToKvmd } from "@proj/pikvm/client";
 import { loadInfo, type PlaygroundInfo } from "../info.js";
-import { el, logLine, panelHeader, statusChip } from "../status.js";
+import { el, logLine, panelHeader, readableJson, statusChip } from "../status.js";
 
 /**
  * KVM panel: the PiKVM browser client on the emulator's /api/ws (cookie auth, binary HID frames, as the
@@ -9,8 +9,19 @@ import { el, logLine, panelHeader, statusChip } from "../status.js";
  */
 export async function mountKvmPanel(panel: HTMLElement, first: NonNullable<PlaygroundInfo["pikvm"]>): Promise<void> {
   let info = first;
-  const chip = statusChip("/api/ws");
-  panelHeader(panel, "KVM", "pikvm · /api/ws", chip.el);
+  const chip = statusChip();
+  panelHeader(
+    panel,
+    {
+      title: "KVM",
+      what: "A virtual PiKVM: your keyboard and mouse drive an emulated machine's console, as on a real KVM-over-IP.",
+      tryThis: "Click the screen, then type.",
+      pkg: "pikvm",
+      details:
+        "pikvm: kvmd's /api/ws with binary HID frames (keys, buttons, absolute moves, wheel) and JSON state events; the screen is the streamer snapshot.",
+    },
+    chip.el,
+  );
   const screen = el("img", { className: "kvm-screen", tabIndex: 0, alt: "virtual console", draggable: false });
   const consoleText = el("pre", { className: "log", dataset: { role: "console-text" } });
   const hidState = el("div", { className: "muted", dataset: { role: "hid-state" } });
@@ -88,7 +99,7 @@ export async function mountKvmPanel(panel: HTMLElement, first: NonNullable<Playg
       if (s === "closed") void relogin();
     });
     ws.on("event", (ev) => {
-      logLine(eventLog, `${ev.event_type} ${JSON.stringify(ev.event).slice(0, 140)}`);
+      logLine(eventLog, `${ev.event_type} ${readableJson(ev.event, 160)}`);
       if (ev.event_type === "atx" || ev.event_type === "hid") refresh();
     });
     ws.on("open", () => refresh());

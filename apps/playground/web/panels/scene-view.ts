@@ -94,6 +94,7 @@ function build(n: Node, stats: { rendered: Set<string> }): THREE.Object3D {
         new THREE.TextureLoader().load(url, (tex) => {
           const img = tex.image as { width: number; height: number };
           tex.colorSpace = THREE.SRGBColorSpace; // PNG pixels are sRGB: without this dark consoles turn grey
+          tex.anisotropy = 8; // keeps small text (the KVM console) sharp at an angle
           mesh.material.map = tex;
           mesh.material.needsUpdate = true;
           mesh.scale.set((height * img.width) / img.height, height, 1);

@@ -9,8 +9,19 @@ import { SceneView } from "./scene-view.js";
  * every subscriber (this page, a script beside it) sees.
  */
 export async function mountScenePanel(panel: HTMLElement, info: { path: string }): Promise<void> {
-  const chip = statusChip("vuer");
-  panelHeader(panel, "Scene", "vuer · msgpack scene protocol", chip.el);
+  const chip = statusChip();
+  panelHeader(
+    panel,
+    {
+      title: "Scene",
+      what: "A shared 3D scene: the server owns it and every viewer sees each change.",
+      tryThis: "Move the box, add spheres, or run the remote-control script shown below.",
+      pkg: "vuer",
+      details:
+        "vuer: msgpack frames on /vuer; the server sends SET/UPSERT/ADD/REMOVE scene operations, the page sends client events that handlers turn into operations.",
+    },
+    chip.el,
+  );
   const box = el("div", { className: "scene-box" });
   const log = el("div", { className: "log", dataset: { role: "scene-log" } });
   log.style.height = "90px";

@@ -1,17 +1,30 @@
-import { WshJsonClient, WshRawClient, WshRest } from "@proj/wsh/client";
-import { FitAddon } from "@xterm/addon-fit";
+import { WshJsonClient, WshRawClient } from "@proj/wsh/client";
 import { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
-import { el, logLine, panelHeader, statusChip } from "../status.js";
+import { el, logLine, panelHeader, readableJson, statusChip } from "../status.js";
 
 /**
- * Terminal panel: xterm.js on wsh's /ws/raw (a live shell on a real PTY), resized with the panel through
- * POST /resize, and beside it the /ws/json event stream (lines, cursor, mode, diffs) of the same terminal.
+ * Terminal panel: xterm.js on wsh's /ws/raw (a live shell on a real PTY) and beside it the /ws/json event
+ * stream (lines, cursor, mode, diffs) of the same terminal. Size policy: the PTY's size is the server's
+ * (its owner's), so a narrow window never shrinks the shell everyone shares; the page renders that size
+ * and scrolls it when the panel is narrower.
  */
 export async function mountTerminalPanel(panel: HTMLElement, info: { base: string }): Promise<void> {
-  const rawChip = statusChip("/ws/raw");
-  const jsonChip = statusChip("/ws/json");
-  panelHeader(panel, "Terminal", "wsh · /ws/raw + /ws/json", rawChip.el, jsonChip.el);
+  const rawChip = statusChip("shell");
+  const jsonChip = statusChip("screen events");
+  panelHeader(
+    panel,
+    {
+      title: "Terminal",
+      what: "A real shell on this machine, shared over WebSocket: every viewer sees the same screen.",
+      tryThis: "Click it and type a command, e.g. ls or top.",
+      pkg: "wsh",
+      details:
+        "wsh: keystrokes and output as raw bytes on /wsh/ws/raw; the same screen as a model (lines, cursor, diffs) on /wsh/ws/json, shown on the right.",
+    },
+    rawChip.el,
+    jsonChip.el,
+  );
   const box = el("div", { className: "terminal-box", dataset: { role: "terminal" } });
   const events = el("div", { className: "log", dataset: { role: "json-events" } });
   events.style.height = "300px";
@@ -27,35 +40,13 @@ export async function mountTerminalPanel(panel: HTMLElement, info: { base: strin
 
   const url = `${location.origin}${info.base}`;
   const term = new Terminal({ fontSize: 13, cursorBlink: true, convertEol: false, theme: { background: "#000000" } });
-  const fit = new FitAddon();
-  term.loadAddon(fit);
   term.open(box);
   (window as unknown as { term: Terminal }).term = term;
 
   const raw = new WshRawClient({ url });
-  const rest = new WshRest({ url });
   raw.on("status", (s) => rawChip.set(s));
   raw.on("data", (d) => term.write(d));
   term.onData((d) => raw.write(d));
-
-  // Follow the panel's size: fit the view, then tell the PTY (reset "resize" + sync reach /ws/json).
-  let sized = "";
-  const resize = () => {
-    fit.fit();
-    const key = `${term.cols}x${term.rows}`;
-    if (key === sized || raw.status !== "open") return;
-    sized = key;
-    void rest.resize(term.cols, term.rows).catch(() => {
-      sized = "";
-    });
-  };
-  new ResizeObserver(() => resize()).observe(box);
-  raw.on("status", (s) => {
-    if (s === "open") {
-      sized = "";
-      resize();
-    }
-  });
 
   const json = new WshJsonClient({
     url,
@@ -65,8 +56,15 @@ export async function mountTerminalPanel(panel: HTMLElement, info: { base: strin
   });
   json.on("status", (s) => jsonChip.set(s));
   let count = 0;
+  // Render the PTY's size as the screen model reports it (after connecting and after every resize).
+  const followSize = () => {
+    const { cols, rows } = json.model;
+    if (cols > 0 && rows > 0 && (cols !== term.cols || rows !== term.rows)) term.resize(cols, rows);
+    box.dataset.size = `${term.cols}x${term.rows}`;
+  };
   json.on("event", (e) => {
     count++;
+    followSize();
     const ev = e as unknown as Record<string, unknown>;
     const detail =
       ev.event === "line"
@@ -75,11 +73,11 @@ export async function mountTerminalPanel(panel: HTMLElement, info: { base: strin
           ? `cursor ${ev.row},${ev.col}`
           : ev.event === "diff"
             ? `diff ${(ev.changed_lines as unknown[] | undefined)?.length ?? "?"} lines`
-            : `${ev.event} ${JSON.stringify(ev).slice(0, 80)}`;
+            : `${ev.event} ${readableJson(ev, 120)}`;
     logLine(events, detail);
     summary.textContent = `${count} events · screen ${json.model.cols}x${json.model.rows} · cursor ${json.model.cursor.row},${json.model.cursor.col}`;
   });
   await Promise.all([raw.opened(), json.opened()]);
-  resize();
+  followSize();
   term.focus();
 }
