@@ -38,6 +38,8 @@ let browser: Browser;
 let page: Page;
 
 const shot = (name: string) => page.screenshot({ path: `${artifacts}/${name}.png`, fullPage: true });
+// Playwright's rendered text (what a person sees), not the DOM property the lint rule is about.
+// biome-ignore lint/performance/useDomNodeTextContent: Locator.innerText is Playwright's API
 const text = (selector: string) => page.locator(selector).innerText();
 
 /** Waits until a row of the page's xterm.js buffer reads exactly `line`. */
