@@ -20,7 +20,7 @@ export async function startShell(options: WshServerOptions = {}): Promise<Starte
     ...options,
   });
   trackLeftover(() => server.close());
-  await waitFor(() => screenText(server).includes("$"), { message: "prompt" });
+  await waitFor(() => screenText(server).includes("$"), { timeoutMs: 15_000, message: "prompt" });
   return server;
 }
 
@@ -31,8 +31,8 @@ export function screenText(server: WshServer): string {
     .join("\n");
 }
 
-/** Waits until the plain screen contains `text`. */
-export function waitForScreen(server: WshServer, text: string | RegExp, timeoutMs = 5000): Promise<unknown> {
+/** Waits until the plain screen contains `text` (a generous bound: the shell may be slow on a busy machine). */
+export function waitForScreen(server: WshServer, text: string | RegExp, timeoutMs = 15_000): Promise<unknown> {
   return waitFor(() => (typeof text === "string" ? screenText(server).includes(text) : text.test(screenText(server))), {
     timeoutMs,
     message: `screen to show ${text}`,

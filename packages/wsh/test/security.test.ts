@@ -404,7 +404,10 @@ describe("CLI: --allow-origin, --allow-host, --viewer-token", () => {
     }
   });
 
-  test("the CLI applies them: guard on REST and upgrades, $WSH_VIEWER_TOKEN enforces tokens on loopback", async () => {
+  // Starts the CLI with tsx: a few seconds on a loaded machine.
+  test("the CLI applies them: guard on REST and upgrades, $WSH_VIEWER_TOKEN enforces tokens on loopback", {
+    timeout: 120_000,
+  }, async () => {
     const cli = spawnScript(
       "src/cli/wsh.ts",
       [
@@ -425,7 +428,7 @@ describe("CLI: --allow-origin, --allow-host, --viewer-token", () => {
         env: { ...process.env, PS1: "$ ", ENV: "", WSH_VIEWER_TOKEN: "view" },
       },
     );
-    const [, url] = await cli.line(/^listening on (http:\/\/127\.0\.0\.1:\d+)$/, 15_000);
+    const [, url] = await cli.line(/^listening on (http:\/\/127\.0\.0\.1:\d+)$/, 60_000);
     const base = url as string;
     const port = new URL(base).port;
     expect((await http(`${base}/screen`)).status).toBe(401); // tokens enforced on loopback: a viewer token is set
@@ -452,8 +455,9 @@ describe("CLI: --allow-origin, --allow-host, --viewer-token", () => {
     const raw = await connectTestClient(`${ws}/ws/raw?token=view`, { origin: "http://a.example" });
     raw.send("x");
     expect((await raw.closed).code).toBe(4403);
-    await waitFor(async () =>
-      (await http(`${base}/screen?format=plain`, { headers: bearer("view") })).body.includes("CLI"),
+    await waitFor(
+      async () => (await http(`${base}/screen?format=plain`, { headers: bearer("view") })).body.includes("CLI"),
+      { timeoutMs: 30_000 },
     );
     cli.child.kill("SIGTERM");
     expect(await cli.exit).toEqual({ code: 0, signal: null });
