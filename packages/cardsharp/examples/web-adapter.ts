@@ -1,7 +1,22 @@
-// The seed document's "Using WebSockets with the Web Adapter", in process: a WebAdapter with
-// useWebsockets: false, a table with one bot, and a human seat answered through submitAction.
+// Upstream's "Using WebSockets with the Web Adapter", in process: a WebAdapter with useWebsockets: false,
+// a table with one bot, and a human seat answered through submitAction. Plays 5 rounds and exits.
 //   pnpm --filter @proj/cardsharp example:adapter
+import { parseCli, runCli } from "@proj/ws-core/cli";
+import { VERSION } from "../src/cli/common.js";
 import { BlackjackTable, EventBus, WebAdapter } from "../src/server/index.js";
+
+const spec = {
+  name: "example:adapter",
+  version: VERSION,
+  summary: "a WebAdapter in process (no network): one bot and one seat answered by code, 5 rounds",
+  usage: [""],
+  options: {},
+  examples: ["pnpm --filter @proj/cardsharp example:adapter"],
+} as const;
+
+await runCli(spec, () => {
+  parseCli(spec);
+});
 
 const bus = new EventBus();
 const adapter = new WebAdapter({ useWebsockets: false });

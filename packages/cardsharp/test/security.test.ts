@@ -304,12 +304,12 @@ describe("Origin and Host", () => {
       ["--port", "0", "--allow-origin", "http://localhost:5173", "--no-auto-seat"],
       { cwd: pkg },
     );
-    const [, url] = await cli.line(/^listening on (ws:\/\/127\.0\.0\.1:\d+)$/);
+    const [, url] = await cli.line(/^listening on (ws:\/\/127\.0\.0\.1:\d+)$/, 60_000);
     await (await rawClient(url as string, { origin: "http://localhost:5173" })).connect();
     await expect(rawClient(url as string, { origin: "http://evil.example" })).rejects.toMatchObject({ status: 403 });
     cli.child.kill("SIGTERM");
     expect(await cli.exited).toBe(0);
-  });
+  }, 90_000); // a tsx start takes seconds on a loaded machine
 });
 
 describe("limits", () => {

@@ -1,75 +1,99 @@
 #!/usr/bin/env node
 // cardsharp-server: runs a blackjack table over CardSharp's WebSocket protocol.
+import { intFlag, parseCli, runCli, UsageError } from "@proj/ws-core/cli";
 import { CardsharpServer } from "../server/cardsharp-server.js";
-import { fail, intFlag, parseCli } from "./args.js";
+import { VERSION } from "./common.js";
 
-const USAGE = `usage: cardsharp-server [--host 127.0.0.1] [--port 8765] [--seed N] [--bots N] [--decks N] [--h17]
-                        [--min-bet 5] [--max-bet 1000] [--pause-ms 2000] [--decision-timeout-ms 30000] [--no-auto-seat]
-                        [--no-insurance] [--allow-origin ORIGIN]... [--allow-host HOST]...
-  --allow-origin  a browser origin trusted besides the server's own pages (e.g. http://localhost:5173; "*" for any)
-  --allow-host    a Host name accepted besides localhost and the bind address (e.g. a LAN name; "*" for any)`;
-
-const values = parseCli(
-  {
-    host: { type: "string" },
-    port: { type: "string" },
-    seed: { type: "string" },
-    bots: { type: "string" },
-    decks: { type: "string" },
-    h17: { type: "boolean" },
-    "min-bet": { type: "string" },
-    "max-bet": { type: "string" },
-    "pause-ms": { type: "string" },
-    "decision-timeout-ms": { type: "string" },
-    "no-auto-seat": { type: "boolean" },
-    "no-insurance": { type: "boolean" },
-    "allow-origin": { type: "string", multiple: true },
-    "allow-host": { type: "string", multiple: true },
+const spec = {
+  name: "cardsharp-server",
+  version: VERSION,
+  summary: "runs a blackjack table that CardSharp WebSocket clients play at",
+  usage: ["[--host 127.0.0.1] [--port 8765] [--bots N] [--seed N] [table options]"],
+  options: {
+    host: {
+      type: "string",
+      valueName: "HOST",
+      default: "127.0.0.1",
+      description: "address to listen on (localhost means 127.0.0.1; 0.0.0.0 for every interface)",
+    },
+    port: { type: "string", short: "p", valueName: "N", default: "8765", description: "port (0 picks a free one)" },
+    seed: { type: "string", valueName: "N", description: "seed the shuffle (same seed, same shoes)" },
+    bots: { type: "string", valueName: "N", default: "0", description: "basic-strategy bot seats (the table has 7)" },
+    decks: { type: "string", valueName: "N", default: "6", description: "decks in the shoe (1 to 16)" },
+    h17: { type: "boolean", description: "the dealer hits soft 17 (default: stands)" },
+    "min-bet": { type: "string", valueName: "N", default: "5", description: "table minimum" },
+    "max-bet": { type: "string", valueName: "N", default: "1000", description: "table maximum" },
+    "pause-ms": { type: "string", valueName: "MS", default: "2000", description: "pause between rounds" },
+    "decision-timeout-ms": {
+      type: "string",
+      valueName: "MS",
+      default: "30000",
+      description: "a seat that does not answer in time stands",
+    },
+    "no-auto-seat": { type: "boolean", description: "clients sit only when they ask to (the join action)" },
+    "no-insurance": { type: "boolean", description: "no insurance or even money" },
+    "allow-origin": {
+      type: "string",
+      multiple: true,
+      valueName: "ORIGIN",
+      description: "a browser origin trusted besides the server's own pages (e.g. http://localhost:5173; '*' for any)",
+    },
+    "allow-host": {
+      type: "string",
+      multiple: true,
+      valueName: "HOST",
+      description: "a Host name accepted besides localhost and the bind address (e.g. a LAN name; '*' for any)",
+    },
   },
-  USAGE,
-);
+  examples: [
+    "cardsharp-server --port 8765 --bots 2",
+    "cardsharp-server --port 0 --seed 7 --h17 --allow-origin http://localhost:5173",
+  ],
+} as const;
 
-// "localhost" may resolve to ::1 first; the default binds IPv4 loopback explicitly.
-const host = values.host === undefined || values.host === "localhost" ? "127.0.0.1" : (values.host as string);
-const port = intFlag(values.port as string | undefined, "port", 8765);
-const seed = values.seed === undefined ? undefined : intFlag(values.seed as string, "seed", 0);
-const list = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : []);
-const origins = list(values["allow-origin"]);
-const hosts = list(values["allow-host"]);
-const server = new CardsharpServer({
-  host,
-  ...(origins.length > 0 ? { allowedOrigins: origins.includes("*") ? "*" : origins } : {}),
-  ...(hosts.length > 0 ? { allowedHosts: hosts.includes("*") ? "*" : hosts } : {}),
-  ...(seed !== undefined ? { seed } : {}),
-  bots: intFlag(values.bots as string | undefined, "bots", 0),
-  autoSeat: !values["no-auto-seat"],
-  rules: {
-    decks: intFlag(values.decks as string | undefined, "decks", 6, 1),
-    dealerHitsSoft17: Boolean(values.h17),
-    insurance: !values["no-insurance"],
-    minBet: intFlag(values["min-bet"] as string | undefined, "min-bet", 5, 1),
-    maxBet: intFlag(values["max-bet"] as string | undefined, "max-bet", 1000, 1),
-  },
-  timings: {
-    roundPauseMs: intFlag(values["pause-ms"] as string | undefined, "pause-ms", 2000),
-    decisionTimeoutMs: intFlag(values["decision-timeout-ms"] as string | undefined, "decision-timeout-ms", 30_000, 1),
-  },
-});
+await runCli(spec, async () => {
+  const { values } = parseCli(spec);
+  // "localhost" may resolve to ::1 first; the default binds IPv4 loopback explicitly.
+  const host = values.host === "localhost" ? "127.0.0.1" : (values.host as string);
+  const port = intFlag(values, "port", { max: 65535 }) as number;
+  const seed = intFlag(values, "seed");
+  const minBet = intFlag(values, "min-bet", { min: 1 }) as number;
+  const maxBet = intFlag(values, "max-bet", { min: 1 }) as number;
+  if (minBet > maxBet) throw new UsageError(`--min-bet (${minBet}) must not exceed --max-bet (${maxBet})`);
+  const list = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : []);
+  const origins = list(values["allow-origin"]);
+  const hosts = list(values["allow-host"]);
+  const server = new CardsharpServer({
+    host,
+    ...(origins.length > 0 ? { allowedOrigins: origins.includes("*") ? "*" : origins } : {}),
+    ...(hosts.length > 0 ? { allowedHosts: hosts.includes("*") ? "*" : hosts } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    bots: intFlag(values, "bots", { max: 7 }) as number,
+    autoSeat: !values["no-auto-seat"],
+    rules: {
+      decks: intFlag(values, "decks", { min: 1, max: 16 }) as number,
+      dealerHitsSoft17: Boolean(values.h17),
+      insurance: !values["no-insurance"],
+      minBet,
+      maxBet,
+    },
+    timings: {
+      roundPauseMs: intFlag(values, "pause-ms") as number,
+      decisionTimeoutMs: intFlag(values, "decision-timeout-ms", { min: 1 }) as number,
+    },
+  });
 
-try {
   const l = await server.listen({ host, port });
   const h = l.host.includes(":") ? `[${l.host}]` : l.host;
   process.stdout.write(`listening on ws://${h}:${l.port}\n`);
-} catch (err) {
-  fail(`cannot listen on ${host}:${port}: ${(err as Error).message}`);
-}
 
-let stopping = false;
-const stop = async () => {
-  if (stopping) return;
-  stopping = true;
-  await server.close({ graceMs: 1000 });
-  process.exit(0);
-};
-process.on("SIGINT", () => void stop());
-process.on("SIGTERM", () => void stop());
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await server.close({ graceMs: 1000 });
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop());
+  process.on("SIGTERM", () => void stop());
+});

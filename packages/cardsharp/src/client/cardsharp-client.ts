@@ -119,6 +119,13 @@ export interface CardsharpClientOptions {
   reconnect?: boolean;
   backoff?: BackoffOptions;
   /**
+   * Give up after this many failed connection attempts in a row (the client then closes: `status` "closed",
+   * `socket.lastError` says why). Default: never, it keeps retrying with backoff.
+   */
+  maxRetries?: number;
+  /** Abandon (and retry) a connection attempt that has not opened after this long. Default 10000 ms. */
+  openTimeoutMs?: number;
+  /**
    * Sends made while disconnected wait in this bounded queue and go out after the next `connect` (and
    * re-subscribe); past the bound they reject with ws-core's QueueOverflowError. Default 100 messages / 256 KiB.
    */
@@ -189,6 +196,8 @@ export class CardsharpClient {
       url: options.url,
       ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
+      ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+      ...(options.openTimeoutMs !== undefined ? { openTimeoutMs: options.openTimeoutMs } : {}),
       reconnect: options.reconnect ?? true,
       queue: options.queue ?? { maxMessages: 100, maxBytes: 256 * 1024 },
       // The handshake goes ahead of anything queued while disconnected: `connect`, then the
