@@ -67,6 +67,7 @@ await runCli(spec, async () => {
     strategy: interactive ? askHuman : basicStrategyPlayer(),
     bet: ({ minBet }) => minBet,
   });
+  process.stdout.on("error", () => process.exit(0)); // e.g. piped into `head`
   client.on("connected", (c) => console.log(`Connected to server with client ID: ${c.client_id}`));
   client.on("event", ({ event_type, data }) => console.log(event_type, JSON.stringify(data)));
   client.on("error", (e) => console.log(`Error: ${e.message}`));

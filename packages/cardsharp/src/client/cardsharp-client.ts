@@ -34,6 +34,11 @@ export interface GameEvent<K extends EngineEventType = EngineEventType> {
   timestamp: number | undefined;
 }
 
+/** Narrows an event to one type: `if (isGameEvent(e, "HAND_RESULT")) console.log(e.data.result)`. */
+export function isGameEvent<K extends EngineEventType>(event: GameEvent, type: K): event is GameEvent<K> {
+  return event.event_type === type;
+}
+
 /** Answers an action_request: return an action, or undefined to answer later with `client.act()`. */
 export type PlayerStrategy = (
   request: ActionRequestData,
