@@ -5,6 +5,7 @@ import { intFlag, parseCli, runCli } from "@proj/ws-core/cli";
 import { listen, UpgradeRouter } from "@proj/ws-core/server";
 import { WshServer } from "@proj/wsh/server";
 import pkg from "../package.json" with { type: "json" };
+import { onStop, stopHint } from "./stop.js";
 
 const spec = {
   name: "wsh-example-shared-server",
@@ -37,14 +38,14 @@ await runCli(spec, async () => {
   router.attach(http);
   try {
     const { url } = await listen(http, { port });
-    console.log(`listening on ${url} (wsh under ${url}/wsh)`);
+    console.log(`listening on ${url} (wsh under ${url}/wsh)${stopHint}`);
   } catch (err) {
     await wsh.close();
     throw err;
   }
-  const stop = () => void wsh.close();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  await wsh.closed; // the shell exited, or Ctrl+C
+  const done = onStop(() => void wsh.close());
+  await wsh.closed; // the shell exited, or Ctrl-C
+  done();
   http.close();
+  console.log("stopped");
 });
