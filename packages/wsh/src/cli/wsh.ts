@@ -28,7 +28,9 @@ function listenError(err: unknown, args: CliArgs): string {
   if (e?.code === "EADDRINUSE") {
     return `cannot listen on ${where}: port ${args.port} is already in use; stop what is using it, or pick another port (--bind ${args.host.includes(":") ? `[${args.host}]` : args.host}:0 picks a free one)`;
   }
-  return `cannot listen on ${where}: ${describeCliError(err)}`;
+  if (e?.code === "ENOTFOUND") return `cannot listen on ${where}: ${args.host} is not a known host name`;
+  const described = describeCliError(err);
+  return /^(cannot listen|not allowed)/.test(described) ? described : `cannot listen on ${where}: ${described}`;
 }
 
 async function main(): Promise<void> {
@@ -52,12 +54,6 @@ async function main(): Promise<void> {
   if (!findProgram(program)) throw new CliError(`cannot run ${program}: no such program (or it is not executable)`);
 
   const { token, viewerToken, generated } = auth;
-  if (generated) {
-    const why = viewerToken === undefined ? "required for non-localhost" : "owner token; the viewer token is read-only";
-    process.stderr.write(`wsh: API token (${why}): ${token}\n`);
-  } else if (args.token && token === undefined) {
-    process.stderr.write("wsh: --token is ignored on a loopback bind (no auth there unless a viewer token is set)\n");
-  }
 
   const server = new WshServer({
     cols,
@@ -81,6 +77,12 @@ async function main(): Promise<void> {
   } catch (err) {
     await server.close();
     throw new CliError(listenError(err, args));
+  }
+  if (generated) {
+    const why = viewerToken === undefined ? "required for non-localhost" : "owner token; the viewer token is read-only";
+    process.stderr.write(`wsh: API token (${why}): ${token}\n`);
+  } else if (args.token && token === undefined) {
+    process.stderr.write("wsh: --token is ignored on a loopback bind (no auth there unless a viewer token is set)\n");
   }
   process.stdout.write(`listening on ${listening.url}\n`);
   const detach = attached ? attachLocalTerminal(server.session) : () => {};
