@@ -1,40 +1,129 @@
-// Tiny argv/env helpers shared by the examples (no dependencies).
+// What the examples share: their command lines (ws-core's parseCli/runCli, so `--help`, `--version`, usage
+// errors with exit 2 and one-line failures with exit 1 work as for every command of these packages), a client
+// connection that says what it is doing and gives up after a bounded number of attempts, and log helpers.
+import { type CliOption, CliError, type ParsedCli, UsageError } from "@proj/ws-core/cli";
+import { NodeWebSocket } from "@proj/ws-core/node";
+import { VuerClient } from "../src/client/index.js";
 import { DEFAULT_ALLOWED_ORIGINS, type Vuer, type VuerOptions } from "../src/server/index.js";
 
-/** `--name value` or `--name=value` from argv. */
-export function arg(name: string, fallback?: string): string | undefined {
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === `--${name}`) return argv[i + 1];
-    if (a.startsWith(`--${name}=`)) return a.slice(name.length + 3);
-  }
-  return fallback;
-}
+export { VERSION } from "../src/version.js";
 
-/** Every value of a repeatable flag (`--name a --name b,c` → a, b, c). */
-export function args(name: string): string[] {
-  const argv = process.argv.slice(2);
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === `--${name}` && argv[i + 1] !== undefined) out.push(argv[++i] as string);
-    else if (a.startsWith(`--${name}=`)) out.push(a.slice(name.length + 3));
-  }
-  return out
-    .flatMap((v) => v.split(","))
-    .map((v) => v.trim())
-    .filter(Boolean);
-}
+/** The flags of the example servers. */
+export const serverOptions = {
+  host: { type: "string", valueName: "HOST", default: "127.0.0.1", description: "address to listen on" },
+  port: { type: "string", short: "p", valueName: "N", default: "8012", description: "port (0 picks a free one)" },
+  "allow-origin": {
+    type: "string",
+    multiple: true,
+    valueName: "ORIGIN",
+    description:
+      "a browser origin trusted besides the server's own pages and https://vuer.ai (comma-separated; '*' for any)",
+  },
+} as const satisfies Record<string, CliOption>;
+
+/** The flags every example client has. */
+export const clientOptions = {
+  uri: {
+    type: "string",
+    valueName: "URI",
+    description: "the server's WebSocket URL (default: $VUER_CLIENT_URI, else ws://localhost:8012)",
+  },
+  retries: {
+    type: "string",
+    valueName: "N",
+    default: "3",
+    description: "failed connection attempts in a row (5 s each at most) retried before giving up",
+  },
+} as const satisfies Record<string, CliOption>;
 
 /**
  * `--allow-origin <origin>` (repeatable, comma-separated): browser origins trusted besides the server's own and
  * https://vuer.ai; `--allow-origin '*'` trusts every origin. Without the flag, Vuer's defaults apply.
  */
-export function accessArgs(): Pick<VuerOptions, "allowedOrigins"> {
-  const extra = args("allow-origin");
+export function accessArgs(values: ParsedCli["values"]): Pick<VuerOptions, "allowedOrigins"> {
+  const raw = values["allow-origin"];
+  const extra = (Array.isArray(raw) ? raw : [])
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter(Boolean);
   if (extra.length === 0) return {};
   return { allowedOrigins: extra.includes("*") ? "*" : [...DEFAULT_ALLOWED_ORIGINS, ...extra] };
+}
+
+/** A flag's value as a number >= 0 (fractions allowed), or a UsageError naming the flag. */
+export function numberFlag(values: ParsedCli["values"], name: string): number {
+  const raw = values[name];
+  const n = Number(raw);
+  if (typeof raw !== "string" || raw.trim() === "" || !Number.isFinite(n) || n < 0) {
+    throw new UsageError(`--${name} must be a number >= 0, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+/** A connection problem in words (the `ws` library's messages are terse). */
+export function describeConnectionError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/ECONNREFUSED/.test(message)) return "connection refused (is the server running, on that port?)";
+  if (/ENOTFOUND|EAI_AGAIN/.test(message)) return "host not found";
+  if (/EHOSTUNREACH|ENETUNREACH/.test(message)) return "host unreachable";
+  const status = /Unexpected server response: (\d+)/.exec(message);
+  if (status) {
+    const why = status[1] === "403" ? " (this origin or host name is not allowed)" : "";
+    return `the server refused the WebSocket upgrade with HTTP ${status[1]}${why}`;
+  }
+  return message;
+}
+
+/**
+ * Connects a VuerClient the way a command should: prints "connecting to URI ..." (stderr), a line per failed
+ * attempt, and throws a CliError (one line, exit 1) after `--retries` failed attempts in a row. A `--uri` (or
+ * VUER_CLIENT_URI) that is not a ws:// or wss:// URL is a usage error.
+ */
+export async function connectClient(values: ParsedCli["values"], retries: number): Promise<VuerClient> {
+  const given = values.uri as string | undefined;
+  const source = given !== undefined ? "--uri" : "VUER_CLIENT_URI";
+  const uri = given ?? (process.env.VUER_CLIENT_URI || "ws://localhost:8012");
+  let url: URL | undefined;
+  try {
+    url = new URL(uri);
+  } catch {
+    // not a URL at all
+  }
+  if (!url || (url.protocol !== "ws:" && url.protocol !== "wss:")) {
+    throw new UsageError(
+      `${source} must be a ws:// or wss:// URL (e.g. ws://127.0.0.1:8012), got ${JSON.stringify(uri)}`,
+    );
+  }
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const client = new VuerClient({
+    uri,
+    WebSocket: NodeWebSocket,
+    openTimeoutMs: 5000,
+    reconnect: { maxRetries: retries, backoff: { minDelayMs: 250, maxDelayMs: 2000 } },
+  });
+  let problem: string | undefined;
+  let failures = 0;
+  const offError = client.on("error", (err) => {
+    problem = describeConnectionError(err);
+  });
+  const offClose = client.on("close", (info) => {
+    if (!info.willReconnect) return;
+    log(`cannot connect: ${problem ?? `closed with ${info.code}`}; retrying (${++failures} of ${retries})`);
+    problem = undefined;
+  });
+  log(`connecting to ${uri} ...`);
+  try {
+    await client.connect();
+  } catch (err) {
+    const tries = failures + 1;
+    throw new CliError(
+      `cannot connect to ${uri}: ${problem ?? describeConnectionError(err)}${tries > 1 ? ` (gave up after ${tries} attempts)` : ""}`,
+    );
+  } finally {
+    offError();
+    offClose();
+  }
+  return client;
 }
 
 /**
@@ -96,17 +185,6 @@ export function finitePosition(value: unknown): [number, number, number] | undef
   const p = (value as { position?: unknown } | null | undefined)?.position;
   if (!Array.isArray(p) || p.length !== 3) return undefined;
   return p.every((n) => typeof n === "number" && Number.isFinite(n)) ? (p as [number, number, number]) : undefined;
-}
-
-export function numberArg(name: string, fallback: number): number {
-  const raw = arg(name);
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) {
-    console.error(`--${name} must be a non-negative number, got ${raw}`);
-    process.exit(2);
-  }
-  return n;
 }
 
 /** Starts the app, prints the one `listening on` line, and closes gracefully on SIGINT/SIGTERM. */
