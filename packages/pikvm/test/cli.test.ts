@@ -1,4 +1,6 @@
+import { createServer as createNetServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { listen } from "@proj/ws-core/server";
 import { disposeLeftovers, type ScriptProcess, spawnScript } from "@proj/ws-core/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import pkg from "../package.json" with { type: "json" };
@@ -54,6 +56,9 @@ afterAll(disposeLeftovers);
 
 describe("CLIs", { timeout: TIMEOUT }, () => {
   test("help, --version, usage errors (exit 2), a busy port and a refused connection (exit 1)", async () => {
+    // A port that refuses connections: one that was just free (port 1 may be in use on a shared machine).
+    const closed = await listen(createNetServer());
+    await new Promise((r) => closed.server.close(r));
     const [help, emuHelp, version, emuVersion, bogus, badPort, noCommand, busy, refused] = await Promise.all([
       pikvm("-h"),
       emulatorCli("--help"),
@@ -63,7 +68,7 @@ describe("CLIs", { timeout: TIMEOUT }, () => {
       emulatorCli("--port", "99999"),
       pikvm("--url", plain.url),
       emulatorCli("--port", String(plain.port)),
-      pikvm("--url", "http://127.0.0.1:1", "--timeout", "5", "type", "x"),
+      pikvm("--url", `http://127.0.0.1:${closed.port}`, "--timeout", "5", "type", "x"),
     ]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain(`pikvm ${pkg.version}: `);
@@ -86,7 +91,7 @@ describe("CLIs", { timeout: TIMEOUT }, () => {
     });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(
-      /^pikvm: ConnectError: cannot connect to http:\/\/127\.0\.0\.1:1: .*ECONNREFUSED.*\n$/,
+      new RegExp(`^pikvm: ConnectError: cannot connect to http://127\\.0\\.0\\.1:${closed.port}: .*ECONNREFUSED.*\n$`),
     );
   });
 
