@@ -70,7 +70,7 @@ const [full] = compare(
   () => 0,
   4,
 );
-// Upstream (Python, numpy float16 conversion + packb) measured on this machine: about 356 events/s (vuer.md addendum).
+// Upstream (Python, numpy float16 conversion + packb), measured once on the same kind of machine: about 356 events/s.
 line("build+encode-pointcloud-100k-from-float32", full, "events/s", full / 356, "upstream-python");
 
 // ---- fan-out: 60 upserts/s to 50 clients through the shared scene, vs raw ws broadcast ----
