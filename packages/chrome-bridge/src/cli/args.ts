@@ -1,51 +1,48 @@
-/** Minimal argv parsing: `--name value`, `--name=value`, boolean `--flag`, and positionals. */
-export interface ParsedArgs {
-  positionals: string[];
-  flags: Map<string, string | true>;
+import type { CliOption, ParsedCli } from "@proj/ws-core/cli";
+import { describeCliError, UsageError } from "@proj/ws-core/cli";
+
+/** A subcommand: its --help text comes from `options`; `run` resolves with the exit code (undefined: keeps running). */
+export interface Subcommand {
+  summary: string;
+  usage: readonly string[];
+  options: Readonly<Record<string, CliOption>>;
+  positionals?: boolean;
+  examples?: readonly string[];
+  run(parsed: ParsedCli): Promise<number | undefined>;
 }
 
-export function parseArgs(argv: string[], booleans: ReadonlySet<string> = new Set()): ParsedArgs {
-  const positionals: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === "--") {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!a.startsWith("--")) {
-      positionals.push(a);
-      continue;
-    }
-    const eq = a.indexOf("=");
-    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-    if (eq > 0) flags.set(name, a.slice(eq + 1));
-    else if (booleans.has(name) || i + 1 >= argv.length || (argv[i + 1] as string).startsWith("--"))
-      flags.set(name, true);
-    else flags.set(name, argv[++i] as string);
-  }
-  return { positionals, flags };
+export const tokenOption: CliOption = {
+  type: "string",
+  valueName: "TOKEN",
+  description: "the server's token ($CHROME_BRIDGE_TOKEN)",
+};
+
+/** A comma-separated flag value as a list. */
+export function list(v: string | undefined): string[] {
+  return v
+    ? v
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : [];
 }
 
-export class UsageError extends Error {
-  override name = "UsageError";
-}
-
-export function stringFlag(args: ParsedArgs, name: string): string | undefined {
-  const v = args.flags.get(name);
-  if (v === true) throw new UsageError(`--${name} needs a value`);
-  return v;
-}
-
-export function numberFlag(args: ParsedArgs, name: string): number | undefined {
-  const v = stringFlag(args, name);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a non-negative number, got ${v}`);
+/** A flag's value as a number above 0 (seconds), or a UsageError naming the flag. */
+export function secondsFlag(values: ParsedCli["values"], name: string): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (typeof raw !== "string" || raw.trim() === "" || !Number.isFinite(n) || n <= 0)
+    throw new UsageError(`--${name} must be a number of seconds above 0, got ${JSON.stringify(raw)}`);
   return n;
 }
 
-/** Runs `onStop` once on SIGINT/SIGTERM, then exits 0. */
+export function stringValue(values: ParsedCli["values"], name: string): string | undefined {
+  const v = values[name];
+  return typeof v === "string" ? v : undefined;
+}
+
+/** Runs `onStop` once on SIGINT/SIGTERM, then exits 0 (1 with one line if stopping failed). */
 export function onShutdownSignal(onStop: () => Promise<void>): void {
   let stopping = false;
   const stop = () => {
@@ -54,7 +51,7 @@ export function onShutdownSignal(onStop: () => Promise<void>): void {
     onStop().then(
       () => process.exit(0),
       (err) => {
-        console.error(err);
+        process.stderr.write(`chrome-bridge: ${describeCliError(err)}\n`);
         process.exit(1);
       },
     );

@@ -75,6 +75,18 @@ export class BridgeServer {
     const rest = createServer((req, res) => void this.handleRequest(req, res));
     new UpgradeRouter().add(`${o.basePath}/ws`, this).attach(rest);
     this.#servers.push(rest);
+    try {
+      return await this.#listen(rest);
+    } catch (err) {
+      // Up on both ports or on none: a busy second port must not leave the first one serving.
+      await Promise.all(this.#servers.map((s) => (s.listening ? closeHttpServer(s) : undefined)));
+      this.#servers = [];
+      throw err;
+    }
+  }
+
+  async #listen(rest: Server): Promise<BridgeAddresses> {
+    const o = this.options;
     const r = await listen(rest, { host: o.host, port: o.port });
     let wsUrl: string | undefined;
     let wsPort: number | undefined;
