@@ -2,13 +2,20 @@
 // a malicious site would against the local servers (a "simple" no-cors POST that needs no preflight, and
 // WebSockets, which browsers never preflight). Nothing may run. The same page from an allowed origin works.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, request, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CardsharpServer } from "@proj/cardsharp/server";
 import { startBridgeServer } from "@proj/chrome-bridge/server";
 import { closeHttpServer, listen } from "@proj/ws-core/server";
-import { CHROMIUM_ARGS, chromiumPath, connectTestClient, type TestClient, waitFor } from "@proj/ws-core/testing";
+import {
+  CHROMIUM_ARGS,
+  chromiumPath,
+  connectTestClient,
+  rawRequest,
+  type TestClient,
+  waitFor,
+} from "@proj/ws-core/testing";
 import { startWshServer } from "@proj/wsh/server";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -205,20 +212,8 @@ describe("a page from another origin", () => {
   });
 });
 
-/** A raw HTTP request with exactly the headers given. */
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers, agent: false }, (res) => {
-      let body = "";
-      res.on("data", (c: Buffer) => {
-        body += c.toString();
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
+/** A GET with exactly the headers given. */
+const get = (url: string, headers: Record<string, string> = {}) => rawRequest(url, { headers });
 
 describe("the playground's own doors", () => {
   test("Host: evil.example (DNS rebinding) is refused on the info route, the HID state and upgrades", async () => {

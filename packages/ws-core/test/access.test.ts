@@ -1,5 +1,4 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
@@ -11,27 +10,15 @@ import {
   type UpgradeHandler,
   WsEndpoint,
 } from "../src/server/index.js";
-import { connectTestClient, disposeLeftovers, startTestServer, trackLeftover } from "../src/testing/index.js";
+import {
+  connectTestClient,
+  disposeLeftovers,
+  rawRequest as http,
+  startTestServer,
+  trackLeftover,
+} from "../src/testing/index.js";
 
 afterEach(disposeLeftovers);
-
-/** A raw HTTP request with exactly the headers given (Host included). */
-function http(
-  url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? "GET", headers: options.headers ?? {} }, (res) => {
-      let body = "";
-      res.on("data", (c: Buffer) => {
-        body += c.toString();
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on("error", reject);
-    req.end(options.body);
-  });
-}
 
 describe("AccessGuard on upgrades (WsEndpoint default)", () => {
   test("a foreign Origin is refused with 403 before the upgrade; same-origin and non-browser clients pass", async () => {

@@ -8,3 +8,4 @@ export * from "./wait.js";
 export * from "./browser-bundle.js";
 export * from "./chromium.js";
 export * from "./spawn-script.js";
+export * from "./http-request.js";
