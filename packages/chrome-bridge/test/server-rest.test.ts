@@ -1,5 +1,8 @@
+import { createServer as createNetServer } from "node:net";
+import { listen } from "@proj/ws-core/server";
 import { disposeLeftovers } from "@proj/ws-core/testing";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { BridgeServer } from "../src/server/index.js";
 import { startTestBridge, type TestBridge } from "./helpers/bridge.js";
 import { autoRespond, connectFakeExtension } from "./helpers/fake-extension.js";
 import { rest } from "./helpers/rest.js";
@@ -320,5 +323,17 @@ describe("shortcut routes", () => {
     const missing = await rest(base, "POST", "/keyboard/type");
     expect(missing.status).toBe(422);
     expect(missing.json.error).toBe("Field required: 'text'");
+  });
+});
+
+describe("listen", () => {
+  test("a busy WebSocket port fails listen() and leaves the REST port closed again (never half up)", async () => {
+    const free = await listen(createNetServer());
+    const restPort = free.port;
+    await new Promise((r) => free.server.close(r));
+    const bridge = new BridgeServer({ port: restPort, wsPort: server.addresses.wsPort as number });
+    await expect(bridge.listen()).rejects.toMatchObject({ code: "EADDRINUSE", port: server.addresses.wsPort });
+    const again = await listen(createNetServer(), { port: restPort }); // the REST port is free again
+    await new Promise((r) => again.server.close(r));
   });
 });
