@@ -182,7 +182,7 @@ export class BridgeAgent {
       const r = await this.#executor.execute(command);
       this.#reply(successResponse(id, r.message, r.data));
       if (command.type === "screenshot") {
-        // The documented notification (seed document, `event` message).
+        // The documented notification (OpenBrowser's `event` message).
         this.#send({
           type: "event",
           event: "screenshot_captured",

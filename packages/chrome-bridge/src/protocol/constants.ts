@@ -10,10 +10,10 @@ export const SERVER_NAME = "Local Chrome Server";
 export const SERVER_VERSION = "0.1.0";
 export const WELCOME_MESSAGE = "Connected to Local Chrome Server";
 
-/** Server heartbeat per the seed document: JSON ping every 30 s, 10 s to answer. */
+/** Server heartbeat as in OpenBrowser's protocol: JSON ping every 30 s, 10 s to answer. */
 export const SERVER_PING_INTERVAL_MS = 30_000;
 export const SERVER_PING_GRACE_MS = 10_000;
-/** Client keep-alive: MV3 service workers die after 30 s without messages (chrome-bridge.md section 7). */
+/** Client keep-alive: MV3 service workers die after 30 s without messages (see PROTOCOL.md). */
 export const CLIENT_PING_INTERVAL_MS = 20_000;
 
 /** Close reasons on the wire. */

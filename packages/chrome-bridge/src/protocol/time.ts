@@ -1,4 +1,4 @@
-/** Wire timestamps are float seconds (the seed document); the upstream extension sends milliseconds. */
+/** Wire timestamps are float seconds (as OpenBrowser documents them); the upstream extension sends milliseconds. */
 export function nowSeconds(): number {
   return Date.now() / 1000;
 }
