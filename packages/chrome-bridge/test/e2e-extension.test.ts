@@ -15,6 +15,8 @@ let server: BridgeServer;
 let page: TestPage;
 let client: BridgeClient;
 let extDir: string;
+// A Chromium start and an extension load beside other test processes on a loaded machine: generous bounds.
+const BUDGET = 120_000;
 
 beforeAll(async () => {
   [server, page] = await Promise.all([startBridgeServer({ port: 0, wsPort: 0, token: "ext-token" }), startTestPage()]);
@@ -22,9 +24,9 @@ beforeAll(async () => {
   await buildExtension({ outDir: extDir, serverUrl: server.addresses?.wsUrl as string, token: "ext-token" });
   browser = await launchChromium({ extensionDir: extDir, windowSize: { width: 800, height: 600 } });
   // The service worker connects on its own once Chromium has loaded the extension.
-  await waitFor(() => server.hub.size === 1, { timeoutMs: 20_000, message: "extension did not connect" });
+  await waitFor(() => server.hub.size === 1, { timeoutMs: 90_000, message: "extension did not connect" });
   client = new BridgeClient({ url: server.addresses?.url as string, token: "ext-token" });
-});
+}, BUDGET);
 
 afterAll(async () => {
   await server?.close(100);
@@ -32,9 +34,9 @@ afterAll(async () => {
   await browser?.close();
   if (extDir) await rm(extDir, { recursive: true, force: true });
   await disposeLeftovers();
-});
+}, BUDGET);
 
-describe("end to end through the MV3 extension", () => {
+describe("end to end through the MV3 extension", { timeout: 60_000 }, () => {
   test("the built extension is MV3 with the keep-alive requirements", async () => {
     const manifest = JSON.parse(await readFile(join(extDir, "manifest.json"), "utf8"));
     expect(manifest).toMatchObject({

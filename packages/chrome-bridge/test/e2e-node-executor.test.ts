@@ -13,6 +13,8 @@ let executor: NodeExecutor;
 let page: TestPage;
 let client: BridgeClient;
 const events: EventMessage[] = [];
+// A Chromium start and page loads beside other test processes on a loaded machine: generous bounds, event waits.
+const BUDGET = 120_000;
 
 beforeAll(async () => {
   [browser, server, page] = await Promise.all([
@@ -24,7 +26,7 @@ beforeAll(async () => {
   server.hub.on("event", (e) => events.push(e));
   await executor.agent.ready();
   client = new BridgeClient({ url: server.addresses?.url as string });
-});
+}, BUDGET);
 
 afterAll(async () => {
   await executor?.close();
@@ -32,9 +34,9 @@ afterAll(async () => {
   await page?.close();
   await browser?.close();
   await disposeLeftovers();
-});
+}, BUDGET);
 
-describe("end to end through the Node executor", () => {
+describe("end to end through the Node executor", { timeout: 60_000 }, () => {
   defineBrowserScenario(() => ({ client, page }));
 
   test("screenshots are followed by the documented screenshot_captured event", () => {

@@ -64,7 +64,7 @@ export async function startTestPage(): Promise<TestPage> {
     url: `${l.url}/`,
     pageUrl: (name) => `${l.url}/?page=${name}`,
     events,
-    waitForEvent: (predicate, timeoutMs = 10_000) =>
+    waitForEvent: (predicate, timeoutMs = 30_000) =>
       waitFor(() => events.find(predicate), { timeoutMs, message: "page event not seen" }),
     eventsOf: (page, type) => sorted(events.filter((e) => e.page === page && (!type || e.type === type))),
     clear: () => {
