@@ -68,7 +68,18 @@ describe("argument parsing", () => {
       command: "vim",
       args: ["-u", "NONE"],
       emulator: "worker",
+      resizePolicy: "owner",
+      readonly: false,
+      record: undefined,
+      recordInput: false,
     });
+  });
+  test("--resize-policy, --readonly, --record and --record-input", () => {
+    expect(
+      parseArgs(["--resize-policy", "attached", "--readonly", "--record", "s.cast", "--record-input"]),
+    ).toMatchObject({ resizePolicy: "attached", readonly: true, record: "s.cast", recordInput: true });
+    expect(() => parseArgs(["--resize-policy", "any"])).toThrow(/--resize-policy expects owner or attached/);
+    expect(() => parseArgs(["--record-input"])).toThrow(/--record-input needs --record/);
   });
   test("upstream's --shell, -c and -i", () => {
     expect(parseArgs(["--shell", "/bin/bash"])).toMatchObject({ command: "/bin/bash", args: [] });

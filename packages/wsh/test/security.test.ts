@@ -1,6 +1,5 @@
 // Issue 12, wsh part: no web page, stranger or spectator can drive the shell.
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +7,7 @@ import { AccessGuard, closeHttpServer, createHttpServer, listen, UpgradeRouter }
 import {
   connectTestClient,
   disposeLeftovers,
+  rawRequest,
   spawnScript,
   type TestClient,
   trackLeftover,
@@ -24,23 +24,9 @@ afterEach(disposeLeftovers);
 const EVIL = "http://evil.example";
 
 /** A raw HTTP request with exactly these headers (fetch would not let a test forge Host). */
-function http(
-  url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<{ status: number; headers: Record<string, unknown>; body: string; json: () => any }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? "GET", headers: options.headers ?? {} }, (res) => {
-      let body = "";
-      res.on("data", (c: Buffer) => {
-        body += c.toString();
-      });
-      res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body) }),
-      );
-    });
-    req.on("error", reject);
-    req.end(options.body);
-  });
+async function http(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+  const r = await rawRequest(url, options);
+  return { ...r, json: () => JSON.parse(r.body) };
 }
 
 /** The refusal of a WebSocket handshake: its status and wsh error code. */

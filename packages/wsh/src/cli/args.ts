@@ -21,6 +21,14 @@ export interface CliArgs {
   args: string[];
   /** Where xterm parses: the main thread or a worker thread. */
   emulator: "main" | "worker";
+  /** Who may resize the PTY over the network (`--resize-policy`). */
+  resizePolicy: "owner" | "attached";
+  /** The page at / only watches; /ws/raw input and POSTs are refused (`--readonly`). */
+  readonly: boolean;
+  /** asciicast v2 file to record to (`--record`). */
+  record: string | undefined;
+  /** Also record input (`--record-input`). */
+  recordInput: boolean;
 }
 
 export const WSH_CLI = {
@@ -102,6 +110,26 @@ export const WSH_CLI = {
       default: "worker",
       description: "parse terminal output on a worker thread or on the main thread",
     },
+    "resize-policy": {
+      type: "string",
+      valueName: "owner|attached",
+      default: "owner",
+      description:
+        "who sets the PTY size: the owner (POST /resize with the owner token, or anyone the guard lets in when no token is set) and this terminal, or only this terminal",
+    },
+    readonly: {
+      type: "boolean",
+      description: "nobody types over the network: the page at / only watches, /ws/raw input and POSTs are refused",
+    },
+    record: {
+      type: "string",
+      valueName: "FILE",
+      description: "record the session to FILE as an asciicast v2 recording (also served live at GET /recording)",
+    },
+    "record-input": {
+      type: "boolean",
+      description: "with --record, also record what was typed ('i' events)",
+    },
   },
   examples: [
     "wsh                                       # your shell, in this terminal, served on 127.0.0.1:8080",
@@ -158,6 +186,13 @@ export function parseArgs(argv: string[]): CliArgs {
   if (emulator !== "main" && emulator !== "worker") {
     throw new UsageError(`--emulator expects worker or main, got '${emulator}'`);
   }
+  const resizePolicy = values["resize-policy"] as string;
+  if (resizePolicy !== "owner" && resizePolicy !== "attached") {
+    throw new UsageError(`--resize-policy expects owner or attached, got '${resizePolicy}'`);
+  }
+  if (values["record-input"] === true && values.record === undefined) {
+    throw new UsageError("--record-input needs --record FILE");
+  }
   const out: CliArgs = {
     host,
     port,
@@ -171,6 +206,10 @@ export function parseArgs(argv: string[]): CliArgs {
     command: undefined,
     args: [],
     emulator,
+    resizePolicy,
+    readonly: values.readonly === true,
+    record: values.record as string | undefined,
+    recordInput: values["record-input"] === true,
   };
   const interactive = values.interactive === true;
   const shell = values.shell as string | undefined;

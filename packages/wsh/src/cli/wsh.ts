@@ -55,22 +55,33 @@ async function main(): Promise<void> {
 
   const { token, viewerToken, generated } = auth;
 
-  const server = new WshServer({
-    cols,
-    rows,
-    token,
-    viewerToken,
-    bindHost: args.host,
-    ...(args.allowOrigins.length > 0
-      ? { allowedOrigins: args.allowOrigins.includes("*") ? ("*" as const) : args.allowOrigins }
-      : {}),
-    ...(args.allowHosts.length > 0
-      ? { allowedHosts: args.allowHosts.includes("*") ? ("*" as const) : args.allowHosts }
-      : {}),
-    emulatorThread: args.emulator,
-    command: program,
-    args: args.args,
-  });
+  let server: WshServer;
+  try {
+    server = newServer();
+  } catch (err) {
+    throw new CliError(`cannot record to ${args.record}: ${describeCliError(err)}`);
+  }
+  function newServer() {
+    return new WshServer({
+      cols,
+      rows,
+      token,
+      viewerToken,
+      bindHost: args.host,
+      ...(args.allowOrigins.length > 0
+        ? { allowedOrigins: args.allowOrigins.includes("*") ? ("*" as const) : args.allowOrigins }
+        : {}),
+      ...(args.allowHosts.length > 0
+        ? { allowedHosts: args.allowHosts.includes("*") ? ("*" as const) : args.allowHosts }
+        : {}),
+      emulatorThread: args.emulator,
+      resizePolicy: args.resizePolicy,
+      readonly: args.readonly,
+      ...(args.record !== undefined ? { record: { path: args.record, input: args.recordInput } } : {}),
+      command: program,
+      args: args.args,
+    });
+  }
   let listening: Awaited<ReturnType<WshServer["listen"]>>;
   try {
     listening = await server.listen({ host: args.host, port: args.port });
@@ -85,6 +96,7 @@ async function main(): Promise<void> {
     process.stderr.write("wsh: --token is ignored on a loopback bind (no auth there unless a viewer token is set)\n");
   }
   process.stdout.write(`listening on ${listening.url}\n`);
+  if (args.record !== undefined) process.stderr.write(`wsh: recording to ${args.record}\n`);
   const detach = attached ? attachLocalTerminal(server.session) : () => {};
 
   const stop = () => void server.close();

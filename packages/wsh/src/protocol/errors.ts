@@ -8,6 +8,8 @@ export const API_ERRORS = {
   },
   auth_invalid: { status: 403, message: "Invalid authentication token." },
   read_only: { status: 403, message: "The viewer token is read-only." },
+  owner_only: { status: 403, message: "Only the owner token may do this." },
+  resize_not_allowed: { status: 403, message: "Only the local terminal sets the size (resizePolicy 'attached')." },
   origin_not_allowed: { status: 403, message: "Origin not allowed." },
   host_not_allowed: { status: 403, message: "Host not allowed." },
   cross_site_refused: { status: 403, message: "Cross-site request refused." },

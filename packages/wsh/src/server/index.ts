@@ -12,7 +12,8 @@ export {
   type Tokens,
 } from "./auth.js";
 export { JsonStream } from "./json-stream.js";
-export { RawStream } from "./raw-stream.js";
+export { RawStream, sizeSequence } from "./raw-stream.js";
+export type { ResizePolicy } from "./rest.js";
 export { startWshServer, type WshLimits, WshServer, type WshServerOptions } from "./server.js";
 export { type Discontinuity, Emulator, type EmulatorOptions, type ScreenChanges } from "./terminal/emulator.js";
 export type { ScreenSource } from "./terminal/screen-source.js";

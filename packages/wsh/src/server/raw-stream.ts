@@ -47,6 +47,8 @@ export class RawStream {
     this.endpoint.on("connection", (conn) => this.#accept(conn));
     // Coalesced (see ChunkBatch): one frame per keystroke echo, one per up to 256 KiB during a flood.
     o.session.events.on("output", (chunk) => this.#out.push(chunk));
+    // Every client is told the PTY size, in stream order (xterm's "resize text area", CSI 8;rows;cols t).
+    o.session.events.on("resize", ({ cols, rows }) => this.#out.push(Buffer.from(sizeSequence(cols, rows))));
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
@@ -117,10 +119,21 @@ export class RawStream {
       const parked = st.pending ?? [];
       st.pending = undefined;
       if (!conn.open) return;
-      const screen = Buffer.from(repaint ?? "", "utf8"); // null: the emulator is gone; live bytes still follow
+      const em = this.#o.session.emulator;
+      // ESC c, then the size (CSI 8;rows;cols t), then the state: a page sizes its terminal before drawing.
+      const text =
+        repaint === null
+          ? ""
+          : `\x1bc${sizeSequence(em.cols, em.rows)}${repaint.startsWith("\x1bc") ? repaint.slice(2) : repaint}`;
+      const screen = Buffer.from(text, "utf8"); // null: the emulator is gone; live bytes still follow
       // The repaint and parked bytes go out even past the mark (bounded by emulator backlog); then the policy applies again.
       conn.ws.send(screen, { binary: true });
       for (const c of parked) conn.ws.send(c, { binary: true });
     });
   }
+}
+
+/** xterm's window operation "resize the text area to rows;cols" (CSI 8 ; rows ; cols t). */
+export function sizeSequence(cols: number, rows: number): string {
+  return `\x1b[8;${rows};${cols}t`;
 }

@@ -5,6 +5,8 @@ import type { Format } from "../protocol/screen.js";
 import { guardRequest } from "./access.js";
 import type { Role } from "./auth.js";
 import { apiError, readLimitedBody, sendNoContent } from "./http.js";
+import { PAGE_CSP, PAGE_CSS, pageAssets, pageHtml } from "./page.js";
+import type { Recorder } from "./recording.js";
 import { InvalidSizeError, type TerminalSession } from "./terminal/session.js";
 
 export interface RestOptions {
@@ -17,9 +19,43 @@ export interface RestOptions {
   maxBodyBytes: number;
   /** Largest `limit` on /scrollback. */
   maxScrollbackLimit: number;
+  /** Who may POST /resize (see `WshServerOptions.resizePolicy`). */
+  resizePolicy: ResizePolicy;
+  /** Serve the terminal page at / (and its assets). */
+  page: boolean;
+  /** The recording served at GET /recording (owner only), if any. */
+  recorder: () => Recorder | undefined;
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+/** Paths that need no token (the access guard still applies): the health check and the page's code. */
+const PUBLIC_PATHS = new Set(["/health", "/assets/terminal.js", "/assets/terminal.css"]);
+
+const PAGE_HEADERS = {
+  "Content-Security-Policy": PAGE_CSP,
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "no-referrer",
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Resource-Policy": "same-origin",
+};
+
+function sendText(res: ServerResponse, type: string, body: string, cache: string): void {
+  res.writeHead(200, {
+    ...PAGE_HEADERS,
+    "Content-Type": type,
+    "Content-Length": Buffer.byteLength(body),
+    "Cache-Control": cache,
+  });
+  res.end(body);
+}
+
+/**
+ * Who sets the PTY size. "owner": the owner role (the owner token; with no token configured, every client
+ * the access guard lets in) and the local side. "attached": only the local side (the CLI's attached
+ * terminal, `session.resize()`); POST /resize gets 403 `resize_not_allowed`. Viewers never resize.
+ */
+export type ResizePolicy = "owner" | "attached";
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, role: Role) => Promise<void> | void;
 
 /** Paths answered (method -> handler); the WebSocket paths are here only to refuse plain GETs. */
 export function createRestRoutes(o: RestOptions): Map<string, Partial<Record<string, Handler>>> {
@@ -42,7 +78,7 @@ export function createRestRoutes(o: RestOptions): Map<string, Partial<Record<str
       { Upgrade: "websocket" },
     );
   };
-  return new Map<string, Partial<Record<string, Handler>>>([
+  const routes = new Map<string, Partial<Record<string, Handler>>>([
     ["/health", { GET: (_q, res) => sendJson(res, 200, { status: "ok" }) }],
     [
       "/input",
@@ -92,6 +128,7 @@ export function createRestRoutes(o: RestOptions): Map<string, Partial<Record<str
       "/resize",
       {
         POST: async (req, res) => {
+          if (o.resizePolicy === "attached") throw apiError("resize_not_allowed");
           const body = await readLimitedBody(req, o.maxBodyBytes);
           let json: { cols?: unknown; rows?: unknown };
           try {
@@ -111,7 +148,39 @@ export function createRestRoutes(o: RestOptions): Map<string, Partial<Record<str
     ],
     ["/ws/raw", { GET: needsUpgrade }],
     ["/ws/json", { GET: needsUpgrade }],
+    [
+      "/recording",
+      {
+        GET: (_q, res, _url, role) => {
+          const recorder = o.recorder();
+          if (!recorder) throw apiError("not_found", "this server does not record");
+          if (role !== "owner") throw apiError("owner_only");
+          recorder.stream(res);
+        },
+      },
+    ],
   ]);
+  if (o.page) {
+    routes.set("/", {
+      GET: (req, res, url, role) => {
+        // Relative asset and WebSocket URLs need the trailing slash (a mounted server's /wsh -> /wsh/).
+        if (!(req.url ?? "/").split("?")[0]?.endsWith("/")) {
+          res.writeHead(308, { Location: `${url.pathname}/${url.search}` });
+          res.end();
+          return;
+        }
+        sendText(res, "text/html; charset=utf-8", pageHtml({ role }), "no-store");
+      },
+    });
+    routes.set("/assets/terminal.js", {
+      GET: async (_q, res) => sendText(res, "text/javascript; charset=utf-8", (await pageAssets()).js, "no-cache"),
+    });
+    routes.set("/assets/terminal.css", {
+      GET: async (_q, res) =>
+        sendText(res, "text/css; charset=utf-8", `${(await pageAssets()).css}\n${PAGE_CSS}`, "no-cache"),
+    });
+  }
+  return routes;
 }
 
 /**
@@ -131,13 +200,13 @@ export function createRequestHandler(o: RestOptions & { basePath: string }) {
     if (guardRequest(o.guard(), req, res)) return true;
     void (async () => {
       try {
-        const role = path === "/health" ? "owner" : o.authorize(req);
+        const role = PUBLIC_PATHS.has(path) ? "viewer" : o.authorize(req);
         const method = req.method ?? "GET";
         const handler = route[method];
         if (!handler) throw apiError("method_not_allowed", undefined, { Allow: Object.keys(route).join(", ") });
         // Every route but a GET changes the terminal (input, size, input mode): owner only.
         if (role === "viewer" && method !== "GET") throw apiError("read_only");
-        await handler(req, res, url);
+        await handler(req, res, url, role);
       } catch (err) {
         const e = err instanceof HttpError ? err : apiError("internal_error", (err as Error).message);
         if (!res.headersSent) sendHttpError(res, e);

@@ -17,7 +17,8 @@ import { authorize, type Role } from "./auth.js";
 import { apiError } from "./http.js";
 import { JsonStream } from "./json-stream.js";
 import { RawStream } from "./raw-stream.js";
-import { createRequestHandler } from "./rest.js";
+import { Recorder, type RecordOptions } from "./recording.js";
+import { createRequestHandler, type ResizePolicy } from "./rest.js";
 import type { PtyExit } from "./terminal/pty.js";
 import { type SessionOptions, TerminalSession } from "./terminal/session.js";
 
@@ -51,6 +52,22 @@ export interface WshServerOptions extends SessionOptions, WshAccessOptions {
    * (then nobody can write over the network).
    */
   viewerToken?: string | undefined;
+  /**
+   * Who sets the PTY size (one size for everyone; every client is told it). "owner" (default): POST /resize
+   * from the owner (owner token; with no token configured, any client the access guard lets in).
+   * "attached": only the local side (the CLI's terminal, `session.resize()`); POST /resize gets 403.
+   * Viewers never resize.
+   */
+  resizePolicy?: ResizePolicy;
+  /**
+   * Nobody types over the network: every client (owner token included) gets the viewer role, so the page
+   * at / only watches, /ws/raw keystrokes close with 4403 and POSTs get 403. Default false.
+   */
+  readonly?: boolean;
+  /** Serve the terminal page at / (xterm.js; see README). Default true. */
+  page?: boolean;
+  /** Record the session to an asciicast v2 file (a path, or options); GET /recording streams it (owner only). */
+  record?: string | RecordOptions;
   /** Mount prefix for every route, e.g. "/wsh" for /wsh/ws/raw (default ""). */
   basePath?: string;
   limits?: WshLimits;
@@ -79,6 +96,9 @@ export class WshServer {
   readonly closed: Promise<PtyExit>;
   token: string | undefined;
   viewerToken: string | undefined;
+  /** The asciicast recorder (`record`), if any. */
+  readonly recorder: Recorder | undefined;
+  readonly #readonly: boolean;
   #guard: AccessGuard | undefined;
   readonly #access: WshAccessOptions;
   #listening: Listening | undefined;
@@ -103,6 +123,16 @@ export class WshServer {
     this.#graceMs = o.closeGraceMs ?? 2000;
     this.#killGraceMs = o.killGraceMs ?? 3000;
     this.session = o.session ?? new TerminalSession(o);
+    this.#readonly = o.readonly ?? false;
+    try {
+      this.recorder =
+        o.record === undefined
+          ? undefined
+          : new Recorder(this.session, typeof o.record === "string" ? { path: o.record } : o.record);
+    } catch (err) {
+      if (!o.session) this.session.kill("SIGKILL"); // the shell we just started must not outlive the error
+      throw err;
+    }
     const authenticate = (req: IncomingMessage): Role => {
       const refusal = accessRefusal(this.#guard, req);
       if (refusal) throw refusal;
@@ -134,6 +164,9 @@ export class WshServer {
       basePath: this.basePath,
       maxBodyBytes: limits.maxBodyBytes ?? 1024 * 1024,
       maxScrollbackLimit: limits.maxScrollbackLimit ?? 10_000,
+      resizePolicy: o.resizePolicy ?? "owner",
+      page: o.page ?? true,
+      recorder: () => this.recorder,
     });
     this.closed = this.session.exited.then(async (e) => {
       await this.#shutdown();
@@ -153,7 +186,7 @@ export class WshServer {
   /** The role of a request under the current tokens; throws the 401/403 refusal. */
   authorize(req: Pick<IncomingMessage, "headers" | "url">): Role {
     const r = authorize(req, { token: this.token, viewerToken: this.viewerToken });
-    if (r === "owner" || r === "viewer") return r;
+    if (r === "owner" || r === "viewer") return this.#readonly ? "viewer" : r;
     throw apiError(r);
   }
 
@@ -229,6 +262,7 @@ export class WshServer {
       const close = { ...SHUTDOWN_CLOSE, graceMs: this.#graceMs };
       const http = this.#listening ? closeHttpServer(this.#listening.server) : Promise.resolve();
       this.raw.flush(); // the last output goes out before the close frame
+      this.recorder?.close();
       await Promise.all([this.raw.endpoint.close(close), this.json.endpoint.close(close)]);
       await http;
       // The emulator stays readable: a mounted server keeps answering /screen with the final state.

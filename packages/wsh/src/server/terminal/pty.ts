@@ -75,11 +75,16 @@ export class PtyProcess {
   /** node-pty's non-blocking master fd and its write queue, when its internals are as expected. */
   #fd: number | undefined;
   #writeQueue: unknown[] | undefined;
+  /** The program that runs and the TERM it was given. */
+  readonly command: string;
+  readonly term: string;
 
   constructor(o: PtyOptions, onData: (chunk: Buffer) => void) {
     const command = o.command ?? process.env.SHELL ?? "/bin/sh";
     const env = { ...process.env, ...o.env };
     env.TERM ??= "xterm-256color";
+    this.command = command;
+    this.term = env.TERM;
     this.#pty = nodePty.spawn(command, o.args ?? [], {
       name: env.TERM,
       cols: o.cols,

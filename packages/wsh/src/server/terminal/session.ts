@@ -29,7 +29,7 @@ export interface SessionOptions {
   emulatorHighWaterMark?: number;
   /**
    * Where xterm parses: "main" (this thread) or "worker" (a worker thread, so parsing a flood runs
-   * in parallel with PTY reads and WebSocket sends). Default "main".
+   * in parallel with PTY reads and WebSocket sends). Default "worker".
    */
   emulatorThread?: "main" | "worker";
   /** Flood elision tuning, or `false` to parse every byte (see `EmulatorOptions.floodElision`). */
@@ -60,6 +60,10 @@ type SessionEvents = {
   output: Buffer;
   batch: TerminalBatch;
   input: InputEvent | InputModeEvent;
+  /** Bytes that went to the PTY (POST /input, /ws/raw, the local keyboard), as written. */
+  written: Uint8Array | string;
+  /** The PTY and emulator took a new size. */
+  resize: { cols: number; rows: number };
   exit: PtyExit;
 };
 
@@ -91,7 +95,7 @@ export class TerminalSession {
         : {}),
       ...(o.floodElision !== undefined ? { floodElision: o.floodElision } : {}),
     };
-    this.emulator = o.emulatorThread === "worker" ? new WorkerEmulator(emulatorOptions) : new Emulator(emulatorOptions);
+    this.emulator = o.emulatorThread === "main" ? new Emulator(emulatorOptions) : new WorkerEmulator(emulatorOptions);
     this.pty = new PtyProcess(
       {
         cols,
@@ -134,7 +138,9 @@ export class TerminalSession {
 
   /** Bytes from POST /input or /ws/raw: straight to the PTY, outside input capture. */
   write(data: Uint8Array | string): boolean {
-    return this.pty.write(data);
+    const ok = this.pty.write(data);
+    if (ok) this.events.emit("written", data);
+    return ok;
   }
 
   /**
@@ -148,7 +154,7 @@ export class TerminalSession {
       if (isCtrlBackslash(raw)) this.setInputMode("passthrough");
       return;
     }
-    this.pty.write(raw);
+    if (this.pty.write(raw)) this.events.emit("written", raw);
   }
 
   /** Changes the capture mode; subscribers of `input` hear about real changes. */
@@ -163,6 +169,7 @@ export class TerminalSession {
     checkSize(cols, rows);
     this.pty.resize(cols, rows);
     this.emulator.resize(cols, rows);
+    this.events.emit("resize", { cols, rows });
   }
 
   /** Ends the child (SIGHUP, as a closing terminal would). */
