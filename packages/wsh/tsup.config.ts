@@ -15,4 +15,6 @@ export default defineConfig({
   target: "node20",
   // import.meta.url (createRequire for node-pty / xterm) in the CommonJS build
   shims: true,
+  // Only used to bundle the terminal page when running from the sources (the build ships the bundle).
+  external: ["esbuild"],
 });

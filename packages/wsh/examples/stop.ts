@@ -1,4 +1,6 @@
-// Shared by the example servers: how they are stopped.
+// Shared by the example servers: their command line and how they are stopped.
+import { intFlag, parseCli, runCli } from "@proj/ws-core/cli";
+import pkg from "../package.json" with { type: "json" };
 
 /**
  * Calls `stop` on SIGINT, SIGTERM or SIGHUP, and in a terminal on Ctrl-C or q read as keys: under
@@ -27,3 +29,29 @@ export function onStop(stop: () => void): () => void {
 
 /** What to tell the user about stopping. */
 export const stopHint = process.stdin.isTTY ? " (Ctrl-C or q stops it)" : "";
+
+/**
+ * The command line both example servers share: `--port N` (default 0, a free port) and `--help`/`--version`;
+ * runs `main(port)` under ws-core's CLI error handling.
+ */
+export function runServerExample(name: string, summary: string, main: (port: number) => Promise<void>): Promise<void> {
+  const spec = {
+    name,
+    version: pkg.version,
+    summary,
+    usage: ["[--port N]"],
+    options: {
+      port: {
+        type: "string",
+        short: "p",
+        valueName: "N",
+        default: "0",
+        description: "port to listen on (0: a free one)",
+      },
+    },
+  } as const;
+  return runCli(spec, async () => {
+    const { values } = parseCli(spec);
+    await main(intFlag(values, "port", { max: 65535 }) ?? 0);
+  });
+}

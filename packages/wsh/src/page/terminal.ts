@@ -40,6 +40,8 @@ const term = new Terminal({
   fontSize: BASE_FONT,
   scrollback: 5000,
   cursorBlink: !readonly,
+  // Lets our handler below see CSI 8;rows;cols t (xterm.js only passes enabled window operations on).
+  windowOptions: { setWinSizeChars: true },
 });
 const fit = new FitAddon();
 term.loadAddon(fit);

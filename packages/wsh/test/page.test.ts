@@ -1,0 +1,143 @@
+// Issue 18: the terminal page at GET / in real Chromium (xterm.js bundled with the package).
+import {
+  CHROMIUM_ARGS,
+  chromiumPath,
+  disposeLeftovers,
+  rawRequest,
+  trackLeftover,
+  waitFor,
+} from "@proj/ws-core/testing";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterEach, describe, expect, test } from "vitest";
+import { lineText } from "../src/protocol/screen.js";
+import { input, type Started, screenText, startShell, waitForScreen } from "./helpers.js";
+
+afterEach(disposeLeftovers);
+
+async function launch(): Promise<Browser> {
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
+  trackLeftover(() => browser.close());
+  return browser;
+}
+
+const connected = (page: Page) => page.waitForSelector('body[data-state="connected"]', { timeout: 30_000 });
+
+/** The text of the page's xterm buffer (screen and history). */
+function pageText(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const term = (globalThis as any).wshTerminal;
+    const b = term.buffer.active;
+    const out: string[] = [];
+    for (let i = 0; i < b.length; i++) out.push(b.getLine(i)?.translateToString(true) ?? "");
+    return out.join("\n");
+  });
+}
+
+const screenLines = (s: Started) => s.session.emulator.screen("plain").lines.map((l) => lineText(l));
+
+describe("the terminal page", () => {
+  test("GET / is the page with a strict CSP; its assets need no token; the page itself does", async () => {
+    const s = await startShell({ token: "own" });
+    expect((await rawRequest(`${s.url}/`)).status).toBe(401);
+    const page = await rawRequest(`${s.url}/?token=own`);
+    expect(page.status).toBe(200);
+    expect(page.headers["content-type"]).toMatch(/^text\/html/);
+    expect(page.headers["content-security-policy"]).toContain("script-src 'self'");
+    expect(page.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+    expect(page.body).toContain('<meta name="wsh-role" content="owner">');
+    expect(page.body).not.toMatch(/<script>/); // no inline script
+    const js = await rawRequest(`${s.url}/assets/terminal.js`);
+    expect(js.status).toBe(200);
+    expect(js.headers["content-type"]).toMatch(/javascript/);
+    expect((await rawRequest(`${s.url}/assets/terminal.css`)).body).toContain(".xterm");
+    // a foreign page cannot load it (the access guard runs first)
+    expect(
+      (await rawRequest(`${s.url}/assets/terminal.js`, { headers: { origin: "http://evil.example" } })).status,
+    ).toBe(403);
+    // the viewer token and a readonly server give the watching page
+    const viewer = await startShell({ readonly: true });
+    expect((await rawRequest(`${viewer.url}/`)).body).toContain('<meta name="wsh-role" content="viewer">');
+  });
+
+  test("typing `echo hi` into the page runs it: /screen shows the output", async () => {
+    const s = await startShell();
+    const browser = await launch();
+    const page = await browser.newPage();
+    await page.goto(`${s.url}/`);
+    await connected(page);
+    await page.locator(".xterm").click();
+    await page.keyboard.type("echo hi");
+    await page.keyboard.press("Enter");
+    await waitFor(() => screenLines(s).includes("hi"), { timeoutMs: 30_000, message: "hi on /screen" });
+    const screen = await (await fetch(`${s.url}/screen?format=plain`)).json();
+    expect(screen.lines).toContain("$ echo hi");
+    expect(screen.lines).toContain("hi");
+    await waitFor(async () => (await pageText(page)).includes("$ echo hi\nhi"), { timeoutMs: 30_000, message: "page" });
+  });
+
+  test("a viewer page watches without typing; ?token= leaves the URL for sessionStorage", async () => {
+    const s = await startShell({ token: "own", viewerToken: "view" });
+    const browser = await launch();
+    const page = await browser.newPage();
+    await page.goto(`${s.url}/?token=view#x`);
+    await connected(page);
+    expect(page.url()).toBe(`${s.url}/#x`);
+    expect(await page.evaluate(() => sessionStorage.getItem("wsh-token"))).toBe("view");
+    await page.locator(".xterm").click();
+    await page.keyboard.type("echo NO''PE");
+    await page.keyboard.press("Enter");
+    // The owner's marker runs after anything the viewer could have sent; the page shows it live.
+    await fetch(`${s.url}/input`, { method: "POST", headers: { authorization: "Bearer own" }, body: "echo OW''NER\r" });
+    await waitForScreen(s, "OWNER");
+    await waitFor(async () => (await pageText(page)).includes("OWNER"), { timeoutMs: 30_000, message: "page" });
+    expect(screenText(s)).not.toContain("NO''PE");
+    expect(screenText(s)).not.toContain("NOPE");
+    expect(await page.evaluate(() => document.body.dataset.state)).toBe("connected"); // never sent a byte (no 4403)
+  });
+
+  test("after a server restart the page reconnects and gets the new server's repaint", async () => {
+    const first = await startShell();
+    const port = Number(new URL(first.url).port);
+    const browser = await launch();
+    const page = await browser.newPage();
+    await page.goto(`${first.url}/`);
+    await connected(page);
+    await input(first, "echo FIR''ST\r");
+    await waitFor(async () => (await pageText(page)).includes("FIRST"), { timeoutMs: 30_000, message: "FIRST" });
+    await first.close();
+    await page.waitForSelector('body[data-state="disconnected"]', { timeout: 30_000 });
+    const second = await startShell({ port } as never);
+    await input(second, "echo SEC''OND\r");
+    await waitForScreen(second, "SECOND");
+    await connected(page);
+    // The repaint starts with a hard reset: the old server's output is gone, the new screen is there.
+    await waitFor(async () => (await pageText(page)).includes("SECOND"), { timeoutMs: 30_000, message: "SECOND" });
+    expect(await pageText(page)).not.toContain("FIRST");
+  });
+
+  test("a 390 px wide page keeps the PTY size: it scales the font instead of resizing", async () => {
+    const s = await startShell({ cols: 100, rows: 30 });
+    const browser = await launch();
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(`${s.url}/`);
+    await connected(page);
+    await waitFor(async () => (await page.evaluate(() => document.getElementById("size")?.textContent)) === "100x30", {
+      timeoutMs: 30_000,
+      message: "size shown",
+    });
+    const shown = await page.evaluate(() => {
+      const t = (globalThis as any).wshTerminal;
+      return { cols: t.cols, rows: t.rows, fontSize: t.options.fontSize };
+    });
+    expect(shown.cols).toBe(100); // told by the repaint, not xterm's 80x24 default
+    expect(shown.rows).toBe(30);
+    expect(shown.fontSize).toBeLessThan(15);
+    expect([s.session.emulator.cols, s.session.emulator.rows]).toEqual([100, 30]);
+    // A later resize by the owner reaches the page in the stream.
+    await fetch(`${s.url}/resize`, { method: "POST", body: JSON.stringify({ cols: 120, rows: 40 }) });
+    await waitFor(async () => (await page.evaluate(() => document.getElementById("size")?.textContent)) === "120x40", {
+      timeoutMs: 30_000,
+      message: "new size shown",
+    });
+  });
+});

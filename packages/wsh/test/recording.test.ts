@@ -1,0 +1,100 @@
+// Issue 18: asciicast v2 recordings (`record`, `--record`), served live at GET /recording.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { disposeLeftovers, rawRequest, trackLeftover, waitFor } from "@proj/ws-core/testing";
+import xterm from "@xterm/headless";
+import { afterEach, describe, expect, test } from "vitest";
+import { input, startShell, waitForScreen } from "./helpers.js";
+
+afterEach(disposeLeftovers);
+
+function castPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), "wsh-rec-"));
+  trackLeftover(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, "session.cast");
+}
+
+function parseCast(text: string): { header: any; events: Array<[number, string, string]> } {
+  const [head, ...lines] = text.split("\n").filter((l) => l !== "");
+  return { header: JSON.parse(head as string), events: lines.map((l) => JSON.parse(l)) };
+}
+
+function replayScreen(header: any, events: Array<[number, string, string]>): Promise<string[]> {
+  const term = new xterm.Terminal({ cols: header.width, rows: header.height, allowProposedApi: true });
+  for (const [, code, data] of events) {
+    if (code === "o") term.write(data);
+    if (code === "r") {
+      const [c, r] = data.split("x").map(Number);
+      term.write("", () => term.resize(c as number, r as number));
+    }
+  }
+  return new Promise((resolve) =>
+    term.write("", () => {
+      const b = term.buffer.active;
+      const rows: string[] = [];
+      for (let y = 0; y < term.rows; y++) rows.push(b.getLine(b.viewportY + y)?.translateToString(true) ?? "");
+      term.dispose();
+      resolve(rows);
+    }),
+  );
+}
+
+describe("recording", () => {
+  test("replaying the asciicast into a fresh xterm gives the server's /screen; input and resizes are recorded", async () => {
+    const path = castPath();
+    const s = await startShell({ cols: 60, rows: 12, record: { path, input: true, flushMs: 50 } });
+    await input(s, "printf '\\033[1mBOLD\\033[0m caf\\303\\251\\n'; echo DO''NE\r");
+    await waitForScreen(s, "DONE");
+    expect((await fetch(`${s.url}/resize`, { method: "POST", body: '{"cols":70,"rows":14}' })).status).toBe(204);
+    await input(s, "echo AF''TER\r");
+    await waitForScreen(s, "AFTER");
+    // Flushed as it goes: the file has the marker without the server stopping.
+    await waitFor(() => readFileSync(path, "utf8").includes("AFTER"), { timeoutMs: 15_000, message: "flushed" });
+    // The server's final screen (it stays readable after close), and the file, closed and complete.
+    await s.close();
+    const screen = s.session.emulator.screen("plain").lines as string[];
+    const { header, events } = parseCast(readFileSync(path, "utf8"));
+    expect(header).toMatchObject({
+      version: 2,
+      width: 60,
+      height: 12,
+      env: { TERM: s.session.pty.term, SHELL: "/bin/sh" },
+    });
+    expect(typeof header.timestamp).toBe("number");
+    expect(events.some(([, c, d]) => c === "r" && d === "70x14")).toBe(true);
+    expect(events.some(([, c, d]) => c === "i" && d.includes("echo AF''TER"))).toBe(true);
+    expect(events.every(([t], i) => i === 0 || t >= (events[i - 1]?.[0] ?? 0))).toBe(true);
+    const replayed = await replayScreen(header, events);
+    expect(replayed.map((l) => l.trimEnd())).toEqual(screen.map((l) => l.trimEnd()));
+    expect(replayed.join("\n")).toContain("BOLD café");
+  });
+
+  test("GET /recording streams it live to the owner; viewers get 403; no recording is 404", async () => {
+    const path = castPath();
+    const s = await startShell({ token: "own", viewerToken: "view", record: { path, flushMs: 20 } });
+    expect((await rawRequest(`${s.url}/recording`, { headers: { authorization: "Bearer view" } })).status).toBe(403);
+    const res = await fetch(`${s.url}/recording`, { headers: { authorization: "Bearer own" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/x-asciicast");
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const input$ = fetch(`${s.url}/input`, {
+      method: "POST",
+      headers: { authorization: "Bearer own" },
+      body: "echo LI''VE\r",
+    });
+    while (!text.includes("LIVE")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    await input$;
+    expect(text.startsWith('{"version":2')).toBe(true);
+    expect(text).toContain("LIVE");
+    await reader.cancel();
+    const plain = await startShell();
+    expect((await rawRequest(`${plain.url}/recording`)).status).toBe(404);
+  });
+});
