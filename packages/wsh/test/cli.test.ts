@@ -1,4 +1,7 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { listen } from "@proj/ws-core/server";
@@ -194,6 +197,30 @@ describe("wsh CLI (headless)", { timeout: CLI_TIMEOUT }, () => {
     expect(await raw.closed).toEqual({ code: 1000, reason: "server shutting down" });
     expect(await json.closed).toEqual({ code: 1000, reason: "server shutting down" });
     expect(await cli.exit).toEqual({ code: 0, signal: null });
+  });
+
+  test("--record writes an asciicast; --readonly refuses input; --resize-policy attached refuses POST /resize", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wsh-cli-rec-"));
+    trackLeftover(() => rmSync(dir, { recursive: true, force: true }));
+    const cast = join(dir, "s.cast");
+    const [rec, ro] = await Promise.all([
+      startCli(["--record", cast, "--record-input", "--resize-policy", "attached", "--", "/bin/sh"]),
+      startCli(["--readonly", "--", "/bin/sh"]),
+    ]);
+    expect((await fetch(`${rec.url}/resize`, { method: "POST", body: '{"cols":30,"rows":9}' })).status).toBe(403);
+    expect((await fetch(`${ro.url}/input`, { method: "POST", body: "echo hi\r" })).status).toBe(403);
+    expect((await fetch(`${ro.url}/`)).status).toBe(200);
+    await fetch(`${rec.url}/input`, { method: "POST", body: "echo RE''C; exit\r" });
+    expect(await rec.exit).toEqual({ code: 0, signal: null });
+    ro.child.kill("SIGTERM");
+    await ro.exit;
+    const lines = readFileSync(cast, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({ version: 2, width: 80, height: 24 });
+    expect(lines.some((e) => e[1] === "o" && String(e[2]).includes("REC"))).toBe(true);
+    expect(lines.some((e) => e[1] === "i" && String(e[2]).includes("echo RE''C"))).toBe(true);
   });
 
   test("SIGTERM and SIGINT close every socket with 1000 and exit 0", async () => {
