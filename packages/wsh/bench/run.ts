@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { spawn as ptySpawn } from "node-pty";
 import WebSocket from "ws";
 import { ScreenModel } from "../src/client/screen-model.js";
+import { startWetty, wettyDir } from "./wetty.js";
 import type { WshEvent } from "../src/protocol/events.js";
 
 const pkgDir = fileURLToPath(new URL("..", import.meta.url));
@@ -23,6 +24,42 @@ const num = (v: number) =>
   Number.isInteger(v) || v >= 100 ? v.toFixed(0) : v >= 0.01 ? v.toFixed(2) : v.toPrecision(2);
 const line = (name: string, value: number, unit: string, ratio: number, baseline: string) =>
   console.log(`bench ${name}: ${num(value)} ${unit} (${num(ratio)}x ${baseline})`);
+
+/** Median with min and max of several runs: `120 [110-130, 5 runs]`. */
+interface Spread {
+  med: number;
+  min: number;
+  max: number;
+  runs: number;
+}
+const spread = (xs: number[]): Spread => {
+  const s = [...xs].sort((a, b) => a - b);
+  return {
+    med: s[Math.floor((s.length - 1) / 2)] as number,
+    min: s[0] as number,
+    max: s.at(-1) as number,
+    runs: s.length,
+  };
+};
+const fmt = (x: Spread, unit: string) => `${num(x.med)} ${unit} [${num(x.min)}-${num(x.max)}, ${x.runs} runs]`;
+/** `bench name: med unit [min-max, n runs] (ratio x baseline; ratio x baseline)`, ratios of the medians. */
+const lineVs = (name: string, x: Spread, unit: string, baselines: Array<[string, Spread]>) =>
+  console.log(
+    `bench ${name}: ${fmt(x, unit)} (${baselines.map(([label, b]) => `${num(x.med / b.med)}x ${label} ${fmt(b, unit)}`).join("; ")})`,
+  );
+
+/** WeTTY's install folder, or why it cannot take part (WETTY=0 leaves it out). */
+let wetty: { dir: string } | { skipped: string } | undefined;
+function wettyPeer(): { dir: string } | { skipped: string } {
+  if (!wetty) {
+    try {
+      wetty = process.env.WETTY === "0" ? { skipped: "WETTY=0" } : { dir: wettyDir() };
+    } catch (err) {
+      wetty = { skipped: `cannot install wetty: ${(err as Error).message.split("\n")[0]}` };
+    }
+  }
+  return wetty;
+}
 
 const children = new Set<ChildProcess>();
 /** Extra node flags for the server process, e.g. WSH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
@@ -221,6 +258,46 @@ async function wsEcho(): Promise<number[]> {
   return times;
 }
 
+/** The flood through WeTTY (socket.io, one PTY per connection), its page's flow control acknowledged at once. */
+async function wettyThroughput(dir: string): Promise<number> {
+  const shell = (cmd: string[]) => `${cmd[0]} ${cmd[1]} "${(cmd[2] as string).replaceAll("\\", "\\\\")}"`;
+  const w = await startWetty(dir, shell(floodCommand(THROUGHPUT_BYTES)), children);
+  const c = await w.connect();
+  let total = 0;
+  let tail = "";
+  let started = false;
+  const done = new Promise<void>((resolve) =>
+    c.onData((d) => {
+      if (!started) return;
+      total += d.length;
+      tail = (tail + d.slice(-32)).slice(-32);
+      if (tail.includes(END)) resolve();
+    }),
+  );
+  await new Promise((r) => setTimeout(r, 200));
+  started = true;
+  const t0 = performance.now();
+  c.send("\r");
+  await done;
+  const s = (performance.now() - t0) / 1000;
+  c.close();
+  await w.stop();
+  return total / s / (1024 * 1024);
+}
+
+async function wettyEcho(dir: string): Promise<number[]> {
+  const w = await startWetty(dir, `${echoCommand[0]} ${echoCommand[1]} "${echoCommand[2]}"`, children);
+  const c = await w.connect();
+  await new Promise((r) => setTimeout(r, 200));
+  const times = await roundTrips(
+    (b) => c.send(b),
+    (cb) => c.onData((d) => cb(Buffer.from(d, "latin1"))),
+  );
+  c.close();
+  await w.stop();
+  return times;
+}
+
 /** (c) a flood watched by N /ws/json subscribers with diffs; every subscriber must end on the true screen. */
 async function jsonFanout(
   n: number,
@@ -282,27 +359,45 @@ async function jsonFanout(
 }
 
 async function main(): Promise<void> {
+  const peer = wettyPeer();
+  if ("skipped" in peer) console.log(`bench wetty: skipped (${peer.skipped})`);
+  const wettyDir = "dir" in peer ? peer.dir : undefined;
   if (!only || only === "throughput") {
-    // Best of five, alternating, so a busy shared machine disturbs both sides alike.
-    let direct = 0;
-    let viaWs = 0;
+    // Five runs each, alternating, so a busy shared machine disturbs every side alike; medians compared.
+    const direct: number[] = [];
+    const viaWs: number[] = [];
+    const viaWetty: number[] = [];
     for (let i = 0; i < 5; i++) {
-      direct = Math.max(direct, await directThroughput());
-      viaWs = Math.max(viaWs, await wsThroughput());
+      direct.push(await directThroughput());
+      viaWs.push(await wsThroughput());
+      if (wettyDir) viaWetty.push(await wettyThroughput(wettyDir));
     }
-    line("raw_throughput_64mib", viaWs, "MiB/s", viaWs / direct, `direct node-pty ${direct.toFixed(0)} MiB/s`);
+    const d = spread(direct);
+    lineVs("raw_throughput_64mib", spread(viaWs), "MiB/s", [
+      ["direct node-pty", d],
+      ...(wettyDir ? ([["wetty", spread(viaWetty)]] as Array<[string, Spread]>) : []),
+    ]);
+    if (wettyDir) lineVs("wetty_throughput_64mib", spread(viaWetty), "MiB/s", [["direct node-pty", d]]);
   }
-  if (!only || only === "echo") await echo();
+  if (!only || only === "echo") await echo(wettyDir);
   if (!only || only === "json") await json();
 }
 
-async function echo(): Promise<void> {
-  const dEcho = await directEcho();
-  const wEcho = await wsEcho();
+async function echo(wettyDir: string | undefined): Promise<void> {
+  // Three runs each (400 round trips per run), alternating; each run's percentile, then median/min/max.
+  const runs: Array<{ d: number[]; w: number[]; t: number[] }> = [];
+  for (let i = 0; i < 3; i++) {
+    runs.push({ d: await directEcho(), w: await wsEcho(), t: wettyDir ? await wettyEcho(wettyDir) : [] });
+  }
   for (const p of [50, 99]) {
-    const w = pct(wEcho, p);
-    const d = pct(dEcho, p);
-    line(`raw_echo_rtt_p${p}`, w, "us", w / d, `direct node-pty ${d.toFixed(0)} us`);
+    const d = spread(runs.map((r) => pct(r.d, p)));
+    const w = spread(runs.map((r) => pct(r.w, p)));
+    const t = wettyDir ? spread(runs.map((r) => pct(r.t, p))) : undefined;
+    lineVs(`raw_echo_rtt_p${p}`, w, "us", [
+      ["direct node-pty", d],
+      ...(t ? ([["wetty", t]] as Array<[string, Spread]>) : []),
+    ]);
+    if (t) lineVs(`wetty_echo_rtt_p${p}`, t, "us", [["direct node-pty", d]]);
   }
 }
 
@@ -357,7 +452,7 @@ function exit(code: number): never {
 const timer = setTimeout(() => {
   console.error("bench: time limit reached");
   exit(1);
-}, 110_000);
+}, 300_000);
 timer.unref();
 main().then(
   () => exit(0),
