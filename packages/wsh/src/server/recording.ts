@@ -3,6 +3,9 @@ import type { ServerResponse } from "node:http";
 import { StringDecoder } from "node:string_decoder";
 import type { TerminalSession } from "./terminal/session.js";
 
+/** Bytes queued for one GET /recording reader before it is ended. */
+const MAX_READER_BACKLOG = 16 * 1024 * 1024;
+
 export interface RecordOptions {
   /** File to write (created or truncated). */
   path: string;
@@ -76,7 +79,13 @@ export class Recorder {
 
   #write(text: string): void {
     writeSync(this.#fd, text);
-    for (const res of this.#readers) res.write(text);
+    for (const res of this.#readers) {
+      // A reader that stopped reading is ended rather than buffered without bound (the file has it all).
+      if (res.writableLength > MAX_READER_BACKLOG) {
+        this.#readers.delete(res);
+        res.end();
+      } else res.write(text);
+    }
   }
 
   /** Answers GET /recording: the file so far, then every event as it is written, until the recording ends. */
