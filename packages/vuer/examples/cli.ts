@@ -1,7 +1,14 @@
 // What the examples share: their command lines (ws-core's parseCli/runCli, so `--help`, `--version`, usage
 // errors with exit 2 and one-line failures with exit 1 work as for every command of these packages), a client
 // connection that says what it is doing and gives up after a bounded number of attempts, and log helpers.
-import { type CliOption, CliError, type ParsedCli, UsageError } from "@proj/ws-core/cli";
+import {
+  type CliOption,
+  CliError,
+  describeConnectionError,
+  type ParsedCli,
+  UsageError,
+  wsUrlFlag,
+} from "@proj/ws-core/cli";
 import { NodeWebSocket } from "@proj/ws-core/node";
 import { VuerClient } from "../src/client/index.js";
 import { DEFAULT_ALLOWED_ORIGINS, type Vuer, type VuerOptions } from "../src/server/index.js";
@@ -60,20 +67,6 @@ export function numberFlag(values: ParsedCli["values"], name: string): number {
   return n;
 }
 
-/** A connection problem in words (the `ws` library's messages are terse). */
-export function describeConnectionError(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  if (/ECONNREFUSED/.test(message)) return "connection refused (is the server running, on that port?)";
-  if (/ENOTFOUND|EAI_AGAIN/.test(message)) return "host not found";
-  if (/EHOSTUNREACH|ENETUNREACH/.test(message)) return "host unreachable";
-  const status = /Unexpected server response: (\d+)/.exec(message);
-  if (status) {
-    const why = status[1] === "403" ? " (this origin or host name is not allowed)" : "";
-    return `the server refused the WebSocket upgrade with HTTP ${status[1]}${why}`;
-  }
-  return message;
-}
-
 /**
  * Connects a VuerClient the way a command should: prints "connecting to URI ..." (stderr), a line per failed
  * attempt, and throws a CliError (one line, exit 1) after `--retries` failed attempts in a row. A `--uri` (or
@@ -83,17 +76,7 @@ export async function connectClient(values: ParsedCli["values"], retries: number
   const given = values.uri as string | undefined;
   const source = given !== undefined ? "--uri" : "VUER_CLIENT_URI";
   const uri = given ?? (process.env.VUER_CLIENT_URI || "ws://localhost:8012");
-  let url: URL | undefined;
-  try {
-    url = new URL(uri);
-  } catch {
-    // not a URL at all
-  }
-  if (!url || (url.protocol !== "ws:" && url.protocol !== "wss:")) {
-    throw new UsageError(
-      `${source} must be a ws:// or wss:// URL (e.g. ws://127.0.0.1:8012), got ${JSON.stringify(uri)}`,
-    );
-  }
+  wsUrlFlag(uri, source, "ws://127.0.0.1:8012");
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const client = new VuerClient({
     uri,

@@ -1,32 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { extname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { contentTypeFor, sendJson, serveStaticFile } from "@proj/ws-core/server";
-
-const TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".json": "application/json",
-  ".txt": "text/plain; charset=utf-8",
-  ".md": "text/markdown; charset=utf-8",
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".gif": "image/gif",
-  ".svg": "image/svg+xml",
-  ".webp": "image/webp",
-  ".glb": "model/gltf-binary",
-  ".gltf": "model/gltf+json",
-  ".ply": "application/octet-stream",
-  ".pcd": "application/octet-stream",
-  ".obj": "text/plain; charset=utf-8",
-  ".stl": "model/stl",
-  ".urdf": "application/xml",
-  ".xml": "application/xml",
-  ".mp4": "video/mp4",
-  ".wasm": "application/wasm",
-};
 
 export type LinkedContent = Uint8Array | string | (() => Uint8Array | string | Promise<Uint8Array | string>);
 
@@ -70,14 +44,14 @@ export class Workspace {
       const c = typeof linked.content === "function" ? await linked.content() : linked.content;
       const body = typeof c === "string" ? Buffer.from(c) : c;
       res.writeHead(200, {
-        "Content-Type": linked.type ?? TYPES[extname(path).toLowerCase()] ?? contentTypeFor(path),
+        "Content-Type": linked.type ?? contentTypeFor(path),
         "Content-Length": body.byteLength,
         ...headers,
       });
       res.end(req.method === "HEAD" ? undefined : body);
       return;
     }
-    const type = TYPES[extname(path).toLowerCase()] ?? contentTypeFor(path);
+    const type = contentTypeFor(path);
     for (const root of this.roots) {
       // The decoded path as requested (not `clean`ed): a `..` in it is refused, never resolved.
       const served = await serveStaticFile(root, decoded, req, res, {

@@ -129,6 +129,35 @@ export function intFlag(
   return n;
 }
 
+/** `value` as a ws:// or wss:// URL, or a UsageError naming the flag (with an example of a good one). */
+export function wsUrlFlag(value: string, flag = "--url", example = "ws://127.0.0.1:8080"): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // not a URL at all
+  }
+  if (!url || (url.protocol !== "ws:" && url.protocol !== "wss:")) {
+    throw new UsageError(`${flag} must be a ws:// or wss:// URL (e.g. ${example}), got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** A client's connection problem in words (the `ws` library's messages are terse). */
+export function describeConnectionError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/ECONNREFUSED/.test(message)) return "connection refused (is the server running, on that port?)";
+  if (/ENOTFOUND|EAI_AGAIN/.test(message)) return "host not found";
+  if (/EHOSTUNREACH|ENETUNREACH/.test(message)) return "host unreachable";
+  if (/ECONNRESET/.test(message)) return "connection reset";
+  const status = /Unexpected server response: (\d+)/.exec(message);
+  if (status) {
+    const why = status[1] === "403" ? " (this origin or host name is not allowed)" : "";
+    return `the server refused the WebSocket upgrade with HTTP ${status[1]}${why}`;
+  }
+  return message;
+}
+
 /** The one line a user sees for an error: known system errors in words, never a stack trace. */
 export function describeCliError(err: unknown, spec?: Pick<CliSpec, "name">): string {
   const e = err as NodeJS.ErrnoException & { address?: string; port?: number };

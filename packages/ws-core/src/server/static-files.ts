@@ -36,6 +36,12 @@ const TYPES: Record<string, string> = {
   ".wasm": "application/wasm",
   ".glb": "model/gltf-binary",
   ".gltf": "model/gltf+json",
+  ".md": "text/markdown; charset=utf-8",
+  ".xml": "application/xml",
+  ".urdf": "application/xml",
+  ".obj": "text/plain; charset=utf-8",
+  ".stl": "model/stl",
+  ".mp4": "video/mp4",
 };
 
 /** The Content-Type for a file name (application/octet-stream when unknown). */
