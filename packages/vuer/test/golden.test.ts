@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import {
@@ -16,7 +17,8 @@ import {
 import { Box, DefaultScene, PointCloud, Scene, Sphere } from "../src/schemas/index.js";
 import { HelloEvent } from "./helpers.js";
 
-const GOLDEN = "/work/shared/specs/vuer-golden-frames.txt";
+// Upstream's own frames, from the shared reference folder beside the repository (CI lays it there too).
+const GOLDEN = fileURLToPath(new URL("../../../../shared/specs/vuer-golden-frames.txt", import.meta.url));
 const ts = 1700000000123;
 
 interface Golden {
