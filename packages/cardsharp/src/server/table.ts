@@ -32,6 +32,8 @@ interface HumanSeat {
   ownerId: string;
   connected: boolean;
   holdTimer?: unknown;
+  /** Answers a pending decision with its default once the gone owner's grace (`disconnectGraceMs`) is over. */
+  graceTimer?: unknown;
   leaving: boolean;
   /** Whether this seat ever placed a bet: a seat that never did is not held for its owner (see `#releaseIdle`). */
   hasBet: boolean;
@@ -138,7 +140,8 @@ export class BlackjackTable {
     const n = ++this.#botSeq;
     const playerId = `bot-${n}`;
     const bot = createBot(kind, this.engine.rules);
-    this.engine.addPlayer({ id: playerId, name: name ?? `Bot ${n}`, balance: this.#botBalance });
+    const botName = this.#uniqueName(name?.slice(0, 40) || `Bot ${n}`);
+    this.engine.addPlayer({ id: playerId, name: botName, balance: this.#botBalance });
     this.#seats.set(playerId, { kind: "bot", playerId, bot, leaving: false });
     this.#wake?.();
     return playerId;
@@ -155,7 +158,7 @@ export class BlackjackTable {
     const refused = this.checkSeat(ownerId);
     if (refused) throw refused;
     const playerId = `player-${ownerId}`;
-    const playerName = name?.slice(0, 40) || `Player ${this.#byOwner.size + 1}`;
+    const playerName = name?.slice(0, 40) ? this.#uniqueName(name.slice(0, 40)) : this.#defaultName();
     this.engine.addPlayer({
       id: playerId,
       name: playerName,
@@ -200,13 +203,28 @@ export class BlackjackTable {
   /**
    * A seat owner's socket came or went; a gone owner keeps the seat for `seatHoldMs` if it has ever bet.
    * A seat that never bet is released at the next round (at once while the table waits for a first bet).
+   * A gone owner's pending decision is answered with its default (STAND / NO_INSURANCE): at once when
+   * `deliberate` (the client said `disconnect`), else after `disconnectGraceMs` unless the owner is back by
+   * then (a resumed client gets the open request again). The seat plays the defaults for the rest of the
+   * round without being asked while its owner is away.
    */
-  setPresence(ownerId: string, connected: boolean): void {
+  setPresence(ownerId: string, connected: boolean, deliberate = false): void {
     const seat = this.#byOwner.get(ownerId);
     if (!seat) return;
     seat.connected = connected;
     this.#clearHold(seat);
     if (!connected) {
+      const pending = this.#pending;
+      if (pending?.ownerId === ownerId) {
+        const grace = this.timings.disconnectGraceMs;
+        if (deliberate || grace <= 0) this.#resolvePending();
+        else {
+          seat.graceTimer = this.#timers.setTimeout(() => {
+            seat.graceTimer = undefined;
+            if (!seat.connected && this.#pending?.requestId === pending.requestId) this.#resolvePending();
+          }, grace);
+        }
+      }
       seat.holdTimer = this.#timers.setTimeout(() => {
         seat.holdTimer = undefined;
         if (!seat.connected) this.releaseSeat(ownerId);
@@ -307,7 +325,11 @@ export class BlackjackTable {
     for (let d = this.engine.decision; d; d = this.engine.decision) {
       const seat = this.#seats.get(d.playerId);
       let action: Action;
-      if (seat?.kind === "bot") {
+      const only = d.validActions.length === 1 ? d.validActions[0] : undefined;
+      if (only !== undefined && seat?.kind !== "bot") {
+        // Nothing to choose (e.g. split aces that can be neither hit nor resplit): answered without asking.
+        action = only;
+      } else if (seat?.kind === "bot") {
         action = seat.bot.decide(d);
         if (!d.validActions.includes(action)) action = defaultAction(d);
         this.bus.emit("STRATEGY_DECISION", {
@@ -318,7 +340,7 @@ export class BlackjackTable {
           strategy: seat.bot.kind,
           timestamp: nowSeconds(),
         });
-      } else if (seat && this.#running && !seat.leaving) {
+      } else if (seat && this.#running && !seat.leaving && seat.connected) {
         action = await this.#askHuman(seat, d);
       } else {
         action = defaultAction(d);
@@ -422,6 +444,29 @@ export class BlackjackTable {
     this.bus.emit(type, data);
   }
 
+  /** Whether a seated player (human or bot) already goes by `name` (case-insensitive). */
+  #nameTaken(name: string): boolean {
+    const key = name.toLowerCase();
+    return this.engine.players.some((p) => p.name.toLowerCase() === key);
+  }
+
+  /** `name`, or `name (2)`, `name (3)`, … : the first one no seated player goes by. */
+  #uniqueName(name: string): string {
+    if (!this.#nameTaken(name)) return name;
+    for (let i = 2; ; i++) {
+      const candidate = `${name} (${i})`;
+      if (!this.#nameTaken(candidate)) return candidate;
+    }
+  }
+
+  /** `Player N` with the lowest N no seated player goes by. */
+  #defaultName(): string {
+    for (let i = 1; ; i++) {
+      const candidate = `Player ${i}`;
+      if (!this.#nameTaken(candidate)) return candidate;
+    }
+  }
+
   #fullError(): TableError | undefined {
     const max = this.#maxSeats;
     return this.#seats.size >= max ? new TableError("TABLE_FULL", `the table has ${max} seats`) : undefined;
@@ -430,6 +475,8 @@ export class BlackjackTable {
   #clearHold(seat: HumanSeat): void {
     if (seat.holdTimer !== undefined) this.#timers.clearTimeout(seat.holdTimer);
     seat.holdTimer = undefined;
+    if (seat.graceTimer !== undefined) this.#timers.clearTimeout(seat.graceTimer);
+    seat.graceTimer = undefined;
   }
 
   /** Sleeps until woken (bets, seats, presence, stop) or `ms` passes; `wakeable: false` ignores wakes but not stop. */

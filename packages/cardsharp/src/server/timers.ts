@@ -29,6 +29,12 @@ export interface TableTimings {
   decisionTimeoutMs: number;
   /** How long a disconnected human keeps the seat for a reconnect. Default 60000. */
   seatHoldMs: number;
+  /**
+   * How long a decision waits for an owner whose connection dropped mid-turn (a reconnect with the resume
+   * token gets the request again) before it is answered with its default. An explicit `disconnect` or
+   * `leave` answers it at once. Default 5000.
+   */
+  disconnectGraceMs: number;
 }
 
 export const DEFAULT_TIMINGS: TableTimings = {
@@ -36,4 +42,5 @@ export const DEFAULT_TIMINGS: TableTimings = {
   bettingTimeMs: 10_000,
   decisionTimeoutMs: 30_000,
   seatHoldMs: 60_000,
+  disconnectGraceMs: 5000,
 };

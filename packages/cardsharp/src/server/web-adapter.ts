@@ -6,7 +6,12 @@ import { rulesPayload } from "../engine/rules.js";
 import { ACTION_NAMES, type ActionRequestData, type ConnectedData, nowSeconds } from "../protocol/messages.js";
 import type { EventBus } from "./event-bus.js";
 import type { BlackjackTable, PendingRequest, PlatformAdapter } from "./table.js";
-import type { ActionOutcome, ActionRouter, WebSocketEventHandler } from "./websocket-event-handler.js";
+import {
+  type ActionOutcome,
+  type ActionRouter,
+  CLIENT_DISCONNECTED,
+  type WebSocketEventHandler,
+} from "./websocket-event-handler.js";
 
 export interface WebAdapterOptions {
   /** Deliver requests over the WebSocketEventHandler (true) or only in process (false). Default true. */
@@ -57,7 +62,8 @@ export class WebAdapter implements PlatformAdapter, ActionRouter {
       // A held seat keeps its client id (and resume token) claimed while the owner is away.
       h.retains = (clientId) => table.hasSeat(clientId);
       h.on("connect", ({ clientId }) => table.setPresence(clientId, true));
-      h.on("disconnect", ({ clientId }) => table.setPresence(clientId, false));
+      // A client that says `disconnect` is gone for good: its pending decision is answered at once.
+      h.on("disconnect", ({ clientId, reason }) => table.setPresence(clientId, false, reason === CLIENT_DISCONNECTED));
     }
     return this;
   }

@@ -14,6 +14,9 @@ import { parseClientMessage } from "../protocol/parse.js";
 import type { EventBus } from "./event-bus.js";
 import { realTimers, type Timers } from "./timers.js";
 
+/** The `disconnect` event's reason when the client said `disconnect` (it is gone for good, not dropped). */
+export const CLIENT_DISCONNECTED = "client disconnected";
+
 /** How the handler reaches one socket: it never touches sockets itself (upstream's `send_callback`). */
 export interface ClientTransport {
   send(text: string): void;
@@ -209,7 +212,7 @@ export class WebSocketEventHandler {
         if (msg.data.client_id !== undefined && msg.data.client_id !== clientId) {
           this.#error(session, "UNKNOWN_CLIENT", UPSTREAM_ERROR_MESSAGES.UNKNOWN_CLIENT);
         } else {
-          this.#drop(session, "client disconnected", CardsharpCloseCode.Normal);
+          this.#drop(session, CLIENT_DISCONNECTED, CardsharpCloseCode.Normal);
         }
         break;
       case "action":

@@ -1,0 +1,141 @@
+import { describe, expect, test } from "vitest";
+import { type EngineEventType, parseCards } from "../src/engine/index.js";
+import { BlackjackTable, EventBus, type PendingRequest, type TableOptions } from "../src/server/index.js";
+import { ManualTimers } from "./manual-timers.js";
+
+/** Lets the table's async loop run until it waits for a timer or a person. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
+/** A table on a manual clock whose shoe starts with `stack` (seat card, dealer up, seat card, hole, hits). */
+function manualTable(stack: string, options: Partial<TableOptions> = {}) {
+  const timers = new ManualTimers();
+  const bus = new EventBus();
+  const seen: Array<{ type: EngineEventType; data: any }> = [];
+  bus.onAny((type, data) => seen.push({ type, data }));
+  const requests: PendingRequest[] = [];
+  const table = new BlackjackTable({ bus, seed: 4, timers, ...options });
+  table.adapter = { requestPlayerAction: (r) => requests.push(r) };
+  table.engine.shoe.stack(parseCards(stack));
+  return { timers, table, requests, of: (t: EngineEventType) => seen.filter((e) => e.type === t) };
+}
+
+describe("table fixes (issue 14)", () => {
+  test("defect 5: an owner who says disconnect during their turn does not stall the round (STAND at once)", async () => {
+    const t = manualTable("10♠ 9♥ 7♦ 7♣");
+    t.table.seatHuman("h1", "Hugo");
+    t.table.start();
+    await settle();
+    t.table.placeBet("h1", 10);
+    await settle();
+    expect(t.table.pending?.decision.kind).toBe("play");
+    t.table.setPresence("h1", false, true);
+    await settle(); // no clock movement: nothing waits for the decision timeout
+    expect(t.table.pending).toBeUndefined();
+    expect(t.of("PLAYER_TIMEOUT")).toHaveLength(0);
+    expect(t.of("PLAYER_ACTION").at(-1)?.data).toMatchObject({ player_id: "player-h1", action: "STAND" });
+    expect(t.of("ROUND_ENDED")).toHaveLength(1);
+    await t.table.stop();
+  });
+
+  test("defect 5: a disconnected owner's later hands are played without asking", async () => {
+    // 8,8 against a 9: split, then the owner goes; the second hand is not asked.
+    const t = manualTable("8♠ 9♥ 8♦ 7♣ 3♠ 10♥");
+    t.table.seatHuman("h1", "Hugo");
+    t.table.start();
+    await settle();
+    t.table.placeBet("h1", 10);
+    await settle();
+    const first = t.table.pending as PendingRequest;
+    expect(first.decision.validActions).toContain("SPLIT");
+    t.table.answer("h1", first.requestId, "SPLIT");
+    await settle();
+    expect(t.table.pending).toBeDefined();
+    const asked = t.requests.length;
+    t.table.setPresence("h1", false, true);
+    await settle();
+    expect(t.requests).toHaveLength(asked);
+    expect(t.of("ROUND_ENDED")).toHaveLength(1);
+    expect(t.of("HAND_RESULT")).toHaveLength(2);
+    await t.table.stop();
+  });
+
+  test("defect 5: a dropped connection gets disconnectGraceMs (5 s) to come back, not the 30 s timeout", async () => {
+    const t = manualTable("10♠ 9♥ 7♦ 7♣");
+    t.table.seatHuman("h1", "Hugo");
+    t.table.start();
+    await settle();
+    t.table.placeBet("h1", 10);
+    await settle();
+    expect(t.table.pending?.decision.kind).toBe("play");
+    t.table.setPresence("h1", false);
+    t.timers.advance(4999);
+    await settle();
+    expect(t.table.pending).toBeDefined();
+    t.timers.advance(1);
+    await settle();
+    expect(t.table.pending).toBeUndefined();
+    expect(t.of("PLAYER_TIMEOUT")).toHaveLength(0);
+    expect(t.of("PLAYER_ACTION").at(-1)?.data).toMatchObject({ player_id: "player-h1", action: "STAND" });
+    expect(t.of("ROUND_ENDED")).toHaveLength(1);
+    await t.table.stop();
+  });
+
+  test("defect 5: leaving during the turn answers at once and the seat is released after the round", async () => {
+    const t = manualTable("10♠ 9♥ 7♦ 7♣");
+    t.table.seatHuman("h1", "Hugo");
+    t.table.start();
+    await settle();
+    t.table.placeBet("h1", 10);
+    await settle();
+    expect(t.table.pending?.ownerId).toBe("h1");
+    t.table.releaseSeat("h1");
+    await settle();
+    expect(t.of("PLAYER_TIMEOUT")).toHaveLength(0);
+    expect(t.of("ROUND_ENDED")).toHaveLength(1);
+    expect(t.table.seatOf("h1")).toBeUndefined();
+    expect(t.table.seatCount).toBe(0);
+    await t.table.stop();
+  });
+
+  test("defect 4: a hand that can only STAND is answered without an action_request", async () => {
+    // A,A against a 9, resplit aces allowed but one split at most: both split hands draw an ace, and a
+    // pair of split aces that can be neither hit nor resplit can only stand.
+    const t = manualTable("A♠ 9♥ A♦ 7♣ A♣ A♥", { rules: { resplitAces: true, maxSplits: 1 } });
+    t.table.seatHuman("h1", "Hugo");
+    t.table.start();
+    await settle();
+    t.table.placeBet("h1", 10);
+    for (let i = 0; i < 10 && !t.of("ROUND_ENDED").length; i++) {
+      await settle();
+      const p = t.table.pending;
+      if (!p) continue;
+      t.table.answer("h1", p.requestId, p.decision.validActions.includes("SPLIT") ? "SPLIT" : "STAND");
+    }
+    await settle();
+    expect(t.of("ROUND_ENDED")).toHaveLength(1);
+    expect(t.of("PLAYER_TIMEOUT")).toHaveLength(0);
+    // Some hand had STAND as its only action, and no request was sent for it.
+    const standOnly = t.of("PLAYER_DECISION_NEEDED").filter((e) => e.data.valid_actions.length === 1);
+    expect(standOnly.length).toBeGreaterThan(0);
+    expect(t.requests.filter((r) => r.decision.validActions.length === 1)).toHaveLength(0);
+    await t.table.stop();
+  });
+
+  test("defect 6: names are unique per table (defaults and requested names)", async () => {
+    const t = manualTable("");
+    const a = t.table.seatHuman("a");
+    const b = t.table.seatHuman("b");
+    expect([a.player_name, b.player_name]).toEqual(["Player 1", "Player 2"]);
+    t.table.releaseSeat("a");
+    const c = t.table.seatHuman("c");
+    expect(c.player_name).not.toBe(b.player_name);
+    const d = t.table.seatHuman("d", "Ann");
+    const e = t.table.seatHuman("e", "ann");
+    const f = t.table.seatHuman("f", "Ann");
+    expect([d.player_name, e.player_name, f.player_name]).toEqual(["Ann", "ann (2)", "Ann (3)"]);
+    const names = t.table.engine.players.map((p) => p.name.toLowerCase());
+    expect(new Set(names).size).toBe(names.length);
+  });
+});
