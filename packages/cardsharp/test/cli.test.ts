@@ -72,6 +72,16 @@ describe("cardsharp-server and cardsharp-client", { timeout: 120_000 }, () => {
     expect(await table.stop()).toBe(0);
   });
 
+  test("without bots (the default pair): the server deals to the client, which plays its hands and exits 0", async () => {
+    const table = server(["--port", "0", "--seed", "3", "--pause-ms", "5"]);
+    const [, url] = (await table.line(/^listening on (ws:\/\/127\.0\.0\.1:\d+)$/, 60_000)) as string[];
+    const played = await result(client(["--url", url as string, "--hands", "2"]));
+    expect(played.code).toBe(0);
+    expect(played.stdout).toMatch(/^connected as /m);
+    expect(played.stdout.match(/^--- ROUND \d+ ---$/gm)?.length).toBeGreaterThanOrEqual(2);
+    expect(await table.stop()).toBe(0);
+  });
+
   test("--help, --version, usage errors (exit 2), and a client that cannot connect says so and exits 1", async () => {
     const nobody = `ws://127.0.0.1:${await closedPort()}`;
     const [help, ver, badPort, badUrl, badStrategy, refused] = await Promise.all([
@@ -94,6 +104,7 @@ describe("cardsharp-server and cardsharp-client", { timeout: 120_000 }, () => {
       "min-bet",
       "max-bet",
       "pause-ms",
+      "bet-deadline-ms",
       "allow-origin",
     ]) {
       expect(help.stdout).toMatch(new RegExp(`--${flag}( \\S+)?\\s{2,}\\w`)); // every flag has a description

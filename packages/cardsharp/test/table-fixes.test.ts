@@ -1,7 +1,11 @@
-import { describe, expect, test } from "vitest";
+import { disposeLeftovers, waitFor } from "@proj/ws-core/testing";
+import { afterEach, describe, expect, test } from "vitest";
 import { type EngineEventType, parseCards } from "../src/engine/index.js";
 import { BlackjackTable, EventBus, type PendingRequest, type TableOptions } from "../src/server/index.js";
 import { ManualTimers } from "./manual-timers.js";
+import { rawClient, startServer } from "./server-helpers.js";
+
+afterEach(disposeLeftovers);
 
 /** Lets the table's async loop run until it waits for a timer or a person. */
 async function settle(): Promise<void> {
@@ -137,5 +141,41 @@ describe("table fixes (issue 14)", () => {
     expect([d.player_name, e.player_name, f.player_name]).toEqual(["Ann", "ann (2)", "Ann (3)"]);
     const names = t.table.engine.players.map((p) => p.name.toLowerCase());
     expect(new Set(names).size).toBe(names.length);
+  });
+
+  test("defect 1: a client that subscribes after ROUND_STARTED went out gets it again and can bet", async () => {
+    const { server, url } = await startServer({ autoSeat: true, autoStart: false });
+    const c = await rawClient(url);
+    await c.connect("late");
+    server.table.start();
+    // The round opens before this client subscribes (what the CLI and upstream's example client hit).
+    await waitFor(() => server.table.openRound !== undefined, { timeoutMs: 30_000 });
+    const ack = await c.subscribe(["ROUND_STARTED", "PLAYER_BET"]);
+    expect(ack.data.subscriptions).toContain("ROUND_STARTED");
+    const started = await c.event("ROUND_STARTED", () => true, 30_000);
+    expect(started.data.data).toMatchObject({ round_id: server.table.openRound?.round_id, min_bet: 5 });
+    c.send({ type: "action", data: { action: "place_bet", data: { amount: 10 } } });
+    const bet = await c.event("PLAYER_BET", () => true, 30_000);
+    expect(bet.data.data).toMatchObject({ player_id: "player-late" });
+  });
+
+  test("defect 1: with no bet in, an open round is abandoned after betDeadlineMs (30 s) and the next opens", async () => {
+    const t = manualTable("");
+    t.table.seatHuman("idle", "Idle");
+    t.table.start();
+    await settle();
+    expect(t.of("ROUND_STARTED")).toHaveLength(1);
+    t.timers.advance(29_999);
+    await settle();
+    expect(t.of("ROUND_ENDED")).toHaveLength(0);
+    t.timers.advance(1);
+    await settle();
+    expect(t.of("ROUND_ENDED")).toHaveLength(1);
+    expect(t.of("CARD_DEALT")).toHaveLength(0);
+    t.timers.advance(t.table.timings.roundPauseMs);
+    await settle();
+    expect(t.of("ROUND_STARTED")).toHaveLength(2);
+    expect(t.table.seatOf("idle")).toBeDefined(); // a connected seat stays; it bets in a later round
+    await t.table.stop();
   });
 });

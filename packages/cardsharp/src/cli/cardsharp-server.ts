@@ -30,6 +30,12 @@ const spec = {
       default: "30000",
       description: "a seat that does not answer in time stands",
     },
+    "bet-deadline-ms": {
+      type: "string",
+      valueName: "MS",
+      default: "30000",
+      description: "with no bet in, an open round is abandoned after this and the next one opens",
+    },
     "no-auto-seat": { type: "boolean", description: "clients sit only when they ask to (the join action)" },
     "no-insurance": { type: "boolean", description: "no insurance or even money" },
     "allow-origin": {
@@ -80,6 +86,7 @@ await runCli(spec, async () => {
     timings: {
       roundPauseMs: intFlag(values, "pause-ms") as number,
       decisionTimeoutMs: intFlag(values, "decision-timeout-ms", { min: 1 }) as number,
+      betDeadlineMs: intFlag(values, "bet-deadline-ms", { min: 1 }) as number,
     },
   });
 

@@ -84,6 +84,7 @@ export class BlackjackTable {
   #wake: (() => void) | undefined;
   #botSeq = 0;
   #requestSeq = 0;
+  #roundStarted: EventPayload<"ROUND_STARTED"> | undefined;
 
   constructor(options: TableOptions) {
     this.bus = options.bus;
@@ -103,6 +104,11 @@ export class BlackjackTable {
 
   get running(): boolean {
     return this.#running;
+  }
+
+  /** The open round's ROUND_STARTED payload while bets are taken, else undefined. */
+  get openRound(): EventPayload<"ROUND_STARTED"> | undefined {
+    return this.engine.stage === "PLACING_BETS" ? this.#roundStarted : undefined;
   }
 
   /** The decision waiting for a human, if any. */
@@ -294,6 +300,7 @@ export class BlackjackTable {
   /** Waits until every connected human has bet (or the betting time ran out with a bet in), then deals. */
   async #collectBets(): Promise<boolean> {
     let deadline: number | undefined;
+    let firstBetBy: number | undefined;
     for (;;) {
       if (!this.#running || this.#seats.size === 0) break;
       const players = this.engine.players;
@@ -312,9 +319,18 @@ export class BlackjackTable {
         await this.#sleep(deadline - this.#timers.now());
       } else {
         // No bet yet, so no round is under way: seats of gone owners that never bet go now (they would
-        // otherwise fill the table for seatHoldMs), then wait for a bet (or for seats to change).
+        // otherwise fill the table for seatHoldMs), then wait for a bet (or for seats to change). While a
+        // connected human could bet, the wait has a deadline (betDeadlineMs): then the round is abandoned
+        // (nothing to deal) and the next one opens with a fresh ROUND_STARTED.
         if (this.#releaseIdle()) continue;
-        await this.#sleep();
+        if (waiting.length === 0) {
+          firstBetBy = undefined;
+          await this.#sleep();
+          continue;
+        }
+        firstBetBy ??= this.#timers.now() + this.timings.betDeadlineMs;
+        if (this.#timers.now() >= firstBetBy) break;
+        await this.#sleep(firstBetBy - this.#timers.now());
       }
     }
     this.engine.abandonRound();
@@ -440,6 +456,7 @@ export class BlackjackTable {
   }
 
   #onEngineEvent<K extends EngineEventType>(type: K, data: EventPayload<K>): void {
+    if (type === "ROUND_STARTED") this.#roundStarted = data as EventPayload<"ROUND_STARTED">;
     for (const seat of this.#seats.values()) if (seat.kind === "bot") seat.bot.observe?.(type, data);
     this.bus.emit(type, data);
   }

@@ -25,6 +25,11 @@ export interface TableTimings {
   roundPauseMs: number;
   /** How long betting stays open for seated humans once at least one bet is in. Default 10000. */
   bettingTimeMs: number;
+  /**
+   * How long an open round waits for a first bet while a connected human could bet; then it is abandoned
+   * (ROUND_ENDED with no results) and the next round opens. Default 30000.
+   */
+  betDeadlineMs: number;
   /** How long a human has to answer an action_request before PLAYER_TIMEOUT and the default action. Default 30000. */
   decisionTimeoutMs: number;
   /** How long a disconnected human keeps the seat for a reconnect. Default 60000. */
@@ -40,6 +45,7 @@ export interface TableTimings {
 export const DEFAULT_TIMINGS: TableTimings = {
   roundPauseMs: 2000,
   bettingTimeMs: 10_000,
+  betDeadlineMs: 30_000,
   decisionTimeoutMs: 30_000,
   seatHoldMs: 60_000,
   disconnectGraceMs: 5000,

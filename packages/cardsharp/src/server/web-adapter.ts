@@ -62,6 +62,16 @@ export class WebAdapter implements PlatformAdapter, ActionRouter {
       // A held seat keeps its client id (and resume token) claimed while the owner is away.
       h.retains = (clientId) => table.hasSeat(clientId);
       h.on("connect", ({ clientId }) => table.setPresence(clientId, true));
+      // ROUND_STARTED may have gone out between this client's `connect` and its `subscribe` (our CLI and
+      // upstream's example client subscribe right after connecting): a client that subscribes to it while
+      // bets are open gets the open round's ROUND_STARTED again, so it learns that it can bet.
+      h.on("subscribe", ({ clientId, session }) => {
+        const open = table.openRound;
+        if (!open || !session.wants("ROUND_STARTED")) return;
+        const seat = table.seatOf(clientId);
+        if (seat && table.engine.player(seat.player_id)?.inRound) return; // it has bet already
+        h.sendTo(clientId, "event", { event_type: "ROUND_STARTED", data: open });
+      });
       // A client that says `disconnect` is gone for good: its pending decision is answered at once.
       h.on("disconnect", ({ clientId, reason }) => table.setPresence(clientId, false, reason === CLIENT_DISCONNECTED));
     }

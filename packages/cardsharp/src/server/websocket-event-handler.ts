@@ -80,6 +80,8 @@ type HandlerEvents = {
   connect: { clientId: string; session: ClientSession };
   /** A client id lost its socket (disconnect message, close, timeout, replacement). */
   disconnect: { clientId: string; reason: string };
+  /** A client's `subscribe` was applied (and answered); `session` can tell what it wants now. */
+  subscribe: { clientId: string; session: ClientSession };
 };
 
 /**
@@ -199,6 +201,7 @@ export class WebSocketEventHandler {
         }
         for (const t of added) session.subscriptions.add(t);
         this.#reply(session, "connected", { subscriptions: [...session.subscriptions] });
+        this.#events.emit("subscribe", { clientId, session });
         break;
       }
       case "unsubscribe":
