@@ -178,4 +178,35 @@ describe("table fixes (issue 14)", () => {
     expect(t.table.seatOf("idle")).toBeDefined(); // a connected seat stays; it bets in a later round
     await t.table.stop();
   });
+
+  test("defect 2: money is kept to the cent (no float drift); bets with more than 2 decimals are refused", async () => {
+    // 10,7 against 9,K: the seat stands and loses 990.10 of 1000.
+    const lose = manualTable("10♠ 9♥ 7♦ K♣");
+    lose.table.seatHuman("h1", "Hugo");
+    lose.table.start();
+    await settle();
+    expect(lose.table.checkBet("h1", 5.001)).toMatchObject({ code: "BET_REJECTED" });
+    lose.table.placeBet("h1", 990.1);
+    await settle();
+    const p = lose.table.pending as PendingRequest;
+    lose.table.answer("h1", p.requestId, "STAND");
+    await settle();
+    expect(lose.of("ROUND_ENDED").at(-1)?.data.results["player-h1"]).toMatchObject({ balance: 9.9, net: -990.1 });
+    expect(lose.table.seatOf("h1")?.balance).toBe(9.9);
+    // The 9.90 left is a bet the seat can afford.
+    lose.timers.advance(lose.table.timings.roundPauseMs);
+    await settle();
+    expect(lose.table.checkBet("h1", 9.9)).toBeUndefined();
+    await lose.table.stop();
+
+    // A 6:5 blackjack on a cent bet: 5.55 pays 6.66, the balance stays on whole cents.
+    const bj = manualTable("A♠ 9♥ K♦ 7♣", { rules: { blackjackPays: 1.2 } });
+    bj.table.seatHuman("h1", "Hugo");
+    bj.table.start();
+    await settle();
+    bj.table.placeBet("h1", 5.55);
+    await settle();
+    expect(bj.of("ROUND_ENDED").at(-1)?.data.results["player-h1"]).toMatchObject({ balance: 1006.66, net: 6.66 });
+    await bj.table.stop();
+  });
 });

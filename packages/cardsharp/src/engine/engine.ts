@@ -1,5 +1,6 @@
 import { type Card, cardToString, pointValue } from "./cards.js";
 import { EngineError } from "./errors.js";
+import { addMoney, fromCents, isWholeCents, mulMoney, subMoney, toCents } from "./money.js";
 import type {
   Action,
   EngineEventType,
@@ -174,7 +175,7 @@ export class BlackjackEngine {
     const balance = options.balance ?? 1000;
     if (!(balance >= 0) || !Number.isFinite(balance))
       throw new EngineError("INSUFFICIENT_FUNDS", "balance must be >= 0");
-    const seat = new Seat(id, options.name, balance);
+    const seat = new Seat(id, options.name, fromCents(toCents(balance))); // whole cents
     this.#seats.set(id, seat);
     this.#order.push(seat);
     if (this.#sink) {
@@ -246,6 +247,7 @@ export class BlackjackEngine {
     if (typeof amount !== "number" || !Number.isFinite(amount)) {
       return new EngineError("BET_BELOW_MIN", "amount must be a number");
     }
+    if (!isWholeCents(amount)) return new EngineError("BET_NOT_CENTS", "amount must have at most 2 decimals");
     if (amount < r.minBet) return new EngineError("BET_BELOW_MIN", `minimum bet is ${r.minBet}`);
     if (amount > r.maxBet) return new EngineError("BET_ABOVE_MAX", `maximum bet is ${r.maxBet}`);
     if (amount > seat.balance) return new EngineError("INSUFFICIENT_FUNDS", `insufficient funds (${seat.balance})`);
@@ -258,8 +260,8 @@ export class BlackjackEngine {
     if (refused) throw refused;
     const seat = this.#seat(playerId);
     const previous = seat.balance;
-    seat.balance -= amount;
-    seat.net -= amount;
+    seat.balance = subMoney(seat.balance, amount);
+    seat.net = subMoney(seat.net, amount);
     seat.hands = [new Hand(this.#newHandId(), amount)];
     if (this.#sink) {
       this.#emit("PLAYER_BET", {
@@ -281,7 +283,7 @@ export class BlackjackEngine {
     const results: Record<string, { name: string; balance: number; net: number }> = {};
     for (const s of this.#order) {
       if (!s.inRound) continue;
-      s.balance += (s.hands[0] as Hand).bet;
+      s.balance = addMoney(s.balance, (s.hands[0] as Hand).bet);
       s.net = 0;
       s.hands = [];
       results[s.id] = { name: s.name, balance: s.balance, net: 0 };
@@ -446,8 +448,8 @@ export class BlackjackEngine {
       } else {
         amount = insuranceCost(seat);
         seat.insurance = amount;
-        seat.balance -= amount;
-        seat.net -= amount;
+        seat.balance = subMoney(seat.balance, amount);
+        seat.net = subMoney(seat.net, amount);
       }
     }
     if (this.#sink) {
@@ -489,17 +491,17 @@ export class BlackjackEngine {
         hand.done = true;
         break;
       case "DOUBLE":
-        seat.balance -= hand.bet;
-        seat.net -= hand.bet;
-        hand.bet *= 2;
+        seat.balance = subMoney(seat.balance, hand.bet);
+        seat.net = subMoney(seat.net, hand.bet);
+        hand.bet = addMoney(hand.bet, hand.bet);
         hand.doubled = true;
         this.#dealToHand(seat, hand);
         this.#checkHand(seat, hand);
         hand.done = true;
         break;
       case "SPLIT": {
-        seat.balance -= hand.bet;
-        seat.net -= hand.bet;
+        seat.balance = subMoney(seat.balance, hand.bet);
+        seat.net = subMoney(seat.net, hand.bet);
         const a = new Hand(this.#newHandId(), hand.bet, true);
         const b = new Hand(this.#newHandId(), hand.bet, true);
         a.add(hand.cards[0] as Card);
@@ -529,9 +531,9 @@ export class BlackjackEngine {
       case "SURRENDER": {
         hand.surrendered = true;
         hand.done = true;
-        const refund = hand.bet / 2;
-        seat.balance += refund;
-        seat.net += refund;
+        const refund = mulMoney(hand.bet, 0.5);
+        seat.balance = addMoney(seat.balance, refund);
+        seat.net = addMoney(seat.net, refund);
         break;
       }
     }
@@ -663,8 +665,8 @@ export class BlackjackEngine {
         const { result, payout } = settleHand(h, dealer, this.rules.blackjackPays);
         const total = h.total;
         if (!h.surrendered) {
-          seat.balance += payout;
-          seat.net += payout;
+          seat.balance = addMoney(seat.balance, payout);
+          seat.net = addMoney(seat.net, payout);
         }
         if (this.#sink) {
           this.#emit("HAND_RESULT", {
@@ -710,9 +712,9 @@ export class BlackjackEngine {
   }
 
   #payInsurance(seat: Seat): void {
-    const paid = seat.insurance * (1 + this.rules.insurancePays);
-    seat.balance += paid;
-    seat.net += paid;
+    const paid = mulMoney(seat.insurance, 1 + this.rules.insurancePays);
+    seat.balance = addMoney(seat.balance, paid);
+    seat.net = addMoney(seat.net, paid);
     if (!this.#sink) return;
     this.#emit("MONEY_PAYOUT", {
       game_id: this.gameId,
@@ -808,7 +810,7 @@ export class BlackjackEngine {
 }
 
 function insuranceCost(seat: Seat): number {
-  return (seat.hands[0] as Hand).bet / 2;
+  return mulMoney((seat.hands[0] as Hand).bet, 0.5);
 }
 
 function makeId(random: Random): string {

@@ -7,6 +7,7 @@ export type EngineErrorCode =
   | "DUPLICATE_PLAYER"
   | "BET_BELOW_MIN"
   | "BET_ABOVE_MAX"
+  | "BET_NOT_CENTS"
   | "INSUFFICIENT_FUNDS"
   | "ALREADY_BET"
   | "NO_BETS"

@@ -5,6 +5,7 @@ export * from "./errors.js";
 export * from "./events.js";
 export { Hand, validPlayActions } from "./hand.js";
 export * from "./hand-value.js";
+export * from "./money.js";
 export * from "./rng.js";
 export * from "./rules.js";
 export * from "./shoe.js";

@@ -1,5 +1,6 @@
 import type { HandResult } from "./events.js";
 import type { Hand } from "./hand.js";
+import { addMoney, mulMoney } from "./money.js";
 
 /** What one finished hand gets back (stake included), given the dealer's final hand. */
 export function settleHand(
@@ -8,17 +9,17 @@ export function settleHand(
   blackjackPays: number,
 ): { result: HandResult; payout: number } {
   const total = hand.total;
-  if (hand.surrendered) return { result: "surrender", payout: hand.bet / 2 };
-  if (hand.evenMoney) return { result: "win", payout: hand.bet * 2 };
+  if (hand.surrendered) return { result: "surrender", payout: mulMoney(hand.bet, 0.5) };
+  if (hand.evenMoney) return { result: "win", payout: addMoney(hand.bet, hand.bet) };
   if (hand.busted) return { result: "lose", payout: 0 };
   if (hand.isNatural) {
     return dealer.blackjack
       ? { result: "push", payout: hand.bet }
-      : { result: "win", payout: hand.bet * (1 + blackjackPays) };
+      : { result: "win", payout: addMoney(hand.bet, mulMoney(hand.bet, blackjackPays)) };
   }
   // A dealer blackjack found at the end (no peek) beats every other hand, doubles and splits included.
   if (dealer.blackjack || (total < dealer.total && dealer.total <= 21)) return { result: "lose", payout: 0 };
-  if (dealer.total > 21 || total > dealer.total) return { result: "win", payout: hand.bet * 2 };
+  if (dealer.total > 21 || total > dealer.total) return { result: "win", payout: addMoney(hand.bet, hand.bet) };
   return { result: "push", payout: hand.bet };
 }
 
