@@ -1,7 +1,13 @@
-import { disposeLeftovers, waitFor } from "@proj/ws-core/testing";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { NodeWebSocket } from "@proj/ws-core/node";
+import { disposeLeftovers, trackLeftover, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import { type EngineEventType, parseCards } from "../src/engine/index.js";
 import { BlackjackTable, EventBus, type PendingRequest, type TableOptions } from "../src/server/index.js";
+import { type WebSocket, WebSocketServer } from "ws";
+import { describeEvent } from "../src/cli/describe-event.js";
+import { type ActionRequestData, basicStrategyPlayer, CardsharpClient } from "../src/client/index.js";
 import { ManualTimers } from "./manual-timers.js";
 import { rawClient, startServer } from "./server-helpers.js";
 
@@ -208,5 +214,60 @@ describe("table fixes (issue 14)", () => {
     await settle();
     expect(bj.of("ROUND_ENDED").at(-1)?.data.results["player-h1"]).toMatchObject({ balance: 1006.66, net: 6.66 });
     await bj.table.stop();
+  });
+
+  test("defect 3: against upstream-shaped requests (no cards) our client builds the hand from the events", async () => {
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    trackLeftover(() => new Promise<void>((resolve) => wss.close(() => resolve())));
+    await once(wss, "listening");
+    const answers: any[] = [];
+    const push = (ws: WebSocket, type: string, data: object) =>
+      ws.send(JSON.stringify({ type, data, timestamp: Date.now() / 1000 }));
+    const reply = (ws: WebSocket, type: string, data: object) => ws.send(JSON.stringify({ type, data }));
+    wss.on("connection", (ws) => {
+      ws.on("message", (raw) => {
+        const m = JSON.parse(String(raw));
+        if (m.type === "connect") {
+          push(ws, "connected", { client_id: m.data.client_id });
+          push(ws, "event", { event_type: "ROUND_STARTED", data: { game_id: "g" } });
+          const dealt = (card: string, extra: object) =>
+            push(ws, "event", { event_type: "CARD_DEALT", data: { card, ...extra } });
+          dealt("10♠", { is_dealer: false, player_id: "p-1" });
+          dealt("6♦", { is_dealer: true, is_hole_card: false });
+          dealt("9♥", { is_dealer: false, player_id: "p-1" });
+          // Upstream's request: no cards, no hand value, no dealer up card.
+          const request = {
+            request_id: "r-1",
+            player_id: "p-1",
+            player_name: "Alice",
+            valid_actions: ["HIT", "STAND"],
+          };
+          push(ws, "action_request", { ...request, pending: true, timestamp: Date.now() / 1000 });
+        } else if (m.type === "subscribe") {
+          reply(ws, "connected", { subscriptions: m.data.event_types });
+        } else if (m.type === "action") {
+          if (m.data.action === "player_action") answers.push(m.data.data);
+          reply(ws, "event", { event_type: "action_received" });
+        }
+      });
+    });
+    const port = (wss.address() as AddressInfo).port;
+    const requests: ActionRequestData[] = [];
+    const c = new CardsharpClient({
+      url: `ws://127.0.0.1:${port}`,
+      WebSocket: NodeWebSocket,
+      strategy: basicStrategyPlayer(),
+      backoff: { minDelayMs: 10, maxDelayMs: 50 },
+    });
+    trackLeftover(() => c.close());
+    c.on("action_request", (r) => requests.push(r));
+    await waitFor(() => answers.length > 0, { timeoutMs: 30_000 });
+    // Hard 19 against a 6 stands (with no cards basic strategy used to HIT everything).
+    expect(answers[0]).toEqual({ action: "STAND", request_id: "r-1" });
+    expect(requests[0]).toMatchObject({ cards: ["10♠", "9♥"], hand_value: 19, dealer_upcard: "6♦" });
+    // The CLI prints only what it knows.
+    expect(describeEvent("ROUND_STARTED", { game_id: "g" }, undefined)).toBe("--- NEW ROUND ---");
+    expect(describeEvent("DEALER_ACTION", { action: "HIT" }, undefined)).toBe("Dealer: HIT");
+    expect(describeEvent("CARD_REVEALED", { card: "K♠" }, undefined)).toBe("Dealer reveals K♠");
   });
 });

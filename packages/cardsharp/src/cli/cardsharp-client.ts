@@ -84,12 +84,26 @@ await runCli(spec, async () => {
       out(`table: ${rules.deck_count} decks, ${h17 ? "H17" : "S17"}, blackjack pays ${rules.blackjack_pays}`);
   });
   client.on("error", (e) => out(`error: ${e.message}`));
-  client.on("action_request", (r) => out(`action requested: ${r.valid_actions.join("/")} (hand ${r.cards.join(" ")})`));
+  // Our player id: the seat's, or (against upstream's server, which has no seats) the one requests name.
+  let me: string | undefined;
+  let inThisRound = false;
+  client.on("action_request", (r) => {
+    me ??= r.player_id;
+    inThisRound = true;
+    const hand = r.cards.length > 0 ? ` (hand ${r.cards.join(" ")})` : "";
+    out(`action requested: ${r.valid_actions.join("/")}${hand}`);
+  });
   client.on("event", (e) => {
     const d = e.data as Record<string, any>;
-    const line = describeEvent(e.event_type, d, client.seat?.player_id);
+    const mine = client.seat?.player_id ?? me;
+    const line = describeEvent(e.event_type, d, mine);
     if (line) out(line);
-    if (e.event_type === "ROUND_ENDED" && client.seat && d.results?.[client.seat.player_id]) {
+    if (e.event_type === "ROUND_STARTED") inThisRound = false;
+    if (mine !== undefined && d.player_id === mine && e.event_type === "HAND_RESULT") inThisRound = true;
+    // A hand counts once it is settled: our seat in ROUND_ENDED's results, or (upstream, whose results may
+    // not name us) a request or a result of ours seen in this round.
+    if (e.event_type === "ROUND_ENDED" && ((mine !== undefined && d.results?.[mine]) || inThisRound)) {
+      inThisRound = false;
       played++;
       if (hands > 0 && played >= hands) void finish();
     }

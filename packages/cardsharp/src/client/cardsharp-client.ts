@@ -10,7 +10,9 @@ import {
   type SocketStatus,
   type WebSocketConstructor,
 } from "@proj/ws-core";
+import { parseCard } from "../engine/cards.js";
 import type { Action, EngineEventType, EventPayload, PublicState } from "../engine/events.js";
+import { evaluate } from "../engine/hand-value.js";
 import {
   ACTION_NAMES,
   type ActionRequestData,
@@ -169,6 +171,8 @@ export class CardsharpClient {
   #waiters: Waiter[] = [];
   /** Requests whose answer is on its way (the server re-sends an open request after a reconnect). */
   readonly #answering = new Set<string>();
+  /** The round's hands as the event stream showed them (cards by hand id), for requests that lack `cards`. */
+  readonly #seen = { hands: new Map<string, string[]>(), lastHandOf: new Map<string, string>(), upcard: "" };
   /** The server seats clients (ours); upstream's does not. */
   #seatedServer = true;
   /** Settled by the next `connected {client_id}`. */
@@ -479,9 +483,18 @@ export class CardsharpClient {
       }
       if (e.event_type === "PLAYER_LEFT") this.seat = undefined;
     }
+    this.#track(e.event_type, d);
     if (e.event_type === "ROUND_STARTED") {
-      // Upstream's ROUND_STARTED has no limits: its example client's own (5 to 1000) stand in.
-      this.#betting = { roundId: d.round_id ?? null, minBet: d.min_bet ?? 5, maxBet: d.max_bet ?? 1000, placed: false };
+      // Upstream's ROUND_STARTED has no limits: its example client's own (5 to 1000) stand in. The same
+      // round again (re-sent to a late subscriber) keeps what we know: a bet already placed is not repeated.
+      const prev = this.#betting;
+      const same = prev !== undefined && d.round_id !== undefined && prev.roundId === d.round_id;
+      this.#betting = {
+        roundId: d.round_id ?? null,
+        minBet: d.min_bet ?? 5,
+        maxBet: d.max_bet ?? 1000,
+        placed: same ? prev.placed : false,
+      };
     } else if (e.event_type === "CARD_DEALT" || e.event_type === "ROUND_ENDED") {
       this.#betting = undefined;
     }
@@ -500,8 +513,54 @@ export class CardsharpClient {
     this.placeBet(amount).catch((err) => this.#events.emit("error", err as Error));
   }
 
-  async #onActionRequest(request: ActionRequestData): Promise<void> {
-    if (this.#answering.has(request.request_id)) return; // answered, the reply is on its way
+  /** Follows the cards of the round from the events (upstream's `action_request` has no `cards`). */
+  #track(type: string, d: Record<string, any>): void {
+    const seen = this.#seen;
+    if (type === "ROUND_STARTED") {
+      seen.hands.clear();
+      seen.lastHandOf.clear();
+      seen.upcard = "";
+    } else if (type === "CARD_DEALT" && typeof d.card === "string") {
+      if (d.is_dealer) {
+        if (!d.is_hole_card && !seen.upcard) seen.upcard = d.card;
+      } else if (typeof d.player_id === "string") {
+        const key = typeof d.hand_id === "string" ? d.hand_id : `player:${d.player_id}`;
+        seen.hands.set(key, [...(seen.hands.get(key) ?? []), d.card]);
+        seen.lastHandOf.set(d.player_id, key);
+      }
+    } else if (type === "HAND_SPLIT") {
+      const orig = seen.hands.get(d.original_hand_id) ?? [];
+      if (typeof d.new_hand1_id === "string") seen.hands.set(d.new_hand1_id, orig.slice(0, 1));
+      if (typeof d.new_hand2_id === "string") seen.hands.set(d.new_hand2_id, orig.slice(1, 2));
+    }
+  }
+
+  /** The request with `cards`, `hand_value` and `dealer_upcard` filled in from the events when it lacks them. */
+  #complete(request: ActionRequestData): ActionRequestData {
+    const r = { ...request } as ActionRequestData;
+    const seen = this.#seen;
+    if (!Array.isArray(r.cards)) {
+      const key =
+        (typeof r.hand_id === "string" && seen.hands.has(r.hand_id) ? r.hand_id : undefined) ??
+        seen.lastHandOf.get(r.player_id) ??
+        `player:${r.player_id}`;
+      r.cards = [...(seen.hands.get(key) ?? [])];
+    }
+    if (typeof r.hand_value !== "number" && r.cards.length > 0) {
+      try {
+        r.hand_value = evaluate(r.cards.map(parseCard)).total;
+      } catch {
+        // a card we cannot read: no value
+      }
+    }
+    if (typeof r.dealer_upcard !== "string" && seen.upcard) r.dealer_upcard = seen.upcard;
+    if (!Array.isArray(r.valid_actions)) r.valid_actions = [];
+    return r;
+  }
+
+  async #onActionRequest(raw: ActionRequestData): Promise<void> {
+    if (this.#answering.has(raw.request_id)) return; // answered, the reply is on its way
+    const request = this.#complete(raw);
     this.#events.emit("action_request", request);
     const strategy = this.#o.strategy;
     if (!strategy) return;
