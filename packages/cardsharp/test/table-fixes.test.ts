@@ -270,4 +270,56 @@ describe("table fixes (issue 14)", () => {
     expect(describeEvent("DEALER_ACTION", { action: "HIT" }, undefined)).toBe("Dealer: HIT");
     expect(describeEvent("CARD_REVEALED", { card: "K♠" }, undefined)).toBe("Dealer reveals K♠");
   });
+
+  test("defect 7: a slow reader whose frames are dropped gets resync {lost, state} once it catches up", async () => {
+    const { server, url } = await startServer({
+      autoStart: false,
+      maxBufferedBytes: 16 * 1024,
+      slowConsumer: { policy: "drop", maxQueue: 8 },
+    });
+    const slow = await rawClient(url);
+    await slow.connect("slow");
+    await slow.subscribe(["CUSTOM_EVENT"]);
+    const socket = (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause(); // stop reading: the kernel buffers fill, then the server queues and drops
+    const blob = "x".repeat(16 * 1024);
+    let sent = 0;
+    while (server.endpoint.stats.dropped === 0) {
+      // Bounded: 4,000 frames are 64 MB, far past any socket buffer.
+      if (sent >= 4000) throw new Error(`nothing dropped after ${sent} frames`);
+      server.bus.emit("CUSTOM_EVENT", { event_name: "blob", n: ++sent, blob });
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    socket.resume();
+    const resync = await slow.expect("resync", () => true, 60_000);
+    expect(resync.data.lost).toBeGreaterThan(0);
+    expect(resync.data.state).toMatchObject({ players: expect.any(Array) });
+    const got = slow.all().filter((m) => m.type === "event" && m.data.event_type === "CUSTOM_EVENT").length;
+    expect(got + resync.data.lost).toBe(sent);
+  });
+
+  test("defect 7: our client takes the resync snapshot as its state and emits resync", async () => {
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    trackLeftover(() => new Promise<void>((resolve) => wss.close(() => resolve())));
+    await once(wss, "listening");
+    const state = { stage: "PLAYER_TURN", players: [], dealer: { hand: [], value: 0 }, current: null };
+    wss.on("connection", (ws) => {
+      ws.on("message", (raw) => {
+        const m = JSON.parse(String(raw));
+        const ts = Date.now() / 1000;
+        if (m.type === "connect") {
+          ws.send(JSON.stringify({ type: "connected", data: { client_id: m.data.client_id }, timestamp: ts }));
+          ws.send(JSON.stringify({ type: "resync", data: { lost: 3, state }, timestamp: ts }));
+        } else if (m.type === "subscribe") {
+          ws.send(JSON.stringify({ type: "connected", data: { subscriptions: m.data.event_types } }));
+        }
+      });
+    });
+    const port = (wss.address() as AddressInfo).port;
+    const c = new CardsharpClient({ url: `ws://127.0.0.1:${port}`, WebSocket: NodeWebSocket });
+    trackLeftover(() => c.close());
+    const got = await new Promise<{ lost: number }>((resolve) => c.on("resync", resolve));
+    expect(got).toMatchObject({ lost: 3, state });
+    expect(c.state).toMatchObject({ stage: "PLAYER_TURN" });
+  });
 });

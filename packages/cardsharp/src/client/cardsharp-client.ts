@@ -17,6 +17,7 @@ import {
   ACTION_NAMES,
   type ActionRequestData,
   type ConnectedData,
+  type ResyncData,
   type ErrorCode,
   nowSeconds,
   randomId,
@@ -146,6 +147,8 @@ type ClientEvents = {
   /** Errors pushed by the server, or thrown by a strategy. */
   error: Error;
   disconnected: { client_id: string; reason?: string };
+  /** The server dropped `lost` frames to this slow reader; `state` (also in `client.state`) is current again. */
+  resync: ResyncData;
   status: SocketStatus;
 };
 
@@ -433,6 +436,11 @@ export class CardsharpClient {
         break;
       case "disconnected":
         this.#events.emit("disconnected", data);
+        break;
+      case "resync":
+        // Frames were lost: the snapshot replaces what they would have told us.
+        if (data.state) this.state = data.state as PublicState;
+        this.#events.emit("resync", { lost: Number(data.lost) || 0, state: data.state ?? null });
         break;
     }
   }

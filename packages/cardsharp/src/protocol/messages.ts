@@ -19,6 +19,7 @@ export const SERVER_MESSAGE_TYPES = [
   "action_request",
   "error",
   "heartbeat",
+  "resync",
 ] as const;
 export type ServerMessageType = (typeof SERVER_MESSAGE_TYPES)[number];
 
@@ -113,7 +114,15 @@ export type ServerMessage =
   | Envelope<"event", EventData>
   | Envelope<"action_request", ActionRequestData>
   | Envelope<"error", ErrorData>
-  | Envelope<"heartbeat", { timestamp: number }>;
+  | Envelope<"heartbeat", { timestamp: number }>
+  | Envelope<"resync", ResyncData>;
+
+/** Ours: frames to this client were dropped (slow reader, "drop" policy); `state` is a fresh snapshot. */
+export interface ResyncData {
+  /** How many frames were dropped since the last resync. */
+  lost: number;
+  state: PublicState | null;
+}
 
 /** Reasons in `error.data.code`. Upstream's three messages keep their exact text. */
 export type ErrorCode =

@@ -111,8 +111,10 @@ export class CardsharpServer {
     });
     this.endpoint.on("connection", (conn) => {
       const session = this.handler.open({
-        send: (text) => void conn.send(text),
+        send: (text) => conn.send(text),
         close: (code, reason) => conn.close(code, reason),
+        whenDrained: () => conn.whenDrained(),
+        droppedCount: () => conn.stats.dropped,
       });
       conn.ws.on("message", (data, isBinary) => {
         try {

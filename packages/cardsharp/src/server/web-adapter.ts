@@ -59,6 +59,7 @@ export class WebAdapter implements PlatformAdapter, ActionRouter {
     if (h && this.useWebsockets) {
       h.setActionRouter(this);
       h.connectExtras = (clientId) => this.#connectExtras(clientId);
+      h.snapshot = () => table.snapshot();
       // A held seat keeps its client id (and resume token) claimed while the owner is away.
       h.retains = (clientId) => table.hasSeat(clientId);
       h.on("connect", ({ clientId }) => table.setPresence(clientId, true));

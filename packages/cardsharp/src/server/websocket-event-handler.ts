@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { Emitter } from "@proj/ws-core";
-import type { EngineEventType } from "../engine/events.js";
+import type { EngineEventType, PublicState } from "../engine/events.js";
 import {
   ALL_EVENTS,
   CardsharpCloseCode,
@@ -19,8 +19,13 @@ export const CLIENT_DISCONNECTED = "client disconnected";
 
 /** How the handler reaches one socket: it never touches sockets itself (upstream's `send_callback`). */
 export interface ClientTransport {
-  send(text: string): void;
+  /** Sends (or queues) one frame; `"dropped"` says older queued frames were dropped to make room. */
+  send(text: string): unknown;
   close(code: number, reason: string): void;
+  /** Resolves once the peer has caught up (nothing queued); needed for `resync`. */
+  whenDrained?(): Promise<void>;
+  /** Frames dropped for this peer so far. */
+  droppedCount?(): number;
 }
 
 /** One socket's protocol state: unconnected until its `connect`, then bound to a client id. */
@@ -31,6 +36,9 @@ export class ClientSession {
   /** Last inbound message (ms); only inbound traffic counts (upstream refreshed it on sends too). */
   lastInbound: number;
   closed = false;
+  /** Dropped frames already reported in a `resync`, and whether one is waiting for the peer to catch up. */
+  dropsReported = 0;
+  resyncPending = false;
 
   constructor(transport: ClientTransport, now: number) {
     this.transport = transport;
@@ -106,6 +114,8 @@ export class WebSocketEventHandler {
   readonly #tokens = new Map<string, string>();
   /** Snapshot provider for `connected` (set by the WebAdapter). */
   connectExtras: ((clientId: string) => Partial<ConnectedData>) | undefined;
+  /** The state snapshot a `resync` carries (the WebAdapter sets it to the table's). */
+  snapshot: (() => PublicState) | undefined;
   /**
    * Whether a client id without a socket still owns something (the WebAdapter: a seat), so its resume token
    * is kept and a `connect` with that id needs it. Ids that own nothing are forgotten when their socket goes.
@@ -312,7 +322,7 @@ export class WebSocketEventHandler {
     for (const s of this.clients.values()) {
       if (!s.wants(type)) continue;
       text ??= JSON.stringify({ type: "event", data: { event_type: type, data }, timestamp: nowSeconds() });
-      s.transport.send(text);
+      this.#sent(s, s.transport.send(text));
     }
   }
 
@@ -353,7 +363,26 @@ export class WebSocketEventHandler {
 
   /** Pushed message: carries a top-level timestamp. */
   #send(session: ClientSession, type: string, data: unknown): void {
-    session.transport.send(JSON.stringify({ type, data, timestamp: nowSeconds() }));
+    this.#sent(session, session.transport.send(JSON.stringify({ type, data, timestamp: nowSeconds() })));
+  }
+
+  /**
+   * A slow reader whose oldest frames were dropped ("drop" policy) is told once it has caught up:
+   * `resync {lost, state}` with how many frames it missed and a fresh snapshot.
+   */
+  #sent(session: ClientSession, result: unknown): void {
+    if (result !== "dropped" || session.resyncPending) return;
+    const t = session.transport;
+    if (!t.whenDrained || !t.droppedCount) return;
+    session.resyncPending = true;
+    void t.whenDrained().then(() => {
+      session.resyncPending = false;
+      if (session.closed || session.clientId === undefined) return;
+      const total = t.droppedCount?.() ?? session.dropsReported;
+      const lost = total - session.dropsReported;
+      session.dropsReported = total;
+      if (lost > 0) this.#send(session, "resync", { lost, state: this.snapshot?.() ?? null });
+    });
   }
 
   /** Direct reply: no top-level timestamp (as upstream's returned replies). */
