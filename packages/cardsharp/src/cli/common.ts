@@ -1,6 +1,6 @@
 // What the cardsharp commands (and the examples) share: the version, URL checks, and a client that says
 // what it is doing while it connects, retries a bounded number of times, and then fails with one line.
-import { UsageError } from "@proj/ws-core/cli";
+import { describeConnectionError, wsUrlFlag as checkWsUrl } from "@proj/ws-core/cli";
 import pkg from "../../package.json" with { type: "json" };
 import type { CardsharpClient } from "../client/cardsharp-client.js";
 
@@ -8,35 +8,7 @@ import type { CardsharpClient } from "../client/cardsharp-client.js";
 export const VERSION: string = pkg.version;
 
 /** `value` as a ws:// or wss:// URL, or a UsageError naming the flag. */
-export function wsUrlFlag(value: string, flag = "--url"): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    // not a URL at all
-  }
-  if (!url || (url.protocol !== "ws:" && url.protocol !== "wss:")) {
-    throw new UsageError(
-      `${flag} must be a ws:// or wss:// URL (e.g. ws://127.0.0.1:8765), got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
-}
-
-/** A connection problem in words (the `ws` library's messages are terse). */
-export function describeConnectionError(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  if (/ECONNREFUSED/.test(message)) return "connection refused (is the server running, on that port?)";
-  if (/ENOTFOUND|EAI_AGAIN/.test(message)) return "host not found";
-  if (/EHOSTUNREACH|ENETUNREACH/.test(message)) return "host unreachable";
-  if (/ECONNRESET/.test(message)) return "connection reset";
-  const status = /Unexpected server response: (\d+)/.exec(message);
-  if (status) {
-    const why = status[1] === "403" ? " (this origin or host name is not allowed)" : "";
-    return `the server refused the WebSocket upgrade with HTTP ${status[1]}${why}`;
-  }
-  return message;
-}
+export const wsUrlFlag = (value: string, flag = "--url"): string => checkWsUrl(value, flag, "ws://127.0.0.1:8765");
 
 export interface WatchOptions {
   url: string;
