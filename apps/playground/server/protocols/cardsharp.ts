@@ -9,7 +9,15 @@ export async function mountBlackjack(ctx: MountContext): Promise<Mounted> {
     access: ctx.access,
     bots: 2,
     autoSeat: false,
-    timings: { roundPauseMs: 2500, bettingTimeMs: 15_000, decisionTimeoutMs: 60_000, seatHoldMs: 120_000 },
+    // A visitor who closes the tab mid-turn is played STAND after a 5 s grace (a reload resumes the seat
+    // with its token within seatHoldMs); the seat is gone soon after, so the table never waits on them.
+    timings: {
+      roundPauseMs: 2500,
+      bettingTimeMs: 15_000,
+      decisionTimeoutMs: 60_000,
+      disconnectGraceMs: 5000,
+      seatHoldMs: 10_000,
+    },
   });
   return {
     name: "cardsharp",
