@@ -31,14 +31,19 @@ function manualTable(stack: string, options: Partial<TableOptions> = {}) {
   return { timers, table, requests, of: (t: EngineEventType) => seen.filter((e) => e.type === t) };
 }
 
+/** Seats "Hugo" (h1), opens the round and bets 10: the table then waits for Hugo's first decision. */
+async function seatAndBet(t: ReturnType<typeof manualTable>): Promise<void> {
+  t.table.seatHuman("h1", "Hugo");
+  t.table.start();
+  await settle();
+  t.table.placeBet("h1", 10);
+  await settle();
+}
+
 describe("table fixes (issue 14)", () => {
   test("defect 5: an owner who says disconnect during their turn does not stall the round (STAND at once)", async () => {
     const t = manualTable("10♠ 9♥ 7♦ 7♣");
-    t.table.seatHuman("h1", "Hugo");
-    t.table.start();
-    await settle();
-    t.table.placeBet("h1", 10);
-    await settle();
+    await seatAndBet(t);
     expect(t.table.pending?.decision.kind).toBe("play");
     t.table.setPresence("h1", false, true);
     await settle(); // no clock movement: nothing waits for the decision timeout
@@ -52,11 +57,7 @@ describe("table fixes (issue 14)", () => {
   test("defect 5: a disconnected owner's later hands are played without asking", async () => {
     // 8,8 against a 9: split, then the owner goes; the second hand is not asked.
     const t = manualTable("8♠ 9♥ 8♦ 7♣ 3♠ 10♥");
-    t.table.seatHuman("h1", "Hugo");
-    t.table.start();
-    await settle();
-    t.table.placeBet("h1", 10);
-    await settle();
+    await seatAndBet(t);
     const first = t.table.pending as PendingRequest;
     expect(first.decision.validActions).toContain("SPLIT");
     t.table.answer("h1", first.requestId, "SPLIT");
@@ -73,11 +74,7 @@ describe("table fixes (issue 14)", () => {
 
   test("defect 5: a dropped connection gets disconnectGraceMs (5 s) to come back, not the 30 s timeout", async () => {
     const t = manualTable("10♠ 9♥ 7♦ 7♣");
-    t.table.seatHuman("h1", "Hugo");
-    t.table.start();
-    await settle();
-    t.table.placeBet("h1", 10);
-    await settle();
+    await seatAndBet(t);
     expect(t.table.pending?.decision.kind).toBe("play");
     t.table.setPresence("h1", false);
     t.timers.advance(4999);
@@ -94,11 +91,7 @@ describe("table fixes (issue 14)", () => {
 
   test("defect 5: leaving during the turn answers at once and the seat is released after the round", async () => {
     const t = manualTable("10♠ 9♥ 7♦ 7♣");
-    t.table.seatHuman("h1", "Hugo");
-    t.table.start();
-    await settle();
-    t.table.placeBet("h1", 10);
-    await settle();
+    await seatAndBet(t);
     expect(t.table.pending?.ownerId).toBe("h1");
     t.table.releaseSeat("h1");
     await settle();
