@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { NodeWebSocket } from "@proj/ws-core/node";
 import { disposeLeftovers, trackLeftover, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
-import { type EngineEventType, parseCards } from "../src/engine/index.js";
+import { BlackjackEngine, basicStrategy, type EngineEventType, parseCards } from "../src/engine/index.js";
 import { BlackjackTable, EventBus, type PendingRequest, type TableOptions } from "../src/server/index.js";
 import { type WebSocket, WebSocketServer } from "ws";
 import { describeEvent } from "../src/cli/describe-event.js";
@@ -207,6 +207,43 @@ describe("table fixes (issue 14)", () => {
     await settle();
     expect(bj.of("ROUND_ENDED").at(-1)?.data.results["player-h1"]).toMatchObject({ balance: 1006.66, net: 6.66 });
     await bj.table.stop();
+  });
+
+  test("defect 2: the engine keeps integer cents; a long 6:5 run with cent bets ends on exact balances", () => {
+    const wire: number[] = [];
+    let netCents = 0;
+    const engine = new BlackjackEngine({
+      seed: 11,
+      rules: { blackjackPays: 1.2, minBet: 0.01 },
+      onEvent: (type, data) => {
+        const d = data as Record<string, any>;
+        if (type === "ROUND_ENDED") netCents += Math.round((d.results["player-1"]?.net ?? 0) * 100);
+        for (const k of ["balance", "new_balance", "amount", "payout", "bet"]) {
+          if (typeof d[k] === "number") wire.push(d[k] as number);
+        }
+      },
+    });
+    const id = engine.addPlayer({ name: "cents", balance: 1000 });
+    const strategy = basicStrategy(engine.rules);
+    const bets = [0.05, 0.15, 1.35, 5.55, 0.01, 2.45, 9.99];
+    for (let i = 0; i < 3000; i++) {
+      engine.startRound();
+      engine.placeBet(id, bets[i % bets.length] as number);
+      engine.deal();
+      for (let d = engine.decision; d; d = engine.decision) {
+        engine.act(id, d.kind === "insurance" ? (i % 2 ? "INSURANCE" : "NO_INSURANCE") : strategy(d));
+      }
+      const p = engine.player(id);
+      expect(Number.isInteger(p?.balanceCents)).toBe(true);
+      expect(p?.balance).toBe((p?.balanceCents as number) / 100);
+    }
+    // Every amount on the wire is the exact two-decimal number (what JSON prints), never 0.6000000000000227.
+    expect(wire.length).toBeGreaterThan(3000 * 4);
+    expect(wire.filter((a) => Math.round(a * 100) / 100 !== a)).toEqual([]);
+    expect(wire.filter((a) => /\.\d{3}/.test(JSON.stringify(a)))).toEqual([]);
+    // The bankroll is the start plus the sum of the rounds' nets, to the cent.
+    expect(netCents).not.toBe(0);
+    expect(engine.player(id)?.balanceCents).toBe(100_000 + netCents);
   });
 
   test("defect 3: against upstream-shaped requests (no cards) our client builds the hand from the events", async () => {

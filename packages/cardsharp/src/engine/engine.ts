@@ -1,6 +1,6 @@
 import { type Card, cardToString, pointValue } from "./cards.js";
 import { EngineError } from "./errors.js";
-import { addMoney, fromCents, isWholeCents, mulMoney, subMoney, toCents } from "./money.js";
+import { fromCents, isWholeCents, mulCents, toCents } from "./money.js";
 import type {
   Action,
   EngineEventType,
@@ -37,7 +37,10 @@ export interface EngineOptions {
 export interface PlayerInfo {
   id: string;
   name: string;
+  /** The bankroll as a decimal amount (whole cents). */
   balance: number;
+  /** The bankroll in integer cents, as the engine keeps it. */
+  balanceCents: number;
   /** Placed a bet in the current round. */
   inRound: boolean;
 }
@@ -56,24 +59,31 @@ export interface Decision {
   handCount: number;
 }
 
+/** A seat's money is integer cents: `balance`, `insurance` and `net` (and each hand's `stake`). */
 class Seat {
   readonly id: string;
   readonly name: string;
   balance: number;
   hands: Hand[] = [];
   insurance = 0;
-  /** Money returned this round (payouts, refunds) minus money staked. */
+  /** Cents returned this round (payouts, refunds) minus cents staked. */
   net = 0;
-  constructor(id: string, name: string, balance: number) {
+  constructor(id: string, name: string, balanceCents: number) {
     this.id = id;
     this.name = name;
-    this.balance = balance;
+    this.balance = balanceCents;
   }
   get inRound(): boolean {
     return this.hands.length > 0;
   }
   info(): PlayerInfo {
-    return { id: this.id, name: this.name, balance: this.balance, inRound: this.inRound };
+    return {
+      id: this.id,
+      name: this.name,
+      balance: fromCents(this.balance),
+      balanceCents: this.balance,
+      inRound: this.inRound,
+    };
   }
 }
 
@@ -175,7 +185,7 @@ export class BlackjackEngine {
     const balance = options.balance ?? 1000;
     if (!(balance >= 0) || !Number.isFinite(balance))
       throw new EngineError("INSUFFICIENT_FUNDS", "balance must be >= 0");
-    const seat = new Seat(id, options.name, fromCents(toCents(balance))); // whole cents
+    const seat = new Seat(id, options.name, toCents(balance));
     this.#seats.set(id, seat);
     this.#order.push(seat);
     if (this.#sink) {
@@ -183,7 +193,7 @@ export class BlackjackEngine {
         game_id: this.gameId,
         player_id: id,
         player_name: seat.name,
-        balance,
+        balance: fromCents(seat.balance),
         ...options.meta,
         timestamp: this.#clock(),
       });
@@ -202,7 +212,7 @@ export class BlackjackEngine {
         game_id: this.gameId,
         player_id: id,
         player_name: seat.name,
-        balance: seat.balance,
+        balance: fromCents(seat.balance),
         timestamp: this.#clock(),
       });
     }
@@ -250,7 +260,9 @@ export class BlackjackEngine {
     if (!isWholeCents(amount)) return new EngineError("BET_NOT_CENTS", "amount must have at most 2 decimals");
     if (amount < r.minBet) return new EngineError("BET_BELOW_MIN", `minimum bet is ${r.minBet}`);
     if (amount > r.maxBet) return new EngineError("BET_ABOVE_MAX", `maximum bet is ${r.maxBet}`);
-    if (amount > seat.balance) return new EngineError("INSUFFICIENT_FUNDS", `insufficient funds (${seat.balance})`);
+    if (toCents(amount) > seat.balance) {
+      return new EngineError("INSUFFICIENT_FUNDS", `insufficient funds (${fromCents(seat.balance)})`);
+    }
     return undefined;
   }
 
@@ -260,18 +272,19 @@ export class BlackjackEngine {
     if (refused) throw refused;
     const seat = this.#seat(playerId);
     const previous = seat.balance;
-    seat.balance = subMoney(seat.balance, amount);
-    seat.net = subMoney(seat.net, amount);
-    seat.hands = [new Hand(this.#newHandId(), amount)];
+    const cents = toCents(amount);
+    seat.balance -= cents;
+    seat.net -= cents;
+    seat.hands = [new Hand(this.#newHandId(), cents)];
     if (this.#sink) {
       this.#emit("PLAYER_BET", {
         game_id: this.gameId,
         round_id: this.#roundId as string,
         player_id: seat.id,
         player_name: seat.name,
-        amount,
-        previous_balance: previous,
-        new_balance: seat.balance,
+        amount: fromCents(cents),
+        previous_balance: fromCents(previous),
+        new_balance: fromCents(seat.balance),
         timestamp: this.#clock(),
       });
     }
@@ -283,10 +296,10 @@ export class BlackjackEngine {
     const results: Record<string, { name: string; balance: number; net: number }> = {};
     for (const s of this.#order) {
       if (!s.inRound) continue;
-      s.balance = addMoney(s.balance, (s.hands[0] as Hand).bet);
+      s.balance += (s.hands[0] as Hand).stake;
       s.net = 0;
       s.hands = [];
-      results[s.id] = { name: s.name, balance: s.balance, net: 0 };
+      results[s.id] = { name: s.name, balance: fromCents(s.balance), net: 0 };
     }
     this.#stage = "END_ROUND";
     if (!this.#sink) return;
@@ -361,8 +374,13 @@ export class BlackjackEngine {
       players: this.#order.map((s) => ({
         player_id: s.id,
         name: s.name,
-        balance: s.balance,
-        hands: s.hands.map((h) => ({ hand_id: h.id, cards: h.cards.map(cardToString), value: h.total, bet: h.bet })),
+        balance: fromCents(s.balance),
+        hands: s.hands.map((h) => ({
+          hand_id: h.id,
+          cards: h.cards.map(cardToString),
+          value: h.total,
+          bet: fromCents(h.stake),
+        })),
       })),
       current: d ? { player_id: d.playerId, hand_id: d.handId, decision: d.kind } : null,
     };
@@ -406,7 +424,7 @@ export class BlackjackEngine {
         player_id: seat.id,
         player_name: seat.name,
         hand_id: hand.id,
-        amount: hand.isNatural ? 0 : insuranceCost(seat),
+        amount: hand.isNatural ? 0 : fromCents(insuranceCost(seat)),
         even_money: hand.isNatural,
         timestamp: this.#clock(),
       });
@@ -448,8 +466,8 @@ export class BlackjackEngine {
       } else {
         amount = insuranceCost(seat);
         seat.insurance = amount;
-        seat.balance = subMoney(seat.balance, amount);
-        seat.net = subMoney(seat.net, amount);
+        seat.balance -= amount;
+        seat.net -= amount;
       }
     }
     if (this.#sink) {
@@ -460,7 +478,7 @@ export class BlackjackEngine {
         player_name: seat.name,
         hand_id: hand.id,
         action,
-        amount,
+        amount: fromCents(amount),
         even_money: hand.isNatural,
         timestamp: this.#clock(),
       });
@@ -491,19 +509,19 @@ export class BlackjackEngine {
         hand.done = true;
         break;
       case "DOUBLE":
-        seat.balance = subMoney(seat.balance, hand.bet);
-        seat.net = subMoney(seat.net, hand.bet);
-        hand.bet = addMoney(hand.bet, hand.bet);
+        seat.balance -= hand.stake;
+        seat.net -= hand.stake;
+        hand.stake *= 2;
         hand.doubled = true;
         this.#dealToHand(seat, hand);
         this.#checkHand(seat, hand);
         hand.done = true;
         break;
       case "SPLIT": {
-        seat.balance = subMoney(seat.balance, hand.bet);
-        seat.net = subMoney(seat.net, hand.bet);
-        const a = new Hand(this.#newHandId(), hand.bet, true);
-        const b = new Hand(this.#newHandId(), hand.bet, true);
+        seat.balance -= hand.stake;
+        seat.net -= hand.stake;
+        const a = new Hand(this.#newHandId(), hand.stake, true);
+        const b = new Hand(this.#newHandId(), hand.stake, true);
         a.add(hand.cards[0] as Card);
         b.add(hand.cards[1] as Card);
         seat.hands.splice(seat.hands.indexOf(hand), 1, a, b);
@@ -531,9 +549,9 @@ export class BlackjackEngine {
       case "SURRENDER": {
         hand.surrendered = true;
         hand.done = true;
-        const refund = mulMoney(hand.bet, 0.5);
-        seat.balance = addMoney(seat.balance, refund);
-        seat.net = addMoney(seat.net, refund);
+        const refund = mulCents(hand.stake, 0.5);
+        seat.balance += refund;
+        seat.net += refund;
         break;
       }
     }
@@ -665,8 +683,8 @@ export class BlackjackEngine {
         const { result, payout } = settleHand(h, dealer, this.rules.blackjackPays);
         const total = h.total;
         if (!h.surrendered) {
-          seat.balance = addMoney(seat.balance, payout);
-          seat.net = addMoney(seat.net, payout);
+          seat.balance += payout;
+          seat.net += payout;
         }
         if (this.#sink) {
           this.#emit("HAND_RESULT", {
@@ -676,8 +694,8 @@ export class BlackjackEngine {
             player_name: seat.name,
             hand_id: h.id,
             result,
-            payout,
-            bet: h.bet,
+            payout: fromCents(payout),
+            bet: fromCents(h.stake),
             blackjack: h.isNatural && !dealerBj,
             hand_value: total,
             dealer_value: dealerTotal,
@@ -690,7 +708,7 @@ export class BlackjackEngine {
           game_id: this.gameId,
           player_id: seat.id,
           player_name: seat.name,
-          balance: seat.balance,
+          balance: fromCents(seat.balance),
           timestamp: this.#clock(),
         });
       }
@@ -699,7 +717,7 @@ export class BlackjackEngine {
     this.#uiUpdate();
     if (!this.#sink) return;
     const results: Record<string, { name: string; balance: number; net: number }> = {};
-    for (const s of this.#round) results[s.id] = { name: s.name, balance: s.balance, net: s.net };
+    for (const s of this.#round) results[s.id] = { name: s.name, balance: fromCents(s.balance), net: fromCents(s.net) };
     this.#emit("ROUND_ENDED", {
       game_id: this.gameId,
       round_id: this.#roundId as string,
@@ -712,9 +730,9 @@ export class BlackjackEngine {
   }
 
   #payInsurance(seat: Seat): void {
-    const paid = mulMoney(seat.insurance, 1 + this.rules.insurancePays);
-    seat.balance = addMoney(seat.balance, paid);
-    seat.net = addMoney(seat.net, paid);
+    const paid = seat.insurance + mulCents(seat.insurance, this.rules.insurancePays);
+    seat.balance += paid;
+    seat.net += paid;
     if (!this.#sink) return;
     this.#emit("MONEY_PAYOUT", {
       game_id: this.gameId,
@@ -722,7 +740,7 @@ export class BlackjackEngine {
       player_id: seat.id,
       player_name: seat.name,
       reason: "insurance",
-      amount: paid,
+      amount: fromCents(paid),
       timestamp: this.#clock(),
     });
   }
@@ -809,8 +827,9 @@ export class BlackjackEngine {
   }
 }
 
+/** Half the stake, in cents. */
 function insuranceCost(seat: Seat): number {
-  return mulMoney((seat.hands[0] as Hand).bet, 0.5);
+  return mulCents((seat.hands[0] as Hand).stake, 0.5);
 }
 
 function makeId(random: Random): string {

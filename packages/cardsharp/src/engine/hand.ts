@@ -9,7 +9,8 @@ export class Hand {
   readonly cards: Card[] = [];
   hard = 0;
   aces = 0;
-  bet: number;
+  /** The stake on this hand, in integer cents (doubles included). */
+  stake: number;
   /** Born from a split: a 21 on two cards is not a blackjack. */
   readonly fromSplit: boolean;
   doubled = false;
@@ -19,9 +20,9 @@ export class Hand {
   /** No more decisions for this hand. */
   done = false;
 
-  constructor(id: string, bet: number, fromSplit = false) {
+  constructor(id: string, stake: number, fromSplit = false) {
     this.id = id;
-    this.bet = bet;
+    this.stake = stake;
     this.fromSplit = fromSplit;
   }
 
@@ -48,7 +49,7 @@ export class Hand {
   }
 }
 
-/** What a seat may do with `hand` now; `handsInSeat` counts its split hands, `balance` what it can still stake. */
+/** What a seat may do with `hand` now; `handsInSeat` counts its split hands, `balance` the cents it can still stake. */
 export function validPlayActions(hand: Hand, rules: Rules, handsInSeat: number, balance: number): PlayAction[] {
   const out: PlayAction[] = [];
   const two = hand.cards.length === 2;
@@ -56,7 +57,7 @@ export function validPlayActions(hand: Hand, rules: Rules, handsInSeat: number, 
     two &&
     hand.isPair &&
     handsInSeat < rules.maxSplits + 1 &&
-    balance >= hand.bet &&
+    balance >= hand.stake &&
     (!hand.isSplitAces || rules.resplitAces);
   // Split aces get one card each unless the rules allow hitting them.
   const mayDraw = !hand.isSplitAces || rules.hitSplitAces;
@@ -65,7 +66,7 @@ export function validPlayActions(hand: Hand, rules: Rules, handsInSeat: number, 
   if (
     mayDraw &&
     two &&
-    balance >= hand.bet &&
+    balance >= hand.stake &&
     (!hand.fromSplit || rules.doubleAfterSplit) &&
     doubleTotalOk(hand, rules)
   ) {
