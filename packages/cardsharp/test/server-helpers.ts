@@ -18,7 +18,7 @@ export async function startServer(options: CardsharpServerOptions = {}): Promise
   return { server, url: l.wsUrl };
 }
 
-export type Msg = { type: string; data: any; timestamp?: number };
+export type Msg = { type: string; data: any; timestamp?: number; seq?: number };
 
 /** A raw client that speaks the protocol by hand (as upstream's example client does), on ws-core's test client. */
 export async function rawClient(url: string, options?: Parameters<typeof connectTestClient>[1]) {

@@ -324,8 +324,19 @@ describe("table fixes (issue 14)", () => {
     const resync = await slow.expect("resync", () => true, 60_000);
     expect(resync.data.lost).toBeGreaterThan(0);
     expect(resync.data.state).toMatchObject({ players: expect.any(Array) });
-    const got = slow.all().filter((m) => m.type === "event" && m.data.event_type === "CUSTOM_EVENT").length;
-    expect(got + resync.data.lost).toBe(sent);
+    const events = slow.all().filter((m) => m.type === "event" && m.data.event_type === "CUSTOM_EVENT");
+    expect(events.length + resync.data.lost).toBe(sent);
+    // Every pushed frame carries its seq; the resync names the first and last seq lost, and exactly the seqs
+    // missing from what arrived lie in that range (the drop policy loses the oldest queued, so they are contiguous).
+    const seqs = slow.all().flatMap((m) => (typeof m.seq === "number" ? [m.seq] : []));
+    expect(seqs.length).toBeGreaterThan(0);
+    const arrived = new Set(seqs);
+    const missing: number[] = [];
+    for (let n = 1; n < (resync.seq as number); n++) if (!arrived.has(n)) missing.push(n);
+    expect(missing.length).toBe(resync.data.lost);
+    expect(resync.data.from).toBe(missing[0]);
+    expect(resync.data.to).toBe(missing.at(-1));
+    expect(resync.data.to - resync.data.from + 1).toBe(resync.data.lost);
   });
 
   test("defect 7: our client takes the resync snapshot as its state and emits resync", async () => {
@@ -339,7 +350,7 @@ describe("table fixes (issue 14)", () => {
         const ts = Date.now() / 1000;
         if (m.type === "connect") {
           ws.send(JSON.stringify({ type: "connected", data: { client_id: m.data.client_id }, timestamp: ts }));
-          ws.send(JSON.stringify({ type: "resync", data: { lost: 3, state }, timestamp: ts }));
+          ws.send(JSON.stringify({ type: "resync", data: { lost: 3, from: 2, to: 4, state }, timestamp: ts, seq: 5 }));
         } else if (m.type === "subscribe") {
           ws.send(JSON.stringify({ type: "connected", data: { subscriptions: m.data.event_types } }));
         }
@@ -349,7 +360,8 @@ describe("table fixes (issue 14)", () => {
     const c = new CardsharpClient({ url: `ws://127.0.0.1:${port}`, WebSocket: NodeWebSocket });
     trackLeftover(() => c.close());
     const got = await new Promise<{ lost: number }>((resolve) => c.on("resync", resolve));
-    expect(got).toMatchObject({ lost: 3, state });
+    expect(got).toMatchObject({ lost: 3, from: 2, to: 4, state });
+    expect(c.lastSeq).toBe(5);
     expect(c.state).toMatchObject({ stage: "PLAYER_TURN" });
   });
 });

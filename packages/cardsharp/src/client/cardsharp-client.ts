@@ -168,6 +168,8 @@ export class CardsharpClient {
   seat: SeatInfo | undefined;
   /** The last table snapshot (from `connected` or UI_UPDATE_NEEDED). */
   state: PublicState | undefined;
+  /** `seq` of the last frame the server pushed (0 before any); a `resync` names the seqs lost before it. */
+  lastSeq = 0;
   readonly #o: CardsharpClientOptions;
   readonly #events = new Emitter<ClientEvents>();
   readonly #subscriptions: Set<string>;
@@ -395,7 +397,7 @@ export class CardsharpClient {
   }
 
   #receive(raw: unknown): void {
-    let msg: { type?: unknown; data?: any; timestamp?: number };
+    let msg: { type?: unknown; data?: any; timestamp?: number; seq?: unknown };
     try {
       msg = JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw as Uint8Array));
     } catch {
@@ -404,6 +406,7 @@ export class CardsharpClient {
     }
     if (typeof msg !== "object" || msg === null || typeof msg.type !== "string") return;
     const data = msg.data ?? {};
+    if (typeof msg.seq === "number") this.lastSeq = msg.seq;
     // Direct replies (no top-level timestamp) answer our requests in order; pushed heartbeats do not.
     const direct = msg.timestamp === undefined;
     if (direct && msg.type !== "heartbeat") {
@@ -440,7 +443,12 @@ export class CardsharpClient {
       case "resync":
         // Frames were lost: the snapshot replaces what they would have told us.
         if (data.state) this.state = data.state as PublicState;
-        this.#events.emit("resync", { lost: Number(data.lost) || 0, state: data.state ?? null });
+        this.#events.emit("resync", {
+          lost: Number(data.lost) || 0,
+          from: typeof data.from === "number" ? data.from : null,
+          to: typeof data.to === "number" ? data.to : null,
+          state: data.state ?? null,
+        });
         break;
     }
   }

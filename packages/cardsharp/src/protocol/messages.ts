@@ -23,11 +23,15 @@ export const SERVER_MESSAGE_TYPES = [
 ] as const;
 export type ServerMessageType = (typeof SERVER_MESSAGE_TYPES)[number];
 
-/** Every frame is `{type, data, timestamp?}`; timestamps are Unix seconds as floats. */
+/**
+ * Every frame is `{type, data, timestamp?, seq?}`; timestamps are Unix seconds as floats. `seq` (ours) numbers
+ * the frames the server pushes to one socket (1, 2, 3, ...), so a `resync` can name the range lost.
+ */
 export interface Envelope<T extends string = string, D = Record<string, unknown>> {
   type: T;
   data: D;
   timestamp?: number;
+  seq?: number;
 }
 
 /** The `"*"` subscription: every event. */
@@ -121,6 +125,9 @@ export type ServerMessage =
 export interface ResyncData {
   /** How many frames were dropped since the last resync. */
   lost: number;
+  /** `seq` of the first and of the last pushed frame lost (null when only unnumbered replies were lost). */
+  from: number | null;
+  to: number | null;
   state: PublicState | null;
 }
 

@@ -115,6 +115,7 @@ export class CardsharpServer {
         close: (code, reason) => conn.close(code, reason),
         whenDrained: () => conn.whenDrained(),
         droppedCount: () => conn.stats.dropped,
+        backlog: () => conn.backlog,
       });
       conn.ws.on("message", (data, isBinary) => {
         try {

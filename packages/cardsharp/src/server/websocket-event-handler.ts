@@ -26,6 +26,8 @@ export interface ClientTransport {
   whenDrained?(): Promise<void>;
   /** Frames dropped for this peer so far. */
   droppedCount?(): number;
+  /** Frames queued behind the socket now (ws-core's `backlog`); lets `resync` name the seqs lost. */
+  backlog?(): number;
 }
 
 /** One socket's protocol state: unconnected until its `connect`, then bound to a client id. */
@@ -39,6 +41,13 @@ export class ClientSession {
   /** Dropped frames already reported in a `resync`, and whether one is waiting for the peer to catch up. */
   dropsReported = 0;
   resyncPending = false;
+  /** Seq of the last pushed frame (every pushed frame carries `seq`, 1, 2, 3, ... per socket). */
+  seq = 0;
+  /** Seqs of the frames queued behind the socket, oldest first (0 for an unnumbered reply). */
+  queued: number[] = [];
+  /** First and last seq dropped since the last `resync`. */
+  lostFrom: number | null = null;
+  lostTo: number | null = null;
 
   constructor(transport: ClientTransport, now: number) {
     this.transport = transport;
@@ -245,7 +254,7 @@ export class WebSocketEventHandler {
   /** Pushes one message to every connected client (serialised once). */
   broadcast(type: string, data: unknown): void {
     const text = JSON.stringify({ type, data, timestamp: nowSeconds() });
-    for (const s of this.clients.values()) s.transport.send(text);
+    for (const s of this.clients.values()) this.#push(s, text, true);
   }
 
   /** Disconnects a client id (sends `disconnected`, closes its socket). */
@@ -322,7 +331,7 @@ export class WebSocketEventHandler {
     for (const s of this.clients.values()) {
       if (!s.wants(type)) continue;
       text ??= JSON.stringify({ type: "event", data: { event_type: type, data }, timestamp: nowSeconds() });
-      this.#sent(s, s.transport.send(text));
+      this.#push(s, text, true);
     }
   }
 
@@ -363,12 +372,42 @@ export class WebSocketEventHandler {
 
   /** Pushed message: carries a top-level timestamp. */
   #send(session: ClientSession, type: string, data: unknown): void {
-    this.#sent(session, session.transport.send(JSON.stringify({ type, data, timestamp: nowSeconds() })));
+    this.#push(session, JSON.stringify({ type, data, timestamp: nowSeconds() }), true);
+  }
+
+  /**
+   * Sends one serialised frame; a pushed frame (`numbered`) gets the socket's next `seq`. Frames that go into
+   * the socket's backlog are mirrored by seq so that, when the "drop" policy drops the oldest, the seqs lost
+   * are known (the backlog drains and drops from its head, so the mirror is trimmed to its length first).
+   */
+  #push(session: ClientSession, text: string, numbered: boolean): void {
+    const t = session.transport;
+    const seq = numbered ? ++session.seq : 0;
+    const frame = numbered ? `${text.slice(0, -1)},"seq":${seq}}` : text;
+    const q = session.queued;
+    if (q.length > 0 && t.backlog) {
+      const extra = q.length - t.backlog();
+      if (extra > 0) q.splice(0, extra);
+    }
+    const before = t.droppedCount ? t.droppedCount() : 0;
+    const result = t.send(frame);
+    if (result === "queued" || result === "dropped") q.push(seq);
+    if (result === "dropped" && t.droppedCount) {
+      for (let n = t.droppedCount() - before; n > 0; n--) {
+        const lost = q.shift();
+        if (lost) {
+          session.lostFrom ??= lost;
+          session.lostTo = lost;
+        }
+      }
+    }
+    this.#sent(session, result);
   }
 
   /**
    * A slow reader whose oldest frames were dropped ("drop" policy) is told once it has caught up:
-   * `resync {lost, state}` with how many frames it missed and a fresh snapshot.
+   * `resync {lost, from, to, state}`: how many frames it missed, the first and last `seq` among them (frames in
+   * between may have arrived), and a fresh snapshot.
    */
   #sent(session: ClientSession, result: unknown): void {
     if (result !== "dropped" || session.resyncPending) return;
@@ -381,13 +420,16 @@ export class WebSocketEventHandler {
       const total = t.droppedCount?.() ?? session.dropsReported;
       const lost = total - session.dropsReported;
       session.dropsReported = total;
-      if (lost > 0) this.#send(session, "resync", { lost, state: this.snapshot?.() ?? null });
+      const from = session.lostFrom;
+      const to = session.lostTo;
+      session.lostFrom = session.lostTo = null;
+      if (lost > 0) this.#send(session, "resync", { lost, from, to, state: this.snapshot?.() ?? null });
     });
   }
 
   /** Direct reply: no top-level timestamp (as upstream's returned replies). */
   #reply(session: ClientSession, type: string, data: unknown): void {
-    session.transport.send(JSON.stringify({ type, data }));
+    this.#push(session, JSON.stringify({ type, data }), false);
   }
 
   #error(session: ClientSession, code: ErrorCode, message: string): void {
