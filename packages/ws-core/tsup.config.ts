@@ -8,6 +8,7 @@ export default defineConfig({
     node: "src/node/index.ts",
     cli: "src/cli/index.ts",
     testing: "src/testing/index.ts",
+    cluster: "src/cluster/index.ts",
   },
   format: ["esm", "cjs"],
   dts: true,

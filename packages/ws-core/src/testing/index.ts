@@ -9,3 +9,4 @@ export * from "./browser-bundle.js";
 export * from "./chromium.js";
 export * from "./spawn-script.js";
 export * from "./http-request.js";
+export * from "./redis.js";
