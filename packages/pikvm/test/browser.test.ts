@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,18 +13,20 @@ test("a real browser (Chromium) logs in by cookie, types over /api/ws and gets p
   const dir = await mkdtemp(join(tmpdir(), "pikvm-browser-"));
   trackLeftover(() => rm(dir, { recursive: true, force: true }));
   const bundle = await bundleForBrowser(fileURLToPath(new URL("../src/client/index.ts", import.meta.url)));
-  await writeFile(join(dir, "client.js"), bundle.code);
-  await writeFile(join(dir, "index.html"), "<!doctype html><title>pikvm client</title>");
+  // Under /share/, which a device serves without a login (other pages redirect to /login/).
+  await mkdir(join(dir, "share"));
+  await writeFile(join(dir, "share", "client.js"), bundle.code);
+  await writeFile(join(dir, "share", "index.html"), "<!doctype html><title>pikvm client</title>");
   const s = await startEmulator({ staticDir: dir });
   const via: string[] = [];
   s.emu.on("connection", (ctx) => via.push(ctx.via));
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
   trackLeftover(() => browser.close());
   const page = await browser.newPage();
-  await page.goto(`${s.url}/`);
+  await page.goto(`${s.url}/share/index.html`);
   // A string, so the test runner does not rewrite the page's dynamic import.
   const result = (await page.evaluate(`(async () => {
-    const m = await import(location.origin + "/client.js");
+    const m = await import(location.origin + "/share/client.js");
     const bad = await m.PiKVMWebSocket.connect({ url: location.origin, user: "admin", passwd: "wrong" }).then(
       () => "connected?!",
       (e) => e.name + " " + e.status,

@@ -290,7 +290,11 @@ describe("PiKVM + PiKVMWebSocket against the emulator", () => {
     expect(s.emu.console.typed).toBe("okA");
     await kvm.atx.click("power", { wait: true });
     expect((await kvm.atx.getState()).leds.power).toBe(false);
-    const png = await kvm.streamer.snapshot();
+    // Powered off: no signal, so a snapshot needs allow_offline (kvmd answers 503 otherwise).
+    await expect(kvm.streamer.snapshot()).rejects.toMatchObject({ status: 503 });
+    const jpg = await kvm.streamer.snapshot({ allowOffline: true });
+    expect([...jpg.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+    const png = await kvm.streamer.snapshot({ allowOffline: true, format: "png" });
     expect([...png.subarray(1, 4)]).toEqual([0x50, 0x4e, 0x47]);
     await expect(kvm.hid.sendKey("Nope")).rejects.toMatchObject({
       name: "APIError",

@@ -109,7 +109,7 @@ describe("staticDir stays inside its root", () => {
     await symlink("/etc", join(dir, "etcdir"));
     await symlink("/etc/passwd", join(dir, "passwd.txt"));
     await symlink(join(dir, "kvm"), join(dir, "alias")); // inside the root: still served
-    const s = await startEmulator({ staticDir: dir });
+    const s = await startEmulator({ staticDir: dir, authEnabled: false });
     expect((await raw(`${s.url}/etcdir/passwd`)).status).toBe(404);
     expect((await raw(`${s.url}/etcdir/`)).status).toBe(404);
     expect((await raw(`${s.url}/passwd.txt`)).status).toBe(404);

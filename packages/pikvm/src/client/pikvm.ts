@@ -185,9 +185,13 @@ export class PiKVM {
 
   readonly streamer = {
     getState: () => this.request("GET", "/api/streamer"),
-    /** The current frame as image bytes (the emulator answers a PNG of its console). */
-    snapshot: async (): Promise<Uint8Array> => {
-      const res = await this.raw("GET", "/api/streamer/snapshot");
+    /** The current frame as JPEG bytes (kvmd's options; `format: "png"` is the emulator's own). */
+    snapshot: async (
+      o: { allowOffline?: boolean; save?: boolean; load?: boolean; preview?: boolean; format?: "jpeg" | "png" } = {},
+    ): Promise<Uint8Array> => {
+      const res = await this.raw("GET", "/api/streamer/snapshot", {
+        query: { allow_offline: o.allowOffline, save: o.save, load: o.load, preview: o.preview, format: o.format },
+      });
       if (res.status >= 400) throw new APIError(res.status, `snapshot failed: HTTP ${res.status}`);
       return res.body;
     },

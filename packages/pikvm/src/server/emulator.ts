@@ -14,12 +14,13 @@ import {
 } from "@proj/ws-core/server";
 import { encodeEvent, INFO_FIELDS, type InfoField } from "../protocol/events.js";
 import { US_KEYMAP } from "../protocol/keymap-us.js";
-import { parseStreamFlag } from "../protocol/validate.js";
+import { parseStreamFlag, validBool } from "../protocol/validate.js";
 import { KvmdAuth } from "./auth.js";
 import { invalidBool, KvmdError, notFound, sendKvmdError } from "./kvmd-error.js";
 import { listenerFlag } from "./listener-flag.js";
 import { defaults, type PiKVMEmulatorOptions } from "./options.js";
-import { consoleImageSize, renderConsolePng } from "./render/console-image.js";
+import { EmulatorLog } from "./emulator-log.js";
+import { consoleImageSize, drawPointer, renderConsole } from "./render/console-image.js";
 import type { RestDeps } from "./rest/context.js";
 import { RestRouter } from "./rest/router.js";
 import * as states from "./subsystem-states.js";
@@ -28,6 +29,7 @@ import { type AuthInfo, runSession, type SessionContext, type SessionCounters } 
 import { VirtualAtx } from "./virtual-atx.js";
 import { VirtualConsole } from "./virtual-console.js";
 import { type HidInput, VirtualHid } from "./virtual-hid.js";
+import { VirtualStreamer } from "./virtual-streamer.js";
 
 export interface ListenOptions {
   /** Default 127.0.0.1. */
@@ -70,6 +72,10 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
   readonly hid: VirtualHid;
   readonly console: VirtualConsole;
   readonly atx: VirtualAtx;
+  /** The video: MJPEG viewers, snapshots, stream params. */
+  readonly streamer: VirtualStreamer;
+  /** What `GET /api/log` shows (logins, sessions, absolute mouse moves, ATX and streamer actions). */
+  readonly log: EmulatorLog;
   readonly auth: KvmdAuth;
   readonly endpoint: WsEndpoint<SessionContext>;
   readonly counters: SessionCounters = { malformed: 0, unknown: 0, invalid: 0, errors: 0 };
@@ -92,8 +98,19 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
       users: options.users ?? { [options.user ?? defaults.user]: options.passwd ?? defaults.passwd },
       enabled: options.authEnabled ?? true,
     });
-    this.hid = new VirtualHid({ logLimit: options.hidLogLimit ?? 1000, onInput: (input) => this.#onInput(input) });
+    this.hid = new VirtualHid({
+      logLimit: options.hidLogLimit ?? 1000,
+      onInput: (input) => this.#onInput(input),
+      jigglerEnabled: options.jigglerEnabled ?? true,
+    });
     this.console = new VirtualConsole(options.console);
+    this.log = new EmulatorLog(options.logLimit ?? defaults.logLimit);
+    this.streamer = new VirtualStreamer({
+      render: () => this.#renderScreen(),
+      online: () => this.console.powered,
+      ...(options.streamKeepaliveMs !== undefined ? { keepaliveMs: options.streamKeepaliveMs } : {}),
+      maxClients: options.maxStreamClients ?? defaults.maxStreamClients,
+    });
     this.atx = new VirtualAtx({ clickDelayMs: options.atxClickDelayMs ?? defaults.atxClickDelayMs });
     this.#access = this.#buildAccess(undefined);
     this.endpoint = new WsEndpoint<SessionContext>({
@@ -171,8 +188,22 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
       await this.#rest.handle(req, res, rel.slice(4), requestUrl(req));
       return true;
     }
-    if (this.#o.staticDir && (await serveStaticFile(this.#o.staticDir, rel, req, res))) return true;
-    return false;
+    if (rel === "/streamer/stream") {
+      this.#stream(req, res);
+      return true;
+    }
+    if (!this.#o.staticDir) return false;
+    // As nginx on a device: every page but the login page and shared assets needs a login, else /login/.
+    if (this.auth.enabled && !PUBLIC_PATH.test(rel)) {
+      try {
+        this.auth.check(req);
+      } catch {
+        res.writeHead(302, { Location: `${this.basePath}/login/`, "Content-Length": 0 });
+        res.end();
+        return true;
+      }
+    }
+    return serveStaticFile(this.#o.staticDir, rel, req, res);
   };
 
   /** Sends one event to every session (Python json.dumps framing, serialised once). */
@@ -180,9 +211,38 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
     return this.endpoint.broadcast(encodeEvent(eventType, event));
   }
 
-  /** The image `/api/streamer/snapshot` returns: the virtual console rendered as a PNG. */
+  /** The screen as a PNG (console and pointer) at the stream's resolution. */
   snapshotPng(): Buffer {
-    return renderConsolePng(this.console.lines, { cols: this.console.cols, rows: this.console.rows });
+    return this.streamer.snapshotPng();
+  }
+
+  /** The screen at its native size: the console's text and the mouse pointer at the absolute position. */
+  #renderScreen() {
+    const img = renderConsole(this.console.powered ? this.console.lines : [], {
+      cols: this.console.cols,
+      rows: this.console.rows,
+    });
+    const p = this.streamer ? this.streamer.pixelOf(this.hid.mouse.x, this.hid.mouse.y) : { x: 0, y: 0 };
+    if (this.console.powered) drawPointer(img, p.x, p.y);
+    return img;
+  }
+
+  /** `GET /streamer/stream`: MJPEG of the screen for a logged-in viewer (uStreamer's `key`, `advance_headers`). */
+  #stream(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      this.auth.check(req);
+    } catch (err) {
+      sendKvmdError(res, err instanceof KvmdError ? err : new KvmdError(401, "UnauthorizedError", "Unauthorized"));
+      return;
+    }
+    const q = requestUrl(req).searchParams;
+    const flag = (name: string) => validBool(q.get(name) ?? "0") === true;
+    const ok = this.streamer.addClient(res, {
+      key: (q.get("key") ?? "").slice(0, 64),
+      advanceHeaders: flag("advance_headers"),
+      dualFinalFrames: flag("dual_final_frames"),
+    });
+    if (!ok) sendKvmdError(res, new KvmdError(503, "UnavailableError", "Too many stream clients"));
   }
 
   /** Types text through the virtual HID with the US layout (like `/api/hid/print`); returns characters typed. */
@@ -231,6 +291,7 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
   async close(options: { graceMs?: number } = {}): Promise<void> {
     clearInterval(this.#uptimeTimer);
     this.#uptimeTimer = undefined;
+    this.streamer.close();
     const server = this.#address?.server;
     const httpClosed = server ? closeHttpServer(server) : Promise.resolve();
     await this.endpoint.close({ code: 1000, reason: "server shutting down", graceMs: options.graceMs ?? 2000 });
@@ -294,17 +355,27 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
       this.hid.releaseAll("connect");
       conn.send(encodeEvent("loop", { version: this.version }));
       for (const [type, event] of this.fullStateEvents()) this.broadcastEvent(type, event);
+      this.log.info(
+        "kvmd.apps.kvmd.server",
+        `Registered new client session (user=${conn.ctx.user || "-"}, stream=${conn.ctx.stream}); clients now: ${this.sessions}`,
+      );
       this.#startUptime();
       this.emit("connection", conn.ctx);
     });
     this.endpoint.on("disconnect", (conn, code) => {
       this.hid.releaseAll("disconnect");
+      this.log.info("kvmd.apps.kvmd.server", `Removed client session (code ${code}); clients now: ${this.sessions}`);
       this.broadcastEvent("clients", { count: this.viewers });
       this.emit("disconnect", conn.ctx, code);
     });
     this.hid.on("state", () => this.broadcastEvent("hid", this.hid.state()));
     this.atx.on("state", () => this.broadcastEvent("atx", this.atx.state()));
-    this.atx.on("power", (on) => this.console.setPowered(on));
+    this.atx.on("power", (on) => {
+      this.log.info("kvmd.plugins.atx", `Target power ${on ? "on" : "off"}`);
+      this.console.setPowered(on);
+    });
+    this.console.on("change", () => this.streamer.changed());
+    this.streamer.on("state", (partial) => this.broadcastEvent("streamer", partial));
     this.atx.on("reset", () => this.console.reset());
     // The console's text is only assembled for "console" listeners, and only while there are some.
     const onConsole = () => {
@@ -326,6 +397,15 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
   /** Every accepted input: echoed on the console, then passed to "hid" listeners (if any). */
   #onInput(input: HidInput): void {
     if (input.type === "key" && input.state) this.console.press(input.key, this.hid.keys, this.hid.leds.caps);
+    else if (input.type === "mouse_move") {
+      const p = this.streamer.pixelOf(input.x, input.y);
+      const { width, height } = this.streamer.native;
+      this.log.info(
+        "kvmd.apps.kvmd.hid",
+        `Mouse move to (${input.x}, ${input.y}) = pixel (${p.x}, ${p.y}) of ${width}x${height}`,
+      );
+      this.streamer.changed();
+    }
     if (!this.#hidListeners.active) return;
     try {
       this.emit("hid", input);
@@ -349,7 +429,7 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
       ["hid", this.hid.state()],
       ["atx", this.atx.state()],
       ["msd", states.msdState()],
-      ["streamer", states.streamerState(so)],
+      ["streamer", this.streamer.state()],
       ["ocr", states.ocrState()],
       ...INFO_FIELDS.map((f): [string, unknown] => ["info", { [f]: info[f] }]),
       ["switch", states.switchState()],
@@ -377,7 +457,6 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
   }
 
   #restDeps(): RestDeps {
-    const so = () => this.#staticOptions();
     return {
       auth: this.auth,
       hid: this.hid,
@@ -387,12 +466,14 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
       states: {
         gpio: states.gpioState,
         msd: states.msdState,
-        streamer: () => states.streamerState(so()),
+        streamer: () => this.streamer.state(),
         ocr: states.ocrState,
         switch: states.switchState,
         keymaps: states.keymapsState,
       },
       snapshotPng: () => this.snapshotPng(),
+      streamer: this.streamer,
+      log: this.log,
       typeText: (t) => this.typeText(t),
       maxBodyBytes: this.#o.maxBodyBytes ?? defaults.maxBodyBytes,
     };
@@ -419,6 +500,9 @@ export function requestUrl(req: IncomingMessage): URL {
   const q = raw.indexOf("?");
   return new URL(`http://x/${q < 0 ? "" : raw.slice(q)}`);
 }
+
+/** Paths nginx serves without a login on a device. */
+const PUBLIC_PATH = /^\/(login(\/.*)?|share\/.*|favicon\.ico|robots\.txt)$/;
 
 function hostsFor(host: string | undefined): string[] {
   const out = ["127.0.0.1", "localhost"];

@@ -34,6 +34,14 @@ export interface PiKVMEmulatorOptions {
   /** Bounded HID input log length. Default 1000. */
   hidLogLimit?: number;
   console?: ConsoleOptions;
+  /** kvmd's `jiggler.enabled`: whether `set_params?jiggler=` may switch the jiggler on. Default true. */
+  jigglerEnabled?: boolean;
+  /** Lines kept for `GET /api/log`. Default 1000. */
+  logLimit?: number;
+  /** The MJPEG stream resends its last frame after this much quiet, ms (0: never). Default 1000. */
+  streamKeepaliveMs?: number;
+  /** MJPEG viewers at once; more get 503. Default 10. */
+  maxStreamClients?: number;
   /**
    * Serve static files from this directory for non-API paths (e.g. a locally exported kvmd web UI). Symlinks
    * pointing out of it and dot-files answer 404.
@@ -61,4 +69,6 @@ export const defaults = {
   slowConsumerBytes: 4 * 1024 * 1024,
   maxBodyBytes: 64 * 1024,
   atxClickDelayMs: 100,
+  logLimit: 1000,
+  maxStreamClients: 10,
 } as const;

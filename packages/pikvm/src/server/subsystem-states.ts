@@ -34,24 +34,6 @@ export function msdState(): Record<string, unknown> {
   return { enabled: false, online: false, busy: false, storage: null, drive: null };
 }
 
-export function streamerState(o: StaticStatesOptions): Record<string, unknown> {
-  return {
-    features: { quality: true, resolution: false, h264: false },
-    limits: { desired_fps: { min: 0, max: 70 } },
-    params: { desired_fps: 30, quality: 80 },
-    applied: { desired_fps: 30, quality: 80 },
-    streamer: {
-      instance_id: "",
-      encoder: { type: "CPU", quality: 80 },
-      h264: null,
-      sinks: { jpeg: { has_clients: false }, h264: { has_clients: false } },
-      source: { resolution: { ...o.resolution }, online: true, desired_fps: 30, captured_fps: 30 },
-      stream: { queued_fps: 0, clients: 0, clients_stat: {} },
-    },
-    snapshot: { saved: null },
-  };
-}
-
 export function ocrState(): Record<string, unknown> {
   return { enabled: true, langs: { default: ["eng"], available: ["eng"] } };
 }
@@ -105,7 +87,8 @@ export function infoFields(o: StaticStatesOptions, authEnabled: boolean): Record
     },
     auth: { enabled: authEnabled },
     meta: { server: { host: o.host } },
-    extras: null,
+    // kvmd sends a dict of installed extras (webterm, vnc, ipmi...); none here, so an empty one.
+    extras: {},
     health: {
       temp: { cpu: 40 },
       cpu: { percent: 1 },
@@ -124,4 +107,28 @@ export function infoFields(o: StaticStatesOptions, authEnabled: boolean): Record
     node: { host: o.host },
     fan: { monitored: false, state: null },
   };
+}
+
+/**
+ * kvmd's legacy `/api/info` answer (without `legacy=0`): `hw` (health and the platform, taken out of `system`)
+ * is added to the fields, and `health` is only sent inside it.
+ */
+export function legacyInfo(all: Record<InfoField, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const set = new Set(fields);
+  const hw = set.delete("hw");
+  const system = set.has("system");
+  if (hw) {
+    set.add("health");
+    set.add("system");
+  }
+  const out: Record<string, unknown> = {};
+  for (const f of [...set].sort()) out[f] = structuredClone(all[f as InfoField]);
+  if (hw) {
+    const sys = (out.system ?? {}) as Record<string, unknown>;
+    out.hw = { health: out.health, platform: sys.platform };
+    delete sys.platform;
+    delete out.health;
+    if (!system) delete out.system;
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
 }

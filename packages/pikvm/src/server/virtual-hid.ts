@@ -74,8 +74,9 @@ export class VirtualHid extends EventEmitter<HidEvents> {
    * `onInput` sees every accepted input before "input" listeners do (the emulator's own wiring: a direct
    * call costs less per event than an emitter round).
    */
-  constructor(options: { logLimit?: number; onInput?: (input: HidInput) => void } = {}) {
+  constructor(options: { logLimit?: number; onInput?: (input: HidInput) => void; jigglerEnabled?: boolean } = {}) {
     super();
+    this.jiggler.enabled = options.jigglerEnabled ?? true;
     this.#logLimit = options.logLimit ?? 1000;
     this.#onInput = options.onInput;
   }
@@ -164,7 +165,8 @@ export class VirtualHid extends EventEmitter<HidEvents> {
     if (params.mouseOutput !== undefined && this.mouseOutputs.includes(params.mouseOutput)) {
       this.mouseOutput = params.mouseOutput;
     }
-    if (params.jiggler !== undefined) this.jiggler.enabled = params.jiggler;
+    // kvmd switches the jiggler on and off through `active`, and only where the device has it `enabled`.
+    if (params.jiggler !== undefined && this.jiggler.enabled) this.jiggler.active = params.jiggler;
     this.emit("state");
   }
 

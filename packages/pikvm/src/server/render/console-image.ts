@@ -11,8 +11,8 @@ export interface RenderOptions {
 }
 
 /** Cell size in font dots: a 1-dot gap right of each glyph; below it a descender row and a gap. */
-const CELL_W = GLYPH_WIDTH + 1;
-const CELL_H = GLYPH_HEIGHT + 2;
+export const CELL_W = GLYPH_WIDTH + 1;
+export const CELL_H = GLYPH_HEIGHT + 2;
 /** Letters drawn one dot lower so their tails hang below the baseline. */
 const DESCENDERS = new Set(["g", "j", "p", "q", "y"]);
 
@@ -58,4 +58,42 @@ export function renderConsole(
 export function renderConsolePng(lines: readonly string[], o: RenderOptions): Buffer {
   const { width, height, rgb } = renderConsole(lines, o);
   return encodePng(width, height, rgb);
+}
+
+/** A 12x19 arrow pointer (1 = outline, 2 = fill), its tip at the top-left cell. */
+const POINTER = [
+  "1",
+  "11",
+  "121",
+  "1221",
+  "12221",
+  "122221",
+  "1222221",
+  "12222221",
+  "122222221",
+  "1222222221",
+  "12222222221",
+  "122222211111",
+  "1222121",
+  "12211221",
+  "12101221",
+  "1100 1221",
+  "10   1221",
+  "      1221",
+  "       11",
+];
+
+/** Draws the mouse pointer with its tip at pixel (x, y), clipped to the image. */
+export function drawPointer(img: { width: number; height: number; rgb: Uint8Array }, x: number, y: number): void {
+  POINTER.forEach((row, dy) => {
+    for (let dx = 0; dx < row.length; dx++) {
+      const c = row[dx];
+      if (c !== "1" && c !== "2") continue;
+      const px = x + dx;
+      const py = y + dy;
+      if (px < 0 || py < 0 || px >= img.width || py >= img.height) continue;
+      const v = c === "1" ? 0x00 : 0xff;
+      img.rgb.fill(v, (py * img.width + px) * 3, (py * img.width + px) * 3 + 3);
+    }
+  });
 }

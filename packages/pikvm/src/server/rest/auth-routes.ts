@@ -11,7 +11,11 @@ export const authRoutes: Route[] = [
       const form = await formFields(ctx);
       const expire = Number.parseInt(form.get("expire") ?? "0", 10) || 0;
       const token = ctx.deps.auth.login(form.get("user") ?? "", form.get("passwd") ?? "", expire);
-      if (!token) throw forbidden();
+      if (!token) {
+        ctx.deps.log.info("kvmd.apps.kvmd.auth", `Access denied for user ${JSON.stringify(form.get("user") ?? "")}`);
+        throw forbidden();
+      }
+      ctx.deps.log.info("kvmd.apps.kvmd.auth", `Logged in user ${JSON.stringify(form.get("user") ?? "")}`);
       sendKvmd(ctx.res, 200, {}, { "Set-Cookie": `auth_token=${token}; HttpOnly; Path=/; SameSite=Strict` });
       return undefined;
     },

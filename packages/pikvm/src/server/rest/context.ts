@@ -7,6 +7,8 @@ import { invalidBool, validatorError } from "../kvmd-error.js";
 import type { VirtualAtx } from "../virtual-atx.js";
 import type { VirtualConsole } from "../virtual-console.js";
 import type { VirtualHid } from "../virtual-hid.js";
+import type { VirtualStreamer } from "../virtual-streamer.js";
+import type { EmulatorLog } from "../emulator-log.js";
 
 /** What the REST handlers need from the emulator. */
 export interface RestDeps {
@@ -24,6 +26,8 @@ export interface RestDeps {
     keymaps(): unknown;
   };
   snapshotPng(): Buffer;
+  streamer: VirtualStreamer;
+  log: EmulatorLog;
   /** Types text on the target through the HID (kvmd `/api/hid/print`). */
   typeText(text: string): number;
   maxBodyBytes: number;
@@ -73,6 +77,22 @@ export function intArg(ctx: RestContext, name: string, fallback?: number): numbe
   const v = validInt(raw);
   if (v === undefined) throw validatorError(`The argument '${raw}' is not a valid number`);
   return v;
+}
+
+/**
+ * kvmd's `check_string_in_list`: the stripped, lowercased value must be one of `variants`, else a 400
+ * ValidatorError naming `label` (e.g. "Mouse output").
+ */
+export function oneOf<T extends string>(raw: string | null, label: string, variants: readonly T[], lower = true): T {
+  const v = raw === null ? "" : lower ? raw.trim().toLowerCase() : raw.trim();
+  if (raw === null || !(variants as readonly string[]).includes(v))
+    throw validatorError(`The argument ${raw === null ? "'None'" : pyRepr(raw)} is not a valid ${label}`);
+  return v as T;
+}
+
+/** Python's repr() of a str, as kvmd's validator messages quote it. */
+export function pyRepr(s: string): string {
+  return s.includes("'") && !s.includes('"') ? `"${s}"` : `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 }
 
 export async function bodyText(ctx: RestContext): Promise<string> {

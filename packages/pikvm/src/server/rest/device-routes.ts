@@ -1,8 +1,8 @@
 import { INFO_FIELDS, type InfoField } from "../../protocol/events.js";
-import { validBool } from "../../protocol/validate.js";
 import { KvmdError, validatorError } from "../kvmd-error.js";
 import type { AtxButton, AtxPowerAction } from "../virtual-atx.js";
-import { boolArg, query, type RestContext, type Route } from "./context.js";
+import { legacyInfo } from "../subsystem-states.js";
+import { boolArg, oneOf, query, type RestContext, type Route } from "./context.js";
 
 /**
  * Starts an ATX operation, refused with 409 while another one runs (checked before it starts, since without
@@ -22,15 +22,23 @@ export const deviceRoutes: Route[] = [
     method: "GET",
     path: "/info",
     handler(ctx) {
+      // kvmd: `legacy` defaults to true and adds the old `hw` block (health + platform), leaving out `health`
+      // unless asked for; unknown fields are a 400 ValidatorError.
+      const legacy = boolArg(ctx, "legacy", true);
+      const available: string[] = [...INFO_FIELDS, ...(legacy ? ["hw"] : [])];
+      const raw = query(ctx, "fields");
+      const asked =
+        raw === null
+          ? available.filter((f) => !(legacy && f === "health"))
+          : raw
+              .trim()
+              .split(/[,\t ]+/)
+              .filter(Boolean)
+              .map((f) => oneOf(f, "info field", available));
+      const fields = [...new Set(asked.length ? asked : available)].sort();
       const all = ctx.deps.info();
-      const asked = (query(ctx, "fields") ?? "")
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean);
-      const fields = asked.length
-        ? asked.filter((f): f is InfoField => (INFO_FIELDS as readonly string[]).includes(f))
-        : INFO_FIELDS;
-      return Object.fromEntries(fields.map((f) => [f, all[f]]));
+      if (legacy) return legacyInfo(all, fields);
+      return Object.fromEntries(fields.map((f) => [f, all[f as InfoField]]));
     },
   },
   { method: "GET", path: "/atx", handler: (ctx) => ctx.deps.atx.state() },
@@ -53,32 +61,6 @@ export const deviceRoutes: Route[] = [
         throw validatorError(`The argument '${a}' is not a valid atx power action`);
       }
       return atxOp(ctx, () => ctx.deps.atx.setPower(a as AtxPowerAction));
-    },
-  },
-  { method: "GET", path: "/streamer", handler: (ctx) => ctx.deps.states.streamer() },
-  { method: "GET", path: "/streamer/ocr", handler: (ctx) => ({ ocr: ctx.deps.states.ocr() }) },
-  {
-    method: "GET",
-    path: "/streamer/snapshot",
-    handler(ctx) {
-      // kvmd's `ocr=1` answers the screen's text instead of the image; here the text is exact.
-      if (validBool(query(ctx, "ocr") ?? "0")) {
-        const text = `${ctx.deps.console.text}\n`;
-        ctx.res.writeHead(200, {
-          "Content-Type": "text/plain; charset=utf-8",
-          "Content-Length": Buffer.byteLength(text),
-        });
-        ctx.res.end(text);
-        return undefined;
-      }
-      const png = ctx.deps.snapshotPng();
-      ctx.res.writeHead(200, {
-        "Content-Type": "image/png",
-        "Content-Length": png.length,
-        "Cache-Control": "no-store",
-      });
-      ctx.res.end(png);
-      return undefined;
     },
   },
   { method: "GET", path: "/gpio", handler: (ctx) => ctx.deps.states.gpio() },

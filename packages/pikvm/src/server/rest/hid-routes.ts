@@ -2,7 +2,11 @@ import { clamp } from "../../protocol/binary.js";
 import type { KeyName } from "../../protocol/keys.js";
 import { validButton, validKey } from "../../protocol/validate.js";
 import { validatorError } from "../kvmd-error.js";
-import { boolArg, bodyText, intArg, query, type RestContext, type Route } from "./context.js";
+import { boolArg, bodyText, intArg, oneOf, query, type RestContext, type Route } from "./context.js";
+
+/** What kvmd's validators accept (kvmd `validators/hid.py`); the emulated device has fewer (see VirtualHid). */
+const MOUSE_OUTPUTS = ["usb", "usb_win98", "usb_rel", "ps2", "disabled"] as const;
+const KEYBOARD_OUTPUTS = ["usb", "ps2", "disabled"] as const;
 
 function keyArg(ctx: RestContext, raw = query(ctx, "key")): KeyName {
   const key = validKey(raw);
@@ -25,10 +29,15 @@ export const hidRoutes: Route[] = [
     method: "POST",
     path: "/hid/set_params",
     handler(ctx) {
+      // kvmd validates every given value (its whole list of outputs), then the device applies what it has.
       const jiggler = query(ctx, "jiggler") === null ? undefined : boolArg(ctx, "jiggler");
-      const mouse = query(ctx, "mouse_output");
+      const rawMouse = query(ctx, "mouse_output");
+      const rawKeyboard = query(ctx, "keyboard_output");
+      const mouse = rawMouse === null ? undefined : oneOf(rawMouse, "Mouse output", MOUSE_OUTPUTS);
+      const keyboard = rawKeyboard === null ? undefined : oneOf(rawKeyboard, "Keyboard output", KEYBOARD_OUTPUTS);
       ctx.deps.hid.setParams({
-        ...(mouse !== null ? { mouseOutput: mouse } : {}),
+        ...(mouse !== undefined ? { mouseOutput: mouse } : {}),
+        ...(keyboard !== undefined ? { keyboardOutput: keyboard } : {}),
         ...(jiggler !== undefined ? { jiggler } : {}),
       });
       return {};
