@@ -109,7 +109,11 @@ describe("redis bus outage", () => {
   it("counts what it cannot publish, logs once per outage, reconnects and reports when Redis returns", async () => {
     const own = await startRedis();
     const lines: string[] = [];
-    const bus = await RedisBus.connect({ url: own.url, log: (l) => lines.push(l), backoff: { baseMs: 20, maxMs: 200 } });
+    const bus = await RedisBus.connect({
+      url: own.url,
+      log: (l) => lines.push(l),
+      backoff: { baseMs: 20, maxMs: 200 },
+    });
     const events: string[] = [];
     bus.on("down", () => events.push("down"));
     bus.on("up", () => events.push("up"));
