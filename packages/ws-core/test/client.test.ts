@@ -10,6 +10,7 @@ import {
   ProtocolClient,
   QueueOverflowError,
   ReconnectingSocket,
+  RequestManager,
   type SocketStatus,
   TimeoutError,
 } from "../src/index.js";
@@ -315,6 +316,33 @@ describe("ProtocolClient requests", () => {
       TimeoutError,
     );
     expect(client.requests.size).toBe(0);
+  });
+
+  test("requests time out each at its own deadline (one shared timer): later and earlier ones, settled ones never", async () => {
+    const rm = new RequestManager<string>();
+    const long = rm.register("long", { timeoutMs: 60_000 });
+    const settled = rm.register("settled", { timeoutMs: 20 });
+    const short = rm.register("short", { timeoutMs: 40 });
+    const shorter = rm.register("shorter", { timeoutMs: 10 });
+    expect(rm.settle("settled", "ok")).toBe(true);
+    await expect(settled).resolves.toBe("ok");
+    const order: string[] = [];
+    const a = shorter.catch((e) => {
+      order.push("shorter");
+      return e;
+    });
+    const b = short.catch((e) => {
+      order.push("short");
+      return e;
+    });
+    expect(await a).toBeInstanceOf(TimeoutError);
+    expect((await b).timeoutMs).toBe(40);
+    expect(order).toEqual(["shorter", "short"]);
+    expect(rm.has("long")).toBe(true);
+    expect(rm.settle("long", "late but in time")).toBe(true);
+    await expect(long).resolves.toBe("late but in time");
+    expect(rm.size).toBe(0);
+    expect(rm.settle("short", "too late")).toBe(false);
   });
 
   test("a request can be aborted", async () => {

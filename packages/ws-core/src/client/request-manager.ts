@@ -12,16 +12,28 @@ export interface RequestOptions {
 interface Pending<T> {
   resolve: (value: T) => void;
   reject: (error: unknown) => void;
-  cleanup: () => void;
+  /** When it times out (`performance.now()` ms), Infinity for none. */
+  deadline: number;
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
 }
+
+const now = () => performance.now();
 
 /**
  * Correlates requests with their responses by id (tRPC's RequestManager idea): each pending request
  * has a timeout and an AbortSignal, and all of them fail at once when the connection closes.
+ *
+ * The hot path allocates one promise and one record per request: timeouts share a single timer per
+ * manager, armed for the earliest deadline, instead of a `setTimeout`/`clearTimeout` pair per request.
  */
 export class RequestManager<T = unknown> {
   #pending = new Map<RequestId, Pending<T>>();
   #seq = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The deadline the timer is armed for (Infinity when none). */
+  #timerAt = Number.POSITIVE_INFINITY;
 
   /** A fresh id, unique within this manager. */
   nextId(): string {
@@ -38,42 +50,34 @@ export class RequestManager<T = unknown> {
   }
 
   /** Registers `id` and returns the promise its response settles. */
-  register(id: RequestId, options: RequestOptions = {}): Promise<T> {
+  register(id: RequestId, options?: RequestOptions): Promise<T> {
     if (this.#pending.has(id)) return Promise.reject(new TypeError(`duplicate request id ${String(id)}`));
-    const { timeoutMs = 10_000, signal } = options;
+    const timeoutMs = options?.timeoutMs ?? 10_000;
+    const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(abortErrorFrom(signal));
     return new Promise<T>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const onAbort = () => this.fail(id, abortErrorFrom(signal as AbortSignal));
-      const cleanup = () => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        this.#pending.delete(id);
-      };
-      this.#pending.set(id, { resolve, reject, cleanup });
-      if (timeoutMs > 0) {
-        timer = setTimeout(
-          () => this.fail(id, new TimeoutError(`request ${String(id)} timed out after ${timeoutMs} ms`, timeoutMs)),
-          timeoutMs,
-        );
+      const deadline = timeoutMs > 0 ? now() + timeoutMs : Number.POSITIVE_INFINITY;
+      const p: Pending<T> = { resolve, reject, deadline, timeoutMs, signal, onAbort: undefined };
+      this.#pending.set(id, p);
+      if (signal) {
+        p.onAbort = () => this.fail(id, abortErrorFrom(signal));
+        signal.addEventListener("abort", p.onAbort, { once: true });
       }
-      signal?.addEventListener("abort", onAbort, { once: true });
+      if (deadline < this.#timerAt) this.#arm(deadline);
     });
   }
 
   /** Settles a pending request; returns false when nothing waits on `id` (late or unknown response). */
   settle(id: RequestId, value: T): boolean {
-    const p = this.#pending.get(id);
+    const p = this.#take(id);
     if (!p) return false;
-    p.cleanup();
     p.resolve(value);
     return true;
   }
 
   fail(id: RequestId, error: unknown): boolean {
-    const p = this.#pending.get(id);
+    const p = this.#take(id);
     if (!p) return false;
-    p.cleanup();
     p.reject(error);
     return true;
   }
@@ -83,5 +87,45 @@ export class RequestManager<T = unknown> {
     const ids = [...this.#pending.keys()];
     for (const id of ids) this.fail(id, error);
     return ids.length;
+  }
+
+  #take(id: RequestId): Pending<T> | undefined {
+    const p = this.#pending.get(id);
+    if (!p) return undefined;
+    this.#pending.delete(id);
+    if (p.onAbort) p.signal?.removeEventListener("abort", p.onAbort);
+    // Nothing left to time out: drop the timer so an idle manager holds no handle. Otherwise it stays armed
+    // (a settled request's deadline at worst wakes it once early, and it re-arms for the next one).
+    if (this.#pending.size === 0 && this.#timer !== undefined) this.#disarm();
+    return p;
+  }
+
+  #arm(at: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => this.#expire(), Math.max(0, Math.ceil(at - now())));
+  }
+
+  #disarm(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+  }
+
+  /** Fails every request past its deadline, then re-arms for the earliest one left. */
+  #expire(): void {
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+    const t = now();
+    let next = Number.POSITIVE_INFINITY;
+    const expired: Array<[RequestId, Pending<T>]> = [];
+    for (const [id, p] of this.#pending) {
+      if (p.deadline <= t) expired.push([id, p]);
+      else if (p.deadline < next) next = p.deadline;
+    }
+    for (const [id, p] of expired) {
+      this.fail(id, new TimeoutError(`request ${String(id)} timed out after ${p.timeoutMs} ms`, p.timeoutMs));
+    }
+    if (next < this.#timerAt && this.#pending.size > 0) this.#arm(next);
   }
 }
