@@ -2,7 +2,13 @@
 // xterm that parsed every byte. Small terminals and thresholds make spans frequent and runs quick.
 import { describe, expect, test } from "vitest";
 import { Emulator } from "../src/server/index.js";
-import { nextNonPrintable, scanForElision, splitChunks } from "../src/server/terminal/elision.js";
+import {
+  afterLines,
+  type ElisionStart,
+  nextNonPrintable,
+  scanForElision,
+  splitChunks,
+} from "../src/server/terminal/elision.js";
 import { SerializeAddon, Terminal } from "../src/server/terminal/xterm.js";
 
 const SIZE = { cols: 20, rows: 5, scrollback: 30 };
@@ -273,6 +279,63 @@ describe("scanForElision", () => {
       if (at < len) b[at] = bad[t % bad.length] as number;
       expect(nextNonPrintable(b, 0, len)).toBe(Math.min(at, len));
       if (at > 2) expect(nextNonPrintable(b, 2, at)).toBe(at);
+    }
+  });
+
+  test("afterLines counts stretches at once exactly as byte by byte (seeded)", () => {
+    // The definition: every byte but LF and CR prints one cell (wrapping past the last column).
+    const reference = (chunks: Uint8Array[], from: number, x0: number, s: ElisionStart) => {
+      const all = Buffer.concat(chunks);
+      let x = x0;
+      let lines = 0;
+      let screen = -1;
+      for (let i = from; i < all.length; i++) {
+        const byte = all[i];
+        if (byte === 10) {
+          if (s.convertEol) x = 0;
+          if (x >= s.cols) x = s.cols - 1;
+          lines++;
+        } else if (byte === 13) x = 0;
+        else {
+          if (x >= s.cols) {
+            x = 0;
+            lines++;
+          }
+          x++;
+        }
+        if (screen < 0 && lines >= s.rows) screen = i + 1;
+        if (lines >= s.capacity) return { screen, buffer: i + 1 };
+      }
+      return { screen: screen < 0 ? all.length : screen, buffer: all.length };
+    };
+    const rand = mulberry32(11);
+    for (let t = 0; t < 2000; t++) {
+      const cols = 2 + Math.floor(rand() * 12);
+      const rows = 1 + Math.floor(rand() * 5);
+      const s: ElisionStart = {
+        cols,
+        rows,
+        capacity: rows + Math.floor(rand() * 8),
+        x: 0,
+        y: rows - 1,
+        convertEol: rand() < 0.3,
+      };
+      const len = Math.floor(rand() * 300);
+      const bytes = new Uint8Array(len);
+      const lineish = rand();
+      for (let k = 0; k < len; k++) {
+        const r = rand();
+        bytes[k] = r < lineish * 0.1 ? 10 : r < lineish * 0.2 ? 13 : 0x61 + Math.floor(rand() * 26);
+      }
+      const chunks: Uint8Array[] = [];
+      for (let at = 0; at < len; ) {
+        const n = 1 + Math.floor(rand() * 80);
+        chunks.push(t % 2 ? bytes.subarray(at, at + n) : Buffer.from(bytes.subarray(at, at + n)));
+        at += n;
+      }
+      const from = Math.floor(rand() * (len + 1));
+      const x = Math.floor(rand() * (cols + 1));
+      expect(afterLines(chunks, from, x, s)).toEqual(reference(chunks, from, x, s));
     }
   });
 

@@ -364,23 +364,37 @@ export function afterLines(
       pos += chunk.length;
       continue;
     }
-    for (let i = Math.max(0, from - pos); i < chunk.length; i++) {
-      const byte = chunk[i] as number;
-      if (byte === LF) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    // Every byte but LF and CR prints one cell: a stretch of them is counted at once, the next LF and
+    // CR found with indexOf (each looked for again only once passed).
+    let nextLf = -2;
+    let nextCr = -2;
+    let i = Math.max(0, from - pos);
+    while (i < b.length) {
+      if (nextLf !== -1 && nextLf < i) nextLf = b.indexOf(LF, i);
+      if (nextCr !== -1 && nextCr < i) nextCr = b.indexOf(CR, i);
+      const stop = Math.min(nextLf < 0 ? b.length : nextLf, nextCr < 0 ? b.length : nextCr);
+      const k = stop - i;
+      if (k > 0) {
+        // Printing k cells from column x wraps w times; the m-th wrap happens on the byte at
+        // i + m * cols - x (the one printed when the cursor stands past the last column).
+        const t = x + k;
+        const w = t > s.cols ? Math.ceil((t - s.cols) / s.cols) : 0;
+        if (screen < 0 && lines + w >= s.rows) screen = pos + i + (s.rows - lines) * s.cols - x + 1;
+        if (lines + w >= s.capacity) return { screen, buffer: pos + i + (s.capacity - lines) * s.cols - x + 1 };
+        lines += w;
+        x = t - w * s.cols;
+        i = stop;
+      }
+      if (i >= b.length) break;
+      if (b[i] === LF) {
         if (s.convertEol) x = 0;
         if (x >= s.cols) x = s.cols - 1;
         lines++;
-      } else if (byte === CR) {
-        x = 0;
-      } else {
-        if (x >= s.cols) {
-          x = 0;
-          lines++;
-        }
-        x++;
-      }
+      } else x = 0; // CR
       if (screen < 0 && lines >= s.rows) screen = pos + i + 1;
       if (lines >= s.capacity) return { screen, buffer: pos + i + 1 };
+      i++;
     }
     pos += chunk.length;
   }
