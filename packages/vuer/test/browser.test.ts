@@ -13,8 +13,8 @@ afterEach(disposeLeftovers);
 test("a real browser (Chromium) runs VuerClient: INIT as 'browser', events, the shared scene model, the codec", async () => {
   const bundle = await bundleForBrowser(fileURLToPath(new URL("../src/index.ts", import.meta.url)));
   const { app, url } = await startVuer();
-  app.workspace.link("client.js", bundle.code, "text/javascript; charset=utf-8");
-  app.workspace.link("index.html", "<!doctype html><title>vuer client</title>", "text/html; charset=utf-8");
+  app.workspace.link(bundle.code, "client.js", "text/javascript; charset=utf-8");
+  app.workspace.link("<!doctype html><title>vuer client</title>", "index.html", "text/html; charset=utf-8");
   app.scene.set(DefaultScene({ key: "scene" }));
   const init = deferred<IncomingEvent>();
   app.spawn(async (session) => {

@@ -44,7 +44,7 @@ describe("HTTP routes", () => {
     const dir = mkdtempSync(join(tmpdir(), "vuer-ws-"));
     writeFileSync(join(dir, "scene.txt"), "hello workspace");
     const { app, url } = await startVuer({ workspace: dir });
-    app.workspace.link("/dynamic.json", () => JSON.stringify({ ok: 1 }));
+    app.workspace.link(() => JSON.stringify({ ok: 1 }), "/dynamic.json");
     const base = httpUrl(url);
     const file = await fetch(`${base}/workspace/scene.txt`);
     expect(file.status).toBe(200);

@@ -192,7 +192,7 @@ describe("workspace", () => {
     const { app, url } = await startVuer();
     expect(app.workspace.roots).toEqual([]);
     expect((await fetch(`${httpUrl(url)}/workspace/package.json`)).status).toBe(404);
-    app.workspace.link("hello.txt", "linked");
+    app.workspace.link("linked", "hello.txt");
     expect(await (await fetch(`${httpUrl(url)}/workspace/hello.txt`)).text()).toBe("linked");
   });
 });

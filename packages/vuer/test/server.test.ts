@@ -232,7 +232,7 @@ describe("RPC", () => {
     expect(answer.value.frame).toEqual(new Uint8Array([0xff, 0xd8, 0xff]));
   });
 
-  test("generic rpc correlates by rtype within the session", async () => {
+  test("generic rpc: upstream's frame (no rtype), answered with RPC_RESPONSE@<uuid> within the session", async () => {
     const { app, url } = await startVuer();
     const result = deferred<IncomingEvent>();
     app.spawn(async (session) => {
@@ -242,7 +242,9 @@ describe("RPC", () => {
     const c = await vuerClient(url);
     const req = await c.recv({ timeoutMs: 5000 });
     expect(req).toMatchObject({ etype: "RPC", data: { question: 6 } });
-    expect(Object.keys(req ?? {})).toEqual(["uuid", "ts", "data", "etype", "rtype"]);
+    expect(Object.keys(req ?? {})).toEqual(["uuid", "ts", "data", "etype"]);
+    // Another request id's answer must not resolve it; respond() answers `RPC_RESPONSE@<uuid>`.
+    await c.send({ etype: "RPC_RESPONSE@someone-else", value: 0 });
     await c.respond(req as any, 42);
     expect((await result.promise).value).toBe(42);
   });
@@ -373,3 +375,34 @@ function maskedFrame(opcode: number, payload: Uint8Array): Buffer {
 function socketOf(peer: { ws: unknown }): { write(b: Uint8Array): void } {
   return (peer.ws as { _socket: { write(b: Uint8Array): void } })._socket;
 }
+
+describe("RPC frames as upstream sends them", () => {
+  // msgpack.packb(ServerRPC({"question": 6}, uuid=..., ts=...)._serialize(), use_single_float=True, use_bin_type=True)
+  // from upstream vuer 0.1.6: {uuid, ts, data, etype}, no rtype (a class attribute there, never serialised).
+  const UPSTREAM_RPC =
+    "84a475756964d92430303030303030302d303030302d303030302d303030302d303030303030303030303031a27473cf0000018bcfe5687b" +
+    "a46461746181a87175657374696f6e06a56574797065a3525043";
+  const uuid = "00000000-0000-0000-0000-000000000001";
+
+  test("rpcEvent encodes byte for byte as upstream's ServerRPC", () => {
+    const ours = encodeFrame(rpcEvent({ question: 6 }, { uuid, ts: 1700000000123 }));
+    expect(Buffer.from(ours).toString("hex")).toBe(UPSTREAM_RPC);
+    expect(ours.byteLength).toBe(82);
+  });
+
+  test("VuerClient.respond answers upstream's exact frame with RPC_RESPONSE@<uuid>", async () => {
+    const { app, url } = await startVuer();
+    const answer = deferred<IncomingEvent>();
+    app.addHandler(`RPC_RESPONSE@${uuid}`, (ev) => answer.resolve(ev));
+    app.spawn(async (session) => {
+      session.send(Buffer.from(UPSTREAM_RPC, "hex"));
+      await session.forever();
+    });
+    const c = await vuerClient(url);
+    const req = await c.recv({ timeoutMs: 5000 });
+    expect(req?.rtype).toBeUndefined();
+    await c.respond(req as any, { answer: 42 });
+    expect((await answer.promise).value).toEqual({ answer: 42 });
+    await expect(c.respond({ etype: "RPC" } as any, 1)).rejects.toThrow(TypeError);
+  });
+});

@@ -13,6 +13,7 @@ import { ClientEvent } from "../protocol/client-events.js";
 import { decodeEvent, encodeFrame } from "../protocol/codec.js";
 import { NotConnectedError, VuerDecodeError } from "../protocol/errors.js";
 import { SceneGraph } from "../protocol/scene-graph.js";
+import { rpcResponseType } from "../protocol/server-events.js";
 import type { ClientEventMessage, ServerEvent, VuerEvent } from "../protocol/wire.js";
 import { clientInfo } from "./client-info.js";
 import { type Env, type ResolvedClientConfig, resolveClientConfig } from "./config.js";
@@ -181,10 +182,14 @@ export class VuerClient implements AsyncIterable<ServerEvent> {
     this.send(event).catch((err: Error) => this.#events.emit("error", err));
   }
 
-  /** Answers an RPC request (GRAB_RENDER, RPC, ...) with `value`: `etype` = the request's `rtype`, same `key`. */
+  /**
+   * Answers an RPC request (GRAB_RENDER, RPC, ...) with `value`, echoing its `key`. The answer's etype is the
+   * request's `rtype`, or `<etype>_RESPONSE@<uuid>` for upstream's generic `RPC`, which carries no `rtype`.
+   */
   respond(request: VuerEvent, value: unknown): Promise<void> {
-    if (typeof request.rtype !== "string") return Promise.reject(new TypeError("the request has no rtype"));
-    const ev: Sendable = { etype: request.rtype, value };
+    const rtype = rpcResponseType(request);
+    if (rtype === undefined) return Promise.reject(new TypeError("the request has neither an rtype nor a uuid"));
+    const ev: Sendable = { etype: rtype, value };
     if (typeof request.key === "string") ev.key = request.key;
     return this.send(ev);
   }

@@ -58,10 +58,13 @@ export function hapticPulseEvent(
   return { ts: now(o), data: { left: side(pulse.left), right: side(pulse.right) }, etype: "HAPTIC_ACTUATOR_PULSE" };
 }
 
-/** A request the client answers with an event whose `etype` is this event's `rtype`. */
+/**
+ * A request the client answers with an event whose `etype` is `<etype>_RESPONSE@<uuid>`. Keyed requests
+ * (GRAB_RENDER, ...) also carry that as `rtype`; upstream's generic `ServerRPC` (etype `RPC`) does not.
+ */
 export interface RpcEvent extends ServerEvent {
   uuid: string;
-  rtype: string;
+  rtype?: string;
 }
 
 export interface RpcOptions extends EventTime {
@@ -73,21 +76,34 @@ export function responseType(etype: string, uuid: string): string {
   return `${etype}_RESPONSE@${uuid}`;
 }
 
-/** A generic RPC (`etype: "RPC"`) carrying `data`. */
-export function rpcEvent(data: unknown, o?: RpcOptions & { etype?: string; key?: string }): RpcEvent {
+/** The etype an answer to this request carries: its `rtype`, else `<etype>_RESPONSE@<uuid>` (upstream's `Vuer.rpc`). */
+export function rpcResponseType(request: { etype: string; uuid?: unknown; rtype?: unknown }): string | undefined {
+  if (typeof request.rtype === "string") return request.rtype;
+  return typeof request.uuid === "string" ? responseType(request.etype, request.uuid) : undefined;
+}
+
+/**
+ * A generic RPC (upstream's `ServerRPC`: `{uuid, ts, data, etype: "RPC"}`, no `rtype` on the wire, byte for byte
+ * as upstream sends it). The client answers with `RPC_RESPONSE@<uuid>`. `rtype: true` adds the `rtype` field
+ * (as the keyed requests carry it), `key` adds a `key`.
+ */
+export function rpcEvent(
+  data: unknown,
+  o?: RpcOptions & { etype?: string; key?: string; rtype?: boolean },
+): RpcEvent {
   const uuid = o?.uuid ?? randomUuid();
   const etype = o?.etype ?? "RPC";
-  // Key order as upstream emits it: uuid, ts, data, etype, key?, rtype.
+  // Key order as upstream emits it: uuid, ts, data, etype, key?, rtype?.
   const ev = { uuid, ts: now(o), data, etype } as RpcEvent;
   if (o?.key !== undefined) ev.key = o.key;
-  ev.rtype = responseType(etype, uuid);
+  if (o?.rtype) ev.rtype = responseType(etype, uuid);
   return ev;
 }
 
 function keyedRpc(etype: string, defaultKey: string) {
   return (params: { key?: string; [k: string]: unknown } = {}, o?: RpcOptions): RpcEvent => {
     const { key = defaultKey, ...data } = params;
-    return rpcEvent(data, { ...o, etype, key });
+    return rpcEvent(data, { ...o, etype, key, rtype: true });
   };
 }
 

@@ -6,6 +6,8 @@
 /** Numbers in any of the shapes a caller is likely to hold: flat, nested (N x k), or typed. */
 export type NumericInput = ArrayLike<number> | ReadonlyArray<ArrayLike<number>>;
 
+import { simdKernels } from "./simd.js";
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Flattens N x k nested arrays (and passes flat ones through); returns the values and the row width. */
@@ -34,7 +36,8 @@ function float32BitsToHalf(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   const mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 | (mant >>> 13) : 0); // Inf, NaN (quiet, payload kept)
+  // Inf; NaN keeps the top of its payload and stays a NaN (numpy's npy_floatbits_to_halfbits).
+  if (exp === 0xff) return sign | (mant ? Math.max(0x7c00 + (mant >>> 13), 0x7c01) : 0x7c00);
   const e = exp - 112; // rebias 127 -> 15
   if (e >= 31) return sign | 0x7c00; // overflow -> Inf
   if (e <= 0) {
@@ -93,7 +96,9 @@ export function toFloat16Bytes(input: NumericInput): Uint8Array {
   const { values } = flatten(input);
   const n = values.length;
   const out = new Uint16Array(n);
-  if (values instanceof Float32Array) {
+  const simd = n >= 64 && values instanceof Float32Array ? simdKernels() : undefined;
+  if (simd) simd.half(values as Float32Array, out);
+  else if (values instanceof Float32Array) {
     // Exact float32 bits: the bit-level conversion is both correct and several times faster.
     // Int32 (not Uint32) view: negative floats stay small integers instead of becoming heap doubles.
     const bits = new Int32Array(values.buffer, values.byteOffset, n);
@@ -143,6 +148,17 @@ export function toColorBytes(input: NumericInput | Uint8Array): Uint8Array {
   if (input instanceof Uint8Array) return input;
   if (input instanceof Uint8ClampedArray) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const { values, width } = flatten(input);
+  if (width === undefined && values instanceof Float32Array && values.length >= 64) {
+    // Flat float32 RGB, as upstream's `colors *= 255` computes it (in float32, which for 0-1 inputs truncates to
+    // the same bytes as the exact product): WebAssembly SIMD where the runtime has it.
+    const simd = simdKernels();
+    if (simd) {
+      const rows = Math.floor(values.length / 3);
+      const out = new Uint8Array(rows * 3);
+      simd.colours(values.subarray(0, rows * 3), out);
+      return out;
+    }
+  }
   const channels = width ?? 3;
   const keep = Math.min(channels, 3);
   const rows = Math.floor(values.length / channels);

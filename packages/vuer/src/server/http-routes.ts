@@ -54,6 +54,11 @@ export class HttpRoutes {
       await this.#workspace.serve(path.slice("/workspace/".length), req, res, query);
       return;
     }
+    const mount = path !== undefined && (method === "GET" || method === "HEAD") ? this.#workspace._mountFor(path) : undefined;
+    if (mount) {
+      await this.#workspace._serveMount(mount.dir, mount.rest, req, res, query);
+      return;
+    }
     if (path === "/relay") {
       if (method !== "POST") throw new HttpError(405, { error: "use POST" }, { Allow: "POST" });
       await this.#relay(req, res, query);

@@ -10,6 +10,7 @@ export {
   type VuerOptions,
 } from "./options.js";
 export * from "./scene-store.js";
-export { type EnqueueResult, type IncomingEvent, type OutgoingStats, VuerSession } from "./session.js";
+export { type EnqueueResult, type IncomingEvent, type OutgoingStats, type TaskHandle, VuerSession } from "./session.js";
 export * from "./vuer.js";
-export { type LinkedContent, Workspace } from "./workspace.js";
+export { type LinkedContent, type LinkedValue, type LinkOptions, Workspace } from "./workspace.js";
+export { b64jpg, b64png, jpg, png, type RawImage } from "./images.js";

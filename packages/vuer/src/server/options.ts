@@ -65,6 +65,22 @@ export interface VuerOptions {
    * directory, pass `workspace: "."` for that.
    */
   workspace?: string | string[] | false;
+  /** @deprecated upstream's old name for `workspace`; used when `workspace` is not given. */
+  staticRoot?: string | string[];
+  /**
+   * When `port` is taken, listen on a free port instead (`start()` reports which). Upstream kills whatever
+   * process holds the port; this never touches other processes. Default false: a taken port rejects `start()`.
+   */
+  freePort?: boolean;
+  /** Query parameters appended to the viewer URL `getUrl()` builds (upstream's `queries`). */
+  queries?: Record<string, string | number | boolean>;
+  /**
+   * The viewer URL `getUrl()` starts from instead of `domain` (e.g. a local viewer build), with `{host}`,
+   * `{port}`, `{webPort}` and `{ssl}` ("s" with TLS, else "") filled in. Its origin is trusted like `domain`'s.
+   */
+  clientUrl?: string;
+  /** The port a separate viewer (web) server listens on, for `{webPort}` in `clientUrl`. Default: `port`. */
+  webPort?: number;
   /** Protocol pings to find dead peers, ms; false disables. Default 30,000. */
   heartbeatMs?: number | false;
   /** Accept permessage-deflate (the Python client offers it). Default false: it costs more than it saves here. */
@@ -78,6 +94,11 @@ export interface VuerOptions {
   /** PEM certificate and key files for wss (`VUER_SSL_CERT`, `VUER_SSL_KEY`). */
   cert?: string;
   key?: string;
+  /**
+   * PEM CA certificate file (`VUER_SSL_CA_CERT`): with `cert`/`key`, clients must present a certificate signed
+   * by it (mutual TLS); others fail the handshake.
+   */
+  caCert?: string;
   /** Where handler, spawn and protocol errors are reported. Default console.error. */
   onError?: (error: unknown, context: string) => void;
   /** Environment to read instead of process.env (tests). */
@@ -90,6 +111,11 @@ export interface ResolvedVuerOptions
       VuerOptions,
       | "cert"
       | "key"
+      | "caCert"
+      | "staticRoot"
+      | "queries"
+      | "clientUrl"
+      | "webPort"
       | "env"
       | "indexHtml"
       | "onError"
@@ -106,6 +132,10 @@ export interface ResolvedVuerOptions
   heartbeatMs: number | false;
   cert: string | undefined;
   key: string | undefined;
+  caCert: string | undefined;
+  queries: Record<string, string | number | boolean>;
+  clientUrl: string | undefined;
+  webPort: number | undefined;
   indexHtml: string | undefined;
   onError: (error: unknown, context: string) => void;
 }
@@ -133,6 +163,21 @@ export function parseOrigins(list: string): OriginPolicy {
   return items.includes("*") ? "*" : items;
 }
 
+/** `{host}`, `{port}`, `{webPort}`, `{ssl}` in a `clientUrl` (unknown names are left as they are). */
+export function fillClientUrl(template: string, vars: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
+}
+
+function clientUrlVars(o: VuerOptions, env: Record<string, string | undefined>): Record<string, string | number> {
+  const port = o.port ?? Number(env.VUER_PORT || 8012);
+  return {
+    host: o.host ?? (env.VUER_HOST || "127.0.0.1"),
+    port,
+    webPort: o.webPort ?? port,
+    ssl: (o.cert ?? env.VUER_SSL_CERT) ? "s" : "",
+  };
+}
+
 /** The origin of the hosted viewer URL (`domain`), or none when it is not an http(s) URL. */
 function viewerOrigins(domain: string): string[] {
   try {
@@ -149,7 +194,7 @@ export function resolveVuerOptions(o: VuerOptions): ResolvedVuerOptions {
   const size = (name: string) => (env[name] ? parseSize(name, env[name] as string) : undefined);
   const domain = o.domain ?? env.VUER_DOMAIN ?? "https://vuer.ai";
   const corsList = o.cors ?? (env.VUER_CORS?.trim() || undefined);
-  const workspace = o.workspace ?? (env.VUER_WORKSPACE?.trim() || undefined);
+  const workspace = o.workspace ?? o.staticRoot ?? (env.VUER_WORKSPACE?.trim() || undefined);
   const resolved: ResolvedVuerOptions = {
     host: o.host ?? (env.VUER_HOST || "127.0.0.1"),
     port: o.port ?? int("VUER_PORT", env.VUER_PORT, 0) ?? 8012,
@@ -161,7 +206,14 @@ export function resolveVuerOptions(o: VuerOptions): ResolvedVuerOptions {
     maxConnections: o.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     sendHighWaterMark: Math.max(1, o.sendHighWaterMark ?? 1024 * 1024),
     allowedOrigins:
-      o.allowedOrigins ?? (corsList !== undefined ? parseOrigins(corsList) : undefined) ?? viewerOrigins(domain),
+      o.allowedOrigins ??
+      (corsList !== undefined ? parseOrigins(corsList) : undefined) ??
+      [
+        ...new Set([
+          ...viewerOrigins(domain),
+          ...(o.clientUrl ? viewerOrigins(fillClientUrl(o.clientUrl, clientUrlVars(o, env))) : []),
+        ]),
+      ],
     allowedHosts: o.allowedHosts,
     access: o.access,
     workspace: workspace === undefined || workspace === false ? [] : [workspace].flat(),
@@ -174,6 +226,11 @@ export function resolveVuerOptions(o: VuerOptions): ResolvedVuerOptions {
     domain,
     cert: o.cert ?? env.VUER_SSL_CERT,
     key: o.key ?? env.VUER_SSL_KEY,
+    caCert: o.caCert ?? env.VUER_SSL_CA_CERT,
+    freePort: o.freePort ?? false,
+    queries: o.queries ?? {},
+    clientUrl: o.clientUrl,
+    webPort: o.webPort,
     onError: o.onError ?? ((err, context) => console.error(`[vuer] ${context}:`, err)),
   };
   if (!Number.isInteger(resolved.queueLen) || resolved.queueLen < 1) throw new VuerConfigError("queueLen must be >= 1");

@@ -4,7 +4,7 @@ import { type Connection, type PreparedFrame, preEncode, prepareFrame } from "@p
 import type { WebSocket } from "ws";
 import { encodeFrame } from "../protocol/codec.js";
 import { VuerTimeoutError } from "../protocol/errors.js";
-import { grabRenderEvent, type RpcEvent, randomUuid } from "../protocol/server-events.js";
+import { grabRenderEvent, type RpcEvent, randomUuid, rpcResponseType } from "../protocol/server-events.js";
 import type { ClientEventMessage, ServerEvent } from "../protocol/wire.js";
 import { SceneOps } from "./scene-ops.js";
 
@@ -44,6 +44,41 @@ interface Waiter {
 export interface SessionOptions {
   /** Default RPC timeout, ms (upstream's ttl=2.0 s). */
   rpcTimeoutMs: number;
+  /** Client events kept in the downlink queue (upstream's `queue_len`). Default 100. */
+  queueLen?: number;
+  /** Where background task errors go. */
+  onError?: (error: unknown, context: string) => void;
+}
+
+/** A background task: `done` settles with its result (undefined after a failure, which is reported instead). */
+export interface TaskHandle<T> {
+  readonly done: Promise<T | undefined>;
+  /** Aborted by `abort()`, or when what the task belongs to (session, server) closes. */
+  readonly signal: AbortSignal;
+  abort(reason?: unknown): void;
+}
+
+/** @internal Starts `fn(signal)` now; errors go to `onError`, never unhandled. */
+export function runTask<T>(
+  fn: (signal: AbortSignal) => T | Promise<T>,
+  parent: AbortSignal,
+  onError: (err: unknown) => void,
+): TaskHandle<T> {
+  const ac = new AbortController();
+  const onParent = () => ac.abort(parent.reason);
+  if (parent.aborted) onParent();
+  else parent.addEventListener("abort", onParent, { once: true });
+  const done = (async () => {
+    try {
+      return await fn(ac.signal);
+    } catch (err) {
+      if (!ac.signal.aborted || err !== ac.signal.reason) onError(err);
+      return undefined;
+    } finally {
+      parent.removeEventListener("abort", onParent);
+    }
+  })();
+  return { done, signal: ac.signal, abort: (reason?: unknown) => ac.abort(reason) };
 }
 
 /**
@@ -67,6 +102,8 @@ export class VuerSession extends SceneOps<EnqueueResult> {
   readonly #abort = new AbortController();
   readonly #closed = deferred<{ code: number; reason: string }>();
   #received = 0;
+  /** Recent client events, oldest first (upstream's `downlink_queue`, bounded by `queueLen`). */
+  readonly #downlink: IncomingEvent[] = [];
   /** Frames accepted for the client (sent now, queued, or queued in place of a dropped one). */
   #accepted = 0;
   /** Frames still queued when the session closed. */
@@ -123,12 +160,50 @@ export class VuerSession extends SceneOps<EnqueueResult> {
     await this.#closed.promise;
   }
 
+  // ---- the downlink queue: recent client events (upstream's popleft/pop/clear/stream) ----
+
+  /** The oldest client event still held (removing it), or undefined when none is. */
+  popleft(): IncomingEvent | undefined {
+    return this.#downlink.shift();
+  }
+
+  /** The newest client event still held (removing it), or undefined when none is. */
+  pop(): IncomingEvent | undefined {
+    return this.#downlink.pop();
+  }
+
+  /** Forgets every held client event. */
+  clear(): void {
+    this.#downlink.length = 0;
+  }
+
+  /** The held client events, oldest first (a snapshot; nothing is removed). */
+  *stream(): Generator<IncomingEvent> {
+    yield* [...this.#downlink];
+  }
+
+  /** How many client events the downlink queue holds (at most `queueLen`, the oldest dropped first). */
+  get downlinkSize(): number {
+    return this.#downlink.length;
+  }
+
+  /**
+   * Runs `fn(signal)` in the background (upstream's `session.spawn_task`); `signal` aborts when the session
+   * closes or `abort()` is called, so loops can stop. A throw or rejection goes to the server's `onError`.
+   */
+  spawnTask<T>(fn: (signal: AbortSignal) => T | Promise<T>): TaskHandle<T> {
+    return runTask(fn, this.signal, (err) => (this.#o.onError ?? console.error)(err, "session task"));
+  }
+
   /**
    * Sends an RPC request past the queue and resolves with the client's answer (the event whose etype is the
-   * request's `rtype`). Rejects with `VuerTimeoutError` after `timeoutMs` (default 2000).
+   * request's `rtype`, or `<etype>_RESPONSE@<uuid>` when it has none, as upstream's generic `RPC`). Rejects with
+   * `VuerTimeoutError` after `timeoutMs` (default 2000).
    */
   async rpc(request: RpcEvent, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<IncomingEvent> {
-    const answer = this.#wait(request.rtype, options.timeoutMs ?? this.#o.rpcTimeoutMs, options.signal);
+    const rtype = rpcResponseType(request);
+    if (rtype === undefined) throw new TypeError("an RPC request needs a string uuid");
+    const answer = this.#wait(rtype, options.timeoutMs ?? this.#o.rpcTimeoutMs, options.signal);
     if (!this.#conn.open) {
       answer.catch(() => {});
       throw new ConnectionClosedError("session is closed");
@@ -172,6 +247,8 @@ export class VuerSession extends SceneOps<EnqueueResult> {
   /** @internal Routes one decoded event to this session's waiters. */
   _deliver(ev: IncomingEvent): void {
     this.#received++;
+    this.#downlink.push(ev);
+    if (this.#downlink.length > (this.#o.queueLen ?? 100)) this.#downlink.shift();
     const set = this.#waiters.get(ev.etype);
     if (!set) return;
     this.#waiters.delete(ev.etype);

@@ -17,9 +17,9 @@ import { decodeEvent } from "../protocol/codec.js";
 import { pathUnder, requestUrl } from "./base-path.js";
 import { globMatch } from "./glob.js";
 import { HttpRoutes } from "./http-routes.js";
-import { type ResolvedVuerOptions, resolveVuerOptions, type VuerOptions } from "./options.js";
+import { fillClientUrl, type ResolvedVuerOptions, resolveVuerOptions, type VuerOptions } from "./options.js";
 import { SceneStore } from "./scene-store.js";
-import { fanOut, type IncomingEvent, VuerSession } from "./session.js";
+import { fanOut, type IncomingEvent, runTask, type TaskHandle, VuerSession } from "./session.js";
 import { Workspace } from "./workspace.js";
 
 export type Handler = (event: IncomingEvent, session: VuerSession) => unknown;
@@ -70,6 +70,7 @@ export class Vuer {
   readonly #http: HttpRoutes;
   #server: Server | undefined;
   #listening: ListeningInfo | undefined;
+  #tasks = new AbortController();
 
   constructor(options: VuerOptions = {}) {
     this.options = resolveVuerOptions(options);
@@ -137,6 +138,14 @@ export class Vuer {
     return this;
   }
 
+  /**
+   * Runs `fn(signal)` in the background (upstream's `spawn_task`), not tied to any session: `signal` aborts when
+   * the handle's `abort()` is called or the server closes. A throw or rejection goes to `onError`.
+   */
+  spawnTask<T>(fn: (signal: AbortSignal) => T | Promise<T>): TaskHandle<T> {
+    return runTask(fn, this.#tasks.signal, (err) => this.options.onError(err, "task"));
+  }
+
   /** Sends a server event (or frame) to every session (not only scene subscribers); returns how many took it. */
   broadcast(event: Parameters<VuerSession["send"]>[0]): number {
     return fanOut(this.sessions.values(), event);
@@ -176,20 +185,35 @@ export class Vuer {
 
   // ---- standalone ----
 
-  /** Listens on `host:port` (port 0 = any free port) with HTTP and WebSocket on the same port. */
+  /**
+   * Listens on `host:port` (port 0 = any free port) with HTTP and WebSocket on the same port; with `freePort`, a
+   * taken port falls back to a free one. TLS with `cert`/`key`, and client certificates required with `caCert`.
+   */
   async start(): Promise<ListeningInfo> {
     if (this.#listening) return this.#listening;
-    const { cert, key } = this.options;
+    if (this.#tasks.signal.aborted) this.#tasks = new AbortController();
+    const { cert, key, caCert } = this.options;
     const server =
       cert && key
-        ? createHttpsServer({ cert: readFileSync(cert), key: readFileSync(key) }, this.handleRequest)
+        ? createHttpsServer(
+            {
+              cert: readFileSync(cert),
+              key: readFileSync(key),
+              ...(caCert ? { ca: readFileSync(caCert), requestCert: true, rejectUnauthorized: true } : {}),
+            },
+            this.handleRequest,
+          )
         : createHttpServer(this.handleRequest);
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!this.handleUpgrade(req, socket, head))
         rejectUpgrade(socket, new HttpError(404, { error: "no WebSocket endpoint at this path" }));
     });
     this.#server = server;
-    const l = await listen(server, { host: this.options.host, port: this.options.port });
+    const l = await listen(server, { host: this.options.host, port: this.options.port }).catch((err) => {
+      if (this.options.freePort && (err as NodeJS.ErrnoException).code === "EADDRINUSE" && this.options.port !== 0)
+        return listen(server, { host: this.options.host, port: 0 });
+      throw err;
+    });
     this.#listening = { host: l.host, port: l.port, url: `${l.wsUrl}${this.options.basePath}` };
     return this.#listening;
   }
@@ -199,8 +223,28 @@ export class Vuer {
     return this.#listening ? `${this.options.domain}?ws=${this.#listening.url}` : undefined;
   }
 
+  /**
+   * The viewer URL, as upstream's `get_url(host)`: `{clientUrl or domain}?ws=ws[s]://{host}:{port}{basePath}`
+   * followed by the `queries` (`&k=v`, URL-encoded). The port is the one listened on once started, else the
+   * configured one.
+   */
+  getUrl(host = "localhost"): string {
+    const o = this.options;
+    const port = this.#listening?.port ?? o.port;
+    const ssl = o.cert && o.key ? "s" : "";
+    const base = o.clientUrl
+      ? fillClientUrl(o.clientUrl, { host, port, webPort: o.webPort ?? port, ssl })
+      : o.domain;
+    const h = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+    const query = Object.entries(o.queries)
+      .map(([k, v]) => `&${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+      .join("");
+    return `${base}${base.includes("?") ? "&" : "?"}ws=ws${ssl}://${h}:${port}${o.basePath}${query}`;
+  }
+
   /** Closes every session with 1001 (after `graceMs` they are cut) and stops listening. */
   async close(options: { graceMs?: number } = {}): Promise<void> {
+    this.#tasks.abort(new Error("server closed"));
     const server = this.#server;
     const httpClosed = server ? closeHttpServer(server) : Promise.resolve();
     await this.endpoint.close({
@@ -220,7 +264,11 @@ export class Vuer {
   // ---- internals ----
 
   #accept(conn: Connection<undefined>): void {
-    const session = new VuerSession(conn, { rpcTimeoutMs: this.options.rpcTimeoutMs });
+    const session = new VuerSession(conn, {
+      rpcTimeoutMs: this.options.rpcTimeoutMs,
+      queueLen: this.options.queueLen,
+      onError: (err, context) => this.options.onError(err, context),
+    });
     this.sessions.set(session.id, session);
     this.stats.accepted++;
     this.stats.sessions = this.sessions.size;
