@@ -19,6 +19,7 @@ export default defineConfig([
     entry: {
       "cli/cardsharp-server": "src/cli/cardsharp-server.ts",
       "cli/cardsharp-client": "src/cli/cardsharp-client.ts",
+      "cli/cardsharp-sim": "src/cli/cardsharp-sim.ts",
     },
     format: ["esm"],
     dts: false,

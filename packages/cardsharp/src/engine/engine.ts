@@ -7,6 +7,7 @@ import type {
   EventPayload,
   EventSink,
   GameStage,
+  HandResult,
   InsuranceAction,
   PlayAction,
   PublicState,
@@ -32,6 +33,31 @@ export interface EngineOptions {
   uiUpdates?: boolean;
   /** Echoed in ENGINE_INIT's `config`. */
   config?: Record<string, unknown>;
+  /**
+   * Sees what the table shows without building event payloads (the simulator's counters): every face-up
+   * card as it is dealt (the hole card when revealed) and every shuffle.
+   */
+  observer?: CardObserver;
+  /** Called for each settled hand without building event payloads (the simulator's statistics). */
+  onHandSettled?: (playerId: string, hand: SettledHand) => void;
+}
+
+export interface CardObserver {
+  card(card: Card): void;
+  shuffle(): void;
+}
+
+/** One finished hand, money in integer cents. */
+export interface SettledHand {
+  result: HandResult;
+  /** A natural paid as such (not against a dealer natural). */
+  blackjack: boolean;
+  busted: boolean;
+  surrendered: boolean;
+  doubled: boolean;
+  fromSplit: boolean;
+  stakeCents: number;
+  payoutCents: number;
 }
 
 export interface PlayerInfo {
@@ -100,6 +126,10 @@ export class BlackjackEngine {
   readonly #clock: () => number;
   readonly #ui: boolean;
   readonly #config: Record<string, unknown>;
+  readonly #observer: CardObserver | undefined;
+  readonly #onHandSettled: ((playerId: string, hand: SettledHand) => void) | undefined;
+  /** Early surrender under a dealer natural: each hand's first answer, then the natural settles the round. */
+  #earlyPhase = false;
   readonly #seats = new Map<string, Seat>();
   #order: Seat[] = [];
   #stage: GameStage = "WAITING_FOR_PLAYERS";
@@ -126,6 +156,9 @@ export class BlackjackEngine {
     this.#clock = options.clock ?? (() => Date.now() / 1000);
     this.#ui = options.uiUpdates ?? true;
     this.#config = options.config ?? {};
+    this.#observer = options.observer;
+    this.#onHandSettled = options.onHandSettled;
+    if (this.rules.burnCards > 0) this.shoe.burn(this.rules.burnCards);
   }
 
   get stage(): GameStage {
@@ -230,7 +263,8 @@ export class BlackjackEngine {
     this.#round = [];
     this.#dealer = new Hand("dealer", 0);
     this.#holeRevealed = false;
-    if (this.shoe.needsShuffle) this.#shuffle();
+    if (this.shoe.needsShuffle || this.rules.continuousShuffle) this.#shuffle();
+    this.#earlyPhase = false;
     this.#roundNumber++;
     this.#roundId = String(this.#roundNumber - 1);
     this.#stage = "PLACING_BETS";
@@ -407,6 +441,11 @@ export class BlackjackEngine {
         }
         this.#stage = "DEALER_TURN";
       } else if (this.#stage === "DEALER_TURN") {
+        if (this.#earlyPhase) {
+          this.#reveal();
+          this.#settle(true);
+          return;
+        }
         this.#dealerTurn();
         this.#settle(false);
       } else {
@@ -489,7 +528,10 @@ export class BlackjackEngine {
   #peek(): void {
     const up = this.#dealer.cards[0] as Card;
     const mayHaveBlackjack = pointValue(up) === 10 || up % 13 === 0;
-    if (this.rules.dealerPeek && mayHaveBlackjack && this.#dealer.total === 21) {
+    if (this.rules.earlySurrender && mayHaveBlackjack && this.#dealer.total === 21) {
+      // Early surrender: every hand gets its first answer before the natural counts.
+      this.#earlyPhase = true;
+    } else if (this.rules.dealerPeek && mayHaveBlackjack && this.#dealer.total === 21) {
       this.#reveal();
       this.#settle(true);
       return;
@@ -500,6 +542,12 @@ export class BlackjackEngine {
   }
 
   #applyPlay(seat: Seat, hand: Hand, action: PlayAction): void {
+    if (this.#earlyPhase && action !== "SURRENDER") {
+      // The dealer's natural is already there: the hand stands on its original stake.
+      hand.done = true;
+      this.#emitAction(seat, "STAND", hand.id, hand.total);
+      return;
+    }
     switch (action) {
       case "HIT":
         this.#dealToHand(seat, hand);
@@ -623,6 +671,7 @@ export class BlackjackEngine {
       const before = total;
       const card = this.#draw();
       dealer.add(card);
+      this.#observer?.card(card);
       if (this.#sink) {
         const after = dealer.total;
         this.#emit("CARD_DEALT", {
@@ -660,6 +709,7 @@ export class BlackjackEngine {
 
   #reveal(): void {
     this.#holeRevealed = true;
+    this.#observer?.card(this.#dealer.cards[1] as Card);
     if (!this.#sink) return;
     this.#emit("CARD_REVEALED", {
       game_id: this.gameId,
@@ -682,6 +732,16 @@ export class BlackjackEngine {
       for (const h of seat.hands) {
         const { result, payout } = settleHand(h, dealer, this.rules.blackjackPays);
         const total = h.total;
+        this.#onHandSettled?.(seat.id, {
+          result,
+          blackjack: h.isNatural && !dealerBj,
+          busted: h.busted,
+          surrendered: h.surrendered,
+          doubled: h.doubled,
+          fromSplit: h.fromSplit,
+          stakeCents: h.stake,
+          payoutCents: payout,
+        });
         if (!h.surrendered) {
           seat.balance += payout;
           seat.net += payout;
@@ -759,6 +819,8 @@ export class BlackjackEngine {
 
   #shuffle(exclude: Card[] = []): void {
     this.shoe.shuffle(exclude);
+    this.#observer?.shuffle();
+    if (this.rules.burnCards > 0 && exclude.length === 0) this.shoe.burn(this.rules.burnCards);
     if (this.#sink) {
       this.#emit("SHUFFLE", {
         game_id: this.gameId,
@@ -773,6 +835,7 @@ export class BlackjackEngine {
     const before = hand.total;
     const card = this.#draw();
     hand.add(card);
+    this.#observer?.card(card);
     if (this.#sink) {
       this.#emit("CARD_DEALT", {
         game_id: this.gameId,
@@ -793,6 +856,7 @@ export class BlackjackEngine {
     const before = this.#dealer.total;
     const card = this.#draw();
     this.#dealer.add(card);
+    if (!hole) this.#observer?.card(card);
     if (this.#sink) {
       // The hole card goes out face down: no card, and the value the table can see.
       this.#emit("CARD_DEALT", {

@@ -73,7 +73,7 @@ export function validPlayActions(hand: Hand, rules: Rules, handsInSeat: number, 
     out.push("DOUBLE");
   }
   if (canSplit) out.push("SPLIT");
-  if (two && rules.surrender && !hand.fromSplit && handsInSeat === 1) out.push("SURRENDER");
+  if (two && (rules.surrender || rules.earlySurrender) && !hand.fromSplit && handsInSeat === 1) out.push("SURRENDER");
   return out;
 }
 

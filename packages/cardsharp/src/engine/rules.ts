@@ -18,6 +18,16 @@ export interface Rules {
   hitSplitAces: boolean;
   /** Late surrender (after the dealer peeked), on the first two cards of an unsplit hand. */
   surrender: boolean;
+  /**
+   * Early surrender: the first decision of every hand may surrender before the dealer's blackjack counts (a
+   * dealer natural then takes half). The hand's first answer is asked even under a dealer natural; any
+   * answer other than SURRENDER then stands (nothing more is staked).
+   */
+  earlySurrender: boolean;
+  /** Continuous shuffling machine: every round is dealt from a freshly shuffled shoe (no count survives). */
+  continuousShuffle: boolean;
+  /** Cards burned face down after each shuffle (seen by nobody). */
+  burnCards: number;
   insurance: boolean;
   /** Insurance pays this to one (2 = 2:1). */
   insurancePays: number;
@@ -38,6 +48,9 @@ export const DEFAULT_RULES: Readonly<Rules> = Object.freeze({
   resplitAces: false,
   hitSplitAces: false,
   surrender: true,
+  earlySurrender: false,
+  continuousShuffle: false,
+  burnCards: 0,
   insurance: true,
   insurancePays: 2,
   dealerPeek: true,
@@ -52,6 +65,7 @@ export function resolveRules(partial: Partial<Rules> = {}): Rules {
   if (!(r.penetration > 0 && r.penetration <= 1)) throw bad("penetration must be in (0, 1]");
   if (!(r.blackjackPays > 0)) throw bad("blackjackPays must be positive");
   if (!Number.isInteger(r.maxSplits) || r.maxSplits < 0) throw bad("maxSplits must be a non-negative integer");
+  if (!Number.isInteger(r.burnCards) || r.burnCards < 0 || r.burnCards > 52) throw bad("burnCards must be 0..52");
   if (!(r.minBet > 0 && r.maxBet >= r.minBet)) throw bad("need 0 < minBet <= maxBet");
   if (!["any", "9-11", "10-11"].includes(r.doubleOn)) throw bad('doubleOn must be "any", "9-11" or "10-11"');
   return r;
@@ -66,6 +80,9 @@ export function rulesPayload(r: Rules): Record<string, unknown> {
     allow_double_after_split: r.doubleAfterSplit,
     allow_surrender: r.surrender,
     allow_late_surrender: r.surrender,
+    allow_early_surrender: r.earlySurrender,
+    continuous_shuffle: r.continuousShuffle,
+    burn_cards: r.burnCards,
     penetration: r.penetration,
     double_on: r.doubleOn,
     max_splits: r.maxSplits,

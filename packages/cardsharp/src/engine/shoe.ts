@@ -58,6 +58,11 @@ export class Shoe {
     this.#next = 0;
   }
 
+  /** Discards `n` cards face down (after a shuffle); stacked cards are not burned. */
+  burn(n: number): void {
+    this.#next = Math.min(this.#cards.length, this.#next + n);
+  }
+
   /** Next card, or undefined when the shoe is empty. */
   draw(): Card | undefined {
     if (this.#stacked.length > 0) return this.#stacked.shift();

@@ -72,10 +72,28 @@ export function basicStrategyTables(rules: Pick<Rules, "dealerHitsSoft17" | "dou
   };
 }
 
+/**
+ * Early surrender (multi-deck): against an ace, hard 5-7 and 12-17 and pairs of 3, 6, 7, 8; against a ten,
+ * hard 14-16 and pairs of 7 and 8. Pairs are listed by card value, hard totals by total.
+ */
+export function earlySurrenders(total: number, soft: boolean, pairValue: number, col: number): boolean {
+  if (soft) return false;
+  if (col === 9)
+    return (
+      [3, 6, 7, 8].includes(pairValue) ||
+      (pairValue === 0 && ((total >= 5 && total <= 7) || (total >= 12 && total <= 17)))
+    );
+  if (col === 8) return pairValue === 7 || pairValue === 8 || (pairValue === 0 && total >= 14 && total <= 16);
+  return false;
+}
+
 /** Basic strategy for the given rules (never takes insurance or even money). */
-export function basicStrategy(rules: Pick<Rules, "dealerHitsSoft17" | "doubleAfterSplit">): Strategy {
+export function basicStrategy(
+  rules: Pick<Rules, "dealerHitsSoft17" | "doubleAfterSplit"> & Partial<Pick<Rules, "earlySurrender">>,
+): Strategy {
   const t = basicStrategyTables(rules);
   const h17 = rules.dealerHitsSoft17;
+  const early = rules.earlySurrender === true;
   return (view) => {
     if (view.kind === "insurance") return "NO_INSURANCE";
     const valid = view.validActions;
@@ -84,6 +102,7 @@ export function basicStrategy(rules: Pick<Rules, "dealerHitsSoft17" | "doubleAft
     const two = view.cards.length === 2;
     const pairRank = two && rankIndex(view.cards[0] as Card) === rankIndex(view.cards[1] as Card);
     const pairValue = pairRank ? pointValue(view.cards[0] as Card) : 0;
+    if (early && valid.includes("SURRENDER") && earlySurrenders(total, soft, pairValue, col)) return "SURRENDER";
     if (valid.includes("SURRENDER")) {
       // H17: 8,8 against an ace surrenders; other pairs of 8 split.
       if (h17 && pairValue === 8 && col === 9) return "SURRENDER";
@@ -102,7 +121,7 @@ export function basicStrategy(rules: Pick<Rules, "dealerHitsSoft17" | "doubleAft
 }
 
 /** 0 for a dealer 2 ... 8 for a ten-value, 9 for an ace. */
-function dealerColumn(up: Card): number {
+export function dealerColumn(up: Card): number {
   const v = pointValue(up);
   return v === 1 ? 9 : v - 2;
 }
