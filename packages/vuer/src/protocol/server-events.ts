@@ -87,10 +87,7 @@ export function rpcResponseType(request: { etype: string; uuid?: unknown; rtype?
  * as upstream sends it). The client answers with `RPC_RESPONSE@<uuid>`. `rtype: true` adds the `rtype` field
  * (as the keyed requests carry it), `key` adds a `key`.
  */
-export function rpcEvent(
-  data: unknown,
-  o?: RpcOptions & { etype?: string; key?: string; rtype?: boolean },
-): RpcEvent {
+export function rpcEvent(data: unknown, o?: RpcOptions & { etype?: string; key?: string; rtype?: boolean }): RpcEvent {
   const uuid = o?.uuid ?? randomUuid();
   const etype = o?.etype ?? "RPC";
   // Key order as upstream emits it: uuid, ts, data, etype, key?, rtype?.

@@ -13,14 +13,23 @@ export interface RawImage {
 
 function check(image: RawImage): { data: Uint8Array; width: number; height: number; channels: number } {
   const { width, height } = image;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > 65535 || height > 65535)
+  if (
+    !Number.isInteger(width) ||
+    !Number.isInteger(height) ||
+    width < 1 ||
+    height < 1 ||
+    width > 65535 ||
+    height > 65535
+  )
     throw new RangeError(`image size must be 1-65535 x 1-65535 pixels, got ${width} x ${height}`);
   const pixels = width * height;
   const channels = image.channels ?? image.data.length / pixels;
   if (channels !== 1 && channels !== 3 && channels !== 4)
     throw new RangeError(`expected 1, 3 or 4 bytes per pixel, got ${image.data.length} bytes for ${width} x ${height}`);
   if (image.data.length !== pixels * channels)
-    throw new RangeError(`expected ${pixels * channels} bytes for ${width} x ${height} x ${channels}, got ${image.data.length}`);
+    throw new RangeError(
+      `expected ${pixels * channels} bytes for ${width} x ${height} x ${channels}, got ${image.data.length}`,
+    );
   const data = new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength);
   return { data, width, height, channels };
 }
@@ -71,7 +80,9 @@ export function png(image: RawImage): Uint8Array {
     rows[at] = y === 0 ? 0 : 2;
     const line = data.subarray(y * stride, (y + 1) * stride);
     if (y === 0) rows.set(line, at + 1);
-    else for (let i = 0; i < stride; i++) rows[at + 1 + i] = ((line[i] as number) - (data[(y - 1) * stride + i] as number)) & 0xff;
+    else
+      for (let i = 0; i < stride; i++)
+        rows[at + 1 + i] = ((line[i] as number) - (data[(y - 1) * stride + i] as number)) & 0xff;
   }
   const parts = [
     new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
@@ -92,17 +103,48 @@ export function png(image: RawImage): Uint8Array {
 
 const ZIGZAG = [
   0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
-  35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55,
-  62, 63,
+  35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47,
+  55, 62, 63,
 ];
 const LUMA_Q = [
-  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87,
-  80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92,
-  95, 98, 112, 100, 103, 99,
+  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51,
+  87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101,
+  72, 92, 95, 98, 112, 100, 103, 99,
 ];
 const CHROMA_Q = [
-  17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99, 99,
-  99, 99, ...new Array<number>(32).fill(99),
+  17,
+  18,
+  24,
+  47,
+  99,
+  99,
+  99,
+  99,
+  18,
+  21,
+  26,
+  66,
+  99,
+  99,
+  99,
+  99,
+  24,
+  26,
+  56,
+  99,
+  99,
+  99,
+  99,
+  99,
+  47,
+  66,
+  99,
+  99,
+  99,
+  99,
+  99,
+  99,
+  ...new Array<number>(32).fill(99),
 ];
 const DC_LUMA_BITS = [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0];
 const DC_CHROMA_BITS = [0, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0];
@@ -143,7 +185,8 @@ const AC_CHROMA = huffman(AC_CHROMA_BITS, AC_CHROMA_VALUES);
 const DCT = (() => {
   const t = new Float64Array(64);
   for (let u = 0; u < 8; u++)
-    for (let x = 0; x < 8; x++) t[u * 8 + x] = (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / 16);
+    for (let x = 0; x < 8; x++)
+      t[u * 8 + x] = (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / 16);
   return t;
 })();
 
@@ -191,7 +234,8 @@ export function jpg(image: RawImage, quality = 90): Uint8Array {
   const sof = [8, height >> 8, height & 0xff, width >> 8, width & 0xff, comps];
   for (let c = 0; c < comps; c++) sof.push(c + 1, 0x11, c === 0 ? 0 : 1);
   segment(0xc0, sof);
-  const dht = (cls: number, id: number, bits: number[], values: number[]) => segment(0xc4, [(cls << 4) | id, ...bits, ...values]);
+  const dht = (cls: number, id: number, bits: number[], values: number[]) =>
+    segment(0xc4, [(cls << 4) | id, ...bits, ...values]);
   dht(0, 0, DC_LUMA_BITS, DC_VALUES);
   dht(1, 0, AC_LUMA_BITS, AC_LUMA_VALUES);
   if (!grey) {

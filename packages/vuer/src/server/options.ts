@@ -205,10 +205,8 @@ export function resolveVuerOptions(o: VuerOptions): ResolvedVuerOptions {
     requestMaxSize: o.requestMaxSize ?? size("REQUEST_MAX_SIZE") ?? DEFAULT_SERVER_MAX_SIZE,
     maxConnections: o.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     sendHighWaterMark: Math.max(1, o.sendHighWaterMark ?? 1024 * 1024),
-    allowedOrigins:
-      o.allowedOrigins ??
-      (corsList !== undefined ? parseOrigins(corsList) : undefined) ??
-      [
+    allowedOrigins: o.allowedOrigins ??
+      (corsList !== undefined ? parseOrigins(corsList) : undefined) ?? [
         ...new Set([
           ...viewerOrigins(domain),
           ...(o.clientUrl ? viewerOrigins(fillClientUrl(o.clientUrl, clientUrlVars(o, env))) : []),

@@ -232,9 +232,7 @@ export class Vuer {
     const o = this.options;
     const port = this.#listening?.port ?? o.port;
     const ssl = o.cert && o.key ? "s" : "";
-    const base = o.clientUrl
-      ? fillClientUrl(o.clientUrl, { host, port, webPort: o.webPort ?? port, ssl })
-      : o.domain;
+    const base = o.clientUrl ? fillClientUrl(o.clientUrl, { host, port, webPort: o.webPort ?? port, ssl }) : o.domain;
     const h = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
     const query = Object.entries(o.queries)
       .map(([k, v]) => `&${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
