@@ -54,7 +54,8 @@ export class HttpRoutes {
       await this.#workspace.serve(path.slice("/workspace/".length), req, res, query);
       return;
     }
-    const mount = path !== undefined && (method === "GET" || method === "HEAD") ? this.#workspace._mountFor(path) : undefined;
+    const mount =
+      path !== undefined && (method === "GET" || method === "HEAD") ? this.#workspace._mountFor(path) : undefined;
     if (mount) {
       await this.#workspace._serveMount(mount.dir, mount.rest, req, res, query);
       return;
