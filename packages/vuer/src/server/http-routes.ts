@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type AccessGuard, HttpError, readBody, sendJson } from "@proj/ws-core/server";
 import { decodeEvent } from "../protocol/codec.js";
+import { VIEWER_SCRIPT_PATH, viewerHtml, viewerScript } from "../viewer/assets.js";
 import { pathUnder, requestUrl } from "./base-path.js";
-import { indexPage } from "./index-page.js";
 import type { ResolvedVuerOptions } from "./options.js";
 import { fanOut, type VuerSession } from "./session.js";
 import type { Workspace } from "./workspace.js";
@@ -45,9 +45,17 @@ export class HttpRoutes {
     if (this.#guard?.handleRequest(req, res)) return;
     const method = req.method ?? "GET";
     if (path === "/" && (method === "GET" || method === "HEAD")) {
-      const html = this.#o.indexHtml ?? indexPage(this.#publicWsUrl(req), this.#o.domain);
+      const script = `${this.#o.basePath}${VIEWER_SCRIPT_PATH}`;
+      const html = this.#o.indexHtml ?? viewerHtml({ wsUrl: this.#publicWsUrl(req), scriptUrl: script });
       res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Length": Buffer.byteLength(html) });
       res.end(method === "HEAD" ? undefined : html);
+      return;
+    }
+    if (path === VIEWER_SCRIPT_PATH && (method === "GET" || method === "HEAD")) {
+      const js = await viewerScript();
+      const headers = { "Content-Type": "text/javascript; charset=utf-8", "Content-Length": Buffer.byteLength(js) };
+      res.writeHead(200, { ...headers, "Cache-Control": "no-cache" });
+      res.end(method === "HEAD" ? undefined : js);
       return;
     }
     if (path?.startsWith("/workspace/") && (method === "GET" || method === "HEAD")) {
