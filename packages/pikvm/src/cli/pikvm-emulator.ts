@@ -3,6 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { CliError, type CliSpec, intFlag, parseCli, runCli, UsageError } from "@proj/ws-core/cli";
 import { PiKVMEmulator } from "../server/emulator.js";
+import type { GpioModel } from "../server/virtual-gpio.js";
 import { VERSION } from "./version.js";
 
 const spec = {
@@ -27,6 +28,22 @@ const spec = {
       type: "string",
       valueName: "DIR",
       description: "serve files from DIR for non-API paths (e.g. a locally exported kvmd web UI)",
+    },
+    "msd-dir": {
+      type: "string",
+      valueName: "DIR",
+      description: "keep virtual media images in DIR (default: a temporary directory, removed on exit)",
+    },
+    "msd-size": {
+      type: "string",
+      valueName: "BYTES",
+      default: String(256 * 1024 * 1024),
+      description: "size of the virtual media storage; uploads that do not fit are refused",
+    },
+    gpio: {
+      type: "string",
+      valueName: "FILE",
+      description: 'GPIO channels as JSON: {"inputs": {"led": {}}, "outputs": {"relay": {"switch": true}}}',
     },
     "heartbeat-ms": {
       type: "string",
@@ -56,6 +73,16 @@ async function main(): Promise<void> {
   const { values } = parseCli(spec);
   const port = intFlag(values, "port", { max: 65535 }) as number;
   const heartbeatMs = intFlag(values, "heartbeat-ms") as number;
+  const msdStorageBytes = intFlag(values, "msd-size", { min: 0 }) as number;
+  const gpioFile = values.gpio as string | undefined;
+  let gpio: GpioModel | undefined;
+  if (gpioFile) {
+    try {
+      gpio = JSON.parse(await readFile(gpioFile, "utf8")) as GpioModel;
+    } catch (err) {
+      throw new CliError(`cannot read --gpio ${gpioFile}: ${(err as Error).message}`);
+    }
+  }
   const cert = values["tls-cert"] as string | undefined;
   const key = values["tls-key"] as string | undefined;
   if (Boolean(cert) !== Boolean(key)) throw new UsageError("--tls-cert and --tls-key go together");
@@ -70,6 +97,9 @@ async function main(): Promise<void> {
     authEnabled: !values["no-auth"],
     ...(values["static-dir"] ? { staticDir: values["static-dir"] as string } : {}),
     heartbeatMs,
+    msdStorageBytes,
+    ...(values["msd-dir"] ? { msdDir: values["msd-dir"] as string } : {}),
+    ...(gpio ? { gpio } : {}),
     access: {
       ...(allowOrigin ? { allowedOrigins: list(allowOrigin) } : {}),
       ...(allowHost ? { allowedHosts: allowHost === "*" ? "*" : list(allowHost) } : {}),

@@ -29,6 +29,8 @@ import { type AuthInfo, runSession, type SessionContext, type SessionCounters } 
 import { VirtualAtx } from "./virtual-atx.js";
 import { VirtualConsole } from "./virtual-console.js";
 import { type HidInput, VirtualHid } from "./virtual-hid.js";
+import { DEFAULT_GPIO, VirtualGpio } from "./virtual-gpio.js";
+import { VirtualMsd } from "./virtual-msd.js";
 import { VirtualStreamer } from "./virtual-streamer.js";
 
 export interface ListenOptions {
@@ -76,6 +78,10 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
   readonly streamer: VirtualStreamer;
   /** What `GET /api/log` shows (logins, sessions, absolute mouse moves, ATX and streamer actions). */
   readonly log: EmulatorLog;
+  /** Virtual media: images in `msdDir` (a temporary directory by default). */
+  readonly msd: VirtualMsd;
+  /** User GPIO channels (the `gpio` option's model). */
+  readonly gpio: VirtualGpio;
   readonly auth: KvmdAuth;
   readonly endpoint: WsEndpoint<SessionContext>;
   readonly counters: SessionCounters = { malformed: 0, unknown: 0, invalid: 0, errors: 0 };
@@ -105,6 +111,11 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
     });
     this.console = new VirtualConsole(options.console);
     this.log = new EmulatorLog(options.logLimit ?? defaults.logLimit);
+    this.msd = new VirtualMsd({
+      ...(options.msdDir ? { dir: options.msdDir } : {}),
+      storageBytes: options.msdStorageBytes ?? defaults.msdStorageBytes,
+    });
+    this.gpio = new VirtualGpio(options.gpio ?? DEFAULT_GPIO);
     this.streamer = new VirtualStreamer({
       render: () => this.#renderScreen(),
       online: () => this.console.powered,
@@ -292,10 +303,12 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
     clearInterval(this.#uptimeTimer);
     this.#uptimeTimer = undefined;
     this.streamer.close();
+    this.gpio.close();
     const server = this.#address?.server;
     const httpClosed = server ? closeHttpServer(server) : Promise.resolve();
     await this.endpoint.close({ code: 1000, reason: "server shutting down", graceMs: options.graceMs ?? 2000 });
     await httpClosed;
+    await this.msd.close();
     this.#address = undefined;
   }
 
@@ -376,6 +389,8 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
     });
     this.console.on("change", () => this.streamer.changed());
     this.streamer.on("state", (partial) => this.broadcastEvent("streamer", partial));
+    this.msd.on("state", () => this.broadcastEvent("msd", this.msd.state()));
+    this.gpio.on("state", (diff) => this.broadcastEvent("gpio", diff));
     this.atx.on("reset", () => this.console.reset());
     // The console's text is only assembled for "console" listeners, and only while there are some.
     const onConsole = () => {
@@ -425,10 +440,10 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
     const so = this.#staticOptions();
     const info = states.infoFields(so, this.auth.enabled);
     return [
-      ["gpio", states.gpioState()],
+      ["gpio", this.gpio.state()],
       ["hid", this.hid.state()],
       ["atx", this.atx.state()],
-      ["msd", states.msdState()],
+      ["msd", this.msd.state()],
       ["streamer", this.streamer.state()],
       ["ocr", states.ocrState()],
       ...INFO_FIELDS.map((f): [string, unknown] => ["info", { [f]: info[f] }]),
@@ -464,8 +479,6 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
       console: this.console,
       info: () => this.info(),
       states: {
-        gpio: states.gpioState,
-        msd: states.msdState,
         streamer: () => this.streamer.state(),
         ocr: states.ocrState,
         switch: states.switchState,
@@ -473,6 +486,8 @@ export class PiKVMEmulator extends EventEmitter<EmulatorEvents> {
       },
       snapshotPng: () => this.snapshotPng(),
       streamer: this.streamer,
+      msd: this.msd,
+      gpio: this.gpio,
       log: this.log,
       typeText: (t) => this.typeText(t),
       maxBodyBytes: this.#o.maxBodyBytes ?? defaults.maxBodyBytes,

@@ -10,3 +10,7 @@ export { type AtxButton, AtxBusyError, type AtxPowerAction, VirtualAtx } from ".
 export { type ConsoleOptions, VirtualConsole } from "./virtual-console.js";
 export { type HidInput, type HidSnapshot, type HidSource, squashDeltas, VirtualHid } from "./virtual-hid.js";
 export type { SessionContext, SessionCounters } from "./ws-session.js";
+export { EmulatorLog, type LogRecord } from "./emulator-log.js";
+export { DEFAULT_GPIO, type GpioModel, type GpioOutputModel, VirtualGpio } from "./virtual-gpio.js";
+export { type MsdOptions, VirtualMsd } from "./virtual-msd.js";
+export { type StreamerOptions, VirtualStreamer } from "./virtual-streamer.js";

@@ -1,5 +1,6 @@
 import type { AccessGuard, AccessOptions } from "@proj/ws-core/server";
 import type { ConsoleOptions } from "./virtual-console.js";
+import type { GpioModel } from "./virtual-gpio.js";
 
 export interface PiKVMEmulatorOptions {
   /** The single user (kvmd's default is admin/admin). Ignored when `users` is given. */
@@ -40,6 +41,12 @@ export interface PiKVMEmulatorOptions {
   logLimit?: number;
   /** The MJPEG stream resends its last frame after this much quiet, ms (0: never). Default 1000. */
   streamKeepaliveMs?: number;
+  /** Directory of the virtual media's images. Default: a temporary directory, removed on close. */
+  msdDir?: string;
+  /** Size of the virtual media's storage, bytes: uploads that do not fit are refused. Default 256 MiB. */
+  msdStorageBytes?: number;
+  /** The GPIO channels (inputs and outputs). Default: a PiKVM V3's one output, `__v3_usb_breaker__`. */
+  gpio?: GpioModel;
   /** MJPEG viewers at once; more get 503. Default 10. */
   maxStreamClients?: number;
   /**
@@ -71,4 +78,5 @@ export const defaults = {
   atxClickDelayMs: 100,
   logLimit: 1000,
   maxStreamClients: 10,
+  msdStorageBytes: 256 * 1024 * 1024,
 } as const;

@@ -11,29 +11,6 @@ export interface StaticStatesOptions {
   startedAt: number;
 }
 
-export function gpioState(): Record<string, unknown> {
-  return {
-    model: {
-      scheme: {
-        inputs: {},
-        outputs: {
-          __v3_usb_breaker__: {
-            switch: true,
-            pulse: { delay: 0, min_delay: 0, max_delay: 0 },
-            hw: { driver: "__gpio__", pin: "5" },
-          },
-        },
-      },
-      view: { header: { title: [{ type: "label", text: "GPIO" }] }, table: [] },
-    },
-    state: { inputs: {}, outputs: { __v3_usb_breaker__: { online: true, state: true, busy: false } } },
-  };
-}
-
-export function msdState(): Record<string, unknown> {
-  return { enabled: false, online: false, busy: false, storage: null, drive: null };
-}
-
 export function ocrState(): Record<string, unknown> {
   return { enabled: true, langs: { default: ["eng"], available: ["eng"] } };
 }

@@ -7,6 +7,8 @@ import { invalidBool, validatorError } from "../kvmd-error.js";
 import type { VirtualAtx } from "../virtual-atx.js";
 import type { VirtualConsole } from "../virtual-console.js";
 import type { VirtualHid } from "../virtual-hid.js";
+import type { VirtualGpio } from "../virtual-gpio.js";
+import type { VirtualMsd } from "../virtual-msd.js";
 import type { VirtualStreamer } from "../virtual-streamer.js";
 import type { EmulatorLog } from "../emulator-log.js";
 
@@ -18,8 +20,6 @@ export interface RestDeps {
   console: VirtualConsole;
   info(): Record<InfoField, unknown>;
   states: {
-    gpio(): unknown;
-    msd(): unknown;
     streamer(): unknown;
     ocr(): unknown;
     switch(): unknown;
@@ -27,6 +27,8 @@ export interface RestDeps {
   };
   snapshotPng(): Buffer;
   streamer: VirtualStreamer;
+  msd: VirtualMsd;
+  gpio: VirtualGpio;
   log: EmulatorLog;
   /** Types text on the target through the HID (kvmd `/api/hid/print`). */
   typeText(text: string): number;

@@ -63,7 +63,5 @@ export const deviceRoutes: Route[] = [
       return atxOp(ctx, () => ctx.deps.atx.setPower(a as AtxPowerAction));
     },
   },
-  { method: "GET", path: "/gpio", handler: (ctx) => ctx.deps.states.gpio() },
-  { method: "GET", path: "/msd", handler: (ctx) => ctx.deps.states.msd() },
   { method: "GET", path: "/switch", handler: (ctx) => ctx.deps.states.switch() },
 ];

@@ -90,13 +90,21 @@ export const hidRoutes: Route[] = [
   {
     method: "POST",
     path: "/hid/events/send_shortcut",
-    handler(ctx) {
+    async handler(ctx) {
       const keys = (query(ctx, "keys") ?? "")
         .split(",")
         .filter(Boolean)
         .map((k) => keyArg(ctx, k));
-      for (const k of keys) ctx.deps.hid.key(k, true, false, "rest");
-      for (const k of [...keys].reverse()) ctx.deps.hid.key(k, false, false, "rest");
+      // `wait`: milliseconds between the key events (aiopikvm's parameter; 0 = all at once), at most 1 s.
+      const wait = Math.min(intArg(ctx, "wait", 0), 1000);
+      const seq: Array<[KeyName, boolean]> = [
+        ...keys.map((k): [KeyName, boolean] => [k, true]),
+        ...[...keys].reverse().map((k): [KeyName, boolean] => [k, false]),
+      ];
+      for (const [i, [k, state]] of seq.entries()) {
+        if (wait > 0 && i > 0) await new Promise((r) => setTimeout(r, wait));
+        ctx.deps.hid.key(k, state, false, "rest");
+      }
       return {};
     },
   },

@@ -5,9 +5,10 @@ import { authRoutes } from "./auth-routes.js";
 import type { RestDeps, Route } from "./context.js";
 import { deviceRoutes } from "./device-routes.js";
 import { hidRoutes } from "./hid-routes.js";
+import { storageRoutes } from "./storage-routes.js";
 import { streamerRoutes } from "./streamer-routes.js";
 
-const ROUTES: Route[] = [...authRoutes, ...hidRoutes, ...deviceRoutes, ...streamerRoutes];
+const ROUTES: Route[] = [...authRoutes, ...hidRoutes, ...deviceRoutes, ...streamerRoutes, ...storageRoutes];
 
 /** kvmd's REST surface under `/api` (the subset listed in the README), with kvmd's auth and envelopes. */
 export class RestRouter {
