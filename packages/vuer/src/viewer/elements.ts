@@ -204,6 +204,7 @@ function loadTexture(n: SceneNode, ctx: BuildContext, done: (t: THREE.Texture) =
     url,
     (tex) => {
       tex.colorSpace = THREE.SRGBColorSpace;
+      tex.anisotropy = 8; // small text in images (a console screenshot) stays legible at an angle
       if (blob) URL.revokeObjectURL(blob);
       done(tex);
       ctx.changed();

@@ -15,6 +15,10 @@ export interface VuerViewerOptions {
   cameraMoveIntervalMs?: number;
   /** Key of the CAMERA_MOVE events. Default "defaultCamera". */
   cameraKey?: string;
+  /** Where the camera starts (else the scene's `camPosition` or `SceneCamera` position, else [3, 2.5, 4]). */
+  cameraPosition?: [number, number, number];
+  /** The point the camera orbits around. Default [0, 0.5, 0]. */
+  cameraTarget?: [number, number, number];
   /** Canvas background colour when the scene sets none. Default "#1c232b". */
   background?: THREE.ColorRepresentation;
 }
@@ -95,7 +99,10 @@ function applyTransform(o: THREE.Object3D, n: SceneNode): void {
  */
 export class VuerViewer {
   readonly client: VuerClient;
-  readonly renderer: THREE.WebGLRenderer;
+  /** Undefined where the browser has no WebGL: the scene is still tracked (and counted), nothing is drawn. */
+  readonly renderer: THREE.WebGLRenderer | undefined;
+  /** The canvas (or, without WebGL, the element saying so) the pointer drives. */
+  readonly domElement: HTMLElement;
   readonly camera = new THREE.PerspectiveCamera(50, 1, 0.01, 1000);
   readonly scene = new THREE.Scene();
   readonly controls: OrbitControls;
@@ -129,11 +136,18 @@ export class VuerViewer {
     this.client =
       options.client ??
       new VuerClient({ uri: options.uri ?? "ws://localhost:8012", reconnect: true, ...options.clientOptions });
-    this.renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
-    this.renderer.setPixelRatio(globalThis.devicePixelRatio ?? 1);
-    this.renderer.domElement.dataset.role = "vuer-canvas";
-    this.renderer.domElement.style.display = "block";
-    container.append(this.renderer.domElement);
+    try {
+      this.renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
+      this.renderer.setPixelRatio(globalThis.devicePixelRatio ?? 1);
+      this.domElement = this.renderer.domElement;
+    } catch {
+      this.renderer = undefined;
+      this.domElement = document.createElement("div");
+      this.domElement.textContent = "WebGL is not available in this browser: the scene is received but not drawn.";
+    }
+    this.domElement.dataset.role = "vuer-canvas";
+    this.domElement.style.display = "block";
+    container.append(this.domElement);
     this.#background = new THREE.Color(options.background ?? "#1c232b");
     this.scene.background = this.#background;
     for (const l of DRAWN_LISTS) {
@@ -142,9 +156,10 @@ export class VuerViewer {
       this.scene.add(group);
       this.#roots.set(l, { group, entries: new Map() });
     }
-    this.camera.position.set(3, 2.5, 4);
-    this.controls = new OrbitControls(this.camera, this.renderer.domElement);
-    this.controls.target.set(0, 0.5, 0);
+    this.camera.position.set(...(options.cameraPosition ?? [3, 2.5, 4]));
+    this.#cameraPlaced = options.cameraPosition !== undefined;
+    this.controls = new OrbitControls(this.camera, this.domElement);
+    this.controls.target.set(...(options.cameraTarget ?? [0, 0.5, 0]));
     this.controls.update();
     this.controls.addEventListener("change", () => {
       this.requestRender();
@@ -190,8 +205,8 @@ export class VuerViewer {
     cancelAnimationFrame(this.#frame);
     this.controls.dispose();
     for (const r of this.#roots.values()) for (const e of r.entries.values()) this.#drop(e);
-    this.renderer.dispose();
-    this.renderer.domElement.remove();
+    this.renderer?.dispose();
+    this.domElement.remove();
     if (this.#ownClient) await this.client.close();
   }
 
@@ -223,7 +238,7 @@ export class VuerViewer {
     const h = this.#container.clientHeight || 300;
     this.camera.aspect = w / h;
     this.camera.updateProjectionMatrix();
-    this.renderer.setSize(w, h);
+    this.renderer?.setSize(w, h);
     this.render();
   }
 
@@ -238,7 +253,7 @@ export class VuerViewer {
 
   /** Draws now. */
   render(): void {
-    if (this.#closed) return;
+    if (this.#closed || !this.renderer) return;
     this.renderer.render(this.scene, this.camera);
     this.frames++;
   }
@@ -249,6 +264,7 @@ export class VuerViewer {
     width: number;
     height: number;
   }> {
+    if (!this.renderer) throw new Error("WebGL is not available: nothing to grab");
     this.render();
     const src = this.renderer.domElement;
     const ds = Math.max(1, Number(options.downsample ?? 1) || 1);
@@ -390,7 +406,7 @@ export class VuerViewer {
       const shot = await this.grab(data);
       await this.client.respond(ev, {
         ...shot,
-        dpr: this.renderer.getPixelRatio(),
+        dpr: this.renderer?.getPixelRatio() ?? 1,
         delta: Math.round(performance.now() - started),
       });
     } catch (err) {
@@ -416,7 +432,7 @@ export class VuerViewer {
     this.#lastMove = Date.now();
     const c = this.camera;
     c.updateMatrixWorld();
-    const r = this.renderer.domElement;
+    const r = { width: this.renderer?.domElement.width ?? 0, height: this.renderer?.domElement.height ?? 0 };
     this.client.sendNow({
       etype: "CAMERA_MOVE",
       key: this.#o.cameraKey ?? "defaultCamera",
@@ -437,7 +453,7 @@ export class VuerViewer {
   }
 
   #listenClicks(): void {
-    const el = this.renderer.domElement;
+    const el = this.domElement;
     let down: { x: number; y: number } | undefined;
     const raycaster = new THREE.Raycaster();
     raycaster.params.Points = { threshold: 0.05 };
