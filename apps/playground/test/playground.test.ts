@@ -107,6 +107,8 @@ describe("playground", () => {
     const rendered = await page.evaluate(() => [...(window as any).vuerView.rendered] as string[]);
     for (const key of ["box", "group", "sphere", "title", "ring", "grid", "kvm-screen"])
       expect(rendered).toContain(key);
+    // Drawn by @proj/vuer/viewer: every element of the scene is one it knows (no placeholders).
+    expect(await page.evaluate(() => (window as any).vuerView.placeholders.size)).toBe(0);
     const before = (await boxAt()).split(",").map(Number);
     await page.click("#panel-scene button:has-text('box ▶')");
     await waitFor(

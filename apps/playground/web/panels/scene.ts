@@ -1,12 +1,12 @@
 import { ClientEvent, VuerClient } from "@proj/vuer/client";
+import { VuerViewer } from "@proj/vuer/viewer";
 import { wsOrigin } from "../info.js";
 import { el, logLine, panelHeader, statusChip } from "../status.js";
-import { SceneView } from "./scene-view.js";
 
 /**
- * Scene panel: the VuerClient (browser build) subscribed to the server's shared scene, rendered with
- * three.js. Buttons send client events; handlers on the server turn them into scene operations that
- * every subscriber (this page, a script beside it) sees.
+ * Scene panel: the VuerClient (browser build) subscribed to the server's shared scene, drawn by the package's
+ * own viewer (`@proj/vuer/viewer`, the one every Vuer server serves at /). Buttons send client events; handlers
+ * on the server turn them into scene operations that every subscriber (this page, a script beside it) sees.
  */
 export async function mountScenePanel(panel: HTMLElement, info: { path: string }): Promise<void> {
   const chip = statusChip();
@@ -43,12 +43,12 @@ export async function mountScenePanel(panel: HTMLElement, info: { path: string }
     }),
     log,
   );
-  const view = new SceneView(box);
   const client = new VuerClient({ uri: `${wsOrigin()}${info.path}`, reconnect: true });
-  (window as unknown as { vuerView: SceneView }).vuerView = view;
+  // The viewer draws the client's scene incrementally and sends CAMERA_MOVE / CLICK, answers GRAB_RENDER.
+  const view = new VuerViewer(box, { client, cameraPosition: [2.6, 2.2, 3.2], cameraTarget: [0, 0.4, 0] });
+  (window as unknown as { vuerView: VuerViewer }).vuerView = view;
   let ops = 0;
   const redraw = () => {
-    view.update(client.scene.scene as never);
     const pos = view.positionOf("box");
     legend.textContent = `${view.rendered.size} elements rendered · ${ops} scene ops · box at ${pos ? pos.map((v) => v.toFixed(2)).join(", ") : "?"}`;
     legend.dataset.box = pos ? pos.map((v) => v.toFixed(2)).join(",") : "";
