@@ -14,3 +14,4 @@ export { type EnqueueResult, type IncomingEvent, type OutgoingStats, type TaskHa
 export * from "./vuer.js";
 export { type LinkedContent, type LinkedValue, type LinkOptions, Workspace } from "./workspace.js";
 export { b64jpg, b64png, jpg, png, type RawImage } from "./images.js";
+export * from "./cluster/index.js";

@@ -1,6 +1,7 @@
 import type { AccessGuard, AccessOptions, AccessRule, OriginPolicy } from "@proj/ws-core/server";
 import { parseBool, parseSize } from "../client/config.js";
 import { VuerConfigError } from "../protocol/errors.js";
+import type { VuerClusterOptions } from "./cluster/shared-scene.js";
 
 /**
  * Browser origins trusted by default besides the server's own: the hosted viewer (`https://vuer.ai`, or the
@@ -101,6 +102,11 @@ export interface VuerOptions {
   caCert?: string;
   /** Where handler, spawn and protocol errors are reported. Default console.error. */
   onError?: (error: unknown, context: string) => void;
+  /**
+   * Share `scene` with other instances over a bus (`RedisBus` from `@proj/ws-core/cluster`): see "Scaling out"
+   * in the README. Default: the scene lives in this process only.
+   */
+  cluster?: VuerClusterOptions;
   /** Environment to read instead of process.env (tests). */
   env?: Record<string, string | undefined>;
 }
@@ -117,6 +123,7 @@ export interface ResolvedVuerOptions
       | "clientUrl"
       | "webPort"
       | "env"
+      | "cluster"
       | "indexHtml"
       | "onError"
       | "workspace"

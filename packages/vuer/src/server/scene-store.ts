@@ -46,8 +46,35 @@ export class SceneStore extends SceneOps<number> {
     return () => this.#subscribers.delete(session);
   }
 
+  /**
+   * Set by a cluster (`Vuer({ cluster })`): operations go through it, which orders them across instances and
+   * calls `applyLocal` on every instance. `send` then returns the number of local subscribers.
+   */
+  relay: ((event: ServerEvent) => void) | undefined;
+
+  /** True once a SET was applied (late joiners get a SET of the scene rather than upserts). */
+  get hasScene(): boolean {
+    return this.#hasScene;
+  }
+
   /** Applies a scene op to the shared graph (other events pass through) and fans it out; returns deliveries. */
   override send(event: ServerEvent): number {
+    if (this.relay) {
+      this.relay(event);
+      return this.#subscribers.size;
+    }
+    return this.applyLocal(event);
+  }
+
+  /** Replaces the whole scene (a cluster reload): subscribers get a SET of it. */
+  reset(scene: SceneNode, hasScene = true): void {
+    this.graph.apply(setEvent(scene));
+    this.#hasScene = hasScene;
+    fanOut(this.#subscribers, setEvent(this.graph.scene));
+  }
+
+  /** What `send` does on one instance: apply to this graph and fan out here. */
+  applyLocal(event: ServerEvent): number {
     if (this.graph.apply(event) && event.etype === "SET") this.#hasScene = true;
     const n = fanOut(this.#subscribers, event);
     this.stats.operations++;

@@ -18,6 +18,7 @@ import { pathUnder, requestUrl } from "./base-path.js";
 import { globMatch } from "./glob.js";
 import { HttpRoutes } from "./http-routes.js";
 import { fillClientUrl, type ResolvedVuerOptions, resolveVuerOptions, type VuerOptions } from "./options.js";
+import { SharedScene } from "./cluster/shared-scene.js";
 import { SceneStore } from "./scene-store.js";
 import { fanOut, type IncomingEvent, runTask, type TaskHandle, VuerSession } from "./session.js";
 import { Workspace } from "./workspace.js";
@@ -56,6 +57,8 @@ export class Vuer {
   readonly options: ResolvedVuerOptions;
   /** The scene shared by every session that subscribes to it. */
   readonly scene = new SceneStore();
+  /** With the `cluster` option: the link that keeps `scene` one scene across instances (`await sharedScene.ready`). */
+  readonly sharedScene: SharedScene | undefined;
   readonly workspace: Workspace;
   readonly sessions = new Map<string, VuerSession>();
   readonly stats: VuerStats = { sessions: 0, accepted: 0, badFrames: 0, handlerErrors: 0 };
@@ -106,6 +109,10 @@ export class Vuer {
     });
     this.endpoint.on("connection", (conn) => this.#accept(conn));
     this.endpoint.on("error", (err) => this.options.onError(err, "upgrade"));
+    if (options.cluster) {
+      this.sharedScene = new SharedScene(this.scene, options.cluster, (err) => this.options.onError(err, "cluster"));
+      this.sharedScene.ready.catch((err) => this.options.onError(err, "cluster"));
+    }
   }
 
   /** Where the server listens, once `start()` resolved. */
@@ -251,6 +258,7 @@ export class Vuer {
       graceMs: options.graceMs ?? 2000,
     });
     await httpClosed;
+    await this.sharedScene?.close();
     this.#server = undefined;
     this.#listening = undefined;
   }
