@@ -1,15 +1,17 @@
-// Bench for @proj/cardsharp: `pnpm --filter @proj/cardsharp bench`. Binds 127.0.0.1 only; bounded (~40 s).
+// Bench for @proj/cardsharp: `pnpm --filter @proj/cardsharp bench`. Binds 127.0.0.1 only; bounded (~1-2 min).
 // One line per figure: `bench <name>: <value> <unit> (<ratio>x <baseline>)`.
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { NodeWebSocket } from "@proj/ws-core/node";
 import WebSocket, { WebSocketServer } from "ws";
 import { basicStrategyPlayer, CardsharpClient, flatMinimumBet } from "../src/client/index.js";
-import { BlackjackEngine, type EngineEventType, simulate } from "../src/engine/index.js";
+import { BlackjackEngine, basicStrategy, type EngineEventType, simulate } from "../src/engine/index.js";
 import { CardsharpServer } from "../src/server/index.js";
 
 /** Upstream's async engine with an instant adapter, basic strategy (measured with upstream's own code). */
 const UPSTREAM_ENGINE_HANDS_PER_S = 5700;
+/** The issue's target for one basic-strategy seat on one core. */
+const TARGET_HANDS_PER_S = 1_000_000;
 
 function line(name: string, value: number, unit: string, ratio: number, baseline: string): void {
   const v = value >= 100 ? Math.round(value).toString() : value.toFixed(Math.abs(value) < 1 ? 3 : 1);
@@ -24,7 +26,31 @@ function engineAlone(): number {
   return hands / ((performance.now() - t) / 1000);
 }
 
-async function overWebSocket(): Promise<number> {
+/** One basic-strategy seat with every event built and delivered to a listener (UI snapshots included). */
+function engineWithEvents(): number {
+  let events = 0;
+  const run = (seed: number, hands: number) => {
+    const engine = new BlackjackEngine({ seed, gameId: "bench", onEvent: () => void events++ });
+    const strategy = basicStrategy(engine.rules);
+    const id = engine.addPlayer({ name: "b", balance: 1e9 });
+    const t = performance.now();
+    for (let i = 0; i < hands; i++) {
+      engine.startRound();
+      engine.placeBet(id, 5);
+      engine.deal();
+      for (let d = engine.decision; d; d = engine.decision) engine.act(id, strategy(d));
+    }
+    return hands / ((performance.now() - t) / 1000);
+  };
+  run(1, 30_000); // warm-up
+  return run(2, 200_000);
+}
+
+/**
+ * One bot client against a `--pause-ms 0` table: hands per second, and the request/response round trips it
+ * made per hand (its bet, and one answer per action_request).
+ */
+async function overWebSocket(): Promise<{ rate: number; tripsPerHand: number }> {
   const server = new CardsharpServer({ seed: 3, timings: { roundPauseMs: 0 } });
   const l = await server.listen({ port: 0 });
   const client = new CardsharpClient({
@@ -36,20 +62,60 @@ async function overWebSocket(): Promise<number> {
     subscribe: ["ROUND_STARTED", "ROUND_ENDED", "PLAYER_JOINED", "PLAYER_BET", "BANKROLL_UPDATED"],
   });
   let rounds = 0;
+  let requests = 0;
+  let requestsAtStart = 0;
   const target = 400;
   let t0 = 0;
-  const done = new Promise<number>((resolve) => {
+  client.on("action_request", () => void requests++);
+  const done = new Promise<{ rate: number; tripsPerHand: number }>((resolve) => {
     client.on("event", (e) => {
       if (e.event_type !== "ROUND_ENDED" || !client.seat || !(client.seat.player_id in (e.data as any).results)) return;
       rounds++;
-      if (rounds === 20) t0 = performance.now(); // warm-up rounds excluded
-      if (rounds === 20 + target) resolve(target / ((performance.now() - t0) / 1000));
+      if (rounds === 20) {
+        t0 = performance.now(); // warm-up rounds excluded
+        requestsAtStart = requests;
+      }
+      if (rounds === 20 + target) {
+        const rate = target / ((performance.now() - t0) / 1000);
+        resolve({ rate, tripsPerHand: 1 + (requests - requestsAtStart) / target });
+      }
     });
   });
-  const timeout = new Promise<number>((resolve) => setTimeout(() => resolve(Number.NaN), 30_000).unref());
-  const rate = await Promise.race([done, timeout]);
+  const timeout = new Promise<{ rate: number; tripsPerHand: number }>((resolve) =>
+    setTimeout(() => resolve({ rate: Number.NaN, tripsPerHand: Number.NaN }), 60_000).unref(),
+  );
+  const result = await Promise.race([done, timeout]);
   await client.close();
   await server.close({ graceMs: 200 });
+  return result;
+}
+
+/**
+ * Baseline: a raw `ws` client and an echo `ws` server doing `tripsPerHand` sequential request/response round
+ * trips per "hand" (frames of an action's size), in hands per second.
+ */
+async function rawRoundTrips(tripsPerHand: number, hands: number): Promise<number> {
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await once(wss, "listening");
+  wss.on("connection", (ws) => ws.on("message", (d) => ws.send(String(d))));
+  const ws = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`);
+  await once(ws, "open");
+  const frame = JSON.stringify({
+    type: "action",
+    data: { action: "player_action", data: { action: "STAND", request_id: "g-1" } },
+  });
+  const trip = () =>
+    new Promise<void>((resolve) => {
+      ws.once("message", () => resolve());
+      ws.send(frame);
+    });
+  const trips = Math.round(tripsPerHand * hands);
+  for (let i = 0; i < 200; i++) await trip(); // warm-up
+  const t = performance.now();
+  for (let i = 0; i < trips; i++) await trip();
+  const rate = hands / ((performance.now() - t) / 1000);
+  ws.terminate();
+  await new Promise((r) => wss.close(r));
   return rate;
 }
 
@@ -149,27 +215,46 @@ function houseEdge(): void {
   const h1 = simulate({ seed: 2, hands: 1_000_000, rules: { ...rules, dealerHitsSoft17: true } });
   const cost = h1.houseEdgePercent - s1.houseEdgePercent;
   line("h17-cost-1m-hands", cost, "% of bets", cost / 0.2, "published 0.2 %");
+  const ls = { decks: 6, surrender: true };
+  const flat = simulate({ seed: 3, hands: 1_000_000, rules: ls });
+  const hilo = simulate({ seed: 3, hands: 1_000_000, rules: ls, strategy: "hilo" });
+  line(
+    "hilo-i18-fab4-edge-1m-rounds",
+    -hilo.houseEdgePercent,
+    "% player edge",
+    hilo.unitsPer100 / Math.abs(flat.unitsPer100),
+    `flat basic strategy's units per 100 hands (${flat.unitsPer100.toFixed(2)}; hilo ${hilo.unitsPer100.toFixed(2)})`,
+  );
 }
 
 const engineRate = engineAlone();
+line("engine-hands-no-events", engineRate, "hands/s", engineRate / TARGET_HANDS_PER_S, "target 1M hands/s");
 line(
-  "engine-hands",
+  "engine-hands-no-events",
   engineRate,
   "hands/s",
   engineRate / UPSTREAM_ENGINE_HANDS_PER_S,
   "upstream async engine (5700 hands/s)",
 );
-const wsRate = await overWebSocket();
-// Upstream never finished a remote decision (it waited 30 s, then stood); its in-process engine is the fair yardstick.
+const eventRate = engineWithEvents();
+line("engine-hands-full-events", eventRate, "hands/s", eventRate / TARGET_HANDS_PER_S, "target 1M hands/s");
+const ws = await overWebSocket();
+const rawRate = await rawRoundTrips(ws.tripsPerHand, 400);
 line(
   "ws-hands",
-  wsRate,
+  ws.rate,
   "hands/s",
-  wsRate / UPSTREAM_ENGINE_HANDS_PER_S,
-  "upstream async engine in process (5700 hands/s)",
+  ws.rate / rawRate,
+  `raw ws client, same ${ws.tripsPerHand.toFixed(2)} request/response round trips per hand (${Math.round(rawRate)} hands/s); target 0.5x`,
 );
 const events = recordEvents(2000);
-const { oursRate, rawRate } = await fanOut(100, events);
-line("fanout-100-spectators", oursRate, "deliveries/s", oursRate / rawRate, "raw ws broadcast of the same bytes");
+const fan = await fanOut(100, events);
+line(
+  "fanout-100-spectators",
+  fan.oursRate,
+  "deliveries/s",
+  fan.oursRate / fan.rawRate,
+  "raw ws broadcast of the same bytes",
+);
 houseEdge();
 process.exit(0);

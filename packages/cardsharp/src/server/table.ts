@@ -293,7 +293,10 @@ export class BlackjackTable {
       const dealt = await this.#collectBets();
       if (dealt) await this.#playDecisions();
       this.#afterRound();
-      if (this.#running) await this.#sleep(this.timings.roundPauseMs, false);
+      if (!this.#running) break;
+      // No pause: yield to I/O with setImmediate, not a 0 ms timer (timers round up to 1 ms and more under load).
+      if (this.timings.roundPauseMs === 0 && this.#timers === realTimers) await new Promise((r) => setImmediate(r));
+      else await this.#sleep(this.timings.roundPauseMs, false);
     }
   }
 
