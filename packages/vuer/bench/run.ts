@@ -7,6 +7,7 @@ import { pack, unpack } from "msgpackr";
 import WebSocket from "ws";
 import { decodeFrame, encodeFrame, upsertEvent } from "../src/index.js";
 import { PointCloud } from "../src/schemas/index.js";
+import { setSimdEnabled } from "../src/schemas/simd.js";
 
 const line = (name: string, value: number, unit: string, ratio: number, baseline: string) =>
   console.log(`bench ${name}: ${fmt(value)} ${unit} (${ratio.toFixed(2)}x ${baseline})`);
@@ -65,13 +66,15 @@ const [decOurs, decPackr] = compare(
   () => unpack(theirs),
 );
 line("decode-upsert-pointcloud-100k", decOurs, "ops/s", decOurs / decPackr, "msgpackr.unpack");
-const [full] = compare(
-  () => encodeFrame(upsertEvent(PointCloud({ key: "pc", vertices: xyz, colors: rgb, size: 0.01 }))),
-  () => 0,
-  4,
-);
+const build = () => encodeFrame(upsertEvent(PointCloud({ key: "pc", vertices: xyz, colors: rgb, size: 0.01 })));
+const [full] = compare(build, () => 0, 4);
 // Upstream (Python, numpy float16 conversion + packb), measured once on the same kind of machine: about 356 events/s.
 line("build+encode-pointcloud-100k-from-float32", full, "events/s", full / 356, "upstream-python");
+// The same without WebAssembly SIMD (runtimes without it, or a CSP that forbids WebAssembly): plain JS.
+setSimdEnabled(false);
+const [plain] = compare(build, () => 0, 4);
+setSimdEnabled(true);
+line("build+encode-pointcloud-100k-from-float32-plain-js", plain, "events/s", plain / 356, "upstream-python");
 
 // ---- fan-out: 60 upserts/s to 50 clients through the shared scene, vs raw ws broadcast ----
 const CLIENTS = 50;

@@ -10,6 +10,20 @@ import { simdKernels } from "./simd.js";
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+type Alloc = (size: number) => Uint8Array;
+// Node's Buffer.allocUnsafe skips zero-filling memory that is overwritten at once; read through globalThis so
+// that browsers (no Buffer) and bundlers (no polyfill) are unaffected.
+const allocUnsafe: Alloc | undefined = (globalThis as { Buffer?: { allocUnsafe: Alloc } }).Buffer?.allocUnsafe.bind(
+  (globalThis as { Buffer?: unknown }).Buffer,
+);
+
+/** `bytes` bytes that the caller overwrites entirely (not zero-filled in Node), as a plain Uint8Array. */
+function scratch(bytes: number): Uint8Array {
+  if (!allocUnsafe || bytes < 4096) return new Uint8Array(bytes);
+  const b = allocUnsafe(bytes);
+  return new Uint8Array(b.buffer, b.byteOffset, bytes);
+}
+
 /** Flattens N x k nested arrays (and passes flat ones through); returns the values and the row width. */
 export function flatten(input: NumericInput): { values: ArrayLike<number>; width: number | undefined } {
   if (input.length > 0 && typeof input[0] === "object" && input[0] !== null) {
@@ -95,8 +109,15 @@ export function fromFloat16Bits(h: number): number {
 export function toFloat16Bytes(input: NumericInput): Uint8Array {
   const { values } = flatten(input);
   const n = values.length;
-  const out = new Uint16Array(n);
   const simd = n >= 64 && values instanceof Float32Array ? simdKernels() : undefined;
+  if (simd) {
+    const bytes = scratch(n * 2);
+    if (bytes.byteOffset % 2 === 0) {
+      simd.half(values as Float32Array, new Uint16Array(bytes.buffer, bytes.byteOffset, n));
+      return LITTLE_ENDIAN ? bytes : leBytes(new Uint16Array(bytes.buffer, bytes.byteOffset, n));
+    }
+  }
+  const out = new Uint16Array(n);
   if (simd) simd.half(values as Float32Array, out);
   else if (values instanceof Float32Array) {
     // Exact float32 bits: the bit-level conversion is both correct and several times faster.
@@ -154,7 +175,7 @@ export function toColorBytes(input: NumericInput | Uint8Array): Uint8Array {
     const simd = simdKernels();
     if (simd) {
       const rows = Math.floor(values.length / 3);
-      const out = new Uint8Array(rows * 3);
+      const out = scratch(rows * 3);
       simd.colours(values.subarray(0, rows * 3), out);
       return out;
     }
