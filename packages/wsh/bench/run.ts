@@ -65,6 +65,9 @@ const children = new Set<ChildProcess>();
 /** Extra node flags for the server process, e.g. WSH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
 const NODE_ARGS = (process.env.WSH_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const only = process.env.BENCH_ONLY; // "throughput" | "echo" | "json": run one part while tuning
+/** Throughput runs per side (BENCH_RUNS, default 5); BENCH_VERBOSE=1 prints every run. */
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const verbose = process.env.BENCH_VERBOSE === "1";
 
 interface Wsh {
   child: ChildProcess;
@@ -176,7 +179,13 @@ async function directThroughput(): Promise<number> {
   return total / s / (1024 * 1024);
 }
 
-async function wsThroughput(): Promise<number> {
+/** One flood through a server: MiB/s, and the server process's CPU seconds (all its threads) during it. */
+interface Flood {
+  mibs: number;
+  cpu: number;
+}
+
+async function wsThroughput(): Promise<Flood> {
   const wsh = await startWsh(floodCommand(THROUGHPUT_BYTES));
   const ws = await openWs(`${wsh.ws}/ws/raw`);
   let total = 0;
@@ -192,13 +201,20 @@ async function wsThroughput(): Promise<number> {
   });
   await new Promise((r) => setTimeout(r, 200));
   started = true;
+  const before = procStats(wsh.child.pid as number);
   const t0 = performance.now();
   ws.send("\r");
   await done;
   const s = (performance.now() - t0) / 1000;
+  const after = procStats(wsh.child.pid as number);
+  const cpu = after.cpu - before.cpu;
+  if (verbose) {
+    const main = (after.mainCpu - before.mainCpu).toFixed(2);
+    console.log(`  wsh run: ${total} bytes in ${s.toFixed(2)} s, server cpu ${cpu.toFixed(2)} s (main thread ${main} s)`);
+  }
   ws.close();
   await wsh.stop();
-  return total / s / (1024 * 1024);
+  return { mibs: total / s / (1024 * 1024), cpu };
 }
 
 const echoCommand = ["/bin/sh", "-c", "stty raw -echo; exec cat"];
@@ -259,7 +275,7 @@ async function wsEcho(): Promise<number[]> {
 }
 
 /** The flood through WeTTY (socket.io, one PTY per connection), its page's flow control acknowledged at once. */
-async function wettyThroughput(dir: string): Promise<number> {
+async function wettyThroughput(dir: string): Promise<Flood> {
   const shell = (cmd: string[]) => `${cmd[0]} ${cmd[1]} "${(cmd[2] as string).replaceAll("\\", "\\\\")}"`;
   const w = await startWetty(dir, shell(floodCommand(THROUGHPUT_BYTES)), children);
   const c = await w.connect();
@@ -276,13 +292,16 @@ async function wettyThroughput(dir: string): Promise<number> {
   );
   await new Promise((r) => setTimeout(r, 200));
   started = true;
+  const cpu0 = procStats(w.child.pid as number).cpu;
   const t0 = performance.now();
   c.send("\r");
   await done;
   const s = (performance.now() - t0) / 1000;
+  const cpu = procStats(w.child.pid as number).cpu - cpu0;
+  if (verbose) console.log(`  wetty run: ${total} bytes in ${s.toFixed(2)} s, server cpu ${cpu.toFixed(2)} s`);
   c.close();
   await w.stop();
-  return total / s / (1024 * 1024);
+  return { mibs: total / s / (1024 * 1024), cpu };
 }
 
 async function wettyEcho(dir: string): Promise<number[]> {
@@ -365,19 +384,23 @@ async function main(): Promise<void> {
   if (!only || only === "throughput") {
     // Five runs each, alternating, so a busy shared machine disturbs every side alike; medians compared.
     const direct: number[] = [];
-    const viaWs: number[] = [];
-    const viaWetty: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    const viaWs: Flood[] = [];
+    const viaWetty: Flood[] = [];
+    for (let i = 0; i < RUNS; i++) {
       direct.push(await directThroughput());
       viaWs.push(await wsThroughput());
       if (wettyDir) viaWetty.push(await wettyThroughput(wettyDir));
     }
     const d = spread(direct);
-    lineVs("raw_throughput_64mib", spread(viaWs), "MiB/s", [
+    const mibs = (xs: Flood[]) => spread(xs.map((x) => x.mibs));
+    const cpu = (xs: Flood[]) => spread(xs.map((x) => x.cpu));
+    lineVs("raw_throughput_64mib", mibs(viaWs), "MiB/s", [
       ["direct node-pty", d],
-      ...(wettyDir ? ([["wetty", spread(viaWetty)]] as Array<[string, Spread]>) : []),
+      ...(wettyDir ? ([["wetty", mibs(viaWetty)]] as Array<[string, Spread]>) : []),
     ]);
-    if (wettyDir) lineVs("wetty_throughput_64mib", spread(viaWetty), "MiB/s", [["direct node-pty", d]]);
+    if (wettyDir) lineVs("wetty_throughput_64mib", mibs(viaWetty), "MiB/s", [["direct node-pty", d]]);
+    // CPU seconds the server process (every thread) spent during the flood: steadier than MiB/s on a busy machine.
+    if (wettyDir) lineVs("raw_flood_server_cpu", cpu(viaWs), "s", [["wetty", cpu(viaWetty)]]);
   }
   if (!only || only === "echo") await echo(wettyDir);
   if (!only || only === "json") await json();

@@ -5,7 +5,6 @@ import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { Emulator, type EmulatorOptions, type ScreenChanges } from "./emulator.js";
 import type { FromWorker, RowUpdate, ToWorker } from "./worker-protocol.js";
-import { pollBetweenBatches } from "./write-backlog.js";
 
 const port = parentPort;
 if (!port) throw new Error("emulator-worker must run in a worker thread");
@@ -56,7 +55,6 @@ port.on("message", (m: ToWorker) => {
   switch (m.t) {
     case "write":
       emu.writeBatch(m.data, m.flood); // batched on the main thread already
-      if (m.flood) pollBetweenBatches();
       break;
     case "resize":
       emu.resize(m.cols, m.rows);
