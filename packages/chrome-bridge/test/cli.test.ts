@@ -62,23 +62,32 @@ describe("chrome-bridge CLI", { timeout: TIMEOUT }, () => {
   });
 
   test("--help (top level and per command), --version, usage errors exit 2", async () => {
-    const [h, serveHelp, helpScreenshot, version, bogus, unknown, none, badFormat, badServe] = await Promise.all([
-      runCli(["-h"]),
-      runCli(["serve", "--help"]),
-      runCli(["help", "screenshot"]),
-      runCli(["--", "--version"]), // pnpm run x -- ARGS passes the "--" on
-      runCli(["--bogus"]),
-      runCli(["nope"]),
-      runCli([]),
-      runCli(["screenshot", "--save", join(dir, "x.png"), "--format", "jpeg"]),
-      runCli(["serve", "--port", "0", "--timeout", "0"]),
-    ]);
+    const [h, serveHelp, helpScreenshot, version, bogus, unknown, none, badFormat, badServe, badWire] =
+      await Promise.all([
+        runCli(["-h"]),
+        runCli(["serve", "--help"]),
+        runCli(["help", "screenshot"]),
+        runCli(["--", "--version"]), // pnpm run x -- ARGS passes the "--" on
+        runCli(["--bogus"]),
+        runCli(["nope"]),
+        runCli([]),
+        runCli(["screenshot", "--save", join(dir, "x.png"), "--format", "jpeg"]),
+        runCli(["serve", "--port", "0", "--timeout", "0"]),
+        runCli(["serve", "--port", "0", "--command-format", "json"]),
+      ]);
     expect(h.code).toBe(0);
     expect(h.stdout).toContain(`chrome-bridge ${pkg.version}: `);
     for (const c of ["serve", "executor", "status", "tabs", "screenshot", "send"])
       expect(h.stdout).toContain(`chrome-bridge ${c} `);
     expect(serveHelp.code).toBe(0);
-    for (const flag of ["--host HOST", "--port PORT", "--ws-port PORT|off", "--timeout SECONDS", "--token TOKEN"])
+    for (const flag of [
+      "--host HOST",
+      "--port PORT",
+      "--ws-port PORT|off",
+      "--timeout SECONDS",
+      "--token TOKEN",
+      "--command-format auto|envelope|bare",
+    ])
       expect(serveHelp.stdout).toContain(flag);
     expect(helpScreenshot.code).toBe(0);
     expect(helpScreenshot.stdout).toMatch(/--save FILE\s+write the image to FILE/);
@@ -93,6 +102,8 @@ describe("chrome-bridge CLI", { timeout: TIMEOUT }, () => {
     expect(badFormat.stderr).toContain("Usage:\n  chrome-bridge screenshot [options]");
     expect(badServe.code).toBe(2);
     expect(badServe.stderr).toMatch(/^chrome-bridge serve: --timeout must be a number of seconds above 0/);
+    expect(badWire.code).toBe(2);
+    expect(badWire.stderr).toMatch(/^chrome-bridge serve: --command-format must be auto, envelope or bare/);
   });
 
   test("a busy port, an executor that cannot connect and an unreachable server exit 1 with one line", async () => {

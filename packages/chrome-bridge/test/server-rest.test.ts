@@ -221,21 +221,29 @@ describe("commands", () => {
 
   test("504 when the extension does not answer in time", async () => {
     server = await startTestBridge({ commandTimeoutMs: 100 });
-    await connectFakeExtension(server.addresses.wsUrl as string);
+    const ext = await connectFakeExtension(server.addresses.wsUrl as string);
     const r = await rest(server.addresses.url, "POST", "/command", { type: "get_tabs", command_id: "slow-1" });
     expect(r.status).toBe(504);
     expect(r.json).toMatchObject({ success: false, error: "Command timeout after 0.1s", command_id: "slow-1" });
     expect(server.hub.pendingCount).toBe(0);
+    await ext.nextCommand();
+    // Without a command_id the body names the one the server assigned (the id the executor saw).
+    const unnamed = rest(server.addresses.url, "POST", "/command", { type: "get_tabs" });
+    const sent = await ext.nextCommand();
+    const late = await unnamed;
+    expect(late.status).toBe(504);
+    expect(late.json.command_id).toBe(sent.command_id);
+    expect(late.json.command_id).toMatch(/^cmd-/);
   });
 
   test("a pending command fails at once when its extension disconnects", async () => {
     const ext = await connectFakeExtension(server.addresses.wsUrl as string);
     const pending = rest(base, "POST", "/command", { type: "screenshot" });
-    await ext.nextCommand();
+    const sent = await ext.nextCommand();
     ext.ws.terminate();
     const r = await pending;
     expect(r.status).toBe(503);
-    expect(r.json).toMatchObject({ success: false, error: "Extension disconnected" });
+    expect(r.json).toMatchObject({ success: false, error: "Extension disconnected", command_id: sent.command_id });
   });
 
   test("a command_id already pending is refused with 409; over the pending limit 429", async () => {

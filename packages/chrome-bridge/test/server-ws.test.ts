@@ -4,7 +4,7 @@ import { connectTestClient, disposeLeftovers, waitFor } from "@proj/ws-core/test
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { BridgeServer } from "../src/server/index.js";
 import { startTestBridge } from "./helpers/bridge.js";
-import { connectFakeExtension } from "./helpers/fake-extension.js";
+import { connectFakeExtension, connectUpstreamLikeExtension } from "./helpers/fake-extension.js";
 import { rest } from "./helpers/rest.js";
 
 afterEach(disposeLeftovers);
@@ -213,22 +213,8 @@ describe("routing with several extensions", () => {
 
   test("the upstream extension (bare commands) is detected and served", async () => {
     const s = await startTestBridge();
-    const ext = await connectFakeExtension(s.addresses.wsUrl as string);
-    // Behave like OpenBrowser@7bd: a frame with a `type` is run as a command; "command" is unknown to it.
-    ext.ws.on("message", (raw) => {
-      const m = JSON.parse(raw.toString());
-      if (!m.type || ["connected", "ping", "pong"].includes(m.type)) return;
-      if (m.type === "command")
-        ext.send({ success: false, error: "Unknown command type: command", timestamp: Date.now() });
-      else
-        ext.send({
-          success: true,
-          message: `ok ${m.type}`,
-          data: { got: m },
-          command_id: m.command_id,
-          timestamp: Date.now(),
-        });
-    });
+    // Behaves like OpenBrowser@7bd: the envelope is "Unknown command type: command" with an invented command_id.
+    const ext = await connectUpstreamLikeExtension(s.addresses.wsUrl as string);
     const r = await rest(s.addresses.url, "POST", "/command", {
       type: "mouse_move",
       dx: 5,
@@ -240,7 +226,33 @@ describe("routing with several extensions", () => {
     expect(r.json.data.got).toEqual({ type: "mouse_move", dx: 5, dy: 6, duration: 0.1, command_id: "legacy-1" });
     const again = await rest(s.addresses.url, "POST", "/command", { type: "get_tabs", command_id: "legacy-2" });
     expect(again.json.message).toBe("ok get_tabs");
+    // Server-assigned ids work too, and several commands at once are each resent once.
+    const many = await Promise.all(
+      [1, 2, 3].map(() => rest(s.addresses.url, "POST", "/command", { type: "mouse_scroll", amount: 7 })),
+    );
+    expect(many.map((m) => m.json.message)).toEqual(["ok mouse_scroll", "ok mouse_scroll", "ok mouse_scroll"]);
     expect(ext.received.filter((m) => String(m).includes('"type":"command"'))).toHaveLength(1);
+  });
+
+  test("a fresh upstream extension with several commands already waiting gets each of them bare", async () => {
+    const s = await startTestBridge();
+    await connectUpstreamLikeExtension(s.addresses.wsUrl as string);
+    const all = await Promise.all(
+      ["a", "b", "c"].map((id) => rest(s.addresses.url, "POST", "/command", { type: "get_tabs", command_id: id })),
+    );
+    expect(all.map((r) => [r.status, r.json.command_id, r.json.message])).toEqual([
+      [200, "a", "ok get_tabs"],
+      [200, "b", "ok get_tabs"],
+      [200, "c", "ok get_tabs"],
+    ]);
+  });
+
+  test("commandFormat 'envelope' never falls back: the rejection is the command's failure", async () => {
+    const s = await startTestBridge({ commandFormat: "envelope" });
+    await connectUpstreamLikeExtension(s.addresses.wsUrl as string);
+    const r = await rest(s.addresses.url, "POST", "/command", { type: "get_tabs", command_id: "env-1" });
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ success: false, command_id: "env-1", error: "Unknown command type: command" });
   });
 
   test("commandFormat 'bare' sends upstream's raw command objects", async () => {

@@ -36,6 +36,13 @@ export const serve: Subcommand = {
       valueName: "ORIGIN,...",
       description: "web origins besides chrome-extension:// and the server's own pages that may call it",
     },
+    "command-format": {
+      type: "string",
+      valueName: "auto|envelope|bare",
+      default: "auto",
+      description:
+        "how commands go to executors: auto (envelope, bare for an executor that rejects it, as upstream's extension does), envelope or bare",
+    },
     "allow-host": {
       type: "string",
       valueName: "NAME,...|'*'",
@@ -50,6 +57,9 @@ export const serve: Subcommand = {
     const timeout = secondsFlag(values, "timeout");
     const token = stringValue(values, "token") ?? process.env.CHROME_BRIDGE_TOKEN;
     const allowHost = stringValue(values, "allow-host");
+    const commandFormat = stringValue(values, "command-format") ?? "auto";
+    if (commandFormat !== "auto" && commandFormat !== "envelope" && commandFormat !== "bare")
+      throw new UsageError(`--command-format must be auto, envelope or bare, not ${JSON.stringify(commandFormat)}`);
     if (port !== 0 && port === wsPort)
       throw new UsageError(`--port and --ws-port are both ${port}: give them different ports (or --ws-port off)`);
     let server: Awaited<ReturnType<typeof startBridgeServer>>;
@@ -60,6 +70,7 @@ export const serve: Subcommand = {
         wsPort,
         ...(timeout !== undefined ? { commandTimeoutMs: timeout * 1000 } : {}),
         token,
+        commandFormat,
         allowedOrigins: list(stringValue(values, "allow-origin")),
         allowedHosts: allowHost === "*" ? "*" : list(allowHost),
         log: (line) => console.error(`chrome-bridge: ${line}`),

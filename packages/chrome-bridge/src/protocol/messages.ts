@@ -93,6 +93,9 @@ export function failureResponse(commandId: string, error: string): CommandRespon
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/** The upstream extension's answer to `{"type":"command",...}`: it only knows bare commands. */
+export const ENVELOPE_REJECTED = "Unknown command type: command";
+
 /** What the server makes of one text frame from an extension. */
 export type InboundFromExtension =
   | { kind: "response"; response: CommandResponseMessage }
@@ -130,6 +133,9 @@ export function parseExtensionFrame(text: string): InboundFromExtension {
       },
     };
   }
+  // Upstream's extension rejects the envelope through a sender that invents a `command_id`
+  // ("cmd_<ms>_<random>"), so the rejection is recognised by its error whatever its id.
+  if (type === undefined && v.success === false && v.error === ENVELOPE_REJECTED) return { kind: "envelope_rejected" };
   if (type === "command_response" || (type === undefined && "command_id" in v)) {
     if (typeof v.command_id !== "string" || v.command_id === "") {
       return { kind: "invalid", error: "Invalid command_response: 'command_id' must be a non-empty string" };
@@ -148,9 +154,6 @@ export function parseExtensionFrame(text: string): InboundFromExtension {
         timestamp: toSeconds(v.timestamp),
       },
     };
-  }
-  if (type === undefined && v.success === false && v.error === "Unknown command type: command") {
-    return { kind: "envelope_rejected" };
   }
   if (type === undefined || type === null) return { kind: "invalid", error: "Missing type" };
   return { kind: "invalid", error: `Unknown message type: ${String(type)}` };

@@ -7,8 +7,10 @@ import {
   type CommandResponseMessage,
   commandMessage,
   connectedMessage,
+  ENVELOPE_REJECTED,
   type EventMessage,
   errorMessage,
+  failureResponse,
   parseExtensionFrame,
   pingMessage,
   pongMessage,
@@ -214,10 +216,17 @@ export class ExtensionHub extends EventEmitter<HubEvents> {
         return;
       }
       case "envelope_rejected": {
-        // The upstream extension: switch this connection to bare commands and resend the oldest one.
-        ext.bare = true;
+        // The upstream extension answers envelopes in order, so a rejection is the oldest one's.
         const cmd = ext.unanswered.shift();
-        if (cmd && this.#pending.has(cmd.command_id)) ext.conn.send(JSON.stringify(cmd));
+        if (!cmd || !this.#pending.has(cmd.command_id)) return;
+        if (this.#o.commandFormat === "envelope") {
+          this.#settle(cmd.command_id, failureResponse(cmd.command_id, ENVELOPE_REJECTED));
+          return;
+        }
+        // "auto": from now on this connection gets bare commands; the rejected one is sent again, bare.
+        if (!ext.bare) this.#o.log(`executor ${ext.id} wants bare commands (upstream's wire): switched`);
+        ext.bare = true;
+        ext.conn.send(JSON.stringify(cmd));
         return;
       }
       case "invalid":

@@ -54,10 +54,12 @@ export interface BridgeServerOptions {
   /** Bytes buffered towards one extension before it counts as stalled and is closed (1008). Default 8 MiB. */
   maxBufferedBytes?: number;
   /**
-   * Wire form of commands: the documented envelope (default) or upstream's bare command object.
-   * Connections that reject the envelope like the upstream extension does are switched to bare anyway.
+   * Wire form of commands. `"auto"` (default): the documented envelope, and a connection that rejects it the
+   * way upstream's extension does (`Unknown command type: command`) is switched to upstream's bare command
+   * objects, the rejected command resent bare. `"envelope"`: always the envelope (a rejection fails the
+   * command). `"bare"`: always bare. A connection may also ask for bare with `?format=bare`.
    */
-  commandFormat?: "envelope" | "bare";
+  commandFormat?: "auto" | "envelope" | "bare";
   /** Prefix the REST routes live under when mounted inside another server, e.g. "/bridge". */
   basePath?: string;
 }
@@ -88,7 +90,7 @@ export function resolveOptions(o: BridgeServerOptions): ResolvedOptions {
     maxPendingCommands: o.maxPendingCommands ?? 100,
     maxConnections: o.maxConnections ?? 16,
     maxBufferedBytes: o.maxBufferedBytes ?? 8 * 1024 * 1024,
-    commandFormat: o.commandFormat ?? "envelope",
+    commandFormat: o.commandFormat ?? "auto",
     basePath: (o.basePath ?? "").replace(/\/+$/, ""),
     log: o.log ?? (() => {}),
   };

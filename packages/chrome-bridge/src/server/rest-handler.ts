@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type AccessGuard, HttpError, readBody, requestPath, sendJson } from "@proj/ws-core/server";
 import { SERVER_NAME, SERVER_VERSION } from "../protocol/constants.js";
@@ -66,7 +67,9 @@ export function createRestHandler(hub: ExtensionHub, o: ResolvedOptions, access:
     input: unknown,
     cors: Record<string, string>,
   ) {
+    // The id is assigned here, so a 503/504 body names the one the executor saw.
     const command = parseCommand(input);
+    command.command_id ??= `cmd-${randomUUID()}`;
     const target = (req.headers["x-extension-id"] as string | undefined) ?? query.get("extension") ?? undefined;
     try {
       const r = await hub.dispatch(command, target ? { extensionId: target } : {});
