@@ -25,8 +25,11 @@ export function pointValue(card: Card): number {
   return r >= 9 ? 10 : r + 1;
 }
 
+/** The 52 card strings, built once (events name a card per CARD_DEALT). */
+const CARD_STRINGS: readonly string[] = Array.from({ length: 52 }, (_, c) => `${RANKS[c % 13]}${SUITS[(c / 13) | 0]}`);
+
 export function cardToString(card: Card): string {
-  return `${RANKS[card % 13]}${SUITS[(card / 13) | 0]}`;
+  return CARD_STRINGS[card] as string;
 }
 
 /** Parses "A♠", "10♥", "Ks", "td" (t = ten) or a bare rank (spades assumed). */
