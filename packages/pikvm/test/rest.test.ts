@@ -69,7 +69,7 @@ describe("kvmd REST subset", () => {
     expect((await get("/api/streamer")).streamer.source.online).toBe(true);
     expect((await get("/api/streamer/ocr")).ocr.enabled).toBe(true);
     expect((await get("/api/gpio")).state.outputs).toBeDefined();
-    expect((await get("/api/msd")).enabled).toBe(false);
+    expect((await get("/api/msd")).enabled).toBe(true);
     expect((await get("/api/switch")).model.ports).toEqual([]);
     await s.close();
   });

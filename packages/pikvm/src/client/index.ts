@@ -2,7 +2,14 @@
 export * from "../protocol/index.js";
 export * from "./errors.js";
 export { fetchTransport, type HttpRequest, type HttpResponse, type HttpTransport } from "./http.js";
-export { type PiKVMOptions, PiKVM, type RequestOptions, type WsOptions } from "./pikvm.js";
+export {
+  type CallOptions,
+  type PiKVMOptions,
+  PiKVM,
+  type RequestOptions,
+  type UploadOptions,
+  type WsOptions,
+} from "./pikvm.js";
 export {
   type AuthMode,
   mapConnectError,

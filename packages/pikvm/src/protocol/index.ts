@@ -8,3 +8,4 @@ export * from "./merge.js";
 export * from "./py-json.js";
 export * from "./validate.js";
 export * from "./schemas.js";
+export * from "./rest-schemas.js";
