@@ -210,7 +210,9 @@ async function wsThroughput(): Promise<Flood> {
   const cpu = after.cpu - before.cpu;
   if (verbose) {
     const main = (after.mainCpu - before.mainCpu).toFixed(2);
-    console.log(`  wsh run: ${total} bytes in ${s.toFixed(2)} s, server cpu ${cpu.toFixed(2)} s (main thread ${main} s)`);
+    console.log(
+      `  wsh run: ${total} bytes in ${s.toFixed(2)} s, server cpu ${cpu.toFixed(2)} s (main thread ${main} s)`,
+    );
   }
   ws.close();
   await wsh.stop();

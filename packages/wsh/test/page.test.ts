@@ -75,6 +75,33 @@ describe("the terminal page", () => {
     await waitFor(async () => (await pageText(page)).includes("$ echo hi\nhi"), { timeoutMs: 30_000, message: "page" });
   });
 
+  test("paste types the clipboard's text into the shell; Ctrl+Shift+C copies the selection", async () => {
+    const s = await startShell();
+    const browser = await launch();
+    const context = await browser.newContext();
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: s.url });
+    const page = await context.newPage();
+    await page.goto(`${s.url}/`);
+    await connected(page);
+    await page.locator(".xterm").click();
+    // What the browser does on Ctrl+V / middle click: a paste event on xterm's input element.
+    await page.evaluate(() => {
+      const data = new DataTransfer();
+      data.setData("text/plain", "echo PAS''TED\n");
+      const target = document.querySelector(".xterm-helper-textarea") as HTMLElement;
+      target.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+    });
+    await waitForScreen(s, "PASTED");
+    await waitFor(async () => (await pageText(page)).includes("\nPASTED"), { timeoutMs: 30_000, message: "page" });
+    await page.evaluate(() => (globalThis as any).wshTerminal.selectAll());
+    await page.keyboard.press("Control+Shift+KeyC");
+    await waitFor(async () => (await page.evaluate(() => navigator.clipboard.readText())).includes("PASTED"), {
+      timeoutMs: 30_000,
+      message: "copied",
+    });
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toContain("echo PAS''TED");
+  });
+
   test("a viewer page watches without typing; ?token= leaves the URL for sessionStorage", async () => {
     const s = await startShell({ token: "own", viewerToken: "view" });
     const browser = await launch();
