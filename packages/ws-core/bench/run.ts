@@ -40,6 +40,31 @@ async function startServer(c: Contender): Promise<Server> {
   return { port, child };
 }
 
+/** The next IPC message from the bench server carrying `key`. */
+function fromServer(s: Server, key: "loopMs" | "cpuUs"): Promise<number> {
+  return new Promise((resolve) => {
+    const on = (m: unknown) => {
+      const v = (m as Record<string, unknown>)[key];
+      if (typeof v !== "number") return;
+      s.child.off("message", on);
+      resolve(v);
+    };
+    s.child.on("message", on);
+  });
+}
+
+/** CPU µs the server process has used so far. */
+function serverCpu(s: Server): Promise<number> {
+  const r = fromServer(s, "cpuUs");
+  s.child.send("cpu");
+  return r;
+}
+
+const clientCpu = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
 function stop(s: Server): Promise<void> {
   return new Promise((resolve) => {
     s.child.once("exit", () => resolve());
@@ -147,31 +172,86 @@ const clients: Record<Contender, (port: number) => Promise<BenchClient>> = {
   socketio: socketIoClient,
 };
 
-function percentile(sorted: number[], p: number): number {
+function percentile(sorted: Float64Array | number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function measureRtt(c: BenchClient): Promise<{ p50: number; p99: number }> {
-  for (let i = 0; i < 500; i++) await c.roundTrip(i); // warm-up
-  const lat: number[] = [];
-  for (let i = 0; i < RTT_N; i++) {
-    const t = performance.now();
-    await c.roundTrip(i);
-    lat.push((performance.now() - t) * 1000);
+const contenders: Contender[] = ["raw", "wscore", "socketio"];
+/** Contenders in a rotated order, so none always goes first (right after a GC, a scheduler hiccup...). */
+const rotated = (k: number) => contenders.map((_, i) => contenders[(i + k) % contenders.length] as Contender);
+const BLOCKS = 20;
+
+/**
+ * Sequential round trips, interleaved: BLOCKS blocks per contender, taking turns, so all three see the same
+ * machine (the load of other processes changes over seconds; measured one after the other, it decides the ratio).
+ */
+async function measureRtt(
+  cs: Record<Contender, BenchClient>,
+  servers: Record<Contender, Server>,
+): Promise<Record<Contender, Rtt>> {
+  const per = Math.ceil(RTT_N / BLOCKS);
+  const lat = {} as Record<Contender, Float64Array>;
+  const cpu: Record<Contender, number> = { raw: 0, wscore: 0, socketio: 0 };
+  const serverCpuBefore = {} as Record<Contender, number>;
+  for (const c of contenders) {
+    lat[c] = new Float64Array(per * BLOCKS);
+    serverCpuBefore[c] = await serverCpu(servers[c]);
   }
-  lat.sort((a, b) => a - b);
-  return { p50: percentile(lat, 50), p99: percentile(lat, 99) };
+  for (let b = 0; b < BLOCKS; b++) {
+    for (const c of rotated(b)) {
+      const client = cs[c];
+      const out = lat[c];
+      const cpu0 = clientCpu();
+      for (let i = 0; i < per; i++) {
+        const t = performance.now();
+        await client.roundTrip(i);
+        out[b * per + i] = (performance.now() - t) * 1000;
+      }
+      cpu[c] += clientCpu() - cpu0;
+    }
+  }
+  const r = {} as Record<Contender, Rtt>;
+  for (const c of contenders) {
+    const sorted = lat[c].sort();
+    const serverUs = (await serverCpu(servers[c])) - serverCpuBefore[c];
+    r[c] = { p50: percentile(sorted, 50), p99: percentile(sorted, 99), cpuUs: (cpu[c] + serverUs) / (per * BLOCKS) };
+  }
+  return r;
 }
 
-async function measurePipeline(c: BenchClient): Promise<number> {
-  await c.pipeline(2000); // warm-up
-  const t = performance.now();
-  await c.pipeline(PIPE_N);
-  return PIPE_N / ((performance.now() - t) / 1000);
+/** Latency percentiles (µs) and CPU µs per round trip, client and server processes together. */
+interface Rtt {
+  p50: number;
+  p99: number;
+  cpuUs: number;
+}
+
+/** Pipelined throughput, in 4 turns per contender (interleaved like the round trips). */
+async function measurePipeline(cs: Record<Contender, BenchClient>): Promise<Record<Contender, number>> {
+  const turns = 4;
+  const per = Math.ceil(PIPE_N / turns);
+  const secs: Record<Contender, number> = { raw: 0, wscore: 0, socketio: 0 };
+  for (let k = 0; k < turns; k++) {
+    for (const c of rotated(k)) {
+      const t = performance.now();
+      await cs[c].pipeline(per);
+      secs[c] += (performance.now() - t) / 1000;
+    }
+  }
+  return {
+    raw: (per * turns) / secs.raw,
+    wscore: (per * turns) / secs.wscore,
+    socketio: (per * turns) / secs.socketio,
+  };
+}
+
+interface Fanout {
+  burst(count: number): Promise<{ secs: number; loopMs: number }>;
+  close(): void;
 }
 
 /** 100 listeners; one trigger; time until every listener has every message. */
-async function measureFanout(contender: Contender, server: Server): Promise<{ rate: number; loopMs: number }> {
+async function fanoutClients(contender: Contender, server: Server): Promise<Fanout> {
   const port = server.port;
   let got = 0;
   let target = 0;
@@ -206,24 +286,23 @@ async function measureFanout(contender: Contender, server: Server): Promise<{ ra
     }
     trigger = (count) => sockets[0]?.send(JSON.stringify({ type: "fanout", count, body: BODY }));
   }
-  const burst = (count: number) =>
-    new Promise<number>((resolve) => {
+  const burst = (count: number) => {
+    const loop = fromServer(server, "loopMs");
+    const secs = new Promise<number>((resolve) => {
       got = 0;
       target = FAN_CLIENTS * count;
       const t = performance.now();
       done = () => resolve((performance.now() - t) / 1000);
       trigger(count);
     });
-  const nextLoop = () =>
-    new Promise<number>((r) => server.child.once("message", (m) => r((m as { loopMs: number }).loopMs)));
-  let loop = nextLoop();
-  await burst(20); // warm-up
-  await loop;
-  loop = nextLoop();
-  const secs = await burst(FAN_N);
-  const loopMs = await loop;
-  for (const c of closers) c();
-  return { rate: (FAN_CLIENTS * FAN_N) / secs, loopMs };
+    return Promise.all([secs, loop]).then(([s, loopMs]) => ({ secs: s, loopMs }));
+  };
+  return {
+    burst,
+    close: () => {
+      for (const c of closers) c();
+    },
+  };
 }
 
 function median(xs: number[]): number {
@@ -232,57 +311,82 @@ function median(xs: number[]): number {
 }
 
 const names: Record<Contender, string> = { raw: "raw ws", wscore: "ws-core", socketio: "socket.io" };
+type Series = Record<Contender, number[]>;
+const series = (): Series => ({ raw: [], wscore: [], socketio: [] });
 
-function report(figure: string, unit: string, values: Record<Contender, number>, lowerIsBetter: boolean) {
-  const fmt = (v: number) => (v >= 1000 ? Math.round(v).toString() : v.toFixed(1));
-  for (const c of ["raw", "wscore", "socketio"] as const) {
+/**
+ * Values are medians over rounds with their min-max; ratios are medians of the per-round ratios (each round
+ * measures all three contenders interleaved, so a round's ratio compares like with like).
+ */
+function report(figure: string, unit: string, v: Series, lowerIsBetter: boolean) {
+  const fmt = (x: number) => (x >= 1000 ? Math.round(x).toString() : x.toFixed(1));
+  const ratio = (a: Contender, b: Contender) => median(v[a].map((x, i) => x / (v[b][i] as number)));
+  for (const c of contenders) {
+    const spread = `${fmt(Math.min(...v[c]))}-${fmt(Math.max(...v[c]))}`;
     console.log(
-      `bench ${figure} ${names[c]}: ${fmt(values[c])} ${unit} (${(values[c] / values.raw).toFixed(2)}x raw ws)`,
+      `bench ${figure} ${names[c]}: ${fmt(median(v[c]))} ${unit} (${ratio(c, "raw").toFixed(2)}x raw ws) [rounds ${spread}]`,
     );
   }
-  const vsIo = values.wscore / values.socketio;
+  const vsIo = ratio("wscore", "socketio");
   const better = lowerIsBetter ? vsIo < 1 : vsIo > 1;
   console.log(
-    `bench ${figure} ws-core vs socket.io: ${fmt(values.wscore)} ${unit} (${vsIo.toFixed(2)}x socket.io, ${better ? "ahead" : "behind"})`,
+    `bench ${figure} ws-core vs socket.io: ${fmt(median(v.wscore))} ${unit} (${vsIo.toFixed(2)}x socket.io, ${better ? "ahead" : "behind"})`,
   );
 }
 
 async function main() {
-  const contenders: Contender[] = ["raw", "wscore", "socketio"];
-  const rtt50: Record<Contender, number[]> = { raw: [], wscore: [], socketio: [] };
-  const rtt99: Record<Contender, number[]> = { raw: [], wscore: [], socketio: [] };
-  const pipe: Record<Contender, number[]> = { raw: [], wscore: [], socketio: [] };
-  const fan: Record<Contender, number[]> = { raw: [], wscore: [], socketio: [] };
-  const fanLoop: Record<Contender, number[]> = { raw: [], wscore: [], socketio: [] };
-  for (let round = 0; round < ROUNDS; round++) {
+  const rtt50 = series();
+  const rtt99 = series();
+  const rttCpu = series();
+  const pipe = series();
+  const fan = series();
+  const fanLoop = series();
+  const servers = {} as Record<Contender, Server>;
+  const cs = {} as Record<Contender, BenchClient>;
+  const fans = {} as Record<Contender, Fanout>;
+  try {
+    for (const c of contenders) servers[c] = await startServer(c);
+    for (const c of contenders) cs[c] = await clients[c](servers[c].port);
+    for (const c of contenders) fans[c] = await fanoutClients(c, servers[c]);
+    // Warm-up: every path JIT-compiled on both sides before anything is timed.
     for (const c of contenders) {
-      const server = await startServer(c);
-      try {
-        const client = await clients[c](server.port);
-        const r = await measureRtt(client);
-        rtt50[c].push(r.p50);
-        rtt99[c].push(r.p99);
-        pipe[c].push(await measurePipeline(client));
-        client.close();
-        const f = await measureFanout(c, server);
-        fan[c].push(f.rate);
+      for (let i = 0; i < 2000; i++) await cs[c].roundTrip(i);
+      await cs[c].pipeline(4000);
+      await fans[c].burst(20);
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      const r = await measureRtt(cs, servers);
+      const p = await measurePipeline(cs);
+      for (const c of contenders) {
+        rtt50[c].push(r[c].p50);
+        rtt99[c].push(r[c].p99);
+        rttCpu[c].push(r[c].cpuUs);
+        pipe[c].push(p[c]);
+      }
+      for (const c of rotated(round)) {
+        const f = await fans[c].burst(FAN_N);
+        fan[c].push((FAN_CLIENTS * FAN_N) / f.secs);
         fanLoop[c].push(f.loopMs);
-      } finally {
-        await stop(server);
       }
     }
+  } finally {
+    for (const c of contenders) {
+      cs[c]?.close();
+      fans[c]?.close();
+    }
+    await Promise.all(contenders.filter((c) => servers[c]).map((c) => stop(servers[c])));
   }
-  const med = (m: Record<Contender, number[]>) =>
-    ({ raw: median(m.raw), wscore: median(m.wscore), socketio: median(m.socketio) }) as Record<Contender, number>;
   console.log(
-    `# ${ROUNDS} rounds, medians; node ${process.version}; server in a child process${PIN ? " pinned to CPU 1, client to CPU 0" : ""}; 127.0.0.1`,
+    `# ${ROUNDS} rounds, contenders interleaved within each round; node ${process.version}; servers in child processes${PIN ? " pinned to CPU 1, client to CPU 0" : ""}; 127.0.0.1`,
   );
-  report("roundtrip-p50", "us", med(rtt50), true);
-  report("roundtrip-p99", "us", med(rtt99), true);
-  report("pipelined-validated", "msg/s", med(pipe), false);
-  report(`broadcast-${FAN_CLIENTS}-clients`, "deliveries/s", med(fan), false);
+  report("roundtrip-p50", "us", rtt50, true);
+  report("roundtrip-p99", "us", rtt99, true);
+  // CPU time does not wait in run queues: the figure the machine's load disturbs least.
+  report("roundtrip-cpu", "us", rttCpu, true);
+  report("pipelined-validated", "msg/s", pipe, false);
+  report(`broadcast-${FAN_CLIENTS}-clients`, "deliveries/s", fan, false);
   // The delivery rate is bound by the 100 clients sharing this process; the send loop is the server's own cost.
-  report(`broadcast-${FAN_CLIENTS}-clients-server-send-loop`, "ms", med(fanLoop), true);
+  report(`broadcast-${FAN_CLIENTS}-clients-server-send-loop`, "ms", fanLoop, true);
   process.exit(0);
 }
 

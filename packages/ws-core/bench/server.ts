@@ -9,6 +9,13 @@ import { benchProtocol, type Contender } from "./shapes.js";
 
 const contender = process.argv[2] as Contender;
 const ready = (port: number) => process.send?.({ port });
+// CPU time this process has used (user + system, µs), asked for between measurements.
+process.on("message", (m) => {
+  if (m === "cpu") {
+    const u = process.cpuUsage();
+    process.send?.({ cpuUs: u.user + u.system });
+  }
+});
 
 /** Reports how long the synchronous broadcast loop took (the server's own cost, not the clients'). */
 function timed(loop: () => void): void {

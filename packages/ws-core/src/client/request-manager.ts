@@ -64,6 +64,7 @@ export class RequestManager<T = unknown> {
         signal.addEventListener("abort", p.onAbort, { once: true });
       }
       if (deadline < this.#timerAt) this.#arm(deadline);
+      else if (this.#pending.size === 1) refTimer(this.#timer, true);
     });
   }
 
@@ -94,9 +95,9 @@ export class RequestManager<T = unknown> {
     if (!p) return undefined;
     this.#pending.delete(id);
     if (p.onAbort) p.signal?.removeEventListener("abort", p.onAbort);
-    // Nothing left to time out: drop the timer so an idle manager holds no handle. Otherwise it stays armed
-    // (a settled request's deadline at worst wakes it once early, and it re-arms for the next one).
-    if (this.#pending.size === 0 && this.#timer !== undefined) this.#disarm();
+    // The timer stays armed (a settled request's deadline wakes it once, and it re-arms for the next one):
+    // arming and clearing per request is what this avoids. Idle, it must not keep Node's process alive.
+    if (this.#pending.size === 0) refTimer(this.#timer, false);
     return p;
   }
 
@@ -104,12 +105,6 @@ export class RequestManager<T = unknown> {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timerAt = at;
     this.#timer = setTimeout(() => this.#expire(), Math.max(0, Math.ceil(at - now())));
-  }
-
-  #disarm(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = Number.POSITIVE_INFINITY;
   }
 
   /** Fails every request past its deadline, then re-arms for the earliest one left. */
@@ -128,4 +123,10 @@ export class RequestManager<T = unknown> {
     }
     if (next < this.#timerAt && this.#pending.size > 0) this.#arm(next);
   }
+}
+
+/** Node's timers hold the process open unless unref'd; browsers' numeric timers have no such notion. */
+function refTimer(t: ReturnType<typeof setTimeout> | undefined, ref: boolean): void {
+  const h = t as { ref?: () => void; unref?: () => void } | undefined;
+  if (typeof h === "object") ref ? h.ref?.() : h.unref?.();
 }
