@@ -1,4 +1,7 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer as createNetServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { listen } from "@proj/ws-core/server";
 import { disposeLeftovers, type ScriptProcess, spawnScript } from "@proj/ws-core/testing";
@@ -136,6 +139,44 @@ describe("CLIs", { timeout: TIMEOUT }, () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/event_type: 'loop'/);
     expect(await ocr(tls)).toBe("PiKVM emulator virtual console\ntls\nhello\n");
+  });
+
+  test("pikvm info, snapshot, atx, msd upload, gpio, log and log -f (REST commands)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "pikvm-cli-"));
+    try {
+      const cli = (...args: string[]) => pikvm("--url", plain.url, "--passwd", "secret", ...args);
+      const iso = join(dir, "small.iso");
+      await writeFile(iso, Buffer.alloc(150_000, 3));
+      const follow = spawnScript("src/cli/pikvm.ts", ["--url", plain.url, "--passwd", "secret", "log", "-f"], {
+        cwd: pkgDir,
+      });
+      const [info, snap, upload, gpio, usage] = await Promise.all([
+        cli("info", "extras", "auth"),
+        cli("snapshot", join(dir, "s.jpg"), "--save"),
+        cli("msd", "upload", iso, "--name", "boot.iso"),
+        cli("gpio", "__v3_usb_breaker__", "off"),
+        cli("atx", "explode"),
+      ]);
+      expect(info.code).toBe(0);
+      expect(JSON.parse(info.stdout)).toEqual({ auth: { enabled: true }, extras: {} });
+      expect(snap.code).toBe(0);
+      expect([...(await readFile(join(dir, "s.jpg"))).subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+      expect(upload.code).toBe(0);
+      expect(upload.stderr).toContain("uploading boot.iso: 100%");
+      expect(JSON.parse(upload.stdout)).toEqual({ image: { name: "boot.iso", size: 150_000, written: 150_000 } });
+      expect(JSON.parse(gpio.stdout).state.outputs.__v3_usb_breaker__.state).toBe(false);
+      expect(usage.code).toBe(2);
+      // The followed log shows the upload; Ctrl-C ends it cleanly.
+      await follow.line(/Written 150000 bytes to image "boot.iso"/, 90_000);
+      expect(await follow.stop("SIGINT")).toBe(0);
+      const log = await cli("log", "--seek", "3600");
+      expect(log.stdout).toMatch(/kvmd\.service\] --- .*Written 150000 bytes/);
+      const atx = await cli("atx", "off");
+      expect(JSON.parse(atx.stdout).leds.power).toBe(false);
+      expect(JSON.parse((await cli("atx", "on")).stdout).leds.power).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test("SIGTERM and SIGINT close the emulator gracefully (exit 0)", async () => {
