@@ -83,6 +83,26 @@ describe("msd", () => {
   });
 });
 
+test("a cross-site text/plain POST to msd/write, gpio/switch or streamer/set_params is refused (403), no effect", async () => {
+  const s = await startEmulator();
+  for (const path of [
+    "/api/msd/write?image=x.iso",
+    "/api/gpio/switch?channel=__v3_usb_breaker__&state=0",
+    "/api/streamer/set_params?quality=5",
+  ]) {
+    const r = await fetch(`${s.url}${path}`, {
+      method: "POST",
+      headers: { ...AUTH, Origin: "http://evil.example", "Content-Type": "text/plain" },
+      body: "data",
+    });
+    expect([path, r.status, (await r.json()).result.error]).toEqual([path, 403, "HTTPForbidden"]);
+  }
+  expect(s.emu.msd.state().storage).toMatchObject({ images: {} });
+  expect((s.emu.gpio.state() as any).state.outputs.__v3_usb_breaker__.state).toBe(true);
+  expect(s.emu.streamer.params.quality).toBe(80);
+  await s.close();
+});
+
 describe("gpio, metrics, shortcut wait", () => {
   test("a configured model: state, switch, pulse (busy, then off), inputs, events, refusals", async () => {
     const s = await startEmulator({
