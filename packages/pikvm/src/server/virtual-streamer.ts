@@ -65,6 +65,8 @@ export class VirtualStreamer extends EventEmitter<{ state: [Record<string, unkno
   #timer: ReturnType<typeof setTimeout> | undefined;
   #keepalive: ReturnType<typeof setInterval> | undefined;
   #lastSentAt = 0;
+  #stats: ReturnType<typeof setInterval> | undefined;
+  #lastStats = "";
   /** Frames encoded since start (for tests and the bench). */
   encoded = 0;
 
@@ -220,6 +222,14 @@ export class VirtualStreamer extends EventEmitter<{ state: [Record<string, unkno
     this.emit("client", id, true);
     this.#emitState(["streamer"]);
     this.#startKeepalive();
+    // kvmd polls the streamer every second: viewers' fps changes reach the web UI as `streamer` events.
+    this.#stats ??= setInterval(() => {
+      const now = JSON.stringify((this.state().streamer as { stream: unknown }).stream);
+      if (now === this.#lastStats) return;
+      this.#lastStats = now;
+      this.#emitState(["streamer"]);
+    }, 1000);
+    this.#stats.unref?.();
     // A new viewer gets the current picture at once.
     if (this.#last && !this.#dirty) this.#send(c, this.#last.jpeg);
     else this.#schedule();
@@ -296,6 +306,8 @@ export class VirtualStreamer extends EventEmitter<{ state: [Record<string, unkno
   #stopTimers(): void {
     clearTimeout(this.#timer);
     clearInterval(this.#keepalive);
+    clearInterval(this.#stats);
+    this.#stats = undefined;
     this.#timer = undefined;
     this.#keepalive = undefined;
   }
