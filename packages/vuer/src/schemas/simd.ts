@@ -1,7 +1,7 @@
 /**
  * Bulk float32 -> float16 and float32 -> uint8 colour conversion in WebAssembly SIMD (128-bit lanes, 8 values
  * per step), with the exact results of numpy's `astype(np.float16)` and `(c * 255).astype(np.uint8)` (clamped).
- * The module is assembled below from its instructions (about 400 bytes, no build step); runtimes without
+ * The module is assembled below from its instructions (under 1 KiB, no build step); runtimes without
  * WebAssembly SIMD, or pages whose CSP forbids WebAssembly, get `undefined` and the callers use plain JS.
  */
 
@@ -57,7 +57,6 @@ const OR = simd(0x50);
 const BITSELECT = simd(0x52); // (a, b, mask) -> a where mask, b elsewhere
 const I32X4_LT_S = simd(0x39);
 const I32X4_GT_S = simd(0x3b);
-const I32X4_GE_S = simd(0x3f);
 const I32X4_SHR_U = simd(0xad);
 const I32X4_ADD = simd(0xae);
 const I32X4_SUB = simd(0xb1);
