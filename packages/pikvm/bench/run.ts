@@ -4,7 +4,7 @@
 // Everything binds 127.0.0.1; each figure is the median of 5 runs, alternated with its baseline, after a warm-up,
 // in a child process of its own (what one figure warms up must not speed up or slow down the next one).
 import { spawn } from "node:child_process";
-import { createServer } from "node:http";
+import { createServer, get as httpGet } from "node:http";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { closeHttpServer, listen } from "@proj/ws-core/server";
@@ -170,6 +170,46 @@ async function clientSend(kind: "json" | "binary", raw: boolean): Promise<number
   return rate;
 }
 
+const FRAMES = 40;
+
+/** Baseline for video: the screen rendered and encoded as a PNG snapshot, frames/s (no network). */
+async function pngSnapshots(): Promise<number> {
+  const emu = new PiKVMEmulator();
+  const t0 = performance.now();
+  for (let i = 0; i < FRAMES; i++) {
+    emu.typeText("x");
+    emu.snapshotPng();
+  }
+  const rate = FRAMES / ((performance.now() - t0) / 1000);
+  await emu.close();
+  return rate;
+}
+
+/** MJPEG frames/s reaching one viewer over HTTP, a screen change before each (no fps cap). */
+async function mjpegFrames(): Promise<number> {
+  const emu = new PiKVMEmulator({ streamKeepaliveMs: 0 });
+  const { url } = await emu.listen({ port: 0 });
+  emu.streamer.setParams({ desired_fps: 0 });
+  let parts = 0;
+  const res = await new Promise<import("node:http").IncomingMessage>((resolve) =>
+    httpGet(`${url}/streamer/stream`, { headers: AUTH }, resolve),
+  );
+  res.on("data", (d: Buffer) => {
+    for (let i = d.indexOf("--boundarydonotcross"); i >= 0; i = d.indexOf("--boundarydonotcross", i + 1)) parts++;
+  });
+  await until(() => parts >= 1);
+  const t0 = performance.now();
+  for (let i = 0; i < FRAMES; i++) {
+    const want = parts + 1;
+    emu.typeText("x");
+    await until(() => parts >= want);
+  }
+  const rate = FRAMES / ((performance.now() - t0) / 1000);
+  res.destroy();
+  await emu.close();
+  return rate;
+}
+
 /**
  * Runs baseline and candidate alternately (so load changes hit both alike) and returns both medians, after
  * one discarded run of each so that neither pays the JIT warm-up in its figures.
@@ -191,9 +231,10 @@ const line = (name: string, value: number, unit: string, base: number, baseName:
   console.log(`bench ${name}: ${Math.round(value)} ${unit} (${(value / base).toFixed(2)}x ${baseName})`);
 
 /** One figure per child process, so that no measurement runs on JIT state another one left behind. */
-type Figure = "ingest-json" | "ingest-binary" | "send-json" | "send-binary";
+type Figure = "ingest-json" | "ingest-binary" | "send-json" | "send-binary" | "video-mjpeg";
 
 async function measure(figure: Figure): Promise<[number, number]> {
+  if (figure === "video-mjpeg") return paired(pngSnapshots, mjpegFrames);
   const [what, kind] = figure.split("-") as ["ingest" | "send", "json" | "binary"];
   return what === "ingest"
     ? paired(
@@ -234,5 +275,7 @@ if (figure) {
     const [raw, ours] = await inChild(`send-${kind}`);
     line(`client send ${kind}`, ours, "events/s", raw, "raw ws client");
   }
+  const [png, mjpeg] = await inChild("video-mjpeg");
+  line("MJPEG frames to a viewer", mjpeg, "frames/s", png, "PNG snapshot encodes, in process");
   console.error(`(bench took ${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }
