@@ -31,7 +31,9 @@ const PAGE = `<!doctype html><title>stream</title><style>body{margin:0}img{displ
   window.ready = true;
 </script>`;
 
-test("Chromium shows /streamer/stream in an <img>; a click there arrives at the emulator on that pixel", async () => {
+test("Chromium shows /streamer/stream in an <img>; a click there arrives at the emulator on that pixel", {
+  timeout: 120_000,
+}, async () => {
   const dir = await mkdtemp(join(tmpdir(), "pikvm-stream-"));
   trackLeftover(() => rm(dir, { recursive: true, force: true }));
   const bundle = await bundleForBrowser(fileURLToPath(new URL("../src/client/index.ts", import.meta.url)));

@@ -6,7 +6,9 @@ import { startEmulator } from "./helpers.js";
 
 afterEach(disposeLeftovers);
 
-test("typed results, per-request headers and timeouts, log follow, shortcut wait, MSD, GPIO, metrics", async () => {
+test("typed results, per-request headers and timeouts, log follow, shortcut wait, MSD, GPIO, metrics", {
+  timeout: 60_000,
+}, async () => {
   const s = await startEmulator({
     gpio: { inputs: { led: {} }, outputs: { relay: {} } },
   });

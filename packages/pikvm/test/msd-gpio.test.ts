@@ -12,7 +12,9 @@ const post = (url: string, init: RequestInit = {}) => fetch(url, { method: "POST
 const result = async (r: Response) => ({ status: r.status, body: (await r.json()) as any });
 
 describe("msd", () => {
-  test("upload streamed with progress events, select, connect, refusals, remove, reset; temp dir removed", async () => {
+  test("upload streamed with progress events, select, connect, refusals, remove, reset; temp dir removed", {
+    timeout: 60_000,
+  }, async () => {
     const s = await startEmulator({ msdStorageBytes: 1024 * 1024 });
     const ws = await rawClient(s.wsUrl);
     const st0 = (await result(await fetch(`${s.url}/api/msd`, { headers: AUTH }))).body.result;
@@ -71,7 +73,7 @@ describe("msd", () => {
     expect(existsSync(dir)).toBe(false);
   });
 
-  test("msdDir: existing images are listed and kept after close", async () => {
+  test("msdDir: existing images are listed and kept after close", { timeout: 60_000 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), "pikvm-msd-test-"));
     trackLeftover(() => rm(dir, { recursive: true, force: true }));
     await writeFile(join(dir, "disk.img"), Buffer.alloc(1000));
@@ -83,7 +85,9 @@ describe("msd", () => {
   });
 });
 
-test("a cross-site text/plain POST to msd/write, gpio/switch or streamer/set_params is refused (403), no effect", async () => {
+test("a cross-site text/plain POST to msd/write, gpio/switch or streamer/set_params is refused (403), no effect", {
+  timeout: 60_000,
+}, async () => {
   const s = await startEmulator();
   for (const path of [
     "/api/msd/write?image=x.iso",
@@ -104,7 +108,9 @@ test("a cross-site text/plain POST to msd/write, gpio/switch or streamer/set_par
 });
 
 describe("gpio, metrics, shortcut wait", () => {
-  test("a configured model: state, switch, pulse (busy, then off), inputs, events, refusals", async () => {
+  test("a configured model: state, switch, pulse (busy, then off), inputs, events, refusals", {
+    timeout: 60_000,
+  }, async () => {
     const s = await startEmulator({
       gpio: {
         inputs: { led: {} },

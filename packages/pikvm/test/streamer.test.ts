@@ -10,7 +10,9 @@ afterEach(disposeLeftovers);
 const post = (url: string) => fetch(url, { method: "POST", headers: AUTH });
 const bright = (p: number[]) => Math.min(...p) > 180;
 
-test("MJPEG: JPEG frames of the console, a new one on each change, clients_stat with the viewer's key", async () => {
+test("MJPEG: JPEG frames of the console, a new one on each change, clients_stat with the viewer's key", {
+  timeout: 60_000,
+}, async () => {
   const s = await startEmulator({ streamKeepaliveMs: 0 });
   const ws = await rawClient(s.wsUrl);
   const m = await openMjpeg(`${s.url}/streamer/stream?key=k1`);
@@ -55,7 +57,9 @@ test("MJPEG: JPEG frames of the console, a new one on each change, clients_stat 
   await s.close();
 });
 
-test("keep-alive frames, advance_headers, resolution and quality honoured, reset cuts viewers", async () => {
+test("keep-alive frames, advance_headers, resolution and quality honoured, reset cuts viewers", {
+  timeout: 60_000,
+}, async () => {
   const s = await startEmulator({ streamKeepaliveMs: 30 });
   const a = await openMjpeg(`${s.url}/streamer/stream?key=adv&advance_headers=1`);
   // advance_headers: the first part's headers come at once, and parts carry no Content-Length.
@@ -102,7 +106,9 @@ test("keep-alive frames, advance_headers, resolution and quality honoured, reset
   await s.close();
 });
 
-test("snapshot save/load/delete, offline without allow_offline is 503, too many viewers 503", async () => {
+test("snapshot save/load/delete, offline without allow_offline is 503, too many viewers 503", {
+  timeout: 60_000,
+}, async () => {
   const s = await startEmulator({ maxStreamClients: 1, streamKeepaliveMs: 0 });
   const ws = await rawClient(s.wsUrl);
   const get = (q: string) => fetch(`${s.url}/api/streamer/snapshot${q}`, { headers: AUTH });

@@ -26,7 +26,9 @@ async function readUntil(body: ReadableStream<Uint8Array>, want: string): Promis
 }
 
 describe("info", () => {
-  test("extras is a dict; the legacy answer has kvmd's hw block; unknown fields are a 400 ValidatorError", async () => {
+  test("extras is a dict; the legacy answer has kvmd's hw block; unknown fields are a 400 ValidatorError", {
+    timeout: 60_000,
+  }, async () => {
     const s = await startEmulator();
     const get = async (q: string) => json(await fetch(`${s.url}/api/info${q}`, { headers: AUTH }));
     // What the UI's index page asks for.
@@ -53,7 +55,9 @@ describe("info", () => {
 });
 
 describe("hid set_params", () => {
-  test("jiggler switches `active`, only where the jiggler is enabled; outputs are validated", async () => {
+  test("jiggler switches `active`, only where the jiggler is enabled; outputs are validated", {
+    timeout: 60_000,
+  }, async () => {
     const s = await startEmulator();
     const ws = await rawClient(s.wsUrl);
     expect((await post(`${s.url}/api/hid/set_params?jiggler=1`)).status).toBe(200);
@@ -87,7 +91,9 @@ describe("hid set_params", () => {
 });
 
 describe("streamer and log", () => {
-  test("set_params (quality, desired_fps, resolution) with streamer events; reset; refusals", async () => {
+  test("set_params (quality, desired_fps, resolution) with streamer events; reset; refusals", {
+    timeout: 60_000,
+  }, async () => {
     const s = await startEmulator();
     const ws = await rawClient(s.wsUrl);
     expect((await post(`${s.url}/api/streamer/set_params?quality=50`)).status).toBe(200);
@@ -111,7 +117,9 @@ describe("streamer and log", () => {
     await s.close();
   });
 
-  test("/api/log: seek answers recent lines; follow streams new ones until the reader leaves", async () => {
+  test("/api/log: seek answers recent lines; follow streams new ones until the reader leaves", {
+    timeout: 60_000,
+  }, async () => {
     const s = await startEmulator();
     const login = await fetch(`${s.url}/api/auth/login`, { method: "POST", body: "user=admin&passwd=admin" });
     expect(login.status).toBe(200);
@@ -135,7 +143,7 @@ describe("streamer and log", () => {
 });
 
 describe("ocr", () => {
-  test("ocr_langs validated; the rectangle reads only the characters inside it", async () => {
+  test("ocr_langs validated; the rectangle reads only the characters inside it", { timeout: 60_000 }, async () => {
     const s = await startEmulator();
     s.emu.typeText("hello world\nsecond line");
     const ocr = async (q: string) => {
@@ -159,7 +167,9 @@ describe("ocr", () => {
 });
 
 describe("web UI pages", () => {
-  test("unauthenticated pages redirect to /login/; login and /share/ are public; /streamer/stream needs a login", async () => {
+  test("unauthenticated pages redirect to /login/; login and /share/ are public; /streamer/stream needs a login", {
+    timeout: 60_000,
+  }, async () => {
     const dir = await mkdtemp(join(tmpdir(), "pikvm-ui-"));
     trackLeftover(() => rm(dir, { recursive: true, force: true }));
     for (const d of ["kvm", "login", "share"]) await mkdir(join(dir, d));
