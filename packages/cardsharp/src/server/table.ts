@@ -60,6 +60,10 @@ export interface TableOptions extends Omit<EngineOptions, "onEvent"> {
   botBalance?: number;
   timings?: Partial<TableTimings>;
   timers?: Timers;
+  /** Bankroll of a new human seat for `ownerId` when known elsewhere (a cluster's Redis); else `startingBalance`. */
+  balanceFor?: (ownerId: string) => number | undefined;
+  /** Awaited after each round, before the next opens (a cluster makes the round's settlement durable here). */
+  beforeNextRound?: () => Promise<void>;
 }
 
 /**
@@ -78,6 +82,8 @@ export class BlackjackTable {
   readonly #maxSeats: number;
   readonly #startingBalance: number;
   readonly #botBalance: number;
+  readonly #balanceFor: ((ownerId: string) => number | undefined) | undefined;
+  readonly #beforeNextRound: (() => Promise<void>) | undefined;
   #pending: (PendingRequest & { resolve: (a: Action) => void; timer: unknown }) | undefined;
   #running = false;
   #loop: Promise<void> | undefined;
@@ -94,6 +100,8 @@ export class BlackjackTable {
     this.#maxSeats = options.maxSeats ?? 7;
     this.#startingBalance = options.startingBalance ?? 1000;
     this.#botBalance = options.botBalance ?? 1000;
+    this.#balanceFor = options.balanceFor;
+    this.#beforeNextRound = options.beforeNextRound;
     this.engine = new BlackjackEngine({
       ...options,
       onEvent: <K extends EngineEventType>(type: K, data: EventPayload<K>) => this.#onEngineEvent(type, data),
@@ -159,8 +167,11 @@ export class BlackjackTable {
     return this.#fullError();
   }
 
-  /** Seats a human for `ownerId` (a client id). */
-  seatHuman(ownerId: string, name?: string): SeatInfo {
+  /**
+   * Seats a human for `ownerId` (a client id). `away`: the owner is not here yet (a seat restored by a
+   * cluster takeover): held for `seatHoldMs` like the seat of an owner who has bet and gone.
+   */
+  seatHuman(ownerId: string, name?: string, options: { away?: boolean } = {}): SeatInfo {
     const refused = this.checkSeat(ownerId);
     if (refused) throw refused;
     const playerId = `player-${ownerId}`;
@@ -168,12 +179,16 @@ export class BlackjackTable {
     this.engine.addPlayer({
       id: playerId,
       name: playerName,
-      balance: this.#startingBalance,
+      balance: this.#balanceFor?.(ownerId) ?? this.#startingBalance,
       meta: { client_id: ownerId },
     });
     const seat: HumanSeat = { kind: "human", playerId, ownerId, connected: true, leaving: false, hasBet: false };
     this.#seats.set(playerId, seat);
     this.#byOwner.set(ownerId, seat);
+    if (options.away) {
+      seat.hasBet = true;
+      this.setPresence(ownerId, false);
+    }
     this.#wake?.();
     return this.seatOf(ownerId) as SeatInfo;
   }
@@ -293,6 +308,7 @@ export class BlackjackTable {
       const dealt = await this.#collectBets();
       if (dealt) await this.#playDecisions();
       this.#afterRound();
+      if (this.#beforeNextRound) await this.#beforeNextRound();
       if (!this.#running) break;
       // No pause: yield to I/O with setImmediate, not a 0 ms timer (timers round up to 1 ms and more under load).
       if (this.timings.roundPauseMs === 0 && this.#timers === realTimers) await new Promise((r) => setImmediate(r));

@@ -267,6 +267,16 @@ export class WebSocketEventHandler {
     if (s) this.#drop(s, reason, code);
   }
 
+  /** The resume token of a known client id (a cluster stores it with the seat, for a takeover). */
+  resumeTokenOf(clientId: string): string | undefined {
+    return this.#tokens.get(clientId);
+  }
+
+  /** Makes `token` the resume token of `clientId` (a seat restored by a cluster takeover keeps its token). */
+  adoptResumeToken(clientId: string, token: string): void {
+    this.#tokens.set(clientId, token);
+  }
+
   // ---- internals ----
 
   /** Whether `clientId` is someone's: bound to a socket, or owning something (a held seat). */
