@@ -4,10 +4,11 @@ import { BridgeHttpError } from "../protocol/errors.js";
 import type { Subcommand } from "./args.js";
 import { screenshot, send, status, tabs } from "./client-commands.js";
 import { executor } from "./executor.js";
+import { mcp } from "./mcp.js";
 import { serve } from "./serve.js";
 import { VERSION } from "./version.js";
 
-const commands: Record<string, Subcommand> = { serve, executor, status, tabs, screenshot, send };
+const commands: Record<string, Subcommand> = { serve, executor, status, tabs, screenshot, send, mcp };
 
 const top = {
   name: "chrome-bridge",
