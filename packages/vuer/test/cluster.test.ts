@@ -136,3 +136,45 @@ describe("example server with --redis", () => {
     await redis.close();
   }, 120_000);
 });
+
+describe("shared scene when Redis restarts", () => {
+  it("keeps serving local viewers while Redis is down, counts what stayed local, and converges when it is back", async () => {
+    const redis = await startRedis();
+    const busA = await redisBus(redis.url);
+    const busB = await redisBus(redis.url);
+    const a = await member(busA);
+    const b = await member(busB);
+    a.app.scene.set(DefaultScene({ key: "scene" }));
+    a.app.scene.upsert(Box({ key: "box", position: [1, 0, 0] }));
+    await a.app.sharedScene?.flush();
+    await b.app.sharedScene?.waitForVersion(2);
+    const va = await rawPeer(a.url);
+    await va.nextEvent((e) => e.etype === "SET", 20_000);
+
+    const down = new Promise((r) => busA.once("down", r));
+    await redis.stop();
+    await down;
+    a.app.scene.upsert(Box({ key: "box", position: [2, 0, 0] }));
+    // A's own viewer still gets it.
+    const local = await va.nextEvent((e) => e.etype === "UPSERT", 20_000);
+    expect(nodesOf(local)[0]?.position).toEqual([2, 0, 0]);
+    await a.app.sharedScene?.flush();
+    expect(a.app.sharedScene?.stats.unpublished).toBe(1);
+
+    // Redis comes back empty: one instance writes its copy, both adopt the stored scene, viewers get a SET.
+    const reloadsBefore = a.app.sharedScene?.stats.reloads ?? 0;
+    const reloadA = () => (a.app.sharedScene?.stats.reloads ?? 0) > reloadsBefore;
+    await redis.restart();
+    await waitFor(() => busA.connected && busB.connected, { timeoutMs: 30_000 });
+    await waitFor(reloadA, { timeoutMs: 30_000 });
+    await waitFor(() => sceneBytes(a.app) === sceneBytes(b.app), { timeoutMs: 30_000 });
+    await va.nextEvent((e) => e.etype === "SET", 20_000);
+
+    // And ops flow between the instances again.
+    b.app.scene.upsert(Box({ key: "box", position: [3, 0, 0] }));
+    await b.app.sharedScene?.flush();
+    const after = await va.nextEvent((e) => e.etype === "UPSERT" && nodesOf(e)[0]?.position?.[0] === 3, 20_000);
+    expect(nodesOf(after)[0]?.key).toBe("box");
+    await waitFor(() => sceneBytes(a.app) === sceneBytes(b.app), { timeoutMs: 30_000 });
+  }, 120_000);
+});
