@@ -7,6 +7,7 @@ export default defineConfig([
       client: "src/client/index.ts",
       server: "src/server/index.ts",
       executor: "src/executor/index.ts",
+      mcp: "src/mcp/index.ts",
     },
     format: ["esm", "cjs"],
     dts: true,
