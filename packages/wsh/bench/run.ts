@@ -1,7 +1,7 @@
 // wsh bench: real node-pty, server in its own process (the `wsh` CLI, headless), clients here.
 // Prints `bench <name>: <value> <unit> (<ratio>x <baseline>)` lines. Binds 127.0.0.1 only.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { spawn as ptySpawn } from "node-pty";
@@ -135,6 +135,28 @@ function openWs(url: string): Promise<WebSocket> {
   });
 }
 
+/** This process's CPU seconds since `since` (the bench client's own cost). */
+const clientCpu = (since: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(since);
+  return ((u.user + u.system) / 1e6).toFixed(2);
+};
+
+/** /proc/<pid>/task: CPU seconds of each thread, by name (node's main thread is the process's name). */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = `${stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"))}${tid === String(pid) ? " (main)" : ""}`;
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // The thread ended.
+    }
+  }
+  return out;
+}
+
 /** /proc/<pid>: CPU seconds (user+system) of the process and of its main thread, and peak RSS in MiB. */
 function procStats(pid: number): { cpu: number; mainCpu: number; peakMiB: number } {
   const ticks = (path: string) => {
@@ -202,6 +224,8 @@ async function wsThroughput(): Promise<Flood> {
   await new Promise((r) => setTimeout(r, 200));
   started = true;
   const before = procStats(wsh.child.pid as number);
+  const threads0 = verbose ? threadCpu(wsh.child.pid as number) : undefined;
+  const client0 = process.cpuUsage();
   const t0 = performance.now();
   ws.send("\r");
   await done;
@@ -213,6 +237,11 @@ async function wsThroughput(): Promise<Flood> {
     console.log(
       `  wsh run: ${total} bytes in ${s.toFixed(2)} s, server cpu ${cpu.toFixed(2)} s (main thread ${main} s)`,
     );
+    const per = [...threadCpu(wsh.child.pid as number)]
+      .map(([name, t]) => [name, t - (threads0?.get(name) ?? 0)] as const)
+      .filter(([, t]) => t > 0.005)
+      .map(([name, t]) => `${name} ${t.toFixed(2)}`);
+    console.log(`    threads: ${per.join(", ")}; client cpu ${clientCpu(client0)} s`);
   }
   ws.close();
   await wsh.stop();
@@ -295,12 +324,16 @@ async function wettyThroughput(dir: string): Promise<Flood> {
   await new Promise((r) => setTimeout(r, 200));
   started = true;
   const cpu0 = procStats(w.child.pid as number).cpu;
+  const client0 = process.cpuUsage();
   const t0 = performance.now();
   c.send("\r");
   await done;
   const s = (performance.now() - t0) / 1000;
   const cpu = procStats(w.child.pid as number).cpu - cpu0;
-  if (verbose) console.log(`  wetty run: ${total} bytes in ${s.toFixed(2)} s, server cpu ${cpu.toFixed(2)} s`);
+  if (verbose)
+    console.log(
+      `  wetty run: ${total} bytes in ${s.toFixed(2)} s, server cpu ${cpu.toFixed(2)} s, client cpu ${clientCpu(client0)} s`,
+    );
   c.close();
   await w.stop();
   return { mibs: total / s / (1024 * 1024), cpu };

@@ -5,7 +5,7 @@ import { READ_ONLY_CLOSE } from "../protocol/constants.js";
 import type { Role } from "./auth.js";
 import { routeEndpoint } from "./http.js";
 import type { TerminalSession } from "./terminal/session.js";
-import { ChunkBatch } from "./terminal/write-backlog.js";
+import { ChunkBatch, joinShared } from "./terminal/write-backlog.js";
 
 export interface RawStreamOptions {
   session: TerminalSession;
@@ -80,7 +80,7 @@ export class RawStream {
   flush(): void {
     const { parts, bytes } = this.#out.take();
     if (parts.length === 0) return;
-    const data = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, bytes);
+    const data = joinShared(parts, bytes);
     const frame = prepareFrame(data);
     for (const conn of this.endpoint.connections) {
       const st = this.#state.get(conn);

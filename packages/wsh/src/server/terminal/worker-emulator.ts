@@ -1,4 +1,4 @@
-import { ChunkBatch, WriteBacklog } from "./write-backlog.js";
+import { ChunkBatch, joinShared, WriteBacklog } from "./write-backlog.js";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -187,15 +187,10 @@ export class WorkerEmulator implements ScreenSource {
   #flush(): void {
     const { parts, bytes, flood } = this.#batch.take();
     if (parts.length === 0) return;
-    // One copy into a buffer of exactly this size, then moved (not cloned) to the worker: the
-    // chunks themselves may still sit in a socket's write queue, and may be views of larger buffers.
-    const data = new Uint8Array(bytes);
-    let at = 0;
-    for (const p of parts) {
-      data.set(p, at);
-      at += p.length;
-    }
-    this.#post({ t: "write", data, flood }, [data.buffer]);
+    // Shared memory (see joinShared): usually the very buffer the raw stream sent, posted without a copy.
+    const joined = joinShared(parts, bytes);
+    const data = new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength);
+    this.#post({ t: "write", data, flood });
   }
 
   #post(m: ToWorker, transfer?: ArrayBuffer[]): void {
