@@ -1,14 +1,19 @@
 #!/usr/bin/env node
 // cardsharp-server: runs a blackjack table over CardSharp's WebSocket protocol.
 import { intFlag, parseCli, runCli, UsageError } from "@proj/ws-core/cli";
-import { CardsharpServer } from "../server/cardsharp-server.js";
+import { RedisBus } from "@proj/ws-core/cluster";
+import { CardsharpServer, type CardsharpServerOptions } from "../server/cardsharp-server.js";
+import { CardsharpClusterServer, checkTableId } from "../server/cluster/index.js";
 import { VERSION } from "./common.js";
 
 const spec = {
   name: "cardsharp-server",
   version: VERSION,
   summary: "runs a blackjack table that CardSharp WebSocket clients play at",
-  usage: ["[--host 127.0.0.1] [--port 8765] [--bots N] [--seed N] [table options]"],
+  usage: [
+    "[--host 127.0.0.1] [--port 8765] [--bots N] [--seed N] [table options]",
+    "--redis URL [--table NAME]... [--lease-ms MS] [--host ...] [--port ...] [table options]",
+  ],
   options: {
     host: {
       type: "string",
@@ -44,6 +49,30 @@ const spec = {
       valueName: "ORIGIN",
       description: "a browser origin trusted besides the server's own pages (e.g. http://localhost:5173; '*' for any)",
     },
+    redis: {
+      type: "string",
+      valueName: "URL",
+      description:
+        "serve one casino with every instance given this Redis (redis://host:port): see README 'Scaling out'",
+    },
+    table: {
+      type: "string",
+      multiple: true,
+      valueName: "NAME",
+      description: "with --redis: a table this instance opens if the casino lacks it (default main; the first is /'s)",
+    },
+    "lease-ms": {
+      type: "string",
+      valueName: "MS",
+      default: "5000",
+      description: "with --redis: a dead instance's tables are taken over within this",
+    },
+    namespace: {
+      type: "string",
+      valueName: "NAME",
+      default: "cardsharp",
+      description: "with --redis: prefix of the casino's Redis keys (several casinos on one Redis)",
+    },
     "allow-host": {
       type: "string",
       multiple: true,
@@ -54,6 +83,7 @@ const spec = {
   examples: [
     "cardsharp-server --port 8765 --bots 2",
     "cardsharp-server --port 0 --seed 7 --h17 --allow-origin http://localhost:5173",
+    "cardsharp-server --port 8001 --redis redis://127.0.0.1:6379 --table high-rollers --bots 2",
   ],
 } as const;
 
@@ -69,7 +99,7 @@ await runCli(spec, async () => {
   const list = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : []);
   const origins = list(values["allow-origin"]);
   const hosts = list(values["allow-host"]);
-  const server = new CardsharpServer({
+  const options: CardsharpServerOptions = {
     host,
     ...(origins.length > 0 ? { allowedOrigins: origins.includes("*") ? "*" : origins } : {}),
     ...(hosts.length > 0 ? { allowedHosts: hosts.includes("*") ? "*" : hosts } : {}),
@@ -88,7 +118,32 @@ await runCli(spec, async () => {
       decisionTimeoutMs: intFlag(values, "decision-timeout-ms", { min: 1 }) as number,
       betDeadlineMs: intFlag(values, "bet-deadline-ms", { min: 1 }) as number,
     },
-  });
+  };
+  const redisUrl = values.redis as string | undefined;
+  const tables = list(values.table);
+  const leaseMs = intFlag(values, "lease-ms", { min: 100 }) as number;
+  if (redisUrl === undefined && tables.length > 0) throw new UsageError("--table needs --redis");
+  for (const t of tables) {
+    try {
+      checkTableId(t);
+    } catch (err) {
+      throw new UsageError(`--table: ${(err as Error).message}`);
+    }
+  }
+
+  let server: CardsharpServer | CardsharpClusterServer;
+  let bus: RedisBus | undefined;
+  if (redisUrl !== undefined) {
+    const say = (line: string) => process.stdout.write(`${line}\n`);
+    bus = await RedisBus.connect({ url: redisUrl, log: say });
+    server = await CardsharpClusterServer.start({
+      ...options,
+      cluster: { bus, tables, leaseMs, namespace: values.namespace as string, log: say },
+    });
+    say(`instance ${bus.instanceId} in the casino at ${redisUrl.replace(/\/\/[^@/]*@/, "//***@")}`);
+  } else {
+    server = new CardsharpServer(options);
+  }
 
   const l = await server.listen({ host, port });
   const h = l.host.includes(":") ? `[${l.host}]` : l.host;
@@ -99,6 +154,7 @@ await runCli(spec, async () => {
     if (stopping) return;
     stopping = true;
     await server.close({ graceMs: 1000 });
+    await bus?.close();
     process.exit(0);
   };
   process.on("SIGINT", () => void stop());

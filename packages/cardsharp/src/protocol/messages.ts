@@ -171,7 +171,50 @@ export const CardsharpCloseCode = {
   InactivityTimeout: 4408,
   /** The same client id connected on another socket, with its resume token. */
   Replaced: 4409,
+  /** Cluster mode (ours): the socket's path names no table of the casino (`/tables/<id>`). */
+  UnknownTable: 4404,
+  /** Cluster mode (ours): the table has no owner yet and too many frames waited for one. */
+  TryAgainLater: 1013,
 } as const;
+
+// ---- cluster mode (ours): several server processes serving one casino over Redis ----
+/** Client → server in cluster mode: `{type: "lobby"}` asks for the casino's tables (answered even before `connect`). */
+export const CLUSTER_CLIENT_MESSAGE_TYPES = ["lobby"] as const;
+/** Server → client in cluster mode: the `lobby` reply, and `table_moved` when another instance took the table over. */
+export const CLUSTER_SERVER_MESSAGE_TYPES = ["lobby", "table_moved"] as const;
+
+/** One table of the casino, as the lobby lists it. */
+export interface LobbyTable {
+  table_id: string;
+  /** The instance running the table now (null between owners). */
+  owner: string | null;
+  /** The path a socket connects to for this table. */
+  path: string;
+  min_bet: number;
+  max_bet: number;
+  max_seats: number;
+  /** Bot seats, and the human seats (held seats of absent owners included). */
+  bots: number;
+  seats: Array<{ client_id: string; player_name: string }>;
+  /** Rounds settled at this table (across owners). */
+  rounds_settled: number;
+}
+export interface LobbyData {
+  /** The instance that answered. */
+  instance: string;
+  tables: LobbyTable[];
+}
+/**
+ * Pushed to every socket of a table when another instance takes the table over (its owner died or shut down):
+ * the server then re-sends the socket's `connect` (with its resume token) and `subscribe` to the new owner, so the
+ * client next gets `connected {resumed, seat, state}` (seq numbering starts again) and its subscription ack.
+ * The round cut short is void: stakes go back, bankrolls are the ones settled before it.
+ */
+export interface TableMovedData {
+  table_id: string;
+  owner: string;
+  previous_owner: string | null;
+}
 
 /** Seconds since the epoch as a float (Python's `time.time()`). */
 export function nowSeconds(): number {

@@ -169,7 +169,7 @@ export class CardsharpServer {
 }
 
 /** The server's AccessGuard from its options: undefined for `access: false`. */
-function trustPolicy(options: CardsharpServerOptions, host: string): AccessGuard | undefined {
+export function trustPolicy(options: CardsharpServerOptions, host: string): AccessGuard | undefined {
   const a = options.access;
   if (a === false) return undefined;
   if (a instanceof AccessGuard) return a;
@@ -186,7 +186,7 @@ function trustPolicy(options: CardsharpServerOptions, host: string): AccessGuard
  * An AccessGuard whose bind host is the one `listen()` finally uses (the constructor only knows the
  * `host` option): a guard built for 127.0.0.1 would refuse every LAN `Host` once bound to 0.0.0.0.
  */
-class BindFollowingGuard extends AccessGuard {
+export class BindFollowingGuard extends AccessGuard {
   readonly #options: AccessOptions;
   #inner: AccessGuard;
 

@@ -7,3 +7,4 @@ export * from "./table.js";
 export * from "./timers.js";
 export * from "./web-adapter.js";
 export * from "./websocket-event-handler.js";
+export * from "./cluster/index.js";
