@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { BusUnavailableError, type ClusterBus } from "@proj/ws-core/cluster";
+import type { ClusterBus } from "@proj/ws-core/cluster";
 import type { EventPayload } from "../../engine/events.js";
 import { EventBus } from "../event-bus.js";
 import { BlackjackTable } from "../table.js";
@@ -280,7 +280,7 @@ export class OwnedTable {
           this.#lose(err.message);
           return;
         }
-        if (!(err instanceof BusUnavailableError) && this.#bus.connected) throw err;
+        // Redis unreachable (or a write that kept failing): the table waits here, at the round boundary.
         await new Promise<void>((resolve) => {
           const done = () => {
             clearTimeout(t);
