@@ -86,6 +86,7 @@ describe("CdpCommandExecutor", () => {
     let asked = 0;
     const sent: string[] = [];
     const host = {
+      onEvent: () => {},
       activeTabId: async () => {
         asked++;
         return 3;

@@ -25,6 +25,13 @@ export const executor: Subcommand = {
     },
     headful: { type: "boolean", description: "show the browser window (headless by default)" },
     token: tokenOption,
+    dialogs: {
+      type: "string",
+      valueName: "dismiss|accept|leave",
+      default: "dismiss",
+      description:
+        "JavaScript dialogs: dismiss or accept at once (reported in the command's answer), or leave open for the dialog command",
+    },
     "connect-attempts": {
       type: "string",
       valueName: "N",
@@ -40,8 +47,12 @@ export const executor: Subcommand = {
     const token = stringValue(values, "token") ?? process.env.CHROME_BRIDGE_TOKEN;
     const attempts = intFlag(values, "connect-attempts", { max: 1000 }) as number;
     if (cdp && chromium) throw new UsageError("--chromium and --cdp exclude each other");
+    const dialogs = stringValue(values, "dialogs") ?? "dismiss";
+    if (dialogs !== "dismiss" && dialogs !== "accept" && dialogs !== "leave")
+      throw new UsageError(`--dialogs must be dismiss, accept or leave, not ${JSON.stringify(dialogs)}`);
     const ex = await startNodeExecutor({
       url: server,
+      dialogs,
       ...(token ? { token } : {}),
       ...(cdp ? { cdp } : { launch: { ...(chromium ? { executablePath: chromium } : {}), headless: !values.headful } }),
     });

@@ -91,6 +91,9 @@ export class BridgeAgent {
     });
     this.socket.on("status", (s) => this.#events.emit("status", s));
     this.socket.on("message", (data) => this.#receive(wireToText(data)));
+    this.#executor.onEvent?.((event, data) => {
+      if (this.socket.status === "open") this.#send({ type: "event", event, data, timestamp: nowSeconds() });
+    });
   }
 
   get status(): SocketStatus {

@@ -18,4 +18,6 @@ export interface CommandExecutor {
    * not interleave); different keys run concurrently. Default: one key for everything.
    */
   queueKey?(command: BridgeCommand): Promise<string> | string;
+  /** Events the executor reports on its own (e.g. `dialog_opened`); sent to the server as `event` messages. */
+  onEvent?(listener: (event: string, data: Record<string, unknown>) => void): void;
 }

@@ -1,7 +1,7 @@
 import { deferred } from "@proj/ws-core";
 import { NodeWebSocket } from "@proj/ws-core/node";
 import { BridgeAgent, type BridgeAgentOptions } from "../client/agent.js";
-import { CdpCommandExecutor } from "../client/cdp/cdp-executor.js";
+import { CdpCommandExecutor, type DialogPolicy } from "../client/cdp/cdp-executor.js";
 import { DEFAULT_SERVER_WS_URL } from "../protocol/constants.js";
 import { CdpConnection } from "./cdp-connection.js";
 import { type LaunchedBrowser, type LaunchOptions, launchChromium } from "./chromium.js";
@@ -12,6 +12,8 @@ export interface NodeExecutorOptions extends Omit<BridgeAgentOptions, "executor"
   cdp?: string;
   /** Launch options when no `cdp` is given (Chromium path, window size, extra flags). */
   launch?: LaunchOptions;
+  /** What happens to JavaScript dialogs: "dismiss" (default), "accept", or "leave" (for the `dialog` command). */
+  dialogs?: DialogPolicy;
 }
 
 export interface NodeExecutor {
@@ -50,8 +52,8 @@ export async function startNodeExecutor(options: NodeExecutorOptions = {}): Prom
     await browser?.close();
     throw err;
   }
-  const executor = new CdpCommandExecutor(host);
-  const { cdp: _c, launch: _l, ...agentOptions } = options;
+  const executor = new CdpCommandExecutor(host, options.dialogs ? { dialogs: options.dialogs } : {});
+  const { cdp: _c, launch: _l, dialogs: _d, ...agentOptions } = options;
   const agent = new BridgeAgent({ ...agentOptions, executor, WebSocket: NodeWebSocket }).start();
   let closing = false;
   const { promise: closed, resolve: done } = deferred<{ reason: "closed" | "browser-lost" }>();

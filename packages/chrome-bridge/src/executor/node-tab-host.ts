@@ -21,6 +21,9 @@ export class NodeTabHost implements TabHost {
   readonly #targets = new Map<number, string>();
   readonly #sessions = new Map<string, Promise<string>>();
   readonly #windows = new Map<string, number>();
+  /** sessionId -> targetId, to report session events by tab. */
+  readonly #bySession = new Map<string, string>();
+  readonly #listeners: Array<(tabId: number, method: string, params: any) => void> = [];
   #nextId = 1;
   #active: number | undefined;
   readonly #loadTimeoutMs: number;
@@ -29,6 +32,11 @@ export class NodeTabHost implements TabHost {
     this.#cdp = cdp;
     this.#loadTimeoutMs = options.loadTimeoutMs ?? 15_000;
     cdp.on("event", (e) => {
+      if (e.sessionId) {
+        const targetId = this.#bySession.get(e.sessionId);
+        const tabId = targetId === undefined ? undefined : this.#ids.get(targetId);
+        if (tabId !== undefined) for (const l of this.#listeners) l(tabId, e.method, e.params);
+      }
       if (e.method === "Target.targetDestroyed") this.#forget(e.params.targetId);
       if (e.method === "Target.detachedFromTarget") {
         for (const [t, s] of this.#sessions) {
@@ -117,6 +125,10 @@ export class NodeTabHost implements TabHost {
     return { send: (method, params) => this.#cdp.send(method, params, sessionId) };
   }
 
+  onEvent(listener: (tabId: number, method: string, params: any) => void): void {
+    this.#listeners.push(listener);
+  }
+
   /** The CDP target id behind a tab id (for tests and tools). */
   targetIdOf(tabId: number): string | undefined {
     return this.#targets.get(tabId);
@@ -142,7 +154,12 @@ export class NodeTabHost implements TabHost {
     if (!s) {
       s = this.#cdp
         .send<{ sessionId: string }>("Target.attachToTarget", { targetId, flatten: true })
-        .then((r) => r.sessionId)
+        .then(async (r) => {
+          this.#bySession.set(r.sessionId, targetId);
+          // Page events (loads, JavaScript dialogs) for every attached tab.
+          await this.#cdp.send("Page.enable", {}, r.sessionId);
+          return r.sessionId;
+        })
         .catch((err: Error) => {
           this.#sessions.delete(targetId);
           throw new CommandExecutionError(`Failed to attach debugger to tab: ${err.message}`);

@@ -32,6 +32,7 @@ export interface ChromeApi {
     detach(target: { tabId: number }): Promise<void>;
     sendCommand(target: { tabId: number }, method: string, params?: Record<string, unknown>): Promise<unknown>;
     onDetach: ChromeEvent<(source: { tabId?: number }, reason: string) => void>;
+    onEvent: ChromeEvent<(source: { tabId?: number }, method: string, params?: unknown) => void>;
   };
   runtime: {
     onInstalled: ChromeEvent<() => void>;

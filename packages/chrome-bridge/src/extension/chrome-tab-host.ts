@@ -53,6 +53,12 @@ export class ChromeTabHost implements TabHost {
     chrome.tabs.onRemoved.addListener((tabId) => this.#forget(tabId));
   }
 
+  onEvent(listener: (tabId: number, method: string, params: any) => void): void {
+    this.#chrome.debugger.onEvent.addListener((source, method, params) => {
+      if (source.tabId !== undefined) listener(source.tabId, method, params ?? {});
+    });
+  }
+
   async listTabs(): Promise<TabInfo[]> {
     const tabs = await this.#chrome.tabs.query({});
     return tabs.filter((t) => t.id !== undefined).map(toInfo);
@@ -152,6 +158,8 @@ export class ChromeTabHost implements TabHost {
         throw new CommandExecutionError(`Failed to attach debugger to tab: ${message(e2)}`);
       });
     }
+    // Page events (loads, JavaScript dialogs) for every attached tab.
+    await this.#chrome.debugger.sendCommand({ tabId }, "Page.enable", {}).catch(() => {});
   }
 
   /** Waits for status "complete" so `url` and `title` are meaningful (a slow page still counts as opened). */

@@ -97,8 +97,60 @@ export const tabSchema = z
       ctx.addIssue({ code: "custom", path: ["tab_id"], message: `tab_id is required for ${c.action} action` });
     }
   })
-  // Only scheme-less URLs get https:// (upstream also rewrote about:blank, file:, chrome: ...).
-  .transform((c) => (c.url && !/^[a-z][a-z0-9+.-]*:/i.test(c.url) ? { ...c, url: `https://${c.url}` } : c));
+  .transform((c) => (c.url ? { ...c, url: withScheme(c.url) } : c));
+
+/**
+ * Only scheme-less URLs get a scheme (upstream also rewrote about:blank, file:, chrome: ...): `host:port/...`
+ * (which URL parsing would read as the scheme `host:`) gets http://, anything else https://.
+ */
+export function withScheme(url: string): string {
+  if (/^[^\s/:?#]+:\d+(?:[/?#]|$)/.test(url)) return `http://${url}`;
+  return /^[a-z][a-z0-9+.-]*:/i.test(url) ? url : `https://${url}`;
+}
+
+const navTimeout = z.number().gt(0).max(300).default(30);
+
+/** Loads a URL in the tab (additions: upstream has no navigation commands). */
+export const navigateSchema = z
+  .object({
+    ...base,
+    type: z.literal("navigate"),
+    url: z.string().min(1).max(8192),
+    wait_until: z.enum(["load", "domcontentloaded", "none"]).default("load"),
+    /** Seconds. */
+    timeout: navTimeout,
+  })
+  .transform((c) => ({ ...c, url: withScheme(c.url) }));
+
+const historySchema = <T extends "go_back" | "go_forward" | "reload">(type: T) =>
+  z.object({
+    ...base,
+    type: z.literal(type),
+    wait_until: z.enum(["load", "domcontentloaded", "none"]).default("load"),
+    timeout: navTimeout,
+  });
+export const goBackSchema = historySchema("go_back");
+export const goForwardSchema = historySchema("go_forward");
+export const reloadSchema = historySchema("reload");
+
+/** Runs JavaScript in the page: an expression, or a function body when `function` is true. */
+export const evaluateSchema = z.object({
+  ...base,
+  type: z.literal("evaluate"),
+  expression: z.string().min(1).max(100_000),
+  /** Treat `expression` as a function body (`return ...`), run as an async function. */
+  function: z.boolean().default(false),
+  /** Seconds. */
+  timeout: z.number().gt(0).max(300).default(30),
+});
+
+/** Answers the JavaScript dialog left open on the tab (`--dialogs leave`). */
+export const dialogSchema = z.object({
+  ...base,
+  type: z.literal("dialog"),
+  action: z.enum(["accept", "dismiss"]),
+  prompt_text: z.string().max(10_000).nullish(),
+});
 
 export const getTabsSchema = z.object({ ...base, type: z.literal("get_tabs") });
 
@@ -111,6 +163,12 @@ export const commandSchemas = {
   screenshot: screenshotSchema,
   tab: tabSchema,
   get_tabs: getTabsSchema,
+  navigate: navigateSchema,
+  go_back: goBackSchema,
+  go_forward: goForwardSchema,
+  reload: reloadSchema,
+  evaluate: evaluateSchema,
+  dialog: dialogSchema,
 } as const;
 
 export type CommandType = keyof typeof commandSchemas;
@@ -130,7 +188,15 @@ export type KeyboardPressCommand = CommandOf<"keyboard_press">;
 export type ScreenshotCommand = CommandOf<"screenshot">;
 export type TabCommand = CommandOf<"tab"> & { url?: string };
 export type GetTabsCommand = CommandOf<"get_tabs">;
+export type NavigateCommand = CommandOf<"navigate">;
+export type HistoryCommand = CommandOf<"go_back"> | CommandOf<"go_forward"> | CommandOf<"reload">;
+export type EvaluateCommand = CommandOf<"evaluate">;
+export type DialogCommand = CommandOf<"dialog">;
 export type BridgeCommand =
+  | NavigateCommand
+  | HistoryCommand
+  | EvaluateCommand
+  | DialogCommand
   | MouseMoveCommand
   | MouseClickCommand
   | MouseScrollCommand

@@ -33,10 +33,25 @@ addEventListener("load", () => size("load"));
 addEventListener("resize", () => size("resize"));
 </script></body></html>`;
 
+// Pages for the agent commands: dialogs, navigation, forms. Each reports what happened through /event.
+const AGENT_PAGE = (name: string) => `<!doctype html>
+<html><head><meta charset="utf-8"><title>Agent ${name}</title>
+<style>body{margin:0}button{position:absolute;left:10px;width:120px;height:40px}</style></head><body>
+<button id="alert" style="top:10px" onclick="alert('hi'); post({type:'after-alert'})">Alert</button>
+<button id="confirm" style="top:60px" onclick="post({type:'confirm', value: confirm('sure?')})">Confirm</button>
+<button id="prompt" style="top:110px" onclick="post({type:'prompt', value: prompt('name?', 'x')})">Prompt</button>
+<a id="next" href="/agent/two" style="position:absolute;left:10px;top:160px">Next page</a>
+<script>
+let seq = 0;
+const post = (e) => fetch("/event", { method: "POST", body: JSON.stringify({ ...e, page: "agent-${name}", seq: ++seq }), keepalive: true });
+</script></body></html>`;
+
 export interface TestPage {
   /** http://127.0.0.1:PORT/ */
   url: string;
   pageUrl(name: string): string;
+  /** http://127.0.0.1:PORT/agent/NAME: buttons that open dialogs, a link to /agent/two. */
+  agentUrl(name: string): string;
   events: PageEvent[];
   /** Waits for the first event matching `predicate` and returns it. */
   waitForEvent(predicate: (e: PageEvent) => boolean, timeoutMs?: number): Promise<PageEvent>;
@@ -56,13 +71,17 @@ export async function startTestPage(): Promise<TestPage> {
       });
       return;
     }
-    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" }).end(PAGE);
+    const agent = /^\/agent\/(\w+)/.exec(req.url ?? "");
+    res
+      .writeHead(200, { "Content-Type": "text/html; charset=utf-8" })
+      .end(agent ? AGENT_PAGE(agent[1] as string) : PAGE);
   });
   const l = await listen(server);
   const sorted = (list: PageEvent[]) => [...list].sort((a, b) => a.seq - b.seq);
   return {
     url: `${l.url}/`,
     pageUrl: (name) => `${l.url}/?page=${name}`,
+    agentUrl: (name) => `${l.url}/agent/${name}`,
     events,
     waitForEvent: (predicate, timeoutMs = 30_000) =>
       waitFor(() => events.find(predicate), { timeoutMs, message: "page event not seen" }),

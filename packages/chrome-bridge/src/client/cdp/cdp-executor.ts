@@ -1,5 +1,9 @@
 import type {
   BridgeCommand,
+  DialogCommand,
+  EvaluateCommand,
+  HistoryCommand,
+  NavigateCommand,
   KeyboardPressCommand,
   KeyboardTypeCommand,
   MouseClickCommand,
@@ -20,6 +24,28 @@ import { interpolate, MouseState } from "./mouse-state.js";
 import type { CdpSession, TabHost } from "./tab-host.js";
 
 const BUTTON_BITS = { left: 1, right: 2, middle: 4 } as const;
+
+/** What happens to a JavaScript dialog (alert/confirm/prompt/beforeunload) the moment it opens. */
+export type DialogPolicy = "dismiss" | "accept" | "leave";
+
+export interface CdpExecutorOptions {
+  /** Default "dismiss": a dialog never blocks the tab. "leave" keeps it open for the `dialog` command. */
+  dialogs?: DialogPolicy;
+}
+
+/** A JavaScript dialog as commands and events report it. */
+export interface DialogInfo {
+  tab_id: number;
+  type: string;
+  message: string;
+  default_prompt: string;
+  url: string;
+  /** What was done with it: "accepted", "dismissed" or "left open". */
+  action: "accepted" | "dismissed" | "left open";
+}
+
+/** Commands that do not run in a tab's page (a dialog left open does not block them). */
+const OUTSIDE_PAGE = new Set(["get_tabs", "tab", "dialog"]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -33,9 +59,51 @@ export class CdpCommandExecutor implements CommandExecutor {
   readonly mouse = new MouseState();
   /** The active tab `queueKey` resolved for a command without `tab_id`: `execute` takes it instead of asking again. */
   readonly #activeTab = new WeakMap<BridgeCommand, number>();
+  /** What happens to a dialog when it opens; may be changed at any time. */
+  dialogPolicy: DialogPolicy;
+  /** Dialogs left open, per tab. */
+  readonly #openDialogs = new Map<number, DialogInfo>();
+  /** Commands running, per tab: each collects the dialogs that open meanwhile. */
+  readonly #watchers = new Map<number, Set<(d: DialogInfo) => void>>();
+  readonly #eventListeners: Array<(event: string, data: Record<string, unknown>) => void> = [];
+  /** Waiters for a tab's CDP events (loads, navigations). */
+  readonly #pageWaiters = new Set<{ tabId: number; seen: (method: string, params: any) => void }>();
 
-  constructor(host: TabHost) {
+  constructor(host: TabHost, options: CdpExecutorOptions = {}) {
     this.host = host;
+    this.dialogPolicy = options.dialogs ?? "dismiss";
+    host.onEvent((tabId, method, params) => {
+      if (method === "Page.javascriptDialogOpening") void this.#dialogOpened(tabId, params);
+      else if (method === "Page.javascriptDialogClosed") this.#openDialogs.delete(tabId);
+      for (const w of [...this.#pageWaiters]) if (w.tabId === tabId) w.seen(method, params);
+    });
+  }
+
+  /** Events for the server (`dialog_opened`), as `{event, data}`. */
+  onEvent(listener: (event: string, data: Record<string, unknown>) => void): void {
+    this.#eventListeners.push(listener);
+  }
+
+  async #dialogOpened(tabId: number, p: any): Promise<void> {
+    const policy = this.dialogPolicy;
+    const info: DialogInfo = {
+      tab_id: tabId,
+      type: String(p.type ?? "alert"),
+      message: String(p.message ?? ""),
+      default_prompt: String(p.defaultPrompt ?? ""),
+      url: String(p.url ?? ""),
+      action: policy === "accept" ? "accepted" : policy === "dismiss" ? "dismissed" : "left open",
+    };
+    if (policy === "leave") this.#openDialogs.set(tabId, info);
+    for (const w of this.#watchers.get(tabId) ?? []) w(info);
+    for (const l of this.#eventListeners) l("dialog_opened", { ...info });
+    if (policy === "leave") return;
+    try {
+      const session = await this.host.session(tabId);
+      await session.send("Page.handleJavaScriptDialog", { accept: policy === "accept" });
+    } catch {
+      // The tab went away with its dialog.
+    }
   }
 
   async queueKey(c: BridgeCommand): Promise<string> {
@@ -47,7 +115,59 @@ export class CdpCommandExecutor implements CommandExecutor {
   }
 
   async execute(c: BridgeCommand): Promise<CommandResult> {
+    if (OUTSIDE_PAGE.has(c.type)) return this.#run(c);
+    const tabId = c.tab_id ?? this.#activeTab.get(c) ?? (await this.host.activeTabId());
+    this.#activeTab.set(c, tabId);
+    const open = this.#openDialogs.get(tabId);
+    if (open) {
+      this.#activeTab.delete(c);
+      throw new CommandExecutionError(
+        `A JavaScript ${open.type} dialog is open on tab ${tabId} (${JSON.stringify(open.message)}): answer it with the dialog command (action accept or dismiss)`,
+      );
+    }
+    // Dialogs that open while the command runs are reported in its answer; one left open ends the wait
+    // (the page is blocked until it is answered).
+    const seen: DialogInfo[] = [];
+    let leftOpen: (d: DialogInfo) => void = () => {};
+    const blocked = new Promise<DialogInfo>((r) => {
+      leftOpen = r;
+    });
+    const watch = (d: DialogInfo) => {
+      seen.push(d);
+      if (d.action === "left open") leftOpen(d);
+    };
+    const set = this.#watchers.get(tabId) ?? new Set();
+    this.#watchers.set(tabId, set);
+    set.add(watch);
+    try {
+      const work = this.#run(c);
+      const r = await Promise.race([work, blocked.then((d) => ({ dialog: d }))]);
+      if ("dialog" in r) {
+        work.catch(() => {});
+        return {
+          message: `A JavaScript ${r.dialog.type} dialog opened and was left open: answer it with the dialog command`,
+          data: { tab_id: tabId, dialogs: seen },
+        };
+      }
+      return seen.length ? { message: r.message, data: { ...r.data, dialogs: seen } } : r;
+    } finally {
+      set.delete(watch);
+      if (set.size === 0) this.#watchers.delete(tabId);
+    }
+  }
+
+  async #run(c: BridgeCommand): Promise<CommandResult> {
     switch (c.type) {
+      case "navigate":
+        return this.#navigate(c);
+      case "go_back":
+      case "go_forward":
+      case "reload":
+        return this.#history(c);
+      case "evaluate":
+        return this.#evaluate(c);
+      case "dialog":
+        return this.#dialog(c);
       case "mouse_move":
         return this.#move(c);
       case "mouse_click":
@@ -206,14 +326,172 @@ export class CdpCommandExecutor implements CommandExecutor {
     return { message: "Screenshot captured", data: { ...data } };
   }
 
+  /** Resolves on the tab's first CDP event that `match` accepts, or after `ms` (then `false`). */
+  #pageEvent(
+    tabId: number,
+    match: (method: string, params: any) => boolean,
+    ms: number,
+  ): { done: Promise<boolean>; cancel: () => void } {
+    let cancel = () => {};
+    const done = new Promise<boolean>((resolve) => {
+      const w = {
+        tabId,
+        seen: (method: string, params: any) => {
+          if (!match(method, params)) return;
+          cancel();
+          resolve(true);
+        },
+      };
+      const timer = setTimeout(() => {
+        cancel();
+        resolve(false);
+      }, ms);
+      cancel = () => {
+        clearTimeout(timer);
+        this.#pageWaiters.delete(w);
+      };
+      this.#pageWaiters.add(w);
+    });
+    return { done, cancel };
+  }
+
+  /**
+   * Runs `start` (which begins a navigation) and waits for the page to reach `waitUntil`. A navigation that
+   * fails (unreachable host, bad scheme) is an error naming CDP's reason.
+   */
+  async #loadAfter(
+    tabId: number,
+    session: CdpSession,
+    what: string,
+    waitUntil: "load" | "domcontentloaded" | "none",
+    timeoutS: number,
+    start: () => Promise<{ errorText?: string } | undefined>,
+  ): Promise<{ url: string; title: string; loaded: boolean }> {
+    const event = waitUntil === "domcontentloaded" ? "Page.domContentEventFired" : "Page.loadEventFired";
+    const mainFrame = await this.#mainFrameId(session);
+    // A page restored from the back/forward cache, or a same-document history step, fires no load event.
+    const arrived = (method: string, p: any) =>
+      method === event ||
+      (method === "Page.frameNavigated" && !p.frame?.parentId && p.type === "BackForwardCacheRestore") ||
+      (method === "Page.navigatedWithinDocument" && p.frameId === mainFrame);
+    const wait = waitUntil === "none" ? undefined : this.#pageEvent(tabId, arrived, timeoutS * 1000);
+    let loaded = waitUntil === "none";
+    try {
+      const r = await start();
+      if (r?.errorText) throw new CommandExecutionError(`Navigation to ${what} failed: ${r.errorText}`);
+      if (wait) loaded = await wait.done;
+    } finally {
+      wait?.cancel();
+    }
+    if (wait && !loaded)
+      throw new CommandExecutionError(`Navigation to ${what}: no ${waitUntil} event within ${timeoutS} s`);
+    const page = await session.send<{ result: { value: { url: string; title: string } } }>("Runtime.evaluate", {
+      expression: "({url: location.href, title: document.title})",
+      returnByValue: true,
+    });
+    return { ...page.result.value, loaded };
+  }
+
+  async #mainFrameId(session: CdpSession): Promise<string | undefined> {
+    const t = await session.send<{ frameTree: { frame: { id: string } } }>("Page.getFrameTree").catch(() => undefined);
+    return t?.frameTree.frame.id;
+  }
+
+  async #navigate(c: NavigateCommand): Promise<CommandResult> {
+    const { tabId, session } = await this.#target(c);
+    const r = await this.#loadAfter(tabId, session, c.url, c.wait_until, c.timeout, () =>
+      session.send("Page.navigate", { url: c.url }),
+    );
+    return { message: `Navigated to ${r.url}`, data: { tab_id: tabId, url: r.url, title: r.title } };
+  }
+
+  async #history(c: HistoryCommand): Promise<CommandResult> {
+    const { tabId, session } = await this.#target(c);
+    const r = await this.#loadAfter(tabId, session, c.type, c.wait_until, c.timeout, async () => {
+      if (c.type === "reload") {
+        await session.send("Page.reload", {});
+        return undefined;
+      }
+      const h = await session.send<{ currentIndex: number; entries: Array<{ id: number; url: string }> }>(
+        "Page.getNavigationHistory",
+      );
+      const entry = h.entries[h.currentIndex + (c.type === "go_back" ? -1 : 1)];
+      if (!entry) throw new CommandExecutionError(`Cannot ${c.type.replace("_", " ")}: no history entry`);
+      await session.send("Page.navigateToHistoryEntry", { entryId: entry.id });
+      return undefined;
+    });
+    const verb = c.type === "reload" ? "Reloaded" : c.type === "go_back" ? "Went back to" : "Went forward to";
+    return { message: `${verb} ${r.url}`, data: { tab_id: tabId, url: r.url, title: r.title } };
+  }
+
+  async #evaluate(c: EvaluateCommand): Promise<CommandResult> {
+    const { tabId, session } = await this.#target(c);
+    const expression = c.function ? `(async () => {\n${c.expression}\n})()` : c.expression;
+    const r = await session.send<{
+      result: { type: string; value?: unknown; unserializableValue?: string; description?: string };
+      exceptionDetails?: { text: string; exception?: { description?: string } };
+    }>("Runtime.evaluate", {
+      expression,
+      returnByValue: true,
+      awaitPromise: true,
+      userGesture: true,
+      timeout: c.timeout * 1000,
+    });
+    if (r.exceptionDetails) {
+      const d = r.exceptionDetails.exception?.description ?? r.exceptionDetails.text;
+      throw new CommandExecutionError(`Evaluation failed: ${d}`);
+    }
+    const value = r.result.unserializableValue ?? (r.result.type === "undefined" ? null : (r.result.value ?? null));
+    return { message: "Evaluated", data: { tab_id: tabId, type: r.result.type, value } };
+  }
+
+  async #dialog(c: DialogCommand): Promise<CommandResult> {
+    const tabId = c.tab_id ?? this.#activeTab.get(c) ?? (await this.host.activeTabId());
+    this.#activeTab.delete(c);
+    const open = this.#openDialogs.get(tabId);
+    if (!open) throw new CommandExecutionError(`No JavaScript dialog is open on tab ${tabId}`);
+    const session = await this.host.session(tabId);
+    await session.send("Page.handleJavaScriptDialog", {
+      accept: c.action === "accept",
+      ...(c.prompt_text != null ? { promptText: c.prompt_text } : {}),
+    });
+    this.#openDialogs.delete(tabId);
+    return {
+      message: `Dialog ${c.action === "accept" ? "accepted" : "dismissed"}`,
+      data: { tab_id: tabId, type: open.type, message: open.message, action: c.action },
+    };
+  }
+
   async #tab(c: TabCommand): Promise<CommandResult> {
     switch (c.action) {
       case "open": {
-        const tab = await this.host.openTab(c.url as string);
-        return { message: "Tab opened successfully", data: { tabId: tab.id, url: tab.url, title: tab.title } };
+        // A blank tab first, then a navigation whose failure is reported (a tab showing an error page is
+        // not a success).
+        const tab = await this.host.openTab("about:blank");
+        const session = await this.host.session(tab.id);
+        const url = c.url as string;
+        try {
+          const r = await this.#loadAfter(tab.id, session, url, "load", 15, () =>
+            session.send("Page.navigate", { url }),
+          );
+          return { message: "Tab opened successfully", data: { tabId: tab.id, url: r.url, title: r.title } };
+        } catch (e) {
+          if (!(e instanceof CommandExecutionError) || !/failed:/.test(e.message)) {
+            // A page that never finishes loading still counts as opened.
+            const info = (await this.host.listTabs()).find((t) => t.id === tab.id);
+            if (info && !/failed:/.test((e as Error).message))
+              return { message: "Tab opened successfully", data: { tabId: tab.id, url: info.url, title: info.title } };
+          }
+          throw new CommandExecutionError(`${(e as Error).message} (tab ${tab.id} shows the error page)`);
+        }
       }
       case "close": {
         const id = c.tab_id as number;
+        if (this.#openDialogs.has(id)) {
+          const s = await this.host.session(id).catch(() => undefined);
+          await s?.send("Page.handleJavaScriptDialog", { accept: false }).catch(() => {});
+          this.#openDialogs.delete(id);
+        }
         await this.host.closeTab(id);
         this.mouse.forget(id);
         return { message: "Tab closed successfully", data: { tabId: id } };

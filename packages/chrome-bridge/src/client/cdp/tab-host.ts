@@ -16,6 +16,8 @@ export interface TabHost {
   openTab(url: string): Promise<TabInfo>;
   closeTab(tabId: number): Promise<void>;
   activateTab(tabId: number): Promise<void>;
-  /** A CDP session for the tab, attached on first use and kept. */
+  /** A CDP session for the tab, attached on first use and kept (with the Page domain enabled). */
   session(tabId: number): Promise<CdpSession>;
+  /** Every CDP event of every attached tab. */
+  onEvent(listener: (tabId: number, method: string, params: any) => void): void;
 }
