@@ -149,7 +149,9 @@ export type ErrorCode =
   | "BET_REJECTED"
   | "TOO_MANY_SUBSCRIPTIONS"
   | "CLIENT_ID_TAKEN"
-  | "INTERNAL_ERROR";
+  | "INTERNAL_ERROR"
+  /** Cluster mode: a `lobby` request while this socket's previous one is being answered. */
+  | "LOBBY_BUSY";
 
 export const UPSTREAM_ERROR_MESSAGES = {
   NOT_CONNECTED: "Not connected",

@@ -85,6 +85,7 @@ export class CardsharpClusterServer {
         { send: (text) => conn.send(text), close: (code, reason) => conn.close(code, reason) },
         table,
       );
+      let lobbyBusy = false;
       conn.ws.on("message", (data, isBinary) => {
         if (isBinary) {
           const error = { message: "Binary frames are not supported", code: "BINARY_NOT_SUPPORTED" };
@@ -93,9 +94,20 @@ export class CardsharpClusterServer {
         }
         const text = data.toString();
         if (isLobbyRequest(text)) {
+          // One lobby read per socket at a time: each costs a few Redis reads.
+          if (lobbyBusy) {
+            const error = { message: "a lobby request is already being answered", code: "LOBBY_BUSY" };
+            conn.send(JSON.stringify({ type: "error", data: error }));
+            return;
+          }
+          lobbyBusy = true;
           void this.casino
             .lobby()
-            .then((lobby: LobbyData) => conn.send(JSON.stringify({ type: "lobby", data: lobby })));
+            .then((lobby: LobbyData) => conn.send(JSON.stringify({ type: "lobby", data: lobby })))
+            .catch(() => {})
+            .finally(() => {
+              lobbyBusy = false;
+            });
           return;
         }
         link.receive(text);
