@@ -310,10 +310,24 @@ export class BlackjackTable {
       this.#afterRound();
       if (this.#beforeNextRound) await this.#beforeNextRound();
       if (!this.#running) break;
-      // No pause: yield to I/O with setImmediate, not a 0 ms timer (timers round up to 1 ms and more under load).
-      if (this.timings.roundPauseMs === 0 && this.#timers === realTimers) await new Promise((r) => setImmediate(r));
-      else await this.#sleep(this.timings.roundPauseMs, false);
+      // No pause: the next round opens at once when it will wait for a human's bet anyway (its ROUND_STARTED
+      // then leaves with this round's last frames); else yield to I/O with setImmediate, not a 0 ms timer
+      // (timers round up to 1 ms and more under load).
+      if (this.timings.roundPauseMs !== 0 || this.#timers !== realTimers) {
+        await this.#sleep(this.timings.roundPauseMs, false);
+      } else if (!this.#humanCanBet()) await new Promise((r) => setImmediate(r));
     }
+  }
+
+  /** Whether a connected human stays for the next round and can afford its minimum bet. */
+  #humanCanBet(): boolean {
+    const minBet = this.engine.rules.minBet;
+    for (const s of this.#byOwner.values()) {
+      if (!s.connected || s.leaving) continue;
+      const p = this.engine.player(s.playerId);
+      if (p && p.balance >= minBet) return true;
+    }
+    return false;
   }
 
   /** Waits until every connected human has bet (or the betting time ran out with a bet in), then deals. */

@@ -48,6 +48,9 @@ export class ClientSession {
   /** First and last seq dropped since the last `resync`. */
   lostFrom: number | null = null;
   lostTo: number | null = null;
+  /** Frames pushed this tick, not yet handed to the transport, with their seqs (0: unnumbered reply). */
+  readonly outbox: string[] = [];
+  readonly outboxSeqs: number[] = [];
 
   constructor(transport: ClientTransport, now: number) {
     this.transport = transport;
@@ -119,6 +122,8 @@ export class WebSocketEventHandler {
   #router: ActionRouter | undefined;
   #heartbeat: unknown;
   readonly #offBus: () => void;
+  /** Sessions with frames in their outbox; sent together once the tick's microtasks have run. */
+  #toFlush: ClientSession[] = [];
   /** Resume tokens of the client ids that are known: bound to a socket, or kept by `retains` (a held seat). */
   readonly #tokens = new Map<string, string>();
   /** Snapshot provider for `connected` (set by the WebAdapter). */
@@ -362,6 +367,7 @@ export class WebSocketEventHandler {
   #drop(session: ClientSession, reason: string, code: number): void {
     if (session.closed) return;
     if (session.clientId !== undefined) this.#send(session, "disconnected", { client_id: session.clientId, reason });
+    this.#flush(session);
     session.closed = true;
     this.sessions.delete(session);
     this.#unbind(session, reason);
@@ -385,15 +391,51 @@ export class WebSocketEventHandler {
     this.#push(session, JSON.stringify({ type, data, timestamp: nowSeconds() }), true);
   }
 
-  /**
-   * Sends one serialised frame; a pushed frame (`numbered`) gets the socket's next `seq`. Frames that go into
-   * the socket's backlog are mirrored by seq so that, when the "drop" policy drops the oldest, the seqs lost
-   * are known (the backlog drains and drops from its head, so the mirror is trimmed to its length first).
-   */
+  /** Sends one serialised frame (at the end of the tick); a pushed frame (`numbered`) gets the socket's next `seq`. */
   #push(session: ClientSession, text: string, numbered: boolean): void {
-    const t = session.transport;
     const seq = numbered ? ++session.seq : 0;
     const frame = numbered ? `${text.slice(0, -1)},"seq":${seq}}` : text;
+    if (session.outbox.length === 0) {
+      if (this.#toFlush.length === 0) queueMicrotask(this.#flushAfterMicrotasks);
+      this.#toFlush.push(session);
+    }
+    session.outbox.push(frame);
+    session.outboxSeqs.push(seq);
+  }
+
+  /**
+   * Frames wait for the end of the tick: what one inbound message causes (the ack, the events of the engine
+   * step, the next request, which the table sends from a promise continuation) reaches the transport in one
+   * burst, which ws-core writes with one syscall (its socket is corked until the next tick). A nextTick queued
+   * from a microtask runs once the microtask queue is empty, so the table's continuations have run by then.
+   */
+  readonly #flushAfterMicrotasks = () => process.nextTick(this.#flushAll);
+  readonly #flushAll = () => {
+    const sessions = this.#toFlush;
+    this.#toFlush = [];
+    for (const s of sessions) this.#flush(s);
+  };
+
+  /** Hands a session's waiting frames to its transport (also before it is closed). */
+  #flush(session: ClientSession): void {
+    const frames = session.outbox;
+    const seqs = session.outboxSeqs;
+    if (frames.length === 0) return;
+    if (session.closed) {
+      frames.length = seqs.length = 0;
+      return;
+    }
+    for (let i = 0; i < frames.length; i++) this.#write(session, frames[i] as string, seqs[i] as number);
+    frames.length = seqs.length = 0;
+  }
+
+  /**
+   * Frames that go into the socket's backlog are mirrored by seq so that, when the "drop" policy drops the
+   * oldest, the seqs lost are known (the backlog drains and drops from its head, so the mirror is trimmed to
+   * its length first).
+   */
+  #write(session: ClientSession, frame: string, seq: number): void {
+    const t = session.transport;
     const q = session.queued;
     if (q.length > 0 && t.backlog) {
       const extra = q.length - t.backlog();
