@@ -9,6 +9,8 @@ import { CHROMIUM_ARGS, chromiumPath, disposeLeftovers, trackLeftover } from "@p
 import jpeg from "jpeg-js";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterEach, describe, expect, test } from "vitest";
+import { WebSocketServer } from "ws";
+import { decodeFrame, encodeFrame, setEvent } from "../src/index.js";
 import {
   AmbientLight,
   Arrow,
@@ -438,5 +440,30 @@ describe("viewer", () => {
     const page = await openViewer(browser, `${httpOf(pageServer)}/?ws=${encodeURIComponent(other.url)}`);
     await page.waitForFunction(() => (window as any).vuerViewer.rendered.has("elsewhere"));
     expect((await init.promise).value).toMatchObject({ client: "browser" });
+  }, 120_000);
+
+  test("?ws= to a server that picks no subprotocol (as upstream's aiohttp): no subprotocol is requested", async () => {
+    const { url: pageServer } = await startVuer();
+    // Like upstream's server: answers without Sec-WebSocket-Protocol, so a browser that asked for one fails.
+    const raw = new WebSocketServer({ host: "127.0.0.1", port: 0, handleProtocols: () => false });
+    trackLeftover(() => new Promise<void>((r) => raw.close(() => r())));
+    await new Promise((r) => raw.once("listening", r));
+    const requested = deferred<string | undefined>();
+    const init = deferred<unknown>();
+    raw.on("connection", (ws, req) => {
+      requested.resolve(req.headers["sec-websocket-protocol"]);
+      ws.on("message", (data) => {
+        const event = decodeFrame(data as Buffer) as { etype: string };
+        if (event.etype !== "INIT") return;
+        init.resolve(event);
+        ws.send(encodeFrame(setEvent(DefaultScene(Box({ key: "from-raw" }), { key: "scene" }))));
+      });
+    });
+    const { port } = raw.address() as { port: number };
+    const browser = await openBrowser();
+    const page = await openViewer(browser, `${httpOf(pageServer)}/?ws=${encodeURIComponent(`ws://127.0.0.1:${port}`)}`);
+    expect(await requested.promise).toBeUndefined();
+    await init.promise;
+    await page.waitForFunction(() => (window as any).vuerViewer.rendered.has("from-raw"));
   }, 120_000);
 });
