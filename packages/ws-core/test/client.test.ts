@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, test } from "vitest";
 import {
   AbortError,
@@ -16,7 +17,14 @@ import {
 } from "../src/index.js";
 import { NodeWebSocket } from "../src/node/index.js";
 import { HttpError, startWsServer, WsEndpoint } from "../src/server/index.js";
-import { disposeLeftovers, startTestServer, trackLeftover, waitFor, waitForEvent } from "../src/testing/index.js";
+import {
+  disposeLeftovers,
+  spawnScript,
+  startTestServer,
+  trackLeftover,
+  waitFor,
+  waitForEvent,
+} from "../src/testing/index.js";
 import { echoCorrelation, echoProtocol } from "./helpers.js";
 
 afterEach(disposeLeftovers);
@@ -171,6 +179,34 @@ describe("ReconnectingSocket", () => {
     sock.send("e");
     await waitFor(() => got.length === 4);
     expect(got[3]).toBe("e");
+  });
+
+  test("a lone send is written at once; the rest of a burst is corked until the task's microtasks have run", async () => {
+    const sockets: Array<{ _socket: { writableCorked: number } }> = [];
+    const Spy = class extends (NodeWebSocket as unknown as new (...a: unknown[]) => object) {
+      constructor(...args: unknown[]) {
+        super(...args);
+        sockets.push(this as unknown as { _socket: { writableCorked: number } });
+      }
+    };
+    const { sock, got } = await recordingServerAndIdleSocket({
+      WebSocket: Spy as unknown as typeof NodeWebSocket,
+    });
+    sock.connect();
+    await sock.opened();
+    const tcp = () => sockets[0]?._socket.writableCorked;
+    sock.send("lone");
+    expect(tcp()).toBe(0);
+    await Promise.resolve();
+    const burst = Array.from({ length: 500 }, (_, i) => `m${i}-${"y".repeat(i)}`);
+    sock.send(burst[0] as string);
+    expect(tcp()).toBe(0);
+    for (const m of burst.slice(1)) sock.send(m);
+    expect(tcp()).toBe(1);
+    await Promise.resolve();
+    expect(tcp()).toBe(0);
+    await waitFor(() => got.length === 501);
+    expect(got).toEqual(["lone", ...burst]);
   });
 
   test("onOpen sends go ahead of messages queued while disconnected (handshake first)", async () => {
@@ -344,6 +380,16 @@ describe("ProtocolClient requests", () => {
     expect(rm.size).toBe(0);
     expect(rm.settle("short", "too late")).toBe(false);
   });
+
+  test("a pending request's timeout keeps Node running; a manager with nothing pending lets it exit", async () => {
+    const proc = spawnScript("test/fixtures/request-timer.ts", [], {
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+    });
+    const { code } = await proc.exit;
+    expect(proc.stderr()).toBe("");
+    expect(proc.lines()).toEqual(["answered", "TimeoutError"]);
+    expect(code).toBe(0);
+  }, 60_000);
 
   test("a request can be aborted", async () => {
     const server = await startTestServer();

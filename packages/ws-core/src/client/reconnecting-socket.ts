@@ -108,6 +108,16 @@ export class ReconnectingSocket {
   #closed = deferred<CloseInfo>();
   #iterators = new Set<AsyncQueue<WireData>>();
   #started = false;
+  /** A send went out in the current task (reset once its microtasks have run). */
+  #sentThisTask = false;
+  /** Node's `ws` only: the TCP socket, corked from the second send of a task until its microtasks have run. */
+  #corked: NodeSocketLike | undefined;
+  readonly #endTask = () => {
+    this.#sentThisTask = false;
+    const s = this.#corked;
+    this.#corked = undefined;
+    s?.uncork();
+  };
 
   constructor(options: ReconnectingSocketOptions) {
     this.#o = options;
@@ -224,6 +234,7 @@ export class ReconnectingSocket {
     }
     const ws = this.#ws;
     if (ws && ws.readyState === ReadyState.OPEN && (this.#queue?.length ?? 0) === 0) {
+      this.#batch(ws);
       ws.send(data as Uint8Array<ArrayBuffer>);
       return;
     }
@@ -440,6 +451,24 @@ export class ReconnectingSocket {
     for (const data of this.#queue.drain()) ws.send(data as Uint8Array<ArrayBuffer>);
   }
 
+  /**
+   * Sends made in one go (a burst of requests, replies to a batch of frames) leave in two writes instead of
+   * one syscall each: the first goes out at once (a lone request never waits), the rest of the task's sends
+   * are corked until its microtasks have run. Only Node's `ws` exposes its socket; browsers batch on their own.
+   */
+  #batch(ws: WebSocketLike): void {
+    if (!this.#sentThisTask) {
+      this.#sentThisTask = true;
+      queueMicrotask(this.#endTask);
+      return;
+    }
+    if (this.#corked !== undefined) return;
+    const s = (ws as { _socket?: NodeSocketLike })._socket;
+    if (typeof s?.cork !== "function" || typeof s.uncork !== "function") return;
+    s.cork();
+    this.#corked = s;
+  }
+
   #dropSocket(code: number, reason: string): void {
     const ws = this.#ws;
     if (!ws) return;
@@ -513,6 +542,11 @@ export class ReconnectingSocket {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
   }
+}
+
+interface NodeSocketLike {
+  cork(): void;
+  uncork(): void;
 }
 
 async function resolve<T>(p: Provider<T> | undefined): Promise<T> {
