@@ -4,6 +4,8 @@ import { withScheme } from "../src/protocol/commands.js";
 import type { EventMessage } from "../src/protocol/messages.js";
 import { type LaunchedBrowser, launchChromium, type NodeExecutor, startNodeExecutor } from "../src/executor/index.js";
 import { type BridgeServer, startBridgeServer } from "../src/server/index.js";
+import { BridgeClient } from "../src/client/index.js";
+import { defineAgentScenario } from "./helpers/agent-scenario.js";
 import { rest } from "./helpers/rest.js";
 import { startTestPage, type TestPage } from "./helpers/test-page.js";
 
@@ -154,4 +156,8 @@ describe("agent commands", { timeout: 60_000 }, () => {
       executor.executor.dialogPolicy = "dismiss";
     }
   });
+});
+
+describe("agent commands through the Node executor (the browser-safe client)", { timeout: 60_000 }, () => {
+  defineAgentScenario(() => ({ client: new BridgeClient({ url: base }), page }), "node");
 });

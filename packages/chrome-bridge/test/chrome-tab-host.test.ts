@@ -76,8 +76,15 @@ describe("ChromeTabHost (extension executor's browser side)", () => {
     const { chrome, calls } = fakeChrome(TABS, "Another debugger is already attached to the tab with id: 2.");
     const s = await new ChromeTabHost(chrome).session(2);
     expect(await s.send("Page.getLayoutMetrics")).toEqual({ ok: "Page.getLayoutMetrics" });
-    // Page events (loads, dialogs) are enabled on every attach.
-    expect(calls).toEqual(["attach 2", "detach 2", "attach 2", "Page.enable", "Page.getLayoutMetrics"]);
+    // Page and Runtime events (loads, dialogs, console) are enabled on every attach.
+    expect(calls).toEqual([
+      "attach 2",
+      "detach 2",
+      "attach 2",
+      "Page.enable",
+      "Runtime.enable",
+      "Page.getLayoutMetrics",
+    ]);
   });
 
   test("detaches after being idle and re-attaches on the next command", async () => {
@@ -91,10 +98,10 @@ describe("ChromeTabHost (extension executor's browser side)", () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(calls).toContain("detach 2");
     await s.send("Input.insertText");
-    expect(calls.slice(-3)).toEqual(["attach 2", "Page.enable", "Input.insertText"]);
+    expect(calls.slice(-4)).toEqual(["attach 2", "Page.enable", "Runtime.enable", "Input.insertText"]);
     // The user cancelling the infobar detaches us: the next command attaches again.
     for (const l of listeners.detach) l({ tabId: 2 });
     await s.send("Page.captureScreenshot");
-    expect(calls.slice(-3)).toEqual(["attach 2", "Page.enable", "Page.captureScreenshot"]);
+    expect(calls.slice(-4)).toEqual(["attach 2", "Page.enable", "Runtime.enable", "Page.captureScreenshot"]);
   });
 });

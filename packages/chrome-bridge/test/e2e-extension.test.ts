@@ -7,6 +7,7 @@ import { BridgeClient } from "../src/client/index.js";
 import { buildExtension } from "../src/extension/build.js";
 import { type LaunchedBrowser, launchChromium } from "../src/executor/index.js";
 import { type BridgeServer, startBridgeServer } from "../src/server/index.js";
+import { defineAgentScenario } from "./helpers/agent-scenario.js";
 import { defineBrowserScenario } from "./helpers/browser-scenario.js";
 import { startTestPage, type TestPage } from "./helpers/test-page.js";
 
@@ -50,4 +51,8 @@ describe("end to end through the MV3 extension", { timeout: 60_000 }, () => {
   });
 
   defineBrowserScenario(() => ({ client, page }));
+});
+
+describe("agent commands through the MV3 extension", { timeout: 60_000 }, () => {
+  defineAgentScenario(() => ({ client, page }), "ext");
 });

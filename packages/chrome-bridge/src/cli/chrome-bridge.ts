@@ -2,13 +2,23 @@
 import { type CliSpec, formatHelp, parseCli, runCli, UsageError } from "@proj/ws-core/cli";
 import { BridgeHttpError } from "../protocol/errors.js";
 import type { Subcommand } from "./args.js";
+import { agentCommands } from "./agent-commands.js";
 import { screenshot, send, status, tabs } from "./client-commands.js";
 import { executor } from "./executor.js";
 import { mcp } from "./mcp.js";
 import { serve } from "./serve.js";
 import { VERSION } from "./version.js";
 
-const commands: Record<string, Subcommand> = { serve, executor, status, tabs, screenshot, send, mcp };
+const commands: Record<string, Subcommand> = {
+  serve,
+  executor,
+  status,
+  tabs,
+  screenshot,
+  ...agentCommands,
+  send,
+  mcp,
+};
 
 const top = {
   name: "chrome-bridge",

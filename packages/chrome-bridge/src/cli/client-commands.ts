@@ -7,7 +7,7 @@ import { DEFAULT_REST_URL } from "../protocol/constants.js";
 import type { RestEnvelope } from "../protocol/rest.js";
 import { type Subcommand, stringValue, tokenOption } from "./args.js";
 
-const clientOptions: Record<string, CliOption> = {
+export const clientOptions: Record<string, CliOption> = {
   url: {
     type: "string",
     valueName: "URL",
@@ -21,7 +21,7 @@ const clientOptions: Record<string, CliOption> = {
   },
 };
 
-function client(values: ParsedCli["values"]): BridgeClient {
+export function client(values: ParsedCli["values"]): BridgeClient {
   const token = stringValue(values, "token") ?? process.env.CHROME_BRIDGE_TOKEN;
   const extensionId = stringValue(values, "extension");
   return new BridgeClient({
@@ -32,7 +32,7 @@ function client(values: ParsedCli["values"]): BridgeClient {
 }
 
 /** Runs a request; a server that cannot be reached is one line naming it. */
-async function call<T>(c: BridgeClient, request: (c: BridgeClient) => Promise<T>): Promise<T> {
+export async function call<T>(c: BridgeClient, request: (c: BridgeClient) => Promise<T>): Promise<T> {
   try {
     return await request(c);
   } catch (err) {
@@ -46,7 +46,7 @@ async function call<T>(c: BridgeClient, request: (c: BridgeClient) => Promise<T>
 }
 
 /** Prints the envelope; exit code 1 when the command failed. */
-function print(r: RestEnvelope<unknown>): number {
+export function print(r: RestEnvelope<unknown>): number {
   console.log(JSON.stringify(r, null, 2));
   return r.success ? 0 : 1;
 }
@@ -83,9 +83,16 @@ export const screenshot: Subcommand = {
     format: { type: "string", valueName: "jpeg|png", description: "image format (default: from --save, else jpeg)" },
     quality: { type: "string", valueName: "1-100", description: "JPEG quality (default 85)" },
     "tab-id": { type: "string", valueName: "N", description: "the tab (default: the active one)" },
+    "full-page": { type: "boolean", description: "the whole page, beyond the viewport" },
+    ref: { type: "string", valueName: "REF", description: "only this element (a ref from snapshot)" },
+    selector: { type: "string", valueName: "CSS", description: "only the element this CSS selector finds" },
     ...clientOptions,
   },
-  examples: ["chrome-bridge screenshot --save shot.png", "chrome-bridge screenshot --quality 60 --save shot.jpg"],
+  examples: [
+    "chrome-bridge screenshot --save shot.png",
+    "chrome-bridge screenshot --quality 60 --save shot.jpg",
+    "chrome-bridge screenshot --full-page --save page.png",
+  ],
   async run({ values }) {
     const save = stringValue(values, "save");
     const fromFile = save ? IMAGE_TYPES[extname(save).toLowerCase()] : undefined;
@@ -103,6 +110,9 @@ export const screenshot: Subcommand = {
         ...(quality !== undefined ? { quality } : {}),
         ...(format ? { format } : {}),
         ...(tabId !== undefined ? { tab_id: tabId } : {}),
+        ...(values["full-page"] ? { full_page: true } : {}),
+        ...(stringValue(values, "ref") ? { ref: stringValue(values, "ref") } : {}),
+        ...(stringValue(values, "selector") ? { selector: stringValue(values, "selector") } : {}),
       }),
     );
     const image = (r.data as { imageData?: string } | null)?.imageData;

@@ -1,7 +1,16 @@
 import type { CommandInput } from "../protocol/commands.js";
 import { DEFAULT_REST_URL } from "../protocol/constants.js";
 import { BridgeHttpError } from "../protocol/errors.js";
-import type { RestEnvelope, ScreenshotData, ServerStatus, TabsData } from "../protocol/rest.js";
+import type {
+  ConsoleData,
+  EvaluateData,
+  PageData,
+  RestEnvelope,
+  ScreenshotData,
+  ServerStatus,
+  SnapshotData,
+  TabsData,
+} from "../protocol/rest.js";
 
 export interface BridgeClientOptions {
   /** REST base URL. Default http://127.0.0.1:8765. */
@@ -47,7 +56,17 @@ export class BridgeClient {
     return this.command({ type: "mouse_move", dx, dy, ...extra });
   }
 
-  click(extra: { button?: "left" | "right" | "middle"; double?: boolean; count?: number; tab_id?: number } = {}) {
+  /** Clicks at the pointer, or on an element (`ref` from `snapshot`, or a CSS `selector`). */
+  click(
+    extra: {
+      button?: "left" | "right" | "middle";
+      double?: boolean;
+      count?: number;
+      tab_id?: number;
+      ref?: string;
+      selector?: string;
+    } = {},
+  ) {
     return this.command({ type: "mouse_click", ...extra });
   }
 
@@ -55,7 +74,8 @@ export class BridgeClient {
     return this.command({ type: "mouse_scroll", direction, amount, ...extra });
   }
 
-  type(text: string, extra: { tab_id?: number } = {}) {
+  /** Types into the focused element, or focuses an element first (`ref` or `selector`). */
+  type(text: string, extra: { tab_id?: number; ref?: string; selector?: string } = {}) {
     return this.command({ type: "keyboard_type", text, ...extra });
   }
 
@@ -63,7 +83,17 @@ export class BridgeClient {
     return this.command({ type: "keyboard_press", key, modifiers, ...extra });
   }
 
-  screenshot(extra: { quality?: number; format?: "jpeg" | "png"; include_cursor?: boolean; tab_id?: number } = {}) {
+  screenshot(
+    extra: {
+      quality?: number;
+      format?: "jpeg" | "png";
+      include_cursor?: boolean;
+      tab_id?: number;
+      full_page?: boolean;
+      ref?: string;
+      selector?: string;
+    } = {},
+  ) {
     return this.command<ScreenshotData>({ type: "screenshot", ...extra });
   }
 
@@ -77,6 +107,65 @@ export class BridgeClient {
 
   closeTab(tabId: number) {
     return this.command({ type: "tab", action: "close", tab_id: tabId });
+  }
+
+  navigate(
+    url: string,
+    extra: { wait_until?: "load" | "domcontentloaded" | "none"; timeout?: number; tab_id?: number } = {},
+  ) {
+    return this.command<PageData>({ type: "navigate", url, ...extra });
+  }
+
+  goBack(extra: { wait_until?: "load" | "domcontentloaded" | "none"; timeout?: number; tab_id?: number } = {}) {
+    return this.command<PageData>({ type: "go_back", ...extra });
+  }
+
+  goForward(extra: { wait_until?: "load" | "domcontentloaded" | "none"; timeout?: number; tab_id?: number } = {}) {
+    return this.command<PageData>({ type: "go_forward", ...extra });
+  }
+
+  reload(extra: { wait_until?: "load" | "domcontentloaded" | "none"; timeout?: number; tab_id?: number } = {}) {
+    return this.command<PageData>({ type: "reload", ...extra });
+  }
+
+  /** Runs JavaScript in the page: an expression, or a function body (`function: true`, use `return`). */
+  evaluate<V = unknown>(expression: string, extra: { function?: boolean; timeout?: number; tab_id?: number } = {}) {
+    return this.command<EvaluateData<V>>({ type: "evaluate", expression, ...extra });
+  }
+
+  /** Waits for a selector (`state` visible, attached, hidden), a `text`, or a `navigation` (optionally to `url`). */
+  waitFor(
+    what: {
+      selector?: string;
+      state?: "visible" | "attached" | "hidden";
+      text?: string;
+      navigation?: boolean;
+      url?: string;
+      timeout?: number;
+    },
+    extra: { tab_id?: number } = {},
+  ) {
+    return this.command<PageData & { elapsed: number }>({ type: "wait_for", ...what, ...extra });
+  }
+
+  /** The page's interactive elements (with refs) and visible text. */
+  snapshot(extra: { max_text?: number; max_elements?: number; tab_id?: number } = {}) {
+    return this.command<SnapshotData>({ type: "snapshot", ...extra });
+  }
+
+  /** Replaces the value of a field (`ref` or `selector`). */
+  fill(target: { ref: string } | { selector: string }, value: string, extra: { tab_id?: number } = {}) {
+    return this.command<{ tab_id: number; ref: string; value: string }>({ type: "fill", ...target, value, ...extra });
+  }
+
+  /** Recent console messages and page errors of the tab. */
+  console(extra: { limit?: number; clear?: boolean; tab_id?: number } = {}) {
+    return this.command<ConsoleData>({ type: "console", ...extra });
+  }
+
+  /** Answers the JavaScript dialog left open on the tab (executor started with dialogs "leave"). */
+  dialog(action: "accept" | "dismiss", extra: { prompt_text?: string; tab_id?: number } = {}) {
+    return this.command({ type: "dialog", action, ...extra });
   }
 
   async #request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<RestEnvelope<T>> {

@@ -156,8 +156,12 @@ export class NodeTabHost implements TabHost {
         .send<{ sessionId: string }>("Target.attachToTarget", { targetId, flatten: true })
         .then(async (r) => {
           this.#bySession.set(r.sessionId, targetId);
-          // Page events (loads, JavaScript dialogs) for every attached tab.
-          await this.#cdp.send("Page.enable", {}, r.sessionId);
+          // Page events (loads, JavaScript dialogs) and Runtime's (console messages, page errors) for every
+          // attached tab.
+          await Promise.all([
+            this.#cdp.send("Page.enable", {}, r.sessionId),
+            this.#cdp.send("Runtime.enable", {}, r.sessionId),
+          ]);
           return r.sessionId;
         })
         .catch((err: Error) => {

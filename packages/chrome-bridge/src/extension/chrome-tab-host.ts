@@ -158,8 +158,10 @@ export class ChromeTabHost implements TabHost {
         throw new CommandExecutionError(`Failed to attach debugger to tab: ${message(e2)}`);
       });
     }
-    // Page events (loads, JavaScript dialogs) for every attached tab.
+    // Page events (loads, JavaScript dialogs) and Runtime's (console messages, page errors) for every
+    // attached tab.
     await this.#chrome.debugger.sendCommand({ tabId }, "Page.enable", {}).catch(() => {});
+    await this.#chrome.debugger.sendCommand({ tabId }, "Runtime.enable", {}).catch(() => {});
   }
 
   /** Waits for status "complete" so `url` and `title` are meaningful (a slow page still counts as opened). */

@@ -40,20 +40,32 @@ export const TOOL_DESCRIPTIONS: Readonly<Partial<Record<string, ToolDescription>
       "The page's interactive elements (role, name, value, a ref to click or fill them by) and its visible text. Take one before clicking or typing.",
     readOnly: true,
   },
+  fill: {
+    title: "Fill a field",
+    description:
+      "Replace the value of a text field, text area, editable element or select, named by a ref from snapshot (or a CSS selector).",
+  },
   console: { title: "Console", description: "Recent console messages and page errors of the tab.", readOnly: true },
   screenshot: {
     title: "Screenshot",
     description:
-      "An image of the tab's viewport (JPEG by default, or PNG), with the pointer drawn in unless include_cursor is false.",
+      "An image of the tab's viewport (JPEG by default, or PNG), with the pointer drawn in unless include_cursor is false; full_page for the whole page, ref or selector for one element.",
     readOnly: true,
   },
   mouse_move: {
     title: "Move the mouse",
     description: "Move the pointer by dx, dy pixels (relative), over duration seconds.",
   },
-  mouse_click: { title: "Click", description: "Click at the pointer (button, double, count)." },
+  mouse_click: {
+    title: "Click",
+    description:
+      "Click an element by ref (from snapshot) or CSS selector, scrolled into view, or at the pointer (button, double, count).",
+  },
   mouse_scroll: { title: "Scroll", description: "Scroll at the pointer (direction, amount in pixels)." },
-  keyboard_type: { title: "Type text", description: "Type text into the focused element." },
+  keyboard_type: {
+    title: "Type text",
+    description: "Type text into the focused element, or into the element a ref or selector names (appended).",
+  },
   keyboard_press: {
     title: "Press a key",
     description: "Press a key (Enter, Tab, ArrowDown, a, ...) with modifiers (Control, Shift, Alt, Meta).",

@@ -33,6 +33,17 @@ const modifier = z.string().refine((m) => m.toLowerCase() in MODIFIER_ALIASES, {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
 const CONTROL_CHARS = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
 
+/** An element named by a `ref` from `snapshot` or by a CSS `selector` (additions; never both). */
+const elementTarget = {
+  ref: z
+    .string()
+    .regex(/^e\d{1,9}$/, "must be a ref from snapshot, like e12")
+    .nullish(),
+  selector: z.string().min(1).max(2000).nullish(),
+};
+const notBoth = (c: { ref?: string | null; selector?: string | null }) => !(c.ref && c.selector);
+const NOT_BOTH = { message: "give ref or selector, not both", path: ["selector"] };
+
 export const mouseMoveSchema = z.object({
   ...base,
   type: z.literal("mouse_move"),
@@ -48,7 +59,10 @@ export const mouseClickSchema = z
     button: z.enum(["left", "right", "middle"]).default("left"),
     double: z.boolean().default(false),
     count: z.number().int().min(1).max(3).nullish(),
+    /** Click the centre of this element (scrolled into view) instead of at the pointer; the pointer moves there. */
+    ...elementTarget,
   })
+  .refine(notBoth, NOT_BOTH)
   // `count` wins when given, else `double` means 2 (upstream's default count=1 hid `double`).
   .transform(({ count, ...c }) => ({ ...c, count: count ?? (c.double ? 2 : 1) }));
 
@@ -59,14 +73,18 @@ export const mouseScrollSchema = z.object({
   amount: z.number().int().min(1).max(1000).default(100),
 });
 
-export const keyboardTypeSchema = z.object({
-  ...base,
-  type: z.literal("keyboard_type"),
-  text: z
-    .string()
-    .max(1000)
-    .transform((t) => t.replace(CONTROL_CHARS, "")),
-});
+export const keyboardTypeSchema = z
+  .object({
+    ...base,
+    type: z.literal("keyboard_type"),
+    text: z
+      .string()
+      .max(1000)
+      .transform((t) => t.replace(CONTROL_CHARS, "")),
+    /** Focus this element first (caret at the end of its text); default: the focused element. */
+    ...elementTarget,
+  })
+  .refine(notBoth, NOT_BOTH);
 
 export const keyboardPressSchema = z.object({
   ...base,
@@ -75,13 +93,23 @@ export const keyboardPressSchema = z.object({
   modifiers: z.array(modifier).max(4).default([]),
 });
 
-export const screenshotSchema = z.object({
-  ...base,
-  type: z.literal("screenshot"),
-  include_cursor: z.boolean().default(true),
-  quality: z.number().int().min(1).max(100).default(85),
-  format: z.enum(["jpeg", "png"]).default("jpeg"),
-});
+export const screenshotSchema = z
+  .object({
+    ...base,
+    type: z.literal("screenshot"),
+    include_cursor: z.boolean().default(true),
+    quality: z.number().int().min(1).max(100).default(85),
+    format: z.enum(["jpeg", "png"]).default("jpeg"),
+    /** The whole page, beyond the viewport (no pointer drawn). */
+    full_page: z.boolean().nullish(),
+    /** Only this element (scrolled into view; no pointer drawn). */
+    ...elementTarget,
+  })
+  .refine(notBoth, NOT_BOTH)
+  .refine((c) => !(c.full_page && (c.ref || c.selector)), {
+    message: "full_page and an element (ref or selector) exclude each other",
+    path: ["full_page"],
+  });
 
 export const tabSchema = z
   .object({
@@ -144,6 +172,59 @@ export const evaluateSchema = z.object({
   timeout: z.number().gt(0).max(300).default(30),
 });
 
+/** Waits for a selector (visible, attached or hidden), a text on the page, or a navigation. */
+export const waitForSchema = z
+  .object({
+    ...base,
+    type: z.literal("wait_for"),
+    selector: z.string().min(1).max(2000).nullish(),
+    state: z.enum(["visible", "attached", "hidden"]).default("visible"),
+    /** Text present in the page's visible text. */
+    text: z.string().min(1).max(2000).nullish(),
+    /** A navigation: the next page load, or (with `url`) until the tab's URL contains `url` and it has loaded. */
+    navigation: z.boolean().default(false),
+    url: z.string().min(1).max(8192).nullish(),
+    /** Seconds. */
+    timeout: z.number().gt(0).max(300).default(30),
+  })
+  .refine((c) => [c.selector, c.text, c.navigation || c.url].filter(Boolean).length === 1, {
+    message: "give exactly one of selector, text, navigation (or url)",
+    path: ["selector"],
+  });
+
+/** The page's interactive elements (with refs for click, fill, type) and its visible text. */
+export const snapshotSchema = z.object({
+  ...base,
+  type: z.literal("snapshot"),
+  /** Characters of visible text at most (0: none). */
+  max_text: z.number().int().min(0).max(200_000).default(4000),
+  /** Elements at most. */
+  max_elements: z.number().int().min(0).max(5000).default(300),
+});
+
+/** Replaces the value of a text field, text area, editable element or select (by ref or selector). */
+export const fillSchema = z
+  .object({
+    ...base,
+    type: z.literal("fill"),
+    ...elementTarget,
+    value: z.string().max(100_000),
+  })
+  .refine((c) => Boolean(c.ref) !== Boolean(c.selector), {
+    message: "give ref or selector (one of them)",
+    path: ["ref"],
+  });
+
+/** Recent console messages and uncaught page errors of the tab. */
+export const consoleSchema = z.object({
+  ...base,
+  type: z.literal("console"),
+  /** The most recent messages at most. */
+  limit: z.number().int().min(1).max(1000).default(100),
+  /** Forget the messages returned. */
+  clear: z.boolean().default(false),
+});
+
 /** Answers the JavaScript dialog left open on the tab (`--dialogs leave`). */
 export const dialogSchema = z.object({
   ...base,
@@ -169,6 +250,10 @@ export const commandSchemas = {
   reload: reloadSchema,
   evaluate: evaluateSchema,
   dialog: dialogSchema,
+  wait_for: waitForSchema,
+  snapshot: snapshotSchema,
+  fill: fillSchema,
+  console: consoleSchema,
 } as const;
 
 export type CommandType = keyof typeof commandSchemas;
@@ -192,7 +277,15 @@ export type NavigateCommand = CommandOf<"navigate">;
 export type HistoryCommand = CommandOf<"go_back"> | CommandOf<"go_forward"> | CommandOf<"reload">;
 export type EvaluateCommand = CommandOf<"evaluate">;
 export type DialogCommand = CommandOf<"dialog">;
+export type WaitForCommand = CommandOf<"wait_for">;
+export type SnapshotCommand = CommandOf<"snapshot">;
+export type FillCommand = CommandOf<"fill">;
+export type ConsoleCommand = CommandOf<"console">;
 export type BridgeCommand =
+  | WaitForCommand
+  | SnapshotCommand
+  | FillCommand
+  | ConsoleCommand
   | NavigateCommand
   | HistoryCommand
   | EvaluateCommand

@@ -21,6 +21,9 @@ import { Heartbeat } from "./heartbeat.js";
 import { commandTimeout, duplicateCommand, extensionDisconnected, noExtension, tooManyPending } from "./hub-errors.js";
 import type { ResolvedOptions } from "./options.js";
 
+/** Beyond a command's own timeout, before the server gives up on the executor's answer. */
+const COMMAND_TIMEOUT_MARGIN_MS = 5000;
+
 /** Per-connection protocol state. */
 interface Extension {
   id: string;
@@ -99,7 +102,12 @@ export class ExtensionHub extends EventEmitter<HubEvents> {
     if (this.#pending.size >= this.#o.maxPendingCommands)
       return Promise.reject(tooManyPending(this.#o.maxPendingCommands));
     const wire = { ...command, command_id: id };
-    const timeoutMs = options.timeoutMs ?? this.#o.commandTimeoutMs;
+    // A command with its own timeout (navigate, wait_for, evaluate: seconds) gets that long and a margin, so
+    // its own error answers rather than a 504.
+    const own = (command as { timeout?: unknown }).timeout;
+    const timeoutMs =
+      options.timeoutMs ??
+      Math.max(this.#o.commandTimeoutMs, typeof own === "number" ? own * 1000 + COMMAND_TIMEOUT_MARGIN_MS : 0);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.#settle(id, commandTimeout(timeoutMs)), timeoutMs);
       this.#pending.set(id, { ext, resolve, reject, timer });

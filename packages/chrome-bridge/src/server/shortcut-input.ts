@@ -1,7 +1,19 @@
 import { SHORTCUT_ROUTES } from "../protocol/rest.js";
 
-const NUMBERS = new Set(["dx", "dy", "duration", "count", "amount", "quality", "tab_id"]);
-const BOOLEANS = new Set(["double", "include_cursor"]);
+const NUMBERS = new Set([
+  "dx",
+  "dy",
+  "duration",
+  "count",
+  "amount",
+  "quality",
+  "tab_id",
+  "timeout",
+  "max_text",
+  "max_elements",
+  "limit",
+]);
+const BOOLEANS = new Set(["double", "include_cursor", "full_page", "function", "navigation", "clear"]);
 const RESERVED = new Set(["token", "extension"]);
 
 function coerce(name: string, raw: string): unknown {

@@ -46,12 +46,42 @@ let seq = 0;
 const post = (e) => fetch("/event", { method: "POST", body: JSON.stringify({ ...e, page: "agent-${name}", seq: ++seq }), keepalive: true });
 </script></body></html>`;
 
+// A form for snapshot, click/fill/type by ref or selector, wait_for, console and element/full-page screenshots.
+const FORM_PAGE = (name: string) => `<!doctype html>
+<html><head><meta charset="utf-8"><title>Form ${name}</title>
+<style>body{margin:0;font:16px sans-serif;height:2500px} #box{position:absolute;left:300px;top:20px;width:150px;height:50px;background:#c00}
+#far{position:absolute;left:20px;top:1800px}</style></head><body>
+<label for="name">Your name</label> <input id="name" placeholder="full name">
+<select id="colour" aria-label="Colour"><option value="r">Red</option><option value="g">Green</option></select>
+<label><input type="checkbox" id="agree"> I agree</label>
+<textarea id="notes" aria-label="Notes">old</textarea>
+<button id="greet" onclick="greet()">Greet</button>
+<button id="hidden" style="display:none">Invisible</button>
+<p id="out">Nothing yet</p>
+<div id="box"></div>
+<button id="far" onclick="document.getElementById('out').textContent = 'far clicked'">Far away</button>
+<script>
+let seq = 0;
+const post = (e) => fetch("/event", { method: "POST", body: JSON.stringify({ ...e, page: "form-${name}", seq: ++seq }), keepalive: true });
+function greet() {
+  const n = document.getElementById("name").value;
+  const c = document.getElementById("colour").value;
+  document.getElementById("out").textContent = "Hello, " + n + " (" + c + ")";
+  post({ type: "greet", name: n, colour: c, notes: document.getElementById("notes").value });
+}
+document.getElementById("name").addEventListener("input", (e) => post({ type: "input", value: e.target.value }));
+console.log("form ready", 42, { a: 1 });
+console.warn("careful");
+</script></body></html>`;
+
 export interface TestPage {
   /** http://127.0.0.1:PORT/ */
   url: string;
   pageUrl(name: string): string;
   /** http://127.0.0.1:PORT/agent/NAME: buttons that open dialogs, a link to /agent/two. */
   agentUrl(name: string): string;
+  /** http://127.0.0.1:PORT/form/NAME: a labelled form, a 150x50 #box, a button far below the fold. */
+  formUrl(name: string): string;
   events: PageEvent[];
   /** Waits for the first event matching `predicate` and returns it. */
   waitForEvent(predicate: (e: PageEvent) => boolean, timeoutMs?: number): Promise<PageEvent>;
@@ -72,9 +102,10 @@ export async function startTestPage(): Promise<TestPage> {
       return;
     }
     const agent = /^\/agent\/(\w+)/.exec(req.url ?? "");
+    const form = /^\/form\/(\w+)/.exec(req.url ?? "");
     res
       .writeHead(200, { "Content-Type": "text/html; charset=utf-8" })
-      .end(agent ? AGENT_PAGE(agent[1] as string) : PAGE);
+      .end(agent ? AGENT_PAGE(agent[1] as string) : form ? FORM_PAGE(form[1] as string) : PAGE);
   });
   const l = await listen(server);
   const sorted = (list: PageEvent[]) => [...list].sort((a, b) => a.seq - b.seq);
@@ -82,6 +113,7 @@ export async function startTestPage(): Promise<TestPage> {
     url: `${l.url}/`,
     pageUrl: (name) => `${l.url}/?page=${name}`,
     agentUrl: (name) => `${l.url}/agent/${name}`,
+    formUrl: (name) => `${l.url}/form/${name}`,
     events,
     waitForEvent: (predicate, timeoutMs = 30_000) =>
       waitFor(() => events.find(predicate), { timeoutMs, message: "page event not seen" }),

@@ -1,6 +1,10 @@
 import type {
   BridgeCommand,
+  ConsoleCommand,
   DialogCommand,
+  FillCommand,
+  SnapshotCommand,
+  WaitForCommand,
   EvaluateCommand,
   HistoryCommand,
   NavigateCommand,
@@ -21,6 +25,14 @@ import { imageSize } from "./image-size.js";
 import { pressKey } from "./key-press.js";
 import { keyDefinition } from "./keys.js";
 import { interpolate, MouseState } from "./mouse-state.js";
+import {
+  filledValueScript,
+  focusScript,
+  prepareFillScript,
+  revealScript,
+  snapshotScript,
+  waitScript,
+} from "./page-scripts.js";
 import type { CdpSession, TabHost } from "./tab-host.js";
 
 const BUTTON_BITS = { left: 1, right: 2, middle: 4 } as const;
@@ -42,6 +54,54 @@ export interface DialogInfo {
   url: string;
   /** What was done with it: "accepted", "dismissed" or "left open". */
   action: "accepted" | "dismissed" | "left open";
+}
+
+/** A console message or uncaught page error, as the `console` command reports it. */
+export interface ConsoleEntry {
+  /** console.log's "log", "warning", "error", ...; "error" for an uncaught exception. */
+  level: string;
+  kind: "console" | "pageerror";
+  text: string;
+  /** Seconds since the epoch. */
+  timestamp: number;
+  url?: string;
+}
+
+/** Messages kept per tab, and tabs kept (least recently logging forgotten first). */
+const CONSOLE_LIMIT = 500;
+const CONSOLE_TABS = 100;
+/** Full-page screenshots are cut at this height (CSS pixels). */
+const MAX_FULL_PAGE_HEIGHT = 16_384;
+/** The page's JavaScript context went away (a navigation) while waiting: try again in the new one. */
+const CONTEXT_GONE = /context was destroyed|Cannot find (default execution )?context|Inspected target navigated/i;
+
+interface RemoteObject {
+  type?: string;
+  subtype?: string;
+  value?: unknown;
+  unserializableValue?: string;
+  description?: string;
+  preview?: {
+    subtype?: string;
+    overflow?: boolean;
+    properties?: Array<{ name: string; type: string; value?: string }>;
+  };
+}
+
+/** A console argument as text: primitives as they print, objects and arrays from their preview. */
+function remoteText(o: RemoteObject): string {
+  if (o.type === "string") return String(o.value);
+  if (o.unserializableValue) return o.unserializableValue;
+  if (o.value !== undefined) return JSON.stringify(o.value);
+  const p = o.preview;
+  if (p?.properties && (o.type === "object" || o.type === "function") && !o.subtype?.match(/error|node/)) {
+    const v = (x: { type: string; value?: string }) =>
+      x.type === "string" ? JSON.stringify(x.value) : (x.value ?? x.type);
+    const more = p.overflow ? ", \u2026" : "";
+    if (p.subtype === "array") return `[${p.properties.map(v).join(", ")}${more}]`;
+    return `{${p.properties.map((x) => `${x.name}: ${v(x)}`).join(", ")}${more}}`;
+  }
+  return o.description ?? o.type ?? "";
 }
 
 /** Commands that do not run in a tab's page (a dialog left open does not block them). */
@@ -68,6 +128,8 @@ export class CdpCommandExecutor implements CommandExecutor {
   readonly #eventListeners: Array<(event: string, data: Record<string, unknown>) => void> = [];
   /** Waiters for a tab's CDP events (loads, navigations). */
   readonly #pageWaiters = new Set<{ tabId: number; seen: (method: string, params: any) => void }>();
+  /** Recent console messages and page errors, per tab. */
+  readonly #console = new Map<number, ConsoleEntry[]>();
 
   constructor(host: TabHost, options: CdpExecutorOptions = {}) {
     this.host = host;
@@ -75,6 +137,8 @@ export class CdpCommandExecutor implements CommandExecutor {
     host.onEvent((tabId, method, params) => {
       if (method === "Page.javascriptDialogOpening") void this.#dialogOpened(tabId, params);
       else if (method === "Page.javascriptDialogClosed") this.#openDialogs.delete(tabId);
+      else if (method === "Runtime.consoleAPICalled") this.#logged(tabId, consoleEntry(params));
+      else if (method === "Runtime.exceptionThrown") this.#logged(tabId, pageError(params));
       for (const w of [...this.#pageWaiters]) if (w.tabId === tabId) w.seen(method, params);
     });
   }
@@ -82,6 +146,18 @@ export class CdpCommandExecutor implements CommandExecutor {
   /** Events for the server (`dialog_opened`), as `{event, data}`. */
   onEvent(listener: (event: string, data: Record<string, unknown>) => void): void {
     this.#eventListeners.push(listener);
+  }
+
+  #logged(tabId: number, entry: ConsoleEntry): void {
+    let list = this.#console.get(tabId);
+    if (list) this.#console.delete(tabId);
+    else list = [];
+    this.#console.set(tabId, list); // re-inserted: Map order is least recently logging first
+    if (this.#console.size > CONSOLE_TABS) this.#console.delete(this.#console.keys().next().value as number);
+    // A re-attached debugger replays the messages it has: keep each once.
+    if (list.some((e) => e.timestamp === entry.timestamp && e.text === entry.text && e.level === entry.level)) return;
+    list.push(entry);
+    if (list.length > CONSOLE_LIMIT) list.splice(0, list.length - CONSOLE_LIMIT);
   }
 
   async #dialogOpened(tabId: number, p: any): Promise<void> {
@@ -168,6 +244,14 @@ export class CdpCommandExecutor implements CommandExecutor {
         return this.#evaluate(c);
       case "dialog":
         return this.#dialog(c);
+      case "wait_for":
+        return this.#waitFor(c);
+      case "snapshot":
+        return this.#snapshot(c);
+      case "fill":
+        return this.#fill(c);
+      case "console":
+        return this.#consoleMessages(c);
       case "mouse_move":
         return this.#move(c);
       case "mouse_click":
@@ -236,8 +320,36 @@ export class CdpCommandExecutor implements CommandExecutor {
     };
   }
 
+  /** Runs page-side JavaScript; its exception is the command's error (first line, without "Error: "). */
+  async #pageValue<T>(session: CdpSession, expression: string, awaitPromise = false): Promise<T> {
+    const r = await session.send<{
+      result: { value?: unknown };
+      exceptionDetails?: { text: string; exception?: { description?: string } };
+    }>("Runtime.evaluate", { expression, returnByValue: true, awaitPromise });
+    if (r.exceptionDetails) {
+      const d = r.exceptionDetails.exception?.description ?? r.exceptionDetails.text;
+      throw new CommandExecutionError((d.split("\n")[0] as string).replace(/^(Uncaught )?Error: /, ""));
+    }
+    return r.result.value as T;
+  }
+
+  /** Moves the pointer onto the element's centre (scrolled into view first); its ref. */
+  async #pointAt(tabId: number, session: CdpSession, c: { ref?: string; selector?: string }): Promise<string> {
+    const at = await this.#pageValue<{ x: number; y: number; ref: string }>(session, revealScript(c.ref, c.selector));
+    await session.send("Input.dispatchMouseEvent", {
+      type: "mouseMoved",
+      x: at.x,
+      y: at.y,
+      button: "none",
+      buttons: 0,
+    });
+    this.mouse.set(tabId, at.x, at.y);
+    return at.ref;
+  }
+
   async #click(c: MouseClickCommand): Promise<CommandResult> {
     const { tabId, session } = await this.#target(c);
+    const ref = c.ref || c.selector ? await this.#pointAt(tabId, session, c) : undefined;
     const { x, y } = this.mouse.get(tabId);
     const bit = BUTTON_BITS[c.button];
     for (let n = 1; n <= c.count; n++) {
@@ -260,7 +372,7 @@ export class CdpCommandExecutor implements CommandExecutor {
     }
     return {
       message: `Mouse clicked with ${c.button} button`,
-      data: { button: c.button, count: c.count, tab_id: tabId, position: { x, y } },
+      data: { button: c.button, count: c.count, tab_id: tabId, position: { x, y }, ...(ref ? { ref } : {}) },
     };
   }
 
@@ -284,9 +396,14 @@ export class CdpCommandExecutor implements CommandExecutor {
 
   async #type(c: KeyboardTypeCommand): Promise<CommandResult> {
     const { tabId, session } = await this.#target(c);
+    const ref =
+      c.ref || c.selector ? await this.#pageValue<string>(session, focusScript(c.ref, c.selector)) : undefined;
     // insertText handles any Unicode (emoji included); per-key events did not type at all upstream.
     if (c.text) await session.send("Input.insertText", { text: c.text });
-    return { message: `Typed: ${c.text}`, data: { text: c.text, length: [...c.text].length, tab_id: tabId } };
+    return {
+      message: `Typed: ${c.text}`,
+      data: { text: c.text, length: [...c.text].length, tab_id: tabId, ...(ref ? { ref } : {}) },
+    };
   }
 
   async #press(c: KeyboardPressCommand): Promise<CommandResult> {
@@ -301,12 +418,14 @@ export class CdpCommandExecutor implements CommandExecutor {
   async #screenshot(c: ScreenshotCommand): Promise<CommandResult> {
     const { tabId, session } = await this.#target(c);
     const cursor = this.mouse.get(tabId);
-    const drawn = c.include_cursor && (await showCursor(session, cursor.x, cursor.y));
+    const area = await this.#screenshotArea(session, c);
+    const drawn = !area && c.include_cursor && (await showCursor(session, cursor.x, cursor.y));
     let r: { data: string };
     try {
       r = await session.send<{ data: string }>("Page.captureScreenshot", {
         format: c.format,
         ...(c.format === "jpeg" ? { quality: c.quality } : {}),
+        ...(area ? { clip: area.clip, captureBeyondViewport: true } : {}),
       });
     } finally {
       if (drawn) await hideCursor(session);
@@ -323,7 +442,112 @@ export class CdpCommandExecutor implements CommandExecutor {
       timestamp: nowSeconds(),
       cursor,
     };
-    return { message: "Screenshot captured", data: { ...data } };
+    return { message: "Screenshot captured", data: { ...data, ...area?.report } };
+  }
+
+  /** The page area of a full-page or element screenshot (none: the viewport). */
+  async #screenshotArea(
+    session: CdpSession,
+    c: ScreenshotCommand,
+  ): Promise<
+    { clip: Record<string, number>; report: { full_page: true; truncated: boolean } | { ref: string } } | undefined
+  > {
+    if (c.full_page) {
+      const m = await session.send<{
+        cssContentSize?: { width: number; height: number };
+        contentSize: { width: number; height: number };
+      }>("Page.getLayoutMetrics");
+      const size = m.cssContentSize ?? m.contentSize;
+      const height = Math.min(Math.ceil(size.height), MAX_FULL_PAGE_HEIGHT);
+      return {
+        clip: { x: 0, y: 0, width: Math.ceil(size.width), height, scale: 1 },
+        report: { full_page: true, truncated: height < Math.ceil(size.height) },
+      };
+    }
+    if (!c.ref && !c.selector) return undefined;
+    const at = await this.#pageValue<{ box: { x: number; y: number; width: number; height: number }; ref: string }>(
+      session,
+      revealScript(c.ref, c.selector),
+    );
+    return { clip: { ...at.box, scale: 1 }, report: { ref: at.ref } };
+  }
+
+  async #snapshot(c: SnapshotCommand): Promise<CommandResult> {
+    const { tabId, session } = await this.#target(c);
+    const snap = await this.#pageValue<{ elements: unknown[] }>(session, snapshotScript(c.max_text, c.max_elements));
+    return { message: `Snapshot: ${snap.elements.length} interactive elements`, data: { tab_id: tabId, ...snap } };
+  }
+
+  async #fill(c: FillCommand): Promise<CommandResult> {
+    const { tabId, session } = await this.#target(c);
+    const prep = await this.#pageValue<{ kind: "select" | "text"; ref: string }>(
+      session,
+      prepareFillScript(c.ref, c.selector, c.value),
+    );
+    // Typed as text replacing the selection: the page sees input events as from a user.
+    if (prep.kind === "text" && c.value !== "") await session.send("Input.insertText", { text: c.value });
+    const value = await this.#pageValue<string>(session, filledValueScript(prep.ref));
+    return { message: `Filled ${prep.ref}`, data: { tab_id: tabId, ref: prep.ref, value } };
+  }
+
+  async #waitFor(c: WaitForCommand): Promise<CommandResult> {
+    const { tabId, session } = await this.#target(c);
+    const started = Date.now();
+    const deadline = started + c.timeout * 1000;
+    const what = c.selector
+      ? `${c.selector} ${c.state}`
+      : c.text
+        ? `text ${JSON.stringify(c.text)}`
+        : c.url
+          ? `a page at ${JSON.stringify(c.url)}`
+          : "a navigation";
+    const done = async (): Promise<CommandResult> => {
+      const page = await this.#pageValue<{ url: string; title: string }>(
+        session,
+        "({url: location.href, title: document.title})",
+      );
+      const elapsed = (Date.now() - started) / 1000;
+      return { message: `Waited for ${what}`, data: { tab_id: tabId, elapsed, ...page } };
+    };
+    if (c.navigation && !c.url) {
+      const mainFrame = await this.#mainFrameId(session);
+      const w = this.#pageEvent(
+        tabId,
+        (method, p) =>
+          method === "Page.loadEventFired" ||
+          (method === "Page.frameNavigated" && !p.frame?.parentId && p.type === "BackForwardCacheRestore") ||
+          (method === "Page.navigatedWithinDocument" && p.frameId === mainFrame),
+        c.timeout * 1000,
+      );
+      if (await w.done) return done();
+      throw new CommandExecutionError(`wait_for: no navigation within ${c.timeout} s`);
+    }
+    const spec = c.url
+      ? { url: c.url }
+      : c.selector
+        ? { selector: c.selector, state: c.state }
+        : { text: c.text as string };
+    for (let left = deadline - Date.now(); left > 0; left = deadline - Date.now()) {
+      try {
+        if (await this.#pageValue<boolean>(session, waitScript(spec, left), true)) return await done();
+        break;
+      } catch (e) {
+        if (!CONTEXT_GONE.test((e as Error).message)) throw e;
+        await sleep(100); // a navigation replaced the page: wait in the new one
+      }
+    }
+    throw new CommandExecutionError(`wait_for: ${what} not reached within ${c.timeout} s`);
+  }
+
+  async #consoleMessages(c: ConsoleCommand): Promise<CommandResult> {
+    const { tabId } = await this.#target(c); // attached, so listening, from now on
+    const list = this.#console.get(tabId) ?? [];
+    const messages = list.slice(-c.limit);
+    if (c.clear) list.splice(list.length - messages.length, messages.length);
+    return {
+      message: `${messages.length} console messages`,
+      data: { tab_id: tabId, messages, total: list.length + (c.clear ? messages.length : 0) },
+    };
   }
 
   /** Resolves on the tab's first CDP event that `match` accepts, or after `ms` (then `false`). */
@@ -494,6 +718,7 @@ export class CdpCommandExecutor implements CommandExecutor {
         }
         await this.host.closeTab(id);
         this.mouse.forget(id);
+        this.#console.delete(id);
         return { message: "Tab closed successfully", data: { tabId: id } };
       }
       case "switch": {
@@ -517,4 +742,28 @@ export class CdpCommandExecutor implements CommandExecutor {
 
 function clamp(v: number, lo: number, hi: number): number {
   return Math.min(Math.max(v, lo), Math.max(lo, hi));
+}
+
+function consoleEntry(p: any): ConsoleEntry {
+  const frame = p.stackTrace?.callFrames?.[0];
+  const text = ((p.args ?? []) as any[]).map(remoteText).join(" ");
+  return {
+    level: String(p.type ?? "log"),
+    kind: "console",
+    text: text.length > 4000 ? `${text.slice(0, 3999)}\u2026` : text,
+    timestamp: typeof p.timestamp === "number" ? p.timestamp / 1000 : nowSeconds(),
+    ...(frame?.url ? { url: String(frame.url) } : {}),
+  };
+}
+
+function pageError(p: any): ConsoleEntry {
+  const d = p.exceptionDetails ?? {};
+  const text = String(d.exception?.description ?? d.text ?? "Uncaught exception");
+  return {
+    level: "error",
+    kind: "pageerror",
+    text: text.length > 4000 ? `${text.slice(0, 3999)}\u2026` : text,
+    timestamp: typeof p.timestamp === "number" ? p.timestamp / 1000 : nowSeconds(),
+    ...(d.url ? { url: String(d.url) } : {}),
+  };
 }
