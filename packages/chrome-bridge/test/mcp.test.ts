@@ -92,6 +92,27 @@ describe("chrome-bridge mcp --launch (SDK client over stdio, real Chromium)", { 
     expect(dataOf<{ value: string }>(out).value).toBe("Hello, Ada Lovelace");
   });
 
+  test("navigate, snapshot, fill a field and click a button by ref, wait for and read the result", async () => {
+    const nav = await mcp.call("navigate", { url: pageUrl });
+    expect(nav.isError).toBeFalsy();
+    expect(dataOf<{ title: string }>(nav).title).toBe("MCP form");
+    const snap = dataOf<{ elements: Array<{ ref: string; role: string; name: string }>; text: string }>(
+      await mcp.call("snapshot"),
+    );
+    const field = snap.elements.find((e) => e.role === "textbox" && e.name === "Your name");
+    const button = snap.elements.find((e) => e.role === "button" && e.name === "Greet");
+    expect(field && button).toBeTruthy();
+    const filled = await mcp.call("fill", { ref: field?.ref, value: "Grace Hopper" });
+    expect(dataOf<{ value: string }>(filled).value).toBe("Grace Hopper");
+    expect((await mcp.call("mouse_click", { ref: button?.ref })).isError).toBeFalsy();
+    expect((await mcp.call("wait_for", { text: "Hello, Grace Hopper" })).isError).toBeFalsy();
+    const after = dataOf<{ text: string }>(await mcp.call("snapshot"));
+    expect(after.text).toContain("Hello, Grace Hopper");
+    const stale = await mcp.call("fill", { ref: "e99999", value: "x" });
+    expect(stale.isError).toBe(true);
+    expect(textOf(stale)).toContain("take a new snapshot");
+  });
+
   test("a screenshot comes back as image content the model can see", async () => {
     const r = await mcp.call("screenshot", { format: "png", include_cursor: false });
     expect(r.isError).toBeFalsy();
