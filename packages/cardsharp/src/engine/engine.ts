@@ -16,7 +16,7 @@ import { Hand, validPlayActions } from "./hand.js";
 import { evaluate, isSoft } from "./hand-value.js";
 import { type Random, randomSeed, seededRandom } from "./rng.js";
 import { type Rules, resolveRules, rulesPayload } from "./rules.js";
-import { dealerDraws, settleHand } from "./settle.js";
+import { dealerDraws, type Settlement, settleHand } from "./settle.js";
 import { Shoe } from "./shoe.js";
 
 export interface EngineOptions {
@@ -146,6 +146,12 @@ export class BlackjackEngine {
   #handCursor = 0;
   #handSeq = 0;
   #playerSeq = 0;
+  /**
+   * The timestamp of the events of the current step: the clock is read once per call (`startRound`,
+   * `placeBet`, `deal`, `act`, ...), as the events one call emits happen at the same instant.
+   */
+  #ts = 0;
+  readonly #settlement: Settlement = { result: "push", payout: 0 };
 
   constructor(options: EngineOptions = {}) {
     this.rules = resolveRules(options.rules);
@@ -195,8 +201,8 @@ export class BlackjackEngine {
   start(): this {
     if (this.#started) return this;
     this.#started = true;
-    const ts = this.#clock();
     if (this.#sink) {
+      const ts = this.#clock();
       this.#emit("SHUFFLE", {
         game_id: this.gameId,
         deck_count: this.rules.decks,
@@ -213,6 +219,7 @@ export class BlackjackEngine {
   /** Seats a player (joins from the next round on). Returns the player id. */
   addPlayer(options: { id?: string; name: string; balance?: number; meta?: Record<string, unknown> }): string {
     this.start();
+    if (this.#sink) this.#ts = this.#clock();
     const id = options.id ?? `player-${++this.#playerSeq}`;
     if (this.#seats.has(id)) throw new EngineError("DUPLICATE_PLAYER", `player ${id} is already seated`);
     const balance = options.balance ?? 1000;
@@ -228,7 +235,7 @@ export class BlackjackEngine {
         player_name: seat.name,
         balance: fromCents(seat.balance),
         ...options.meta,
-        timestamp: this.#clock(),
+        timestamp: this.#ts,
       });
     }
     return id;
@@ -238,6 +245,7 @@ export class BlackjackEngine {
   removePlayer(id: string): void {
     const seat = this.#seat(id);
     if (seat.inRound && !this.betweenRounds) throw new EngineError("WRONG_STAGE", "player is in a round");
+    if (this.#sink) this.#ts = this.#clock();
     this.#seats.delete(id);
     this.#order = this.#order.filter((s) => s !== seat);
     if (this.#sink) {
@@ -246,7 +254,7 @@ export class BlackjackEngine {
         player_id: id,
         player_name: seat.name,
         balance: fromCents(seat.balance),
-        timestamp: this.#clock(),
+        timestamp: this.#ts,
       });
     }
   }
@@ -255,6 +263,7 @@ export class BlackjackEngine {
   startRound(): void {
     if (!this.betweenRounds) throw new EngineError("WRONG_STAGE", `cannot start a round during ${this.#stage}`);
     this.start();
+    if (this.#sink) this.#ts = this.#clock();
     for (const s of this.#order) {
       s.hands = [];
       s.insurance = 0;
@@ -276,7 +285,7 @@ export class BlackjackEngine {
         player_count: this.#order.length,
         min_bet: this.rules.minBet,
         max_bet: this.rules.maxBet,
-        timestamp: this.#clock(),
+        timestamp: this.#ts,
       });
     }
   }
@@ -304,6 +313,7 @@ export class BlackjackEngine {
   placeBet(playerId: string, amount: number): void {
     const refused = this.betError(playerId, amount);
     if (refused) throw refused;
+    if (this.#sink) this.#ts = this.#clock();
     const seat = this.#seat(playerId);
     const previous = seat.balance;
     const cents = toCents(amount);
@@ -319,7 +329,7 @@ export class BlackjackEngine {
         amount: fromCents(cents),
         previous_balance: fromCents(previous),
         new_balance: fromCents(seat.balance),
-        timestamp: this.#clock(),
+        timestamp: this.#ts,
       });
     }
   }
@@ -327,6 +337,7 @@ export class BlackjackEngine {
   /** Closes betting without dealing (everyone left or nobody bet): stakes go back, ROUND_ENDED says `abandoned`. */
   abandonRound(): void {
     if (this.#stage !== "PLACING_BETS") throw new EngineError("WRONG_STAGE", `cannot abandon during ${this.#stage}`);
+    if (this.#sink) this.#ts = this.#clock();
     const results: Record<string, { name: string; balance: number; net: number }> = {};
     for (const s of this.#order) {
       if (!s.inRound) continue;
@@ -344,13 +355,14 @@ export class BlackjackEngine {
       abandoned: true,
       results,
       dealer: { hand: { cards: [] }, value: 0 },
-      timestamp: this.#clock(),
+      timestamp: this.#ts,
     });
   }
 
   /** Deals the round to every seat with a bet, then runs until the first decision (or the end). */
   deal(): void {
     if (this.#stage !== "PLACING_BETS") throw new EngineError("WRONG_STAGE", `cannot deal during ${this.#stage}`);
+    if (this.#sink) this.#ts = this.#clock();
     this.#round = this.#order.filter((s) => s.inRound);
     if (this.#round.length === 0) throw new EngineError("NO_BETS", "nobody has bet");
     this.#stage = "DEALING";
@@ -381,6 +393,7 @@ export class BlackjackEngine {
     if (!d.validActions.includes(action)) {
       throw new EngineError("INVALID_ACTION", `${action} is not one of ${d.validActions.join(", ")}`);
     }
+    if (this.#sink) this.#ts = this.#clock();
     this.#decision = undefined;
     const seat = this.#seat(playerId);
     if (d.kind === "insurance") this.#applyInsurance(seat, action as InsuranceAction);
@@ -391,7 +404,7 @@ export class BlackjackEngine {
   /** The public view: the hole card stays hidden until CARD_REVEALED. */
   publicState(): PublicState {
     const dealer = this.#dealer.cards;
-    const visible = this.#holeRevealed ? dealer : dealer.slice(0, 1);
+    const visible = this.#holeRevealed || dealer.length < 2 ? dealer : dealer.slice(0, 1);
     const d = this.#decision;
     return {
       game_id: this.gameId,
@@ -401,21 +414,11 @@ export class BlackjackEngine {
       min_bet: this.rules.minBet,
       max_bet: this.rules.maxBet,
       dealer: {
-        hand: visible.map(cardToString),
-        value: evaluate(visible).total,
+        hand: cardStrings(visible),
+        value: this.#holeRevealed ? this.#dealer.total : evaluate(visible).total,
         hide_second_card: dealer.length > 1 && !this.#holeRevealed,
       },
-      players: this.#order.map((s) => ({
-        player_id: s.id,
-        name: s.name,
-        balance: fromCents(s.balance),
-        hands: s.hands.map((h) => ({
-          hand_id: h.id,
-          cards: h.cards.map(cardToString),
-          value: h.total,
-          bet: fromCents(h.stake),
-        })),
-      })),
+      players: seatViews(this.#order),
       current: d ? { player_id: d.playerId, hand_id: d.handId, decision: d.kind } : null,
     };
   }
@@ -432,9 +435,9 @@ export class BlackjackEngine {
         }
         this.#peek();
       } else if (this.#stage === "PLAYER_TURN") {
-        const next = this.#nextOpenHand();
-        if (next) {
-          const [seat, hand] = next;
+        const hand = this.#nextOpenHand();
+        if (hand) {
+          const seat = this.#round[this.#seatCursor] as Seat;
           const valid = validPlayActions(hand, this.rules, seat.hands.length, seat.balance);
           this.#ask(seat, hand, "play", valid);
           return;
@@ -465,7 +468,7 @@ export class BlackjackEngine {
         hand_id: hand.id,
         amount: hand.isNatural ? 0 : fromCents(insuranceCost(seat)),
         even_money: hand.isNatural,
-        timestamp: this.#clock(),
+        timestamp: this.#ts,
       });
     }
     this.#ask(seat, hand, "insurance", ["INSURANCE", "NO_INSURANCE"]);
@@ -491,7 +494,7 @@ export class BlackjackEngine {
         hand_id: hand.id,
         decision: kind,
         valid_actions: validActions,
-        timestamp: this.#clock(),
+        timestamp: this.#ts,
       });
     }
   }
@@ -519,7 +522,7 @@ export class BlackjackEngine {
         action,
         amount: fromCents(amount),
         even_money: hand.isNatural,
-        timestamp: this.#clock(),
+        timestamp: this.#ts,
       });
     }
   }
@@ -582,7 +585,7 @@ export class BlackjackEngine {
             original_hand_id: hand.id,
             new_hand1_id: a.id,
             new_hand2_id: b.id,
-            timestamp: this.#clock(),
+            timestamp: this.#ts,
           });
         }
         for (const h of [a, b]) {
@@ -619,7 +622,7 @@ export class BlackjackEngine {
           player_name: seat.name,
           hand_id: hand.id,
           hand_value: total,
-          timestamp: this.#clock(),
+          timestamp: this.#ts,
         });
       }
     } else if (total === 21) {
@@ -637,21 +640,34 @@ export class BlackjackEngine {
       action,
       hand_id: handId,
       hand_value: value,
-      next_stage: this.#round.some((s) => s.hands.some((h) => !h.done)) ? "PLAYER_TURN" : "DEALER_TURN",
-      timestamp: this.#clock(),
+      next_stage: this.#anyOpenHand() ? "PLAYER_TURN" : "DEALER_TURN",
+      timestamp: this.#ts,
     });
+  }
+
+  /** A hand the dealer must play against (not busted, surrendered, paid even money or a natural). */
+  #anyLiveHand(): boolean {
+    for (const s of this.#round)
+      for (const h of s.hands) if (!h.busted && !h.surrendered && !h.evenMoney && !h.isNatural) return true;
+    return false;
+  }
+
+  #anyOpenHand(): boolean {
+    for (const s of this.#round) for (const h of s.hands) if (!h.done) return true;
+    return false;
   }
 
   #currentHand(): Hand | undefined {
     return this.#round[this.#seatCursor]?.hands[this.#handCursor];
   }
 
-  #nextOpenHand(): [Seat, Hand] | undefined {
+  /** The next hand to play (its seat is `#round[#seatCursor]`). */
+  #nextOpenHand(): Hand | undefined {
     for (; this.#seatCursor < this.#round.length; this.#seatCursor++, this.#handCursor = 0) {
       const seat = this.#round[this.#seatCursor] as Seat;
       for (; this.#handCursor < seat.hands.length; this.#handCursor++) {
         const hand = seat.hands[this.#handCursor] as Hand;
-        if (!hand.done) return [seat, hand];
+        if (!hand.done) return hand;
       }
     }
     return undefined;
@@ -659,10 +675,7 @@ export class BlackjackEngine {
 
   #dealerTurn(): void {
     this.#reveal();
-    const live = this.#round.some((s) =>
-      s.hands.some((h) => !h.busted && !h.surrendered && !h.evenMoney && !h.isNatural),
-    );
-    if (!live) return;
+    if (!this.#anyLiveHand()) return;
     const h17 = this.rules.dealerHitsSoft17;
     const dealer = this.#dealer;
     for (;;) {
@@ -682,7 +695,7 @@ export class BlackjackEngine {
           is_hole_card: false,
           hand_value_before: before,
           hand_value_after: after,
-          timestamp: this.#clock(),
+          timestamp: this.#ts,
         });
         this.#emit("DEALER_ACTION", {
           game_id: this.gameId,
@@ -690,7 +703,7 @@ export class BlackjackEngine {
           action: "HIT",
           hand_value: after,
           busted: after > 21,
-          timestamp: this.#clock(),
+          timestamp: this.#ts,
         });
       }
     }
@@ -702,7 +715,7 @@ export class BlackjackEngine {
         action: "STAND",
         hand_value: total,
         busted: total > 21,
-        timestamp: this.#clock(),
+        timestamp: this.#ts,
       });
     }
   }
@@ -718,7 +731,7 @@ export class BlackjackEngine {
       is_dealer: true,
       hand_value: this.#dealer.total,
       is_blackjack: this.#dealer.isNatural,
-      timestamp: this.#clock(),
+      timestamp: this.#ts,
     });
     this.#uiUpdate();
   }
@@ -726,11 +739,13 @@ export class BlackjackEngine {
   #settle(dealerBlackjack: boolean): void {
     const dealerTotal = this.#dealer.total;
     const dealerBj = this.#dealer.isNatural;
-    const dealer = { total: dealerTotal, blackjack: dealerBj };
+    const settled = this.#settlement;
     for (const seat of this.#round) {
       if (dealerBj && seat.insurance > 0) this.#payInsurance(seat);
       for (const h of seat.hands) {
-        const { result, payout } = settleHand(h, dealer, this.rules.blackjackPays);
+        settleHand(h, dealerTotal, dealerBj, this.rules.blackjackPays, settled);
+        const result = settled.result;
+        const payout = settled.payout;
         const total = h.total;
         this.#onHandSettled?.(seat.id, {
           result,
@@ -759,7 +774,7 @@ export class BlackjackEngine {
             blackjack: h.isNatural && !dealerBj,
             hand_value: total,
             dealer_value: dealerTotal,
-            timestamp: this.#clock(),
+            timestamp: this.#ts,
           });
         }
       }
@@ -769,7 +784,7 @@ export class BlackjackEngine {
           player_id: seat.id,
           player_name: seat.name,
           balance: fromCents(seat.balance),
-          timestamp: this.#clock(),
+          timestamp: this.#ts,
         });
       }
     }
@@ -778,15 +793,29 @@ export class BlackjackEngine {
     if (!this.#sink) return;
     const results: Record<string, { name: string; balance: number; net: number }> = {};
     for (const s of this.#round) results[s.id] = { name: s.name, balance: fromCents(s.balance), net: fromCents(s.net) };
-    this.#emit("ROUND_ENDED", {
-      game_id: this.gameId,
-      round_id: this.#roundId as string,
-      round_number: this.#roundNumber,
-      ...(dealerBlackjack ? { dealer_blackjack: true as const } : {}),
-      results,
-      dealer: { hand: { cards: this.#dealer.cards.map(cardToString) }, value: dealerTotal },
-      timestamp: this.#clock(),
-    });
+    const dealerHand = { hand: { cards: cardStrings(this.#dealer.cards) }, value: dealerTotal };
+    // Two literals rather than a spread: same keys in the same order, without a dictionary-mode object.
+    this.#emit(
+      "ROUND_ENDED",
+      dealerBlackjack
+        ? {
+            game_id: this.gameId,
+            round_id: this.#roundId as string,
+            round_number: this.#roundNumber,
+            dealer_blackjack: true as const,
+            results,
+            dealer: dealerHand,
+            timestamp: this.#ts,
+          }
+        : {
+            game_id: this.gameId,
+            round_id: this.#roundId as string,
+            round_number: this.#roundNumber,
+            results,
+            dealer: dealerHand,
+            timestamp: this.#ts,
+          },
+    );
   }
 
   #payInsurance(seat: Seat): void {
@@ -801,7 +830,7 @@ export class BlackjackEngine {
       player_name: seat.name,
       reason: "insurance",
       amount: fromCents(paid),
-      timestamp: this.#clock(),
+      timestamp: this.#ts,
     });
   }
 
@@ -826,7 +855,7 @@ export class BlackjackEngine {
         game_id: this.gameId,
         deck_count: this.rules.decks,
         cards_remaining: this.shoe.remaining,
-        timestamp: this.#clock(),
+        timestamp: this.#ts,
       });
     }
   }
@@ -847,7 +876,7 @@ export class BlackjackEngine {
         hand_id: hand.id,
         hand_value_before: hand.cards.length === 1 ? 0 : before,
         hand_value_after: hand.total,
-        timestamp: this.#clock(),
+        timestamp: this.#ts,
       });
     }
   }
@@ -867,13 +896,13 @@ export class BlackjackEngine {
         is_hole_card: hole,
         hand_value_before: before,
         hand_value_after: hole ? before : this.#dealer.total,
-        timestamp: this.#clock(),
+        timestamp: this.#ts,
       });
     }
   }
 
   #uiUpdate(): void {
-    if (this.#sink && this.#ui) this.#emit("UI_UPDATE_NEEDED", { state: this.publicState(), timestamp: this.#clock() });
+    if (this.#sink && this.#ui) this.#emit("UI_UPDATE_NEEDED", { state: this.publicState(), timestamp: this.#ts });
   }
 
   #seat(id: string): Seat {
@@ -889,6 +918,28 @@ export class BlackjackEngine {
   #emit<K extends EngineEventType>(type: K, data: EventPayload<K>): void {
     (this.#sink as EventSink)(type, data);
   }
+}
+
+/** Card strings of `cards`, in order (a loop: no closure, an array of the right size). */
+function cardStrings(cards: readonly Card[]): string[] {
+  const out = new Array<string>(cards.length);
+  for (let i = 0; i < cards.length; i++) out[i] = cardToString(cards[i] as Card);
+  return out;
+}
+
+/** The seats of `publicState`. */
+function seatViews(seats: readonly Seat[]): PublicState["players"] {
+  const out: PublicState["players"] = new Array(seats.length);
+  for (let i = 0; i < seats.length; i++) {
+    const s = seats[i] as Seat;
+    const hands: PublicState["players"][number]["hands"] = new Array(s.hands.length);
+    for (let j = 0; j < s.hands.length; j++) {
+      const h = s.hands[j] as Hand;
+      hands[j] = { hand_id: h.id, cards: cardStrings(h.cards), value: h.total, bet: fromCents(h.stake) };
+    }
+    out[i] = { player_id: s.id, name: s.name, balance: fromCents(s.balance), hands };
+  }
+  return out;
 }
 
 /** Half the stake, in cents. */

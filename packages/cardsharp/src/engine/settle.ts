@@ -2,25 +2,39 @@ import type { HandResult } from "./events.js";
 import type { Hand } from "./hand.js";
 import { mulCents } from "./money.js";
 
-/** What one finished hand gets back in cents (stake included), given the dealer's final hand. */
+/** One hand's settlement: filled in place by `settleHand` (the engine reuses one, nothing is allocated per hand). */
+export interface Settlement {
+  result: HandResult;
+  /** Cents returned, stake included. */
+  payout: number;
+}
+
+/** What one finished hand gets back in cents (stake included), given the dealer's final hand; written to `out`. */
 export function settleHand(
   hand: Hand,
-  dealer: { total: number; blackjack: boolean },
+  dealerTotal: number,
+  dealerBlackjack: boolean,
   blackjackPays: number,
-): { result: HandResult; payout: number } {
+  out: Settlement,
+): Settlement {
   const total = hand.total;
-  if (hand.surrendered) return { result: "surrender", payout: mulCents(hand.stake, 0.5) };
-  if (hand.evenMoney) return { result: "win", payout: 2 * hand.stake };
-  if (hand.busted) return { result: "lose", payout: 0 };
+  const stake = hand.stake;
+  if (hand.surrendered) return set(out, "surrender", mulCents(stake, 0.5));
+  if (hand.evenMoney) return set(out, "win", 2 * stake);
+  if (hand.busted) return set(out, "lose", 0);
   if (hand.isNatural) {
-    return dealer.blackjack
-      ? { result: "push", payout: hand.stake }
-      : { result: "win", payout: hand.stake + mulCents(hand.stake, blackjackPays) };
+    return dealerBlackjack ? set(out, "push", stake) : set(out, "win", stake + mulCents(stake, blackjackPays));
   }
   // A dealer blackjack found at the end (no peek) beats every other hand, doubles and splits included.
-  if (dealer.blackjack || (total < dealer.total && dealer.total <= 21)) return { result: "lose", payout: 0 };
-  if (dealer.total > 21 || total > dealer.total) return { result: "win", payout: 2 * hand.stake };
-  return { result: "push", payout: hand.stake };
+  if (dealerBlackjack || (total < dealerTotal && dealerTotal <= 21)) return set(out, "lose", 0);
+  if (dealerTotal > 21 || total > dealerTotal) return set(out, "win", 2 * stake);
+  return set(out, "push", stake);
+}
+
+function set(out: Settlement, result: HandResult, payout: number): Settlement {
+  out.result = result;
+  out.payout = payout;
+  return out;
 }
 
 /** The dealer draws below 17, and on a soft 17 under H17. */

@@ -1,6 +1,6 @@
 import { type Card, pointValue, rankIndex } from "../cards.js";
 import type { Action } from "../events.js";
-import { evaluate } from "../hand-value.js";
+import { handTotal, isSoft } from "../hand-value.js";
 import type { Rules } from "../rules.js";
 
 /** A bot's brain: picks one of `validActions` for the hand (insurance decisions included). */
@@ -98,7 +98,15 @@ export function basicStrategy(
     if (view.kind === "insurance") return "NO_INSURANCE";
     const valid = view.validActions;
     const col = dealerColumn(view.dealerUpcard);
-    const { total, soft } = evaluate(view.cards);
+    // The hand's total and softness (as `evaluate`, without an object per decision).
+    let hard = 0;
+    let aces = 0;
+    for (const c of view.cards) {
+      hard += pointValue(c);
+      if (c % 13 === 0) aces++;
+    }
+    const soft = isSoft(hard, aces);
+    const total = handTotal(hard, aces);
     const two = view.cards.length === 2;
     const pairRank = two && rankIndex(view.cards[0] as Card) === rankIndex(view.cards[1] as Card);
     const pairValue = pairRank ? pointValue(view.cards[0] as Card) : 0;
