@@ -13,6 +13,9 @@ const MAX_WRITE = 256 * 1024;
 /** Flood elision defaults (see `EmulatorOptions.floodElision`). */
 const ELISION = { scanBytes: 1024 * 1024, minSpan: 64 * 1024, maxScan: 16 * 1024 * 1024, holdMs: 10, maxHoldMs: 200 };
 
+/** A flood counts as over after this many `holdMs` without output (at most `maxHoldMs`). */
+const QUIET_HOLDS = 4;
+
 /** A break in continuity the protocol reports as `mode` and/or `reset` (+ a fresh `sync`). */
 export type Discontinuity = { kind: "mode"; alternate: boolean } | { kind: "reset"; reason: ResetReason };
 
@@ -86,6 +89,8 @@ export class Emulator {
   /** The latest output came as a flood (long PTY reads back to back). */
   #floodInput = false;
   #holdTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When output last arrived (performance.now()). */
+  #lastInputAt = 0;
   readonly #elision: typeof ELISION | undefined;
   /** Queue items xterm must get in one write. */
   readonly #whole = new WeakSet<Uint8Array>();
@@ -164,6 +169,7 @@ export class Emulator {
 
   #enqueue(parts: Uint8Array[], flood: boolean): void {
     this.#floodInput = flood;
+    this.#lastInputAt = performance.now();
     for (const p of parts) {
       this.#queue.push(p);
       this.#queuedTotal += p.length;
@@ -274,6 +280,14 @@ export class Emulator {
         this.#scanAtDequeued = this.#dequeuedTotal + scan.runEnd - skipped;
         this.#holdingSince = -1;
       } else {
+        // The screen moves on to the span's far side now (the joined piece is short: what led into
+        // the span and a screenful); the rest waits for more of the flood, and the time the
+        // screen may lag it starts over.
+        this.#queue.shift();
+        this.#dequeuedTotal += joined.length;
+        this.#inXterm += joined.length;
+        this.term.write(joined, () => this.#parsed(joined.length));
+        this.#holdingSince = -1;
         this.#hold(o);
       }
     } else if (scan.kind === "resume") {
@@ -286,7 +300,12 @@ export class Emulator {
 
   /**
    * The run reached the end of the queue, so the flood may go on: wait a little before parsing
-   * what is left, then scan again with whatever arrived meanwhile.
+   * what is left, then scan again with whatever arrived meanwhile. A scan reads the whole queue, so
+   * it waits (up to `maxHoldMs` since the screen last moved) until the new output is at least as
+   * long as what was left: each byte is scanned about twice, not once per `holdMs`. The flood
+   * counts as over only after a quiet spell of a few `holdMs` (a busy machine pauses a producer
+   * or the thread feeding us for longer than one), as parsing what is left costs about a
+   * buffer's worth of lines that the flood would likely have made unseen.
    */
   #hold(o: typeof ELISION): boolean {
     if (this.#waiting > 0) return false; // somebody waits for the screen: no hold
@@ -297,17 +316,27 @@ export class Emulator {
       this.#floodInput = false;
       return false;
     }
-    const queuedBefore = this.#queuedTotal;
-    this.#holdTimer = setTimeout(() => {
-      this.#holdTimer = undefined;
-      if (this.#queuedTotal > queuedBefore) {
+    const queuedAtHold = this.#queuedTotal;
+    const left = this.#queuedBytes();
+    const quietMs = Math.min(o.maxHoldMs, QUIET_HOLDS * o.holdMs);
+    const tick = () => {
+      const t = performance.now();
+      const more = this.#queuedTotal - queuedAtHold;
+      const late = t - this.#holdingSince >= o.maxHoldMs;
+      if (more > 0 && (more >= left || late)) {
+        this.#holdTimer = undefined;
         this.#scanAtQueued = 0; // scan what arrived together with what was left
-      } else {
+      } else if (late || t - Math.max(this.#lastInputAt, this.#holdingSince) >= quietMs) {
+        this.#holdTimer = undefined;
         this.#holdingSince = -1; // the flood is over
         this.#floodInput = false;
+      } else {
+        this.#holdTimer = setTimeout(tick, o.holdMs); // the flood goes on: collect more first
+        return;
       }
       this.#pump();
-    }, o.holdMs);
+    };
+    this.#holdTimer = setTimeout(tick, o.holdMs);
     return true;
   }
 
