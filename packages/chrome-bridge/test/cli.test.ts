@@ -207,6 +207,41 @@ describe("chrome-bridge CLI", { timeout: TIMEOUT }, () => {
     expect(usage.stderr).toContain("not valid JSON");
   });
 
+  test("agent commands: navigate, snapshot, fill and click by ref, wait-for, eval, console; usage errors exit 2", async () => {
+    const form = `<title>CLI form</title><label for=n>Name</label><input id=n>
+<button onclick="out.textContent = 'Hi ' + n.value; console.log('clicked')">Go</button><p id=out></p>`;
+    const json = async (...args: string[]) => {
+      const r = await withToken(...args);
+      expect(r.stderr).toBe("");
+      return { code: r.code, out: JSON.parse(r.stdout) };
+    };
+    const [nav, usage, both] = await Promise.all([
+      json("navigate", `data:text/html,${encodeURIComponent(form)}`),
+      runCli(["fill", "x", "--url", url]),
+      runCli(["click", "--ref", "e1", "--selector", "p", "--url", url]),
+    ]);
+    expect(nav).toMatchObject({ code: 0, out: { success: true, data: { title: "CLI form" } } });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("--ref REF or --selector CSS");
+    expect(both.code).toBe(2);
+    const snap = await json("snapshot");
+    expect(snap.code).toBe(0);
+    const ref = (name: string) => snap.out.data.elements.find((e: { name: string }) => e.name === name).ref as string;
+    expect(await json("fill", "--ref", ref("Name"), "Ada")).toMatchObject({ code: 0, out: { data: { value: "Ada" } } });
+    expect(await json("click", "--ref", ref("Go"))).toMatchObject({ code: 0, out: { success: true } });
+    const waited = await json("wait-for", "--text", "Hi Ada", "--timeout", "20");
+    expect(waited.out.error).toBeNull();
+    expect(waited.code).toBe(0);
+    const [evaluated, logged, missing] = await Promise.all([
+      json("eval", "document.getElementById('out').textContent"),
+      json("console"),
+      json("wait-for", "--selector", "#never", "--timeout", "0.2"),
+    ]);
+    expect(evaluated.out.data.value).toBe("Hi Ada");
+    expect(logged.out.data.messages.map((m: { text: string }) => m.text)).toContain("clicked");
+    expect(missing).toMatchObject({ code: 1, out: { success: false, error: expect.stringContaining("#never") } });
+  });
+
   test("SIGTERM shuts the executor (and its Chromium) and the server down cleanly", async () => {
     expect(await executor.stop()).toBe(0);
     expect(await serve.stop()).toBe(0);

@@ -107,20 +107,21 @@ export const agentCommands: Record<string, Subcommand> = {
   }),
   "wait-for": agentCommand({
     summary: "wait for a selector, a text, or a navigation",
-    usage: "(--selector CSS [--state S] | --text T | --navigation [--url PART]) [options]",
+    usage: "(--selector CSS [--state S] | --text T | --navigation | --url-contains PART) [options]",
     options: {
       selector: elementOptions.selector as CliOption,
       state: { type: "string", valueName: "visible|attached|hidden", description: "of --selector (default visible)" },
       text: { type: "string", valueName: "TEXT", description: "text present on the page" },
       navigation: { type: "boolean", description: "the next page load" },
-      url: { type: "string", valueName: "PART", description: "a loaded page whose URL contains PART" },
+      // Not --url: that names the server, as for every client command.
+      "url-contains": { type: "string", valueName: "PART", description: "a loaded page whose URL contains PART" },
       timeout: loadOptions.timeout as CliOption,
     },
     examples: ["chrome-bridge wait-for --selector '#result'", "chrome-bridge wait-for --text 'Thank you'"],
     build: (values) => {
-      const fields = ["selector", "state", "text", "url"].flatMap((k) => {
+      const fields = ["selector", "state", "text", "url-contains"].flatMap((k) => {
         const v = stringValue(values, k);
-        return v === undefined ? [] : [[k, v]];
+        return v === undefined ? [] : [[k === "url-contains" ? "url" : k, v]];
       });
       return {
         ...common(values),
