@@ -596,7 +596,7 @@ export class CardsharpClient {
 }
 
 function encode(msg: { type: string; data: unknown }): string {
-  return JSON.stringify({ ...msg, timestamp: nowSeconds() });
+  return JSON.stringify({ type: msg.type, data: msg.data, timestamp: nowSeconds() });
 }
 
 function isInRound(state: PublicState, seat: SeatInfo | null | undefined): boolean {

@@ -32,8 +32,13 @@ export function cardToString(card: Card): string {
   return CARD_STRINGS[card] as string;
 }
 
+/** The cards as events name them ("A♠", "10♥"), for parsing those without a regular expression. */
+const CARD_BY_STRING: ReadonlyMap<string, Card> = new Map(CARD_STRINGS.map((s, c) => [s, c]));
+
 /** Parses "A♠", "10♥", "Ks", "td" (t = ten) or a bare rank (spades assumed). */
 export function parseCard(text: string): Card {
+  const known = CARD_BY_STRING.get(text);
+  if (known !== undefined) return known;
   const m = /^(10|[2-9]|[AJQKT])([SHDC♠♥♦♣])?$/i.exec(text.trim());
   if (!m) throw new RangeError(`not a card: ${JSON.stringify(text)}`);
   const rankText = (m[1] as string).toUpperCase() === "T" ? "10" : (m[1] as string).toUpperCase();
