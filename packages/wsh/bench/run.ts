@@ -205,6 +205,8 @@ async function directThroughput(): Promise<number> {
 interface Flood {
   mibs: number;
   cpu: number;
+  /** Bytes the client received: short of the flood when the server skipped output to a lagging client. */
+  bytes: number;
 }
 
 async function wsThroughput(): Promise<Flood> {
@@ -245,7 +247,7 @@ async function wsThroughput(): Promise<Flood> {
   }
   ws.close();
   await wsh.stop();
-  return { mibs: total / s / (1024 * 1024), cpu };
+  return { mibs: total / s / (1024 * 1024), cpu, bytes: total };
 }
 
 const echoCommand = ["/bin/sh", "-c", "stty raw -echo; exec cat"];
@@ -336,7 +338,7 @@ async function wettyThroughput(dir: string): Promise<Flood> {
     );
   c.close();
   await w.stop();
-  return { mibs: total / s / (1024 * 1024), cpu };
+  return { mibs: total / s / (1024 * 1024), cpu, bytes: total };
 }
 
 async function wettyEcho(dir: string): Promise<number[]> {
@@ -421,11 +423,25 @@ async function main(): Promise<void> {
     const direct: number[] = [];
     const viaWs: Flood[] = [];
     const viaWetty: Flood[] = [];
+    // A run counts only if the client got every byte: when a client lags past the raw stream's
+    // high-water mark the server skips output to it (and repaints), which would flatter us. Such a
+    // run is done again (up to 3 times).
+    let lagged = 0;
+    const whole = async (run: () => Promise<Flood>): Promise<Flood> => {
+      for (let attempt = 1; ; attempt++) {
+        const r = await run();
+        if (r.bytes >= THROUGHPUT_BYTES || attempt === 3) return r;
+        lagged++;
+        if (verbose) console.log(`  (client lagged: ${r.bytes} of ${THROUGHPUT_BYTES} bytes; run again)`);
+      }
+    };
     for (let i = 0; i < RUNS; i++) {
       direct.push(await directThroughput());
-      viaWs.push(await wsThroughput());
-      if (wettyDir) viaWetty.push(await wettyThroughput(wettyDir));
+      viaWs.push(await whole(wsThroughput));
+      if (wettyDir) viaWetty.push(await whole(() => wettyThroughput(wettyDir)));
     }
+    const short = [...viaWs, ...viaWetty].filter((r) => r.bytes < THROUGHPUT_BYTES).length;
+    console.log(`bench throughput_runs_redone_for_lag: ${lagged} (${short} counted short of the flood)`);
     const d = spread(direct);
     const mibs = (xs: Flood[]) => spread(xs.map((x) => x.mibs));
     const cpu = (xs: Flood[]) => spread(xs.map((x) => x.cpu));

@@ -17,6 +17,16 @@ function isNonBlocking(fd: number): boolean {
 
 /** Most bytes read synchronously at exit (a background process may still hold the terminal open). */
 const MAX_TAIL_BYTES = 8 * 1024 * 1024;
+/** Most bytes one drain (see `PtyProcess`) reads after a read of node-pty's, before the event loop goes on. */
+const DRAIN_BYTES = 256 * 1024;
+/**
+ * Longest a drain goes on, ms. Each read of an emptied PTY waits for the kernel to move the
+ * producer's next output across (a worker thread of the kernel's), which on a busy machine can be
+ * slow: the event loop is not held up for long.
+ */
+const DRAIN_MS = 2;
+/** A read of node-pty's at least this long suggests more output is waiting (the kernel hands out about 4 KiB at a time). */
+const DRAIN_AFTER = 2048;
 
 /**
  * node-pty destroys its read socket 200 ms after the child exits if the socket has not closed by
@@ -93,8 +103,17 @@ export class PtyProcess {
       env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
       encoding: null,
     });
+    const fd = (this.#pty as unknown as { _fd?: unknown })._fd;
+    const drainFd = typeof fd === "number" && isNonBlocking(fd) ? fd : undefined;
     // With encoding null node-pty hands out Buffers, though its typings say string.
-    this.#pty.onData((d) => onData(d as unknown as Buffer));
+    this.#pty.onData((d) => {
+      const chunk = d as unknown as Buffer;
+      if (drainFd === undefined || chunk.length < DRAIN_AFTER || this.#paused) {
+        onData(chunk);
+        return;
+      }
+      onData(this.#drain(drainFd, chunk));
+    });
     keepTailAtExit(this.#pty, onData);
     const ws = (this.#pty as unknown as { _writeStream?: { _fd?: unknown; _writeQueue?: unknown } })._writeStream;
     if (ws && typeof ws._fd === "number" && Array.isArray(ws._writeQueue) && isNonBlocking(ws._fd)) {
@@ -113,6 +132,35 @@ export class PtyProcess {
   get pid(): number {
     return this.#pty.pid;
   }
+
+  /**
+   * A long read means a flood: the kernel hands a PTY's output out about 4 KiB per read, and each
+   * read through node-pty's stream costs an event-loop turn, a Buffer and a 'data' event (most of
+   * a direct reader's CPU). What else is waiting is read here at once, synchronously, up to
+   * DRAIN_BYTES or DRAIN_MS, and handed on with `first` as one chunk. The fd is non-blocking, so
+   * an empty PTY ends the drain with EAGAIN (EIO once the child has gone); order is kept, as
+   * node-pty's stream reads only when this returns.
+   */
+  #drain(fd: number, first: Buffer): Buffer {
+    // Shared memory: when a batch is this one chunk, the raw stream sends it and the emulator
+    // worker reads it as it is (see joinShared). Pages are committed only as far as written.
+    const buf = Buffer.from(new SharedArrayBuffer(DRAIN_BYTES));
+    first.copy(buf, 0);
+    let at = first.length;
+    const until = performance.now() + DRAIN_MS;
+    try {
+      while (at < DRAIN_BYTES && performance.now() < until) {
+        const n = readSync(fd, buf, at, DRAIN_BYTES - at, null);
+        at += n;
+        // A short read emptied the kernel's buffer: one more would most likely fail with EAGAIN.
+        if (n < DRAIN_AFTER) break;
+      }
+    } catch {
+      // EAGAIN: nothing more waiting now; EIO: the child has gone (node-pty's stream sees it too).
+    }
+    return buf.subarray(0, at);
+  }
+
   get alive(): boolean {
     return this.#alive;
   }

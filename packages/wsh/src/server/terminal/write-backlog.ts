@@ -45,6 +45,10 @@ let latest: { first: Uint8Array; last: Uint8Array; bytes: number; data: Buffer }
  */
 export function joinShared(parts: readonly Uint8Array[], bytes: number): Buffer {
   const first = parts[0] as Uint8Array;
+  // One chunk in shared memory already (a PTY drain): nothing to join.
+  if (parts.length === 1 && first.buffer instanceof SharedArrayBuffer) {
+    return Buffer.from(first.buffer, first.byteOffset, first.byteLength);
+  }
   const last = parts[parts.length - 1] as Uint8Array;
   const hit = latest;
   if (hit && hit.first === first && hit.last === last && hit.bytes === bytes) {
