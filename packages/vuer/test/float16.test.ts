@@ -1,6 +1,15 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { setSimdEnabled, simdKernels } from "../src/schemas/simd.js";
-import { fromFloat16Bits, toColorBytes, toFloat16Bits, toFloat16Bytes } from "../src/schemas/index.js";
+import { decodeFrame, encodeFrame, MsgpackEncoder, setEvent, upsertEvent } from "../src/index.js";
+import {
+  Box,
+  DefaultScene,
+  fromFloat16Bits,
+  PointCloud,
+  toColorBytes,
+  toFloat16Bits,
+  toFloat16Bytes,
+} from "../src/schemas/index.js";
 
 afterEach(() => setSimdEnabled(true));
 
@@ -130,5 +139,76 @@ describe("float32 -> float16 bulk conversion", () => {
     expect(Buffer.from(simd).equals(Buffer.from(js))).toBe(true);
     expect([...simd.subarray(0, 10)]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 255, 127]);
     expect(simd[1199]).toBe(255); // 1.099 clamps
+  });
+});
+
+describe("point clouds from float32: converted into the buffer their frame is written in", () => {
+  const N = 50_000; // 300,000 vertex bytes: the in-place layout applies
+  const xyz = new Float32Array(N * 3);
+  const rgb = new Float32Array(N * 3);
+  for (let i = 0; i < xyz.length; i++) {
+    xyz[i] = Math.sin(i) * 70_000 * (i % 7 === 0 ? 2 ** -30 : 1); // normals, overflow, subnormals
+    rgb[i] = (i % 300) / 255 - 0.1; // below 0 and above 1 too
+  }
+  xyz[5] = Number.NaN;
+  const bytes = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+  const asNode = (u: unknown) => (u as { data: { nodes: Array<{ vertices: Uint8Array; colors: Uint8Array }> } }).data;
+
+  test("the first frame is written around the payloads in place, byte-identical to a copy; later ones are copies", () => {
+    const pc = PointCloud({ key: "pc", vertices: xyz, colors: rgb, size: 0.01 });
+    const vertices = pc.vertices as Uint8Array;
+    const colors = pc.colors as Uint8Array;
+    // numpy's bits and upstream's colour bytes, as the separate helpers make them.
+    expect(bytes(vertices).equals(bytes(toFloat16Bytes(xyz)))).toBe(true);
+    expect(bytes(colors).equals(bytes(toColorBytes(rgb)))).toBe(true);
+    const event = upsertEvent(pc, { ts: 1 });
+    const inPlace = encodeFrame(event);
+    expect(inPlace.buffer).toBe(vertices.buffer); // no frame-sized buffer was allocated
+    const copy = encodeFrame(event);
+    expect(copy.buffer).not.toBe(vertices.buffer);
+    expect(bytes(inPlace).equals(bytes(copy))).toBe(true);
+    // A fresh encoder (its own scratch buffer) writes the same bytes too.
+    expect(bytes(new MsgpackEncoder().encode(event)).equals(bytes(copy))).toBe(true);
+    // The payloads were not touched by writing the frame around them.
+    expect(bytes(vertices).equals(bytes(toFloat16Bytes(xyz)))).toBe(true);
+    const back = asNode(decodeFrame(inPlace)).nodes[0];
+    expect(bytes(back?.vertices as Uint8Array).equals(bytes(vertices))).toBe(true);
+    expect(bytes(back?.colors as Uint8Array).equals(bytes(colors))).toBe(true);
+  });
+
+  test("in place only when the frame fits the room exactly; otherwise a copy, the same bytes either way", () => {
+    type Cloud = ReturnType<typeof PointCloud>;
+    const cases: Array<[string, (pc: Cloud) => unknown, boolean]> = [
+      ["first child of a SET scene", (pc) => setEvent(DefaultScene(pc, { key: "scene" }), { ts: 1 }), true],
+      ["the cloud twice", (pc) => upsertEvent([pc, pc], { ts: 1 }), false],
+      ["too much before it", (pc) => upsertEvent([Box({ key: "b".repeat(3000) }), pc], { ts: 1 }), false],
+      ["too much after it", (pc) => upsertEvent([pc, Box({ key: "a".repeat(3000) })], { ts: 1 }), false],
+      [
+        "props between vertices and colours",
+        (pc) => upsertEvent({ ...pc, colors: undefined, c: pc.colors }, { ts: 1 }),
+        false,
+      ],
+    ];
+    for (const [name, make, inPlace] of cases) {
+      const pc = PointCloud({ key: "pc", vertices: xyz, colors: rgb });
+      const first = encodeFrame(make(pc));
+      const second = encodeFrame(make(pc));
+      expect(first.buffer === (pc.vertices as Uint8Array).buffer, name).toBe(inPlace);
+      expect(second.buffer === (pc.vertices as Uint8Array).buffer, name).toBe(false);
+      expect(bytes(first).equals(bytes(second)), name).toBe(true);
+      expect(bytes(pc.vertices as Uint8Array).equals(bytes(toFloat16Bytes(xyz))), name).toBe(true);
+      expect(bytes(pc.colors as Uint8Array).equals(bytes(toColorBytes(rgb))), name).toBe(true);
+    }
+    const bare = PointCloud({ key: "bare", vertices: xyz });
+    const frame = encodeFrame(upsertEvent(bare, { ts: 1 }));
+    expect(frame.buffer).toBe((bare.vertices as Uint8Array).buffer);
+    expect(asNode(decodeFrame(frame)).nodes[0]?.colors).toBeUndefined();
+  });
+
+  test("without WebAssembly SIMD the same bytes", () => {
+    const simd = encodeFrame(upsertEvent(PointCloud({ key: "pc", vertices: xyz, colors: rgb }), { ts: 1 }));
+    setSimdEnabled(false);
+    const js = encodeFrame(upsertEvent(PointCloud({ key: "pc", vertices: xyz, colors: rgb }), { ts: 1 }));
+    expect(bytes(simd).equals(bytes(js))).toBe(true);
   });
 });

@@ -16,6 +16,7 @@ import type {
   TriMeshProps,
   UrdfProps,
 } from "./props.js";
+import { pointCloudPayloads } from "./convert.js";
 import { asFloat16, asUint32, toColorBytes } from "./typed-arrays.js";
 
 // ---- primitives (three.js geometries; `args` are the geometry constructor arguments) ----
@@ -54,8 +55,18 @@ export function PointCloud(...args: Array<PointCloudProps | Child>): Element {
   const { props, children } = splitArgs<PointCloudProps>(args);
   const { vertices, colors, ...rest } = props;
   const converted: ElementProps = { key: props.key };
-  if (vertices !== undefined) converted.vertices = asFloat16(vertices);
-  if (colors !== undefined && colors !== null) converted.colors = toColorBytes(colors);
+  // Float32 vertices (and float32 colours): converted into the buffer the frame will be written in.
+  const laidOut =
+    vertices instanceof Float32Array && (colors === undefined || colors === null || colors instanceof Float32Array)
+      ? pointCloudPayloads(vertices, colors ?? undefined)
+      : undefined;
+  if (laidOut) {
+    converted.vertices = laidOut.vertices;
+    if (laidOut.colors) converted.colors = laidOut.colors;
+  } else {
+    if (vertices !== undefined) converted.vertices = asFloat16(vertices);
+    if (colors !== undefined && colors !== null) converted.colors = toColorBytes(colors);
+  }
   return element("PointCloud", { ...converted, ...rest }, children);
 }
 

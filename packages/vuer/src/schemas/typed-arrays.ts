@@ -6,23 +6,7 @@
 /** Numbers in any of the shapes a caller is likely to hold: flat, nested (N x k), or typed. */
 export type NumericInput = ArrayLike<number> | ReadonlyArray<ArrayLike<number>>;
 
-import { simdKernels } from "./simd.js";
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-type Alloc = (size: number) => Uint8Array;
-// Node's Buffer.allocUnsafe skips zero-filling memory that is overwritten at once; read through globalThis so
-// that browsers (no Buffer) and bundlers (no polyfill) are unaffected.
-const allocUnsafe: Alloc | undefined = (globalThis as { Buffer?: { allocUnsafe: Alloc } }).Buffer?.allocUnsafe.bind(
-  (globalThis as { Buffer?: unknown }).Buffer,
-);
-
-/** `bytes` bytes that the caller overwrites entirely (not zero-filled in Node), as a plain Uint8Array. */
-function scratch(bytes: number): Uint8Array {
-  if (!allocUnsafe || bytes < 4096) return new Uint8Array(bytes);
-  const b = allocUnsafe(bytes);
-  return new Uint8Array(b.buffer, b.byteOffset, bytes);
-}
+import { coloursInto, float16Into, float32BitsToHalf, LITTLE_ENDIAN, scratch } from "./convert.js";
 
 /** Flattens N x k nested arrays (and passes flat ones through); returns the values and the row width. */
 export function flatten(input: NumericInput): { values: ArrayLike<number>; width: number | undefined } {
@@ -44,31 +28,6 @@ export function flatten(input: NumericInput): { values: ArrayLike<number>; width
 
 const f32 = new Float32Array(1);
 const i32 = new Int32Array(f32.buffer);
-
-/** IEEE 754 half-precision bits of a float32's bits, rounding to nearest, ties to even. */
-function float32BitsToHalf(x: number): number {
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  const mant = x & 0x7fffff;
-  // Inf; NaN keeps the top of its payload and stays a NaN (numpy's npy_floatbits_to_halfbits).
-  if (exp === 0xff) return sign | (mant ? Math.max(0x7c00 + (mant >>> 13), 0x7c01) : 0x7c00);
-  const e = exp - 112; // rebias 127 -> 15
-  if (e >= 31) return sign | 0x7c00; // overflow -> Inf
-  if (e <= 0) {
-    // Subnormal half: units of 2^-24.
-    if (e < -10) return sign;
-    const m = mant | 0x800000;
-    const shift = 14 - e;
-    const h = m >>> shift;
-    const rem = m & ((1 << shift) - 1);
-    const half = 1 << (shift - 1);
-    return sign | (rem > half || (rem === half && h & 1) ? h + 1 : h);
-  }
-  const h = sign | (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  // A carry out of the mantissa correctly bumps the exponent (up to Inf).
-  return rem > 0x1000 || (rem === 0x1000 && h & 1) ? h + 1 : h;
-}
 
 function roundHalfEven(x: number): number {
   const f = Math.floor(x);
@@ -109,32 +68,19 @@ export function fromFloat16Bits(h: number): number {
 export function toFloat16Bytes(input: NumericInput): Uint8Array {
   const { values } = flatten(input);
   const n = values.length;
-  const simd = n >= 64 && values instanceof Float32Array ? simdKernels() : undefined;
-  if (simd) {
+  if (values instanceof Float32Array) {
     const bytes = scratch(n * 2);
     if (bytes.byteOffset % 2 === 0) {
-      simd.half(values as Float32Array, new Uint16Array(bytes.buffer, bytes.byteOffset, n));
-      return LITTLE_ENDIAN ? bytes : leBytes(new Uint16Array(bytes.buffer, bytes.byteOffset, n));
+      const out = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+      float16Into(values, out);
+      return LITTLE_ENDIAN ? bytes : leBytes(out);
     }
+    const out = new Uint16Array(n);
+    float16Into(values, out);
+    return leBytes(out);
   }
   const out = new Uint16Array(n);
-  if (simd) simd.half(values as Float32Array, out);
-  else if (values instanceof Float32Array) {
-    // Exact float32 bits: the bit-level conversion is both correct and several times faster.
-    // Int32 (not Uint32) view: negative floats stay small integers instead of becoming heap doubles.
-    const bits = new Int32Array(values.buffer, values.byteOffset, n);
-    for (let i = 0; i < n; i++) {
-      const x = bits[i] as number;
-      const a = x & 0x7fffffff;
-      if (a >= 0x38800000 && a < 0x47800000) {
-        // Normal half (2^-14 <= |v| < 2^16): rebias, round to nearest even with integer adds (F. Giesen's
-        // float_to_half_fast3_rtne); a carry past 65504 lands on Inf as it should.
-        out[i] = ((a - 0x38000000 + 0xfff + ((a >>> 13) & 1)) >>> 13) | ((x >>> 16) & 0x8000);
-      } else out[i] = float32BitsToHalf(x);
-    }
-  } else {
-    for (let i = 0; i < n; i++) out[i] = toFloat16Bits(values[i] as number);
-  }
+  for (let i = 0; i < n; i++) out[i] = toFloat16Bits(values[i] as number);
   return leBytes(out);
 }
 
@@ -170,15 +116,10 @@ export function toColorBytes(input: NumericInput | Uint8Array): Uint8Array {
   if (input instanceof Uint8ClampedArray) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const { values, width } = flatten(input);
   if (width === undefined && values instanceof Float32Array && values.length >= 64) {
-    // Flat float32 RGB, as upstream's `colors *= 255` computes it (in float32, which for 0-1 inputs truncates to
-    // the same bytes as the exact product): WebAssembly SIMD where the runtime has it.
-    const simd = simdKernels();
-    if (simd) {
-      const rows = Math.floor(values.length / 3);
-      const out = scratch(rows * 3);
-      simd.colours(values.subarray(0, rows * 3), out);
-      return out;
-    }
+    const rows = Math.floor(values.length / 3);
+    const out = scratch(rows * 3);
+    coloursInto(values.subarray(0, rows * 3), out);
+    return out;
   }
   const channels = width ?? 3;
   const keep = Math.min(channels, 3);

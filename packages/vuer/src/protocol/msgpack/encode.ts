@@ -12,6 +12,22 @@ const allocUnsafe: Alloc | undefined = (globalThis as { Buffer?: { allocUnsafe: 
 );
 
 /**
+ * Buffers whose owner left room around some bin payloads (the values: those views, in buffer order) so that one
+ * frame can be written around them in place: the payloads are not copied and no frame-sized buffer is allocated.
+ */
+const framable = new WeakMap<ArrayBuffer, readonly Uint8Array[]>();
+
+/**
+ * Offers `buffer` for one frame written in place around `payloads` (views of it, in order, with room between
+ * and around them). The first frame whose large bins are exactly these payloads, in this order, with exactly the
+ * bytes between them that the frame puts there, is written into `buffer` and returned as a view of it; the offer
+ * is then used up (a later frame is a fresh copy). Bytes outside the payloads must belong to no one else.
+ */
+export function offerFrameRoom(buffer: ArrayBuffer, payloads: readonly Uint8Array[]): void {
+  framable.set(buffer, payloads);
+}
+
+/**
  * A MessagePack encoder that writes what upstream's `packb(use_single_float=True, use_bin_type=True)` writes:
  * integers in their smallest int form, every other number as float32 (0xca), strings as str, bytes as bin,
  * no extension types. Byte-for-byte compatible with the golden frames; one reusable buffer per encoder.
@@ -45,6 +61,18 @@ export class MsgpackEncoder {
       throw err;
     }
     const total = this.#pos + this.#externalBytes;
+    const out = this.#inPlace(total) ?? this.#copyOut(total);
+    this.#external.length = 0; // do not keep callers' payloads alive
+    // One huge frame (e.g. a long plain number array) must not pin its scratch buffer for the process's life.
+    if (this.#buf.length > SHRINK_ABOVE) {
+      this.#buf = new Uint8Array(this.#initialSize);
+      this.#view = new DataView(this.#buf.buffer);
+    }
+    return out;
+  }
+
+  /** The frame in a buffer of its own: the scratch bytes with each large bin copied once, straight into place. */
+  #copyOut(total: number): Uint8Array<ArrayBuffer> {
     let out: Uint8Array<ArrayBuffer>;
     if (allocUnsafe) {
       // Memory that is not zero-filled first (Node's Buffer pool), exposed as a plain Uint8Array.
@@ -62,13 +90,43 @@ export class MsgpackEncoder {
       from = pos;
     }
     out.set(this.#buf.subarray(from, this.#pos), at);
-    this.#external.length = 0; // do not keep callers' payloads alive
-    // One huge frame (e.g. a long plain number array) must not pin its scratch buffer for the process's life.
-    if (this.#buf.length > SHRINK_ABOVE) {
-      this.#buf = new Uint8Array(this.#initialSize);
-      this.#view = new DataView(this.#buf.buffer);
-    }
     return out;
+  }
+
+  /** The frame written around its bins inside their buffer, when that buffer was offered for it (see above). */
+  #inPlace(total: number): Uint8Array<ArrayBuffer> | undefined {
+    const ext = this.#external;
+    const first = ext[0];
+    if (first === undefined) return undefined;
+    const buffer = first.bytes.buffer as ArrayBuffer;
+    const payloads = framable.get(buffer);
+    if (payloads === undefined || payloads.length !== ext.length) return undefined;
+    // Where the frame would start in the buffer: its bytes before the first bin end where that payload begins.
+    const start = first.bytes.byteOffset - first.pos;
+    if (start < 0 || start + total > buffer.byteLength) return undefined;
+    for (let i = 0; i < ext.length; i++) {
+      const { pos, bytes } = ext[i] as { pos: number; bytes: Uint8Array };
+      if (bytes !== payloads[i]) return undefined;
+      // Frame offset of this bin = scratch offset + the bins before it; it must be where the payload already is.
+      if (bytes.byteOffset - start !== pos + (i === 0 ? 0 : this.#binBytesBefore(i))) return undefined;
+    }
+    framable.delete(buffer);
+    const out = new Uint8Array(buffer, start, total);
+    let from = 0;
+    let binBytes = 0;
+    for (const { pos, bytes } of ext) {
+      out.set(this.#buf.subarray(from, pos), from + binBytes);
+      binBytes += bytes.byteLength;
+      from = pos;
+    }
+    out.set(this.#buf.subarray(from, this.#pos), from + binBytes);
+    return out;
+  }
+
+  #binBytesBefore(i: number): number {
+    let n = 0;
+    for (let j = 0; j < i; j++) n += (this.#external[j] as { bytes: Uint8Array }).bytes.byteLength;
+    return n;
   }
 
   #ensure(n: number): void {
