@@ -75,6 +75,7 @@ describe("argument parsing", () => {
       readonly: false,
       record: undefined,
       recordInput: false,
+      clientBufferMiB: undefined,
     });
   });
   test("--resize-policy, --readonly, --record and --record-input", () => {
@@ -83,6 +84,11 @@ describe("argument parsing", () => {
     ).toMatchObject({ resizePolicy: "attached", readonly: true, record: "s.cast", recordInput: true });
     expect(() => parseArgs(["--resize-policy", "any"])).toThrow(/--resize-policy expects owner or attached/);
     expect(() => parseArgs(["--record-input"])).toThrow(/--record-input needs --record/);
+  });
+  test("--client-buffer in MiB", () => {
+    expect(parseArgs(["--client-buffer", "64"]).clientBufferMiB).toBe(64);
+    expect(() => parseArgs(["--client-buffer", "0"])).toThrow(/--client-buffer must be a whole number from 1/);
+    expect(() => parseArgs(["--client-buffer", "lots"])).toThrow(/--client-buffer must be a whole number/);
   });
   test("upstream's --shell, -c and -i", () => {
     expect(parseArgs(["--shell", "/bin/bash"])).toMatchObject({ command: "/bin/bash", args: [] });

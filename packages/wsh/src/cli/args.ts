@@ -29,6 +29,8 @@ export interface CliArgs {
   record: string | undefined;
   /** Also record input (`--record-input`). */
   recordInput: boolean;
+  /** MiB queued for one /ws/raw client before its output is skipped (`--client-buffer`). */
+  clientBufferMiB: number | undefined;
 }
 
 export const WSH_CLI = {
@@ -130,6 +132,12 @@ export const WSH_CLI = {
       type: "boolean",
       description: "with --record, also record what was typed ('i' events)",
     },
+    "client-buffer": {
+      type: "string",
+      valueName: "MIB",
+      description:
+        "MiB of output queued for one /ws/raw client before it counts as slow: its output is then skipped and it gets a repaint once it catches up (default 1)",
+    },
   },
   examples: [
     "wsh                                       # your shell, in this terminal, served on 127.0.0.1:8080",
@@ -210,6 +218,7 @@ export function parseArgs(argv: string[]): CliArgs {
     readonly: values.readonly === true,
     record: values.record as string | undefined,
     recordInput: values["record-input"] === true,
+    clientBufferMiB: intFlag(values, "client-buffer", { min: 1, max: 4096 }),
   };
   const interactive = values.interactive === true;
   const shell = values.shell as string | undefined;

@@ -78,6 +78,9 @@ async function main(): Promise<void> {
       resizePolicy: args.resizePolicy,
       readonly: args.readonly,
       ...(args.record !== undefined ? { record: { path: args.record, input: args.recordInput } } : {}),
+      ...(args.clientBufferMiB !== undefined
+        ? { limits: { rawHighWaterMark: args.clientBufferMiB * 1024 * 1024 } }
+        : {}),
       command: program,
       args: args.args,
     });

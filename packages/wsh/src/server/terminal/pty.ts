@@ -19,6 +19,8 @@ function isNonBlocking(fd: number): boolean {
 const MAX_TAIL_BYTES = 8 * 1024 * 1024;
 /** Most bytes one drain (see `PtyProcess`) reads after a read of node-pty's, before the event loop goes on. */
 const DRAIN_BYTES = 256 * 1024;
+/** Shared memory taken at a time for drains (only the pages written are committed). */
+const ARENA_BYTES = 4 * 1024 * 1024;
 /**
  * Longest a drain goes on, ms. Each read of an emptied PTY waits for the kernel to move the
  * producer's next output across (a worker thread of the kernel's), which on a busy machine can be
@@ -85,6 +87,9 @@ export class PtyProcess {
   /** node-pty's non-blocking master fd and its write queue, when its internals are as expected. */
   #fd: number | undefined;
   #writeQueue: unknown[] | undefined;
+  /** Shared memory drains read into, one after another (see `#drain`). */
+  #arena: Buffer | undefined;
+  #arenaAt = 0;
   /** The program that runs and the TERM it was given. */
   readonly command: string;
   readonly term: string;
@@ -142,15 +147,20 @@ export class PtyProcess {
    * node-pty's stream reads only when this returns.
    */
   #drain(fd: number, first: Buffer): Buffer {
-    // Shared memory: when a batch is this one chunk, the raw stream sends it and the emulator
-    // worker reads it as it is (see joinShared). Pages are committed only as far as written.
-    const buf = Buffer.from(new SharedArrayBuffer(DRAIN_BYTES));
-    first.copy(buf, 0);
-    let at = first.length;
+    // Into shared memory, right after the previous drain: consecutive drains form one contiguous
+    // view, which the raw stream sends and the emulator worker reads as it is (see joinShared).
+    if (!this.#arena || this.#arena.length - this.#arenaAt < DRAIN_BYTES) {
+      this.#arena = Buffer.from(new SharedArrayBuffer(ARENA_BYTES));
+      this.#arenaAt = 0;
+    }
+    const buf = this.#arena;
+    const start = this.#arenaAt;
+    const end = start + DRAIN_BYTES;
+    let at = start + first.copy(buf, start);
     const until = performance.now() + DRAIN_MS;
     try {
-      while (at < DRAIN_BYTES && performance.now() < until) {
-        const n = readSync(fd, buf, at, DRAIN_BYTES - at, null);
+      while (at < end && performance.now() < until) {
+        const n = readSync(fd, buf, at, end - at, null);
         at += n;
         // A short read emptied the kernel's buffer: one more would most likely fail with EAGAIN.
         if (n < DRAIN_AFTER) break;
@@ -158,7 +168,9 @@ export class PtyProcess {
     } catch {
       // EAGAIN: nothing more waiting now; EIO: the child has gone (node-pty's stream sees it too).
     }
-    return buf.subarray(0, at);
+    if (at === start + first.length) return first; // nothing more: the arena's space stays free
+    this.#arenaAt = at; // handed out: never written again
+    return buf.subarray(start, at);
   }
 
   get alive(): boolean {
