@@ -355,3 +355,42 @@ describe("broadcast framing", () => {
     }
   });
 });
+
+describe("send framing", () => {
+  test("a text send is framed in one buffer with the right length field: UTF-8 payloads at every length boundary", async () => {
+    for (const perMessageDeflate of [false, true]) {
+      const server = await startTestServer({ perMessageDeflate });
+      const client = await connectTestClient(server.url);
+      await waitFor(() => server.endpoint.connections.size === 1);
+      const conn = [...server.endpoint.connections][0];
+      // "é" is 2 UTF-8 bytes and "😀" 4: byte lengths 0, 125, 126, 65535, 65536 and past, not string lengths.
+      const texts = [
+        "",
+        "a".repeat(123) + "é",
+        "a".repeat(124) + "é",
+        "é".repeat(32_767) + "a",
+        "😀".repeat(16_384),
+        "x€".repeat(40_000),
+      ];
+      for (const t of texts) expect(conn?.send(t)).toBe("sent");
+      for (const t of texts) expect(await client.next()).toBe(t);
+      await server.close();
+    }
+  });
+
+  test("a broadcast of binary payloads on either side of the one-buffer limit reaches every peer intact", async () => {
+    const server = await startTestServer();
+    const clients = await Promise.all([1, 2].map(() => connectTestClient(server.url)));
+    await waitFor(() => server.endpoint.connections.size === 2);
+    const payloads = [65_535, 65_536, 200_000].map((n) => Uint8Array.from({ length: n }, (_, i) => (i * 7) % 251));
+    for (const p of payloads) expect(server.endpoint.broadcast(p)).toBe(2);
+    for (const c of clients) {
+      for (const p of payloads) {
+        const got = (await c.next()) as Uint8Array;
+        expect(got.byteLength).toBe(p.byteLength);
+        expect(Buffer.from(got).equals(p)).toBe(true);
+      }
+    }
+    await server.close();
+  });
+});

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import WebSocketModule, { type WebSocket } from "ws";
+import type { WebSocket } from "ws";
 import { CloseCode, limitCloseReason } from "../protocol/close-codes.js";
 import type { WireData } from "../protocol/codec.js";
 import type { SlowConsumerOptions, SlowConsumerStats } from "./slow-consumer.js";
@@ -15,39 +15,71 @@ export interface PreparedFrame {
   wire?: Buffer[];
 }
 
-/** `ws`'s internal sender: `frame()` builds a frame, `sendFrame()` writes one (what socket.io's broadcast uses). */
+/** `ws`'s internal sender: `sendFrame()` writes a ready frame (what socket.io's broadcast uses). */
 interface WsSender {
   _state?: number;
   sendFrame?(list: Buffer[], cb?: (err?: Error) => void): void;
 }
-const Sender = (
-  WebSocketModule as unknown as { Sender?: { frame(data: Buffer, o: Record<string, unknown>): Buffer[] } }
-).Sender;
 
 /**
  * Frames the message once so a broadcast writes the same bytes to every socket instead of framing per
- * peer (server frames are unmasked, so they are identical). Skipped where `ws` lacks the hook.
+ * peer (server frames are unmasked, so they are identical): one buffer, header and payload, one write each.
  */
 export function preEncode(frame: PreparedFrame): PreparedFrame {
-  if (!frame.wire && Sender) {
-    frame.wire = Sender.frame(frame.data, {
-      fin: true,
-      rsv1: false,
-      opcode: frame.binary ? 2 : 1,
-      mask: false,
-      readOnly: true,
-    });
+  if (!frame.wire) {
+    // A large payload is not copied behind its header: its own write costs far more than a second chunk.
+    frame.wire =
+      frame.data.length < MERGE_LIMIT
+        ? [frameBytes(frame.data, frame.binary)]
+        : [frameBytes(frame.data, frame.binary, false), frame.data];
   }
   return frame;
 }
 
+const MERGE_LIMIT = 64 * 1024;
+
+/** Normalises what the caller sends; a string becomes its whole frame at once (see `frameBytes`). */
 export function prepareFrame(data: WireData | PreparedFrame): PreparedFrame {
-  if (typeof data === "string") return { data: Buffer.from(data, "utf8"), binary: false };
+  if (typeof data === "string") {
+    const wire = frameBytes(data, false);
+    return { data: wire.subarray(headerLength(wire)), binary: false, wire: [wire] };
+  }
   if (data instanceof Uint8Array) {
     const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     return { data: buf, binary: true };
   }
   return data;
+}
+
+/**
+ * An unmasked, unfragmented WebSocket frame in one buffer (or only its header, `withPayload` false): a text
+ * payload is encoded straight behind the header, so a send is one allocation and one `write` (`ws` would copy
+ * the string into a buffer of its own, or hand the socket a header and a string to gather in a `writev`).
+ */
+function frameBytes(payload: string | Uint8Array, binary: boolean, withPayload = true): Buffer {
+  const length = typeof payload === "string" ? Buffer.byteLength(payload, "utf8") : payload.byteLength;
+  const head = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const wire = Buffer.allocUnsafe(withPayload ? head + length : head);
+  wire[0] = binary ? 0x82 : 0x81; // FIN + opcode
+  if (head === 2) wire[1] = length;
+  else if (head === 4) {
+    wire[1] = 126;
+    wire.writeUInt16BE(length, 2);
+  } else {
+    wire[1] = 127;
+    wire.writeUInt16BE(0, 2);
+    wire.writeUIntBE(length, 4, 6);
+  }
+  if (!withPayload) return wire;
+  if (typeof payload === "string") wire.write(payload, head, "utf8");
+  else wire.set(payload, head);
+  return wire;
+}
+
+/** How many bytes of a frame built by `frameBytes` are header: 2, 4 or 10 (the length field's size). */
+function headerLength(wire: Buffer): number {
+  const l = wire[1] as number;
+  return l < 126 ? 2 : l === 126 ? 4 : 10;
 }
 
 let nextId = 1;
