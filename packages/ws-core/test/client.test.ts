@@ -209,6 +209,29 @@ describe("ReconnectingSocket", () => {
     expect(got).toEqual(["lone", ...burst]);
   });
 
+  test("text and binary messages at every length boundary arrive intact, with and without compression", async () => {
+    for (const perMessageDeflate of [false, true]) {
+      const server = await startTestServer({ perMessageDeflate });
+      const got: Array<string | Buffer> = [];
+      server.endpoint.on("connection", (c) =>
+        c.ws.on("message", (d, isBinary) => got.push(isBinary ? Buffer.from(d as Buffer) : d.toString())),
+      );
+      const sock = track(new ReconnectingSocket({ url: server.url, WebSocket: NodeWebSocket }));
+      await sock.opened();
+      // Byte lengths 0, 1-3 past a multiple of 4 (the mask's tail), 125/126, 65535/65536 ("é" is 2 bytes).
+      const texts = ["", "a", "ab", "abc", "a".repeat(123) + "é", "a".repeat(124) + "é"];
+      texts.push("é".repeat(32_767) + "a", "😀".repeat(16_384), "x€".repeat(40_000));
+      const bins = [0, 5, 126, 65_535, 65_536].map((n) => Uint8Array.from({ length: n }, (_, i) => (i * 31) % 256));
+      for (const t of texts) sock.send(t);
+      for (const b of bins) sock.send(b);
+      await waitFor(() => got.length === texts.length + bins.length, { timeoutMs: 20_000 });
+      expect(got.slice(0, texts.length)).toEqual(texts);
+      for (const [i, b] of bins.entries()) expect(Buffer.compare(got[texts.length + i] as Buffer, b)).toBe(0);
+      await sock.close();
+      await server.close();
+    }
+  });
+
   test("onOpen sends go ahead of messages queued while disconnected (handshake first)", async () => {
     const { sock, got } = await recordingServerAndIdleSocket({ onOpen: (send) => send("hello") });
     sock.send("queued-1");

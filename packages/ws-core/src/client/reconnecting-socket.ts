@@ -6,6 +6,7 @@ import { AsyncQueue } from "../util/async-queue.js";
 import { deferred } from "../util/deferred.js";
 import { Emitter } from "../util/emitter.js";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
+import { directFrameWriter } from "./direct-frame.js";
 import { SendQueue, type SendQueueOptions } from "./send-queue.js";
 import { defaultWebSocket, ReadyState, type WebSocketConstructor, type WebSocketLike } from "./websocket-like.js";
 
@@ -112,6 +113,8 @@ export class ReconnectingSocket {
   #sentThisTask = false;
   /** Node's `ws` only: the TCP socket, corked from the second send of a task until its microtasks have run. */
   #corked: NodeSocketLike | undefined;
+  /** Node's `ws` without compression: writes a frame in one buffer (see `directFrameWriter`). */
+  #direct: ((data: WireData) => boolean) | undefined;
   readonly #endTask = () => {
     this.#sentThisTask = false;
     const s = this.#corked;
@@ -235,7 +238,7 @@ export class ReconnectingSocket {
     const ws = this.#ws;
     if (ws && ws.readyState === ReadyState.OPEN && (this.#queue?.length ?? 0) === 0) {
       this.#batch(ws);
-      ws.send(data as Uint8Array<ArrayBuffer>);
+      if (this.#direct === undefined || !this.#direct(data)) ws.send(data as Uint8Array<ArrayBuffer>);
       return;
     }
     if (!this.#queue) throw new NotConnectedError("cannot send: not connected");
@@ -336,6 +339,7 @@ export class ReconnectingSocket {
     }
     ws.binaryType = "arraybuffer";
     this.#ws = ws;
+    this.#direct = undefined;
     const openTimer = this.#timer(() => {
       if (this.#ws !== ws) return;
       const err = new TimeoutError(`connection did not open within ${this.#o.openTimeoutMs ?? 10_000} ms`, 0);
@@ -349,6 +353,7 @@ export class ReconnectingSocket {
 
     ws.onopen = () => {
       if (this.#ws !== ws) return;
+      this.#direct = directFrameWriter(ws);
       this.#clear(openTimer);
       this.#openedAt = Date.now();
       this.#lastError = undefined;
