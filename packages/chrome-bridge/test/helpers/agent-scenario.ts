@@ -109,6 +109,15 @@ export function defineAgentScenario(ctx: () => AgentScenarioContext, name: strin
     // An element below the fold is scrolled into view and clicked.
     expect((await client.click({ selector: "#far" })).success).toBe(true);
     expect((await client.evaluate("document.getElementById('out').textContent")).data?.value).toBe("far clicked");
+    // An element under an overlay: the click lands on the overlay, and the answer says so.
+    await client.evaluate(
+      "(() => { const d = document.createElement('div'); d.id = 'cover'; d.style.cssText = 'position:fixed;inset:0'; document.body.append(d); })()",
+    );
+    expect((await client.click({ selector: "#greet" })).data).toMatchObject({ covered_by: "div#cover" });
+    expect((await client.type("x", { selector: "#box" })).error).toBe(
+      "#box cannot take the focus (not a field or editable element)",
+    );
+    await client.evaluate("document.getElementById('cover').remove()");
     // Bad targets are errors naming them.
     expect((await client.click({ selector: "#nope" })).error).toBe('no element matches "#nope"');
     expect((await client.click({ selector: "#hidden" })).error).toBe("#hidden is not visible");

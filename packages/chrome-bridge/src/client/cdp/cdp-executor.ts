@@ -333,9 +333,16 @@ export class CdpCommandExecutor implements CommandExecutor {
     return r.result.value as T;
   }
 
-  /** Moves the pointer onto the element's centre (scrolled into view first); its ref. */
-  async #pointAt(tabId: number, session: CdpSession, c: { ref?: string; selector?: string }): Promise<string> {
-    const at = await this.#pageValue<{ x: number; y: number; ref: string }>(session, revealScript(c.ref, c.selector));
+  /** Moves the pointer onto the element's centre (scrolled into view first); its ref, and what covers it if anything. */
+  async #pointAt(
+    tabId: number,
+    session: CdpSession,
+    c: { ref?: string; selector?: string },
+  ): Promise<{ ref: string; covered_by?: string }> {
+    const at = await this.#pageValue<{ x: number; y: number; ref: string; covered_by?: string }>(
+      session,
+      revealScript(c.ref, c.selector),
+    );
     await session.send("Input.dispatchMouseEvent", {
       type: "mouseMoved",
       x: at.x,
@@ -344,12 +351,12 @@ export class CdpCommandExecutor implements CommandExecutor {
       buttons: 0,
     });
     this.mouse.set(tabId, at.x, at.y);
-    return at.ref;
+    return at.covered_by ? { ref: at.ref, covered_by: at.covered_by } : { ref: at.ref };
   }
 
   async #click(c: MouseClickCommand): Promise<CommandResult> {
     const { tabId, session } = await this.#target(c);
-    const ref = c.ref || c.selector ? await this.#pointAt(tabId, session, c) : undefined;
+    const target = c.ref || c.selector ? await this.#pointAt(tabId, session, c) : undefined;
     const { x, y } = this.mouse.get(tabId);
     const bit = BUTTON_BITS[c.button];
     for (let n = 1; n <= c.count; n++) {
@@ -372,7 +379,7 @@ export class CdpCommandExecutor implements CommandExecutor {
     }
     return {
       message: `Mouse clicked with ${c.button} button`,
-      data: { button: c.button, count: c.count, tab_id: tabId, position: { x, y }, ...(ref ? { ref } : {}) },
+      data: { button: c.button, count: c.count, tab_id: tabId, position: { x, y }, ...target },
     };
   }
 

@@ -107,10 +107,18 @@ const HELPER = String.raw`(() => {
       el.scrollIntoView({ block: "center", inline: "center", behavior: "instant" });
       b = el.getBoundingClientRect();
     }
-    return { x: Math.round(b.left + b.width / 2), y: Math.round(b.top + b.height / 2), box: { x: b.left + scrollX, y: b.top + scrollY, width: b.width, height: b.height }, ref: refOf(el) };
+    const x = Math.round(b.left + b.width / 2);
+    const y = Math.round(b.top + b.height / 2);
+    const r = { x, y, box: { x: b.left + scrollX, y: b.top + scrollY, width: b.width, height: b.height }, ref: refOf(el) };
+    // Another element on top at the centre (an overlay, a banner) gets the click instead.
+    const hit = document.elementFromPoint(x, y);
+    if (hit && hit !== el && !el.contains(hit) && !hit.contains(el)) r.covered_by = hit.tagName.toLowerCase() + (hit.id ? "#" + hit.id : "");
+    return r;
   };
   const focusEnd = (el) => {
     el.focus();
+    const active = document.activeElement;
+    if (active !== el && !el.contains(active)) throw new Error((el.id ? "#" + el.id : el.tagName.toLowerCase()) + " cannot take the focus (not a field or editable element)");
     if (el.isContentEditable) {
       const r = document.createRange();
       r.selectNodeContents(el);
