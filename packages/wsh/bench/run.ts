@@ -219,15 +219,23 @@ async function wsThroughput(): Promise<Flood> {
   let tail = "";
   let started = false;
   let repainted = false;
+  let repaint: () => void = () => {};
+  const connected = new Promise<void>((resolve) => {
+    repaint = resolve;
+  });
   const done = new Promise<void>((resolve) => {
     ws.on("message", (d: Buffer) => {
-      if (!started) return; // the repaint
+      if (!started) {
+        repaint(); // the repaint every client gets first: before the flood
+        return;
+      }
       if (d.includes(0x1b)) repainted = true; // the flood has no escapes: a repaint after a skip
       total += d.length;
       tail = (tail + d.toString("latin1", Math.max(0, d.length - 32))).slice(-32);
       if (tail.includes(END)) resolve();
     });
   });
+  await connected;
   await new Promise((r) => setTimeout(r, 200));
   started = true;
   const before = procStats(wsh.child.pid as number);

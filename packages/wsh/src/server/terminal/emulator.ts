@@ -13,8 +13,12 @@ const MAX_WRITE = 256 * 1024;
 /** Flood elision defaults (see `EmulatorOptions.floodElision`). */
 const ELISION = { scanBytes: 1024 * 1024, minSpan: 64 * 1024, maxScan: 16 * 1024 * 1024, holdMs: 10, maxHoldMs: 200 };
 
-/** A flood counts as over after this many `holdMs` without output (at most `maxHoldMs`). */
-const QUIET_HOLDS = 4;
+/**
+ * A flood counts as over after this many `holdMs` without output, or this many of its usual gaps
+ * between batches if longer (at most `maxHoldMs`).
+ */
+const QUIET_HOLDS = 10;
+const QUIET_GAPS = 3;
 
 /** A break in continuity the protocol reports as `mode` and/or `reset` (+ a fresh `sync`). */
 export type Discontinuity = { kind: "mode"; alternate: boolean } | { kind: "reset"; reason: ResetReason };
@@ -86,11 +90,12 @@ export class Emulator {
   #scanAtDequeued = 0;
   /** While set, parsing waits (a flood is being elided); such waits began at `#holdingSince` (-1: none). */
   #holdingSince = -1;
-  /** The latest output came as a flood (long PTY reads back to back). */
+  /** Output came as a flood (long PTY reads back to back), and the flood is not over yet. */
   #floodInput = false;
   #holdTimer: ReturnType<typeof setTimeout> | undefined;
-  /** When output last arrived (performance.now()). */
+  /** When output last arrived (performance.now()), and the usual time between a flood's batches, ms. */
   #lastInputAt = 0;
+  #floodGap = 0;
   readonly #elision: typeof ELISION | undefined;
   /** Queue items xterm must get in one write. */
   readonly #whole = new WeakSet<Uint8Array>();
@@ -168,8 +173,12 @@ export class Emulator {
   }
 
   #enqueue(parts: Uint8Array[], flood: boolean): void {
-    this.#floodInput = flood;
-    this.#lastInputAt = performance.now();
+    const now = performance.now();
+    // How far apart a flood's batches come (a busy machine spaces them out): see #hold.
+    if (flood && this.#floodInput) this.#floodGap += (Math.min(now - this.#lastInputAt, 1000) - this.#floodGap) / 4;
+    // Once a flood, until it is over (see #hold): a busy flood has short reads now and then.
+    if (flood) this.#floodInput = true;
+    this.#lastInputAt = now;
     for (const p of parts) {
       this.#queue.push(p);
       this.#queuedTotal += p.length;
@@ -303,9 +312,9 @@ export class Emulator {
    * what is left, then scan again with whatever arrived meanwhile. A scan reads the whole queue, so
    * it waits (up to `maxHoldMs` since the screen last moved) until the new output is at least as
    * long as what was left: each byte is scanned about twice, not once per `holdMs`. The flood
-   * counts as over only after a quiet spell of a few `holdMs` (a busy machine pauses a producer
-   * or the thread feeding us for longer than one), as parsing what is left costs about a
-   * buffer's worth of lines that the flood would likely have made unseen.
+   * is over after a quiet spell of ten `holdMs`, or of a few of the flood's usual gaps (a busy
+   * machine spaces a flood's batches out), not at its first short read: parsing what is left costs
+   * about a buffer's worth of lines that the flood would likely have made unseen.
    */
   #hold(o: typeof ELISION): boolean {
     if (this.#waiting > 0) return false; // somebody waits for the screen: no hold
@@ -318,11 +327,11 @@ export class Emulator {
     }
     const queuedAtHold = this.#queuedTotal;
     const left = this.#queuedBytes();
-    const quietMs = Math.min(o.maxHoldMs, QUIET_HOLDS * o.holdMs);
     const tick = () => {
       const t = performance.now();
       const more = this.#queuedTotal - queuedAtHold;
       const late = t - this.#holdingSince >= o.maxHoldMs;
+      const quietMs = Math.min(o.maxHoldMs, Math.max(QUIET_HOLDS * o.holdMs, QUIET_GAPS * this.#floodGap));
       if (more > 0 && (more >= left || late)) {
         this.#holdTimer = undefined;
         this.#scanAtQueued = 0; // scan what arrived together with what was left
@@ -341,6 +350,7 @@ export class Emulator {
   }
 
   #endHold(): void {
+    this.#floodInput = false;
     if (!this.#holdTimer) return;
     clearTimeout(this.#holdTimer);
     this.#holdTimer = undefined;

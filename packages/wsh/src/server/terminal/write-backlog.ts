@@ -125,9 +125,14 @@ export class ChunkBatch {
     this.#immediate ??= setImmediate(this.#run);
   }
 
-  /** Takes what was collected (empty when nothing was), and whether it was a flood's; a pending hand-on is cancelled. */
+  /**
+   * Takes what was collected (empty when nothing was), and whether it was a flood's (only long
+   * reads, or a quarter batch or more whatever the reads: a busy flood has short reads now and
+   * then); a pending hand-on is cancelled.
+   */
   take(): { parts: Uint8Array[]; bytes: number; flood: boolean } {
-    const out = { parts: this.parts, bytes: this.bytes, flood: this.#flood && this.parts.length > 0 };
+    const flood = this.parts.length > 0 && (this.#flood || this.bytes >= FLOOD_BATCH_BYTES / 4);
+    const out = { parts: this.parts, bytes: this.bytes, flood };
     this.parts = [];
     this.bytes = 0;
     if (this.#immediate) clearImmediate(this.#immediate);
