@@ -13,7 +13,7 @@ import type {
   PublicState,
 } from "./events.js";
 import { Hand, validPlayActions } from "./hand.js";
-import { evaluate, isSoft } from "./hand-value.js";
+import { isSoft } from "./hand-value.js";
 import { type Random, randomSeed, seededRandom } from "./rng.js";
 import { type Rules, resolveRules, rulesPayload } from "./rules.js";
 import { dealerDraws, type Settlement, settleHand } from "./settle.js";
@@ -404,7 +404,8 @@ export class BlackjackEngine {
   /** The public view: the hole card stays hidden until CARD_REVEALED. */
   publicState(): PublicState {
     const dealer = this.#dealer.cards;
-    const visible = this.#holeRevealed || dealer.length < 2 ? dealer : dealer.slice(0, 1);
+    // The hole card stays hidden until revealed: only the up card shows.
+    const visible = this.#holeRevealed ? dealer.length : Math.min(dealer.length, 1);
     const d = this.#decision;
     return {
       game_id: this.gameId,
@@ -414,8 +415,8 @@ export class BlackjackEngine {
       min_bet: this.rules.minBet,
       max_bet: this.rules.maxBet,
       dealer: {
-        hand: cardStrings(visible),
-        value: this.#holeRevealed ? this.#dealer.total : evaluate(visible).total,
+        hand: cardStrings(dealer, visible),
+        value: this.#holeRevealed ? this.#dealer.total : upcardValue(dealer, visible),
         hide_second_card: dealer.length > 1 && !this.#holeRevealed,
       },
       players: seatViews(this.#order),
@@ -920,10 +921,17 @@ export class BlackjackEngine {
   }
 }
 
+/** The value of the dealer's visible cards before the reveal: the up card alone (an ace counts 11), or 0. */
+function upcardValue(cards: readonly Card[], visible: number): number {
+  if (visible === 0) return 0;
+  const up = cards[0] as Card;
+  return up % 13 === 0 ? 11 : pointValue(up);
+}
+
 /** Card strings of `cards`, in order (a loop: no closure, an array of the right size). */
-function cardStrings(cards: readonly Card[]): string[] {
-  const out = new Array<string>(cards.length);
-  for (let i = 0; i < cards.length; i++) out[i] = cardToString(cards[i] as Card);
+function cardStrings(cards: readonly Card[], count = cards.length): string[] {
+  const out = new Array<string>(count);
+  for (let i = 0; i < count; i++) out[i] = cardToString(cards[i] as Card);
   return out;
 }
 

@@ -51,7 +51,7 @@ export class Hand {
 
 /** What a seat may do with `hand` now; `handsInSeat` counts its split hands, `balance` the cents it can still stake. */
 export function validPlayActions(hand: Hand, rules: Rules, handsInSeat: number, balance: number): PlayAction[] {
-  const out: PlayAction[] = [];
+  let mask = 0;
   const two = hand.cards.length === 2;
   const canSplit =
     two &&
@@ -61,8 +61,7 @@ export function validPlayActions(hand: Hand, rules: Rules, handsInSeat: number, 
     (!hand.isSplitAces || rules.resplitAces);
   // Split aces get one card each unless the rules allow hitting them.
   const mayDraw = !hand.isSplitAces || rules.hitSplitAces;
-  if (mayDraw) out.push("HIT");
-  out.push("STAND");
+  if (mayDraw) mask |= 1;
   if (
     mayDraw &&
     two &&
@@ -70,12 +69,24 @@ export function validPlayActions(hand: Hand, rules: Rules, handsInSeat: number, 
     (!hand.fromSplit || rules.doubleAfterSplit) &&
     doubleTotalOk(hand, rules)
   ) {
-    out.push("DOUBLE");
+    mask |= 2;
   }
-  if (canSplit) out.push("SPLIT");
-  if (two && (rules.surrender || rules.earlySurrender) && !hand.fromSplit && handsInSeat === 1) out.push("SURRENDER");
-  return out;
+  if (canSplit) mask |= 4;
+  if (two && (rules.surrender || rules.earlySurrender) && !hand.fromSplit && handsInSeat === 1) mask |= 8;
+  // A copy of the list for this combination: an array of the right size (no growth from empty), the caller's own.
+  return (ACTION_LISTS[mask] as readonly PlayAction[]).slice();
 }
+
+/** The valid-action lists by combination (1 HIT, 2 DOUBLE, 4 SPLIT, 8 SURRENDER; STAND always), in wire order. */
+const ACTION_LISTS: ReadonlyArray<readonly PlayAction[]> = Array.from({ length: 16 }, (_, m) => {
+  const out: PlayAction[] = [];
+  if (m & 1) out.push("HIT");
+  out.push("STAND");
+  if (m & 2) out.push("DOUBLE");
+  if (m & 4) out.push("SPLIT");
+  if (m & 8) out.push("SURRENDER");
+  return out;
+});
 
 function doubleTotalOk(hand: Hand, rules: Rules): boolean {
   if (rules.doubleOn === "any") return true;
