@@ -199,6 +199,11 @@ describe("point clouds from float32: converted into the buffer their frame is wr
       expect(bytes(pc.vertices as Uint8Array).equals(bytes(toFloat16Bytes(xyz))), name).toBe(true);
       expect(bytes(pc.colors as Uint8Array).equals(bytes(toColorBytes(rgb))), name).toBe(true);
     }
+    const rgbBytes = toColorBytes(rgb).slice();
+    const given = PointCloud({ key: "bytes", vertices: xyz, colors: rgbBytes });
+    const withBytes = encodeFrame(upsertEvent(given, { ts: 1 }));
+    expect(withBytes.buffer).toBe((given.vertices as Uint8Array).buffer); // colour bytes copied in, frame in place
+    expect(bytes(asNode(decodeFrame(withBytes)).nodes[0]?.colors as Uint8Array).equals(bytes(rgbBytes))).toBe(true);
     const bare = PointCloud({ key: "bare", vertices: xyz });
     const frame = encodeFrame(upsertEvent(bare, { ts: 1 }));
     expect(frame.buffer).toBe((bare.vertices as Uint8Array).buffer);

@@ -55,9 +55,10 @@ export function PointCloud(...args: Array<PointCloudProps | Child>): Element {
   const { props, children } = splitArgs<PointCloudProps>(args);
   const { vertices, colors, ...rest } = props;
   const converted: ElementProps = { key: props.key };
-  // Float32 vertices (and float32 colours): converted into the buffer the frame will be written in.
+  // Float32 vertices (with float32 or uint8 colours, or none): converted into the buffer the frame is written in.
   const laidOut =
-    vertices instanceof Float32Array && (colors === undefined || colors === null || colors instanceof Float32Array)
+    vertices instanceof Float32Array &&
+    (colors === undefined || colors === null || colors instanceof Float32Array || colors instanceof Uint8Array)
       ? pointCloudPayloads(vertices, colors ?? undefined)
       : undefined;
   if (laidOut) {

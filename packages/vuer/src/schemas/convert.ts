@@ -96,7 +96,7 @@ const FRAME_TAIL = 2048;
 const IN_PLACE_FROM = 64 * 1024;
 
 /**
- * A point cloud's float16 vertices and colour bytes converted straight into one buffer laid out as its frame
+ * A point cloud's float16 vertices and colour bytes converted (or copied) straight into one buffer laid out as its frame
  * will be: room for the frame's head, the vertices, exactly the `"colors"` key and bin header between, the
  * colours, room for the tail. The encoder then writes the frame around them in place (`offerFrameRoom`) instead
  * of allocating a frame-sized buffer and copying the payloads into it. Undefined for small clouds and on
@@ -104,11 +104,13 @@ const IN_PLACE_FROM = 64 * 1024;
  */
 export function pointCloudPayloads(
   vertices: Float32Array,
-  colors: Float32Array | undefined,
+  colors: Float32Array | Uint8Array | undefined,
 ): { vertices: Uint8Array; colors: Uint8Array | undefined } | undefined {
   const vertexBytes = vertices.length * 2;
   if (!LITTLE_ENDIAN || vertexBytes < IN_PLACE_FROM) return undefined;
-  const colourBytes = colors === undefined ? 0 : Math.floor(colors.length / 3) * 3;
+  // Colour bytes given as such are copied in (the copy the encoder would otherwise make).
+  const colourBytes =
+    colors === undefined ? 0 : colors instanceof Uint8Array ? colors.length : Math.floor(colors.length / 3) * 3;
   // fixstr "colors" (7 bytes), then a bin 8/16/32 header.
   const between = colors === undefined ? 0 : 7 + (colourBytes < 0x100 ? 2 : colourBytes < 0x10000 ? 3 : 5);
   const buffer = scratch(FRAME_HEAD + vertexBytes + between + colourBytes + FRAME_TAIL).buffer;
@@ -117,7 +119,8 @@ export function pointCloudPayloads(
   let c: Uint8Array<ArrayBuffer> | undefined;
   if (colors !== undefined) {
     c = new Uint8Array(buffer, FRAME_HEAD + vertexBytes + between, colourBytes);
-    coloursInto(colors.subarray(0, colourBytes), c);
+    if (colors instanceof Uint8Array) c.set(colors);
+    else coloursInto(colors.subarray(0, colourBytes), c);
   }
   offerFrameRoom(buffer, c ? [v, c] : [v]);
   return { vertices: v, colors: c };
