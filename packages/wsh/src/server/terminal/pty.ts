@@ -19,8 +19,6 @@ function isNonBlocking(fd: number): boolean {
 const MAX_TAIL_BYTES = 8 * 1024 * 1024;
 /** Most bytes one drain (see `PtyProcess`) reads after a read of node-pty's, before the event loop goes on. */
 const DRAIN_BYTES = 256 * 1024;
-/** Shared memory taken at a time for drains (only the pages written are committed). */
-const ARENA_BYTES = 4 * 1024 * 1024;
 /**
  * Longest a drain goes on, ms. Each read of an emptied PTY waits for the kernel to move the
  * producer's next output across (a worker thread of the kernel's), which on a busy machine can be
@@ -87,9 +85,8 @@ export class PtyProcess {
   /** node-pty's non-blocking master fd and its write queue, when its internals are as expected. */
   #fd: number | undefined;
   #writeQueue: unknown[] | undefined;
-  /** Shared memory drains read into, one after another (see `#drain`). */
-  #arena: Buffer | undefined;
-  #arenaAt = 0;
+  /** Where drains read (see `#drain`). */
+  #scratch: Buffer | undefined;
   /** The program that runs and the TERM it was given. */
   readonly command: string;
   readonly term: string;
@@ -144,23 +141,17 @@ export class PtyProcess {
    * a direct reader's CPU). What else is waiting is read here at once, synchronously, up to
    * DRAIN_BYTES or DRAIN_MS, and handed on with `first` as one chunk. The fd is non-blocking, so
    * an empty PTY ends the drain with EAGAIN (EIO once the child has gone); order is kept, as
-   * node-pty's stream reads only when this returns.
+   * node-pty's stream reads only when this returns. Reads go to one reused buffer and are copied
+   * out: reading into fresh memory instead costs a page fault per 4 KiB, dearer than the copy.
    */
   #drain(fd: number, first: Buffer): Buffer {
-    // Into shared memory, right after the previous drain: consecutive drains form one contiguous
-    // view, which the raw stream sends and the emulator worker reads as it is (see joinShared).
-    if (!this.#arena || this.#arena.length - this.#arenaAt < DRAIN_BYTES) {
-      this.#arena = Buffer.from(new SharedArrayBuffer(ARENA_BYTES));
-      this.#arenaAt = 0;
-    }
-    const buf = this.#arena;
-    const start = this.#arenaAt;
-    const end = start + DRAIN_BYTES;
-    let at = start + first.copy(buf, start);
+    this.#scratch ??= Buffer.allocUnsafeSlow(DRAIN_BYTES);
+    const buf = this.#scratch;
+    let at = first.copy(buf, 0);
     const until = performance.now() + DRAIN_MS;
     try {
-      while (at < end && performance.now() < until) {
-        const n = readSync(fd, buf, at, end - at, null);
+      while (at < DRAIN_BYTES && performance.now() < until) {
+        const n = readSync(fd, buf, at, DRAIN_BYTES - at, null);
         at += n;
         // A short read emptied the kernel's buffer: one more would most likely fail with EAGAIN.
         if (n < DRAIN_AFTER) break;
@@ -168,9 +159,10 @@ export class PtyProcess {
     } catch {
       // EAGAIN: nothing more waiting now; EIO: the child has gone (node-pty's stream sees it too).
     }
-    if (at === start + first.length) return first; // nothing more: the arena's space stays free
-    this.#arenaAt = at; // handed out: never written again
-    return buf.subarray(start, at);
+    if (at === first.length) return first;
+    const out = Buffer.allocUnsafeSlow(at);
+    buf.copy(out, 0, 0, at);
+    return out;
   }
 
   get alive(): boolean {

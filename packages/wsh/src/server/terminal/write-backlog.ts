@@ -45,15 +45,6 @@ let latest: { first: Uint8Array; last: Uint8Array; bytes: number; data: Buffer }
  */
 export function joinShared(parts: readonly Uint8Array[], bytes: number): Buffer {
   const first = parts[0] as Uint8Array;
-  // Consecutive PTY drains lie one after another in shared memory already: one view, no copy.
-  if (first.buffer instanceof SharedArrayBuffer) {
-    let end = first.byteOffset + first.byteLength;
-    for (let i = 1; i < parts.length && end >= 0; i++) {
-      const p = parts[i] as Uint8Array;
-      end = p.buffer === first.buffer && p.byteOffset === end ? end + p.byteLength : -1;
-    }
-    if (end >= 0) return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
-  }
   const last = parts[parts.length - 1] as Uint8Array;
   const hit = latest;
   if (hit && hit.first === first && hit.last === last && hit.bytes === bytes) {
