@@ -137,6 +137,18 @@ try {
   const targetId = executor.host.targetIdOf(tabId) as string;
   const { sessionId } = await direct.send<{ sessionId: string }>("Target.attachToTarget", { targetId, flatten: true });
   await post(rest, JSON.stringify({ type: "mouse_move", dx: 100, dy: 100, duration: 0.01 }));
+  // A second tab for the direct navigations, in a window of its own: both tabs are visible (a hidden tab is
+  // throttled, paints no frames, and screenshots of it wait for one).
+  const { targetId: navTarget } = await direct.send<{ targetId: string }>("Target.createTarget", {
+    url: html,
+    newWindow: true,
+  });
+  await direct.send("Target.activateTarget", { targetId });
+  const { sessionId: navSession } = await direct.send<{ sessionId: string }>("Target.attachToTarget", {
+    targetId: navTarget,
+    flatten: true,
+  });
+  await direct.send("Page.enable", {}, navSession); // load events for the direct navigate
 
   const cases: Array<{
     name: string;
@@ -144,6 +156,9 @@ try {
     cdp: () => Promise<unknown>;
     what: string;
     n: number;
+    /** Rounds before measuring (default n/2) and the measuring budget (default 8 s). */
+    warmup?: number;
+    budgetMs?: number;
   }> = [
     {
       name: "get_tabs",
@@ -186,24 +201,26 @@ try {
     },
     {
       name: "navigate",
-      body: JSON.stringify({ type: "navigate", url: html }),
-      // The executor's calls: main frame id, navigate, wait for load, then read back where the page landed.
+      body: JSON.stringify({ type: "navigate", url: html, tab_id: tabId }),
+      // The executor's calls: main frame id, navigate, wait for load, then read back where the page landed. In a
+      // tab of their own: load events of one side's navigations must not end the other side's waits.
       cdp: async () => {
-        await direct.send("Page.getFrameTree", {}, sessionId);
-        const loaded = direct.waitForEvent("Page.loadEventFired", sessionId, 30_000);
-        await direct.send("Page.navigate", { url: html }, sessionId);
+        await direct.send("Page.getFrameTree", {}, navSession);
+        const loaded = direct.waitForEvent("Page.loadEventFired", navSession, 30_000);
+        await direct.send("Page.navigate", { url: html }, navSession);
         await loaded;
         await direct.send(
           "Runtime.evaluate",
           { expression: "({url: location.href, title: document.title})", returnByValue: true },
-          sessionId,
+          navSession,
         );
       },
       what: "Page.getFrameTree + Page.navigate + loadEventFired + Runtime.evaluate",
-      n: 60,
+      n: 30,
+      warmup: 3,
+      budgetMs: 20_000,
     },
   ];
-  await direct.send("Page.enable", {}, sessionId); // load events for the direct navigate
   // The same CDP calls behind the cheapest possible relay (same two extra round trips, no logic).
   const floor = await startMinimalRelay((body) => {
     const type = (JSON.parse(body) as { type: string }).type;
@@ -223,8 +240,8 @@ try {
       const [base, relay, ours, oursNodeHttp] = (await interleavedP50(
         [c.cdp, () => leanFloor.post(c.body), () => lean.post(c.body), () => post(rest, c.body)],
         c.n,
-        c.n / 2,
-        8000,
+        c.warmup ?? c.n / 2,
+        c.budgetMs ?? 8000,
       )) as [number, number, number, number];
       const vsDirect = (ms: number) => `${(ms / base).toFixed(2)}x direct CDP ${c.what} ${base.toFixed(2)} ms`;
       console.log(`bench ${c.name}_p50: ${ours.toFixed(2)} ms (${vsDirect(ours)})`);
