@@ -107,4 +107,59 @@ describe("CdpCommandExecutor", () => {
     await ex.execute(c); // run again without queueKey: the active tab is asked afresh
     expect(asked).toBe(2);
   });
+
+  /** A host whose Page.navigate answer comes after the events `before` emits (as when several arrive in one read). */
+  function navHost(before: (emit: (method: string, params: unknown) => void) => void) {
+    let listener: (tabId: number, method: string, params: unknown) => void = () => {};
+    const emit = (method: string, params: unknown) => listener(1, method, params);
+    const host = {
+      onEvent: (l: typeof listener) => {
+        listener = l;
+      },
+      activeTabId: async () => 1,
+      session: async () => ({
+        send: async (method: string) => {
+          if (method === "Page.getFrameTree") return { frameTree: { frame: { id: "F" } } };
+          if (method === "Runtime.evaluate") return { result: { value: { url: "http://x/", title: "X" } } };
+          if (method === "Page.navigate") {
+            before(emit);
+            return { frameId: "F", loaderId: "NEW" };
+          }
+          return {};
+        },
+      }),
+    } as unknown as TabHost;
+    return { host, emit };
+  }
+  const committed = (loaderId: string) => ({ frame: { id: "F", loaderId }, type: "Navigation" });
+
+  test("navigate: a late load event of an earlier document does not end the wait", async () => {
+    const { CdpCommandExecutor } = await import("../src/client/index.js");
+    const { host, emit } = navHost((e) => {
+      e("Page.frameNavigated", committed("OLD"));
+      e("Page.loadEventFired", {});
+    });
+    const ex = new CdpCommandExecutor(host);
+    let done = false;
+    const nav = ex.execute(parseCommand({ type: "navigate", url: "http://x/", tab_id: 1 })).then((r) => {
+      done = true;
+      return r;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(done).toBe(false);
+    emit("Page.frameNavigated", committed("NEW"));
+    emit("Page.loadEventFired", {});
+    expect(await nav).toMatchObject({ data: { url: "http://x/", title: "X" } });
+  });
+
+  test("navigate: its own load event handled before the answer to Page.navigate still counts", async () => {
+    const { CdpCommandExecutor } = await import("../src/client/index.js");
+    const { host } = navHost((e) => {
+      e("Page.frameNavigated", committed("NEW"));
+      e("Page.loadEventFired", {});
+    });
+    const ex = new CdpCommandExecutor(host);
+    const r = await ex.execute(parseCommand({ type: "navigate", url: "http://x/", tab_id: 1, timeout: 60 }));
+    expect(r).toMatchObject({ message: "Navigated to http://x/" });
+  });
 });

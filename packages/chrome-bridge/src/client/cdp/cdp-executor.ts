@@ -596,21 +596,38 @@ export class CdpCommandExecutor implements CommandExecutor {
     what: string,
     waitUntil: "load" | "domcontentloaded" | "none",
     timeoutS: number,
-    start: () => Promise<{ errorText?: string } | undefined>,
+    start: () => Promise<{ errorText?: string; loaderId?: string } | undefined>,
+    named = false,
   ): Promise<{ url: string; title: string; loaded: boolean }> {
     const event = waitUntil === "domcontentloaded" ? "Page.domContentEventFired" : "Page.loadEventFired";
     const mainFrame = await this.#mainFrameId(session);
-    // A page restored from the back/forward cache, or a same-document history step, fires no load event.
-    const arrived = (method: string, p: any) =>
-      method === event ||
-      (method === "Page.frameNavigated" && !p.frame?.parentId && p.type === "BackForwardCacheRestore") ||
-      (method === "Page.navigatedWithinDocument" && p.frameId === mainFrame);
+    // Page.navigate names its document (loaderId): only a load event after that document committed counts, so
+    // the late load event of an earlier navigation (the page's own, or another client's) is not taken for it.
+    // Events may be handled before the answer to Page.navigate is (several arrive in one read): loads are
+    // recorded by the document last committed, and checked once the answer names ours. History steps and
+    // reloads (`named` false) name no document: their first load event counts.
+    let committed: string | undefined;
+    const loadedDocs = new Set<string>();
+    let loader: string | undefined;
+    const arrived = (method: string, p: any) => {
+      if (method === "Page.frameNavigated" && !p.frame?.parentId) {
+        committed = p.frame?.loaderId;
+        return p.type === "BackForwardCacheRestore"; // restored from the back/forward cache: no load event
+      }
+      if (method === "Page.navigatedWithinDocument") return p.frameId === mainFrame; // same document: no load event
+      if (method !== event) return false;
+      if (!named) return true;
+      if (committed) loadedDocs.add(committed);
+      return loader !== undefined && committed === loader;
+    };
     const wait = waitUntil === "none" ? undefined : this.#pageEvent(tabId, arrived, timeoutS * 1000);
     let loaded = waitUntil === "none";
     try {
       const r = await start();
       if (r?.errorText) throw new CommandExecutionError(`Navigation to ${what} failed: ${r.errorText}`);
-      if (wait) loaded = await wait.done;
+      loader = r?.loaderId || undefined;
+      if (named && loader === undefined) named = false; // a same-document navigation: no document named
+      if (wait) loaded = (loader !== undefined && loadedDocs.has(loader)) || (await wait.done);
     } finally {
       wait?.cancel();
     }
@@ -630,8 +647,14 @@ export class CdpCommandExecutor implements CommandExecutor {
 
   async #navigate(c: NavigateCommand): Promise<CommandResult> {
     const { tabId, session } = await this.#target(c);
-    const r = await this.#loadAfter(tabId, session, c.url, c.wait_until, c.timeout, () =>
-      session.send("Page.navigate", { url: c.url }),
+    const r = await this.#loadAfter(
+      tabId,
+      session,
+      c.url,
+      c.wait_until,
+      c.timeout,
+      () => session.send("Page.navigate", { url: c.url }),
+      true,
     );
     return { message: `Navigated to ${r.url}`, data: { tab_id: tabId, url: r.url, title: r.title } };
   }
@@ -702,8 +725,14 @@ export class CdpCommandExecutor implements CommandExecutor {
         const session = await this.host.session(tab.id);
         const url = c.url as string;
         try {
-          const r = await this.#loadAfter(tab.id, session, url, "load", 15, () =>
-            session.send("Page.navigate", { url }),
+          const r = await this.#loadAfter(
+            tab.id,
+            session,
+            url,
+            "load",
+            15,
+            () => session.send("Page.navigate", { url }),
+            true,
           );
           return { message: "Tab opened successfully", data: { tabId: tab.id, url: r.url, title: r.title } };
         } catch (e) {
