@@ -219,8 +219,8 @@ describe("ReconnectingSocket", () => {
       const sock = track(new ReconnectingSocket({ url: server.url, WebSocket: NodeWebSocket }));
       await sock.opened();
       // Byte lengths 0, 1-3 past a multiple of 4 (the mask's tail), 125/126, 65535/65536 ("é" is 2 bytes).
-      const texts = ["", "a", "ab", "abc", "a".repeat(123) + "é", "a".repeat(124) + "é"];
-      texts.push("é".repeat(32_767) + "a", "😀".repeat(16_384), "x€".repeat(40_000));
+      const texts = ["", "a", "ab", "abc", `${"a".repeat(123)}é`, `${"a".repeat(124)}é`];
+      texts.push(`${"é".repeat(32_767)}a`, "😀".repeat(16_384), "x€".repeat(40_000));
       const bins = [0, 5, 126, 65_535, 65_536].map((n) => Uint8Array.from({ length: n }, (_, i) => (i * 31) % 256));
       for (const t of texts) sock.send(t);
       for (const b of bins) sock.send(b);
@@ -230,6 +230,25 @@ describe("ReconnectingSocket", () => {
       await sock.close();
       await server.close();
     }
+  });
+
+  test("frames from the server arrive as strings (text) and bytes (binary), in order", async () => {
+    const server = await startTestServer();
+    server.endpoint.on("connection", (c) => {
+      c.send("first");
+      c.send(new Uint8Array([1, 2, 3]));
+      c.send("é😀");
+      c.send(new Uint8Array(0));
+    });
+    const sock = track(new ReconnectingSocket({ url: server.url, WebSocket: NodeWebSocket }));
+    const got: unknown[] = [];
+    sock.on("message", (m) => got.push(m));
+    await waitFor(() => got.length === 4);
+    expect(got[0]).toBe("first");
+    expect(got[1]).toBeInstanceOf(Uint8Array);
+    expect([...(got[1] as Uint8Array)]).toEqual([1, 2, 3]);
+    expect(got[2]).toBe("é😀");
+    expect((got[3] as Uint8Array).byteLength).toBe(0);
   });
 
   test("onOpen sends go ahead of messages queued while disconnected (handshake first)", async () => {

@@ -366,9 +366,9 @@ describe("send framing", () => {
       // "é" is 2 UTF-8 bytes and "😀" 4: byte lengths 0, 125, 126, 65535, 65536 and past, not string lengths.
       const texts = [
         "",
-        "a".repeat(123) + "é",
-        "a".repeat(124) + "é",
-        "é".repeat(32_767) + "a",
+        `${"a".repeat(123)}é`,
+        `${"a".repeat(124)}é`,
+        `${"é".repeat(32_767)}a`,
         "😀".repeat(16_384),
         "x€".repeat(40_000),
       ];

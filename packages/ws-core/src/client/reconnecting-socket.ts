@@ -113,6 +113,8 @@ export class ReconnectingSocket {
   #sentThisTask = false;
   /** Node's `ws` only: the TCP socket, corked from the second send of a task until its microtasks have run. */
   #corked: NodeSocketLike | undefined;
+  /** Removes the `message` listener from Node's `ws` (browsers' sockets use `onmessage`). */
+  #offMessage: (() => void) | undefined;
   /** Node's `ws` without compression: writes a frame in one buffer (see `directFrameWriter`). */
   #direct: ((data: WireData) => boolean) | undefined;
   readonly #endTask = () => {
@@ -274,6 +276,8 @@ export class ReconnectingSocket {
       };
       ws.onerror = () => {};
       ws.onmessage = null;
+      this.#offMessage?.();
+      this.#offMessage = undefined;
       try {
         ws.close(code, limitCloseReason(reason));
       } catch {
@@ -367,12 +371,12 @@ export class ReconnectingSocket {
       this.#flush(ws);
       this.#startPing(ws);
     };
-    ws.onmessage = (ev) => {
+    const onData = (raw: unknown) => {
       if (this.#ws !== ws) return;
       this.#sawTraffic();
       let data: WireData;
       try {
-        data = toWireData(ev.data);
+        data = toWireData(raw);
       } catch (err) {
         this.#events.emit("error", err as Error);
         return;
@@ -380,6 +384,15 @@ export class ReconnectingSocket {
       this.#events.emit("message", data);
       for (const q of this.#iterators) q.push(data);
     };
+    const node = ws as unknown as NodeWsEvents;
+    if (typeof node.on === "function" && typeof node.off === "function") {
+      // Node's `ws`: its own event, without the MessageEvent its `onmessage` wraps every message in.
+      const onNodeMessage = (raw: { toString(): string }, isBinary: boolean) => onData(isBinary ? raw : raw.toString());
+      node.on("message", onNodeMessage);
+      this.#offMessage = () => node.off?.("message", onNodeMessage);
+    } else {
+      ws.onmessage = (ev) => onData(ev.data);
+    }
     ws.onerror = (ev) => {
       if (this.#ws !== ws) return;
       const message = String(ev?.message ?? ev?.error?.message ?? "WebSocket error");
@@ -479,6 +492,8 @@ export class ReconnectingSocket {
     if (!ws) return;
     this.#ws = undefined;
     ws.onopen = ws.onmessage = ws.onclose = null;
+    this.#offMessage?.();
+    this.#offMessage = undefined;
     // Keep a no-op error listener: closing a CONNECTING `ws` socket emits an error we no longer care about.
     ws.onerror = () => {};
     try {
@@ -547,6 +562,12 @@ export class ReconnectingSocket {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
   }
+}
+
+/** The EventEmitter side of Node's `ws` (absent from browsers' WebSocket). */
+interface NodeWsEvents {
+  on?(event: "message", listener: (data: { toString(): string }, isBinary: boolean) => void): unknown;
+  off?(event: "message", listener: (data: { toString(): string }, isBinary: boolean) => void): unknown;
 }
 
 interface NodeSocketLike {
