@@ -539,7 +539,7 @@ function exit(code: number): never {
 const timer = setTimeout(() => {
   console.error("bench: time limit reached");
   exit(1);
-}, 300_000);
+}, 600_000);
 timer.unref();
 main().then(
   () => exit(0),
