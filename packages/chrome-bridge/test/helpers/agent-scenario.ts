@@ -58,6 +58,9 @@ export function defineAgentScenario(ctx: () => AgentScenarioContext, name: strin
     expect((await client.evaluate("new Promise((r) => setTimeout(() => r({ a: [1, 2] }), 10))")).data?.value).toEqual({
       a: [1, 2],
     });
+    const big = await client.evaluate("'x'.repeat(9 * 1024 * 1024)");
+    expect(big).toMatchObject({ success: false });
+    expect(big.error).toMatch(/^Evaluation result too large: 9437184 characters/);
     const thrown = await client.evaluate("throw new TypeError('nope')");
     expect(thrown.success).toBe(false);
     expect(thrown.error).toMatch(/^Evaluation failed: TypeError: nope/);

@@ -70,6 +70,8 @@ export interface ConsoleEntry {
 /** Messages kept per tab, and tabs kept (least recently logging forgotten first). */
 const CONSOLE_LIMIT = 500;
 const CONSOLE_TABS = 100;
+/** An evaluate result larger than this (characters of JSON) is refused rather than sent. */
+const MAX_EVALUATE_RESULT_CHARS = 8 * 1024 * 1024;
 /** Full-page screenshots are cut at this height (CSS pixels). */
 const MAX_FULL_PAGE_HEIGHT = 16_384;
 /** The page's JavaScript context went away (a navigation) while waiting: try again in the new one. */
@@ -696,6 +698,12 @@ export class CdpCommandExecutor implements CommandExecutor {
       throw new CommandExecutionError(`Evaluation failed: ${d}`);
     }
     const value = r.result.unserializableValue ?? (r.result.type === "undefined" ? null : (r.result.value ?? null));
+    // The answer travels in one WebSocket message, which the server bounds (32 MiB by default).
+    const size = typeof value === "string" ? value.length : (JSON.stringify(value)?.length ?? 0);
+    if (size > MAX_EVALUATE_RESULT_CHARS)
+      throw new CommandExecutionError(
+        `Evaluation result too large: ${size} characters of JSON (at most ${MAX_EVALUATE_RESULT_CHARS}); return less`,
+      );
     return { message: "Evaluated", data: { tab_id: tabId, type: r.result.type, value } };
   }
 
