@@ -57,6 +57,22 @@ async function recordingServerAndIdleSocket(options: Partial<ConstructorParamete
 }
 
 describe("ReconnectingSocket", () => {
+  test("calls the WebSocket constructor without a protocols argument when none is given", async () => {
+    const server = await startTestServer();
+    const argCounts: number[] = [];
+    class Recording extends NodeWebSocket {
+      constructor(...args: ConstructorParameters<typeof NodeWebSocket>) {
+        argCounts.push(args.length);
+        super(...args);
+      }
+    }
+    const plain = track(new ReconnectingSocket({ url: server.url, WebSocket: Recording as any }));
+    await plain.opened();
+    const named = track(new ReconnectingSocket({ url: server.url, WebSocket: Recording as any, protocols: "chat" }));
+    await named.opened();
+    expect(argCounts).toEqual([1, 2]);
+  });
+
   test("reconnects after a server restart, resetting to open, and reports every status", async () => {
     const endpoint = new WsEndpoint({ heartbeat: false });
     echoEndpoint(endpoint);
