@@ -233,6 +233,22 @@ describe("flood elision keeps the exact terminal state", () => {
     emu.dispose();
   });
 
+  test("output that only began with a long read is parsed at its short end, not held as a flood", async () => {
+    // A hold of a minute: were the short end not to end it, the test would time out.
+    const emu = new Emulator({ ...SIZE, floodElision: { ...ELISION, holdMs: 60_000, maxHoldMs: 120_000 } });
+    const shown = new Promise<void>((resolve) =>
+      emu.onChanges(() => {
+        if (emu.screen("plain").lines.includes("END")) resolve();
+      }),
+    );
+    emu.writeBatch(enc.encode("x".repeat(4000)), true); // a long read: held, as a flood may follow
+    emu.writeBatch(enc.encode("\r\nEND"), false);
+    await shown;
+    expect(emu.elidedBytes).toBe(0);
+    expect(emu.pendingBytes).toBe(0);
+    emu.dispose();
+  });
+
   test("off: every byte parsed", async () => {
     const emu = new Emulator({ ...SIZE, floodElision: false });
     for (const c of chunked(numbered(12_000))) emu.write(c);

@@ -19,6 +19,8 @@ const ELISION = { scanBytes: 1024 * 1024, minSpan: 64 * 1024, maxScan: 16 * 1024
  */
 const QUIET_HOLDS = 10;
 const QUIET_GAPS = 3;
+/** A flood whose latest read was long counts as over after this many `maxHoldMs` without output. */
+const STALLED_HOLDS = 5;
 
 /** A break in continuity the protocol reports as `mode` and/or `reset` (+ a fresh `sync`). */
 export type Discontinuity = { kind: "mode"; alternate: boolean } | { kind: "reset"; reason: ResetReason };
@@ -96,6 +98,10 @@ export class Emulator {
   /** When output last arrived (performance.now()), and the usual time between a flood's batches, ms. */
   #lastInputAt = 0;
   #floodGap = 0;
+  /** The latest batch ended with a long read: more of the flood is surely on its way. */
+  #floodGoesOn = false;
+  /** Some of the current flood was elided. */
+  #floodElided = false;
   readonly #elision: typeof ELISION | undefined;
   /** Queue items xterm must get in one write. */
   readonly #whole = new WeakSet<Uint8Array>();
@@ -178,11 +184,15 @@ export class Emulator {
     if (flood && this.#floodInput) this.#floodGap += (Math.min(now - this.#lastInputAt, 1000) - this.#floodGap) / 4;
     // Once a flood, until it is over (see #hold): a busy flood has short reads now and then.
     if (flood) this.#floodInput = true;
+    this.#floodGoesOn = flood;
     this.#lastInputAt = now;
     for (const p of parts) {
       this.#queue.push(p);
       this.#queuedTotal += p.length;
     }
+    // A short end before anything was elided: output that only began with long reads (a redraw,
+    // say), no flood to wait for.
+    if (!flood && this.#holdTimer && !this.#floodElided) this.#endHold();
     this.#pump();
   }
 
@@ -280,6 +290,7 @@ export class Emulator {
       this.#queue.splice(0, n, joined, ...tail);
       this.#dequeuedTotal += skipped;
       this.elidedBytes += skipped;
+      this.#floodElided = true;
       this.onParsed(skipped);
       this.#backlog.parsed(skipped);
       const total = data.reduce((sum, c) => sum + c.length, 0);
@@ -313,8 +324,10 @@ export class Emulator {
    * it waits (up to `maxHoldMs` since the screen last moved) until the new output is at least as
    * long as what was left: each byte is scanned about twice, not once per `holdMs`. The flood
    * is over after a quiet spell of ten `holdMs`, or of a few of the flood's usual gaps (a busy
-   * machine spaces a flood's batches out), not at its first short read: parsing what is left costs
-   * about a buffer's worth of lines that the flood would likely have made unseen.
+   * machine spaces a flood's batches out), not at its first short read; when its latest read was
+   * long (more output is waiting: the producer or the reading thread is only starved), after
+   * five `maxHoldMs`. Parsing what is left costs about a buffer's worth of lines that the flood
+   * would likely have made unseen.
    */
   #hold(o: typeof ELISION): boolean {
     if (this.#waiting > 0) return false; // somebody waits for the screen: no hold
@@ -323,6 +336,7 @@ export class Emulator {
     if (now - this.#holdingSince >= o.maxHoldMs) {
       this.#holdingSince = -1; // parse now: the screen may lag a flood by maxHoldMs at most
       this.#floodInput = false;
+      this.#floodElided = false;
       return false;
     }
     const queuedAtHold = this.#queuedTotal;
@@ -331,14 +345,22 @@ export class Emulator {
       const t = performance.now();
       const more = this.#queuedTotal - queuedAtHold;
       const late = t - this.#holdingSince >= o.maxHoldMs;
-      const quietMs = Math.min(o.maxHoldMs, Math.max(QUIET_HOLDS * o.holdMs, QUIET_GAPS * this.#floodGap));
+      // A flood whose latest read was long is only stalled (a busy machine starves its producer or
+      // the thread reading it), so it waits longer before counting as over.
+      const quietMs = this.#floodGoesOn
+        ? STALLED_HOLDS * o.maxHoldMs
+        : Math.min(o.maxHoldMs, Math.max(QUIET_HOLDS * o.holdMs, QUIET_GAPS * this.#floodGap));
+      const quiet = t - Math.max(this.#lastInputAt, this.#holdingSince) >= quietMs;
       if (more > 0 && (more >= left || late)) {
         this.#holdTimer = undefined;
         this.#scanAtQueued = 0; // scan what arrived together with what was left
-      } else if (late || t - Math.max(this.#lastInputAt, this.#holdingSince) >= quietMs) {
+      } else if (quiet || (!this.#floodGoesOn && (late || !this.#floodElided))) {
+        // Over: quiet long enough, or the latest read was short and either the screen is due or
+        // nothing was elided yet (output that may be no flood at all, say a full-screen redraw).
         this.#holdTimer = undefined;
         this.#holdingSince = -1; // the flood is over
         this.#floodInput = false;
+        this.#floodElided = false;
       } else {
         this.#holdTimer = setTimeout(tick, o.holdMs); // the flood goes on: collect more first
         return;
@@ -351,6 +373,7 @@ export class Emulator {
 
   #endHold(): void {
     this.#floodInput = false;
+    this.#floodElided = false;
     if (!this.#holdTimer) return;
     clearTimeout(this.#holdTimer);
     this.#holdTimer = undefined;

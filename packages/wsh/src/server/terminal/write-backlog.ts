@@ -117,12 +117,13 @@ export class ChunkBatch {
   }
 
   /**
-   * Takes what was collected (empty when nothing was), and whether it was a flood's (only long
-   * reads, or a quarter batch or more whatever the reads: a busy flood has short reads now and
-   * then); a pending hand-on is cancelled.
+   * Takes what was collected (empty when nothing was), and whether it was a flood's: its last read
+   * was long, so more output is probably waiting (a busy flood has a short read now and then, and
+   * its last read is usually short); a pending hand-on is cancelled.
    */
   take(): { parts: Uint8Array[]; bytes: number; flood: boolean } {
-    const flood = this.parts.length > 0 && (this.#flood || this.bytes >= FLOOD_BATCH_BYTES / 4);
+    const last = this.parts[this.parts.length - 1];
+    const flood = last !== undefined && last.length >= FLOOD_CHUNK;
     const out = { parts: this.parts, bytes: this.bytes, flood };
     this.parts = [];
     this.bytes = 0;
