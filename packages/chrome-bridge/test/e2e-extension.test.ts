@@ -5,6 +5,7 @@ import { disposeLeftovers, waitFor } from "@proj/ws-core/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { BridgeClient } from "../src/client/index.js";
 import { buildExtension } from "../src/extension/build.js";
+import { CdpConnection } from "../src/executor/cdp-connection.js";
 import { type LaunchedBrowser, launchChromium } from "../src/executor/index.js";
 import { type BridgeServer, startBridgeServer } from "../src/server/index.js";
 import { defineAgentScenario } from "./helpers/agent-scenario.js";
@@ -55,4 +56,78 @@ describe("end to end through the MV3 extension", { timeout: 60_000 }, () => {
 
 describe("agent commands through the MV3 extension", { timeout: 60_000 }, () => {
   defineAgentScenario(() => ({ client, page }), "ext");
+});
+
+/** Runs `expression` in the extension's service worker (what a user types into its console). */
+async function inServiceWorker(expression: string): Promise<unknown> {
+  const cdp = await CdpConnection.connect(browser.wsEndpoint);
+  try {
+    const { targetInfos } = await cdp.send("Target.getTargets");
+    const worker = targetInfos.find(
+      (t: { type: string; url: string }) => t.type === "service_worker" && t.url.startsWith("chrome-extension://"),
+    );
+    if (!worker) throw new Error("the extension's service worker is not running");
+    const { sessionId } = await cdp.send("Target.attachToTarget", { targetId: worker.targetId, flatten: true });
+    const r = await cdp.send("Runtime.evaluate", { expression, awaitPromise: true, returnByValue: true }, sessionId);
+    if (r.exceptionDetails) throw new Error(`service worker: ${r.exceptionDetails.exception?.description}`);
+    return r.result.value;
+  } finally {
+    cdp.close();
+  }
+}
+
+async function setDialogPolicy(dialogs: string): Promise<void> {
+  await inServiceWorker(`chrome.storage.local.set({ dialogs: ${JSON.stringify(dialogs)} })`);
+  // storage.onChanged applies it in the worker; wait until it has.
+  const want = ["dismiss", "accept", "leave"].includes(dialogs) ? dialogs : "dismiss";
+  await waitFor(async () => (await inServiceWorker("chromeBridge.dialogs")) === want, {
+    timeoutMs: 30_000,
+    message: `the extension did not take dialogs=${dialogs}`,
+  });
+}
+
+describe("the MV3 extension's dialog policy (chrome.storage.local dialogs)", { timeout: 90_000 }, () => {
+  afterAll(async () => {
+    await inServiceWorker(`chrome.storage.local.remove("dialogs")`).catch(() => {});
+  }, BUDGET);
+
+  test("buildExtension refuses a dialog policy that is none", async () => {
+    await expect(buildExtension({ outDir: join(extDir, "never"), dialogs: "always" as never })).rejects.toThrow(
+      /dialogs must be "dismiss", "accept" or "leave"/,
+    );
+  });
+
+  test("dismiss by default, accept when set, leave for the dialog command, a bad value keeps the default", async () => {
+    expect(await inServiceWorker("chromeBridge.dialogs")).toBe("dismiss");
+    await client.navigate(page.agentUrl("extdlg"));
+    const dismissed = await client.click({ selector: "#confirm" });
+    expect(dismissed.data?.dialogs).toEqual([expect.objectContaining({ type: "confirm", action: "dismissed" })]);
+    await page.waitForEvent((e) => e.page === "agent-extdlg" && e.type === "confirm" && e.value === false);
+
+    await setDialogPolicy("accept");
+    // The connection stays up: the policy changes without a reconnect.
+    expect(server.hub.size).toBe(1);
+    const accepted = await client.click({ selector: "#confirm" });
+    expect(accepted.data?.dialogs).toEqual([expect.objectContaining({ type: "confirm", action: "accepted" })]);
+    await page.waitForEvent((e) => e.page === "agent-extdlg" && e.type === "confirm" && e.value === true);
+
+    await setDialogPolicy("leave");
+    const left = await client.click({ selector: "#prompt" });
+    expect(left).toMatchObject({
+      success: true,
+      data: { dialogs: [expect.objectContaining({ type: "prompt", message: "name?", action: "left open" })] },
+    });
+    const blocked = await client.screenshot().catch((e) => e.body);
+    expect(blocked.success).toBe(false);
+    expect(blocked.error).toMatch(/A JavaScript prompt dialog is open on tab \d+/);
+    const answered = await client.dialog("accept", { prompt_text: "Ada" });
+    expect(answered).toMatchObject({ success: true, data: { type: "prompt", action: "accept" } });
+    await page.waitForEvent((e) => e.page === "agent-extdlg" && e.type === "prompt" && e.value === "Ada");
+    expect((await client.screenshot()).success).toBe(true);
+
+    // A value that is no policy is refused (the build's default applies), not passed on to the executor.
+    await setDialogPolicy("always");
+    const again = await client.click({ selector: "#confirm" });
+    expect(again.data?.dialogs).toEqual([expect.objectContaining({ type: "confirm", action: "dismissed" })]);
+  });
 });

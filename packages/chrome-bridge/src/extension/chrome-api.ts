@@ -44,7 +44,9 @@ export interface ChromeApi {
   };
   storage: {
     local: { get(keys: string[]): Promise<Record<string, unknown>> };
-    onChanged: ChromeEvent<(changes: Record<string, unknown>, area: string) => void>;
+    onChanged: ChromeEvent<
+      (changes: Record<string, { oldValue?: unknown; newValue?: unknown } | undefined>, area: string) => void
+    >;
   };
 }
 
