@@ -143,12 +143,8 @@ export class CardsharpServer {
   async listen(options: { host?: string; port?: number } = {}): Promise<Listening> {
     if (this.#http) throw new Error("already listening");
     const host = options.host ?? this.#host;
-    if (this.access instanceof BindFollowingGuard) this.access.rebind(host);
-    const http = createHttpServer();
-    const router = new UpgradeRouter().add("/*", this);
-    router.attach(http);
-    this.#http = http;
-    return listen(http, { ...options, host });
+    this.#http = upgradeServer(this, this.access, host);
+    return listen(this.#http, { ...options, host });
   }
 
   /** Stops the table, says goodbye to every client (1001), and closes the HTTP server if it owns one. */
@@ -180,6 +176,21 @@ export function trustPolicy(options: CardsharpServerOptions, host: string): Acce
   };
   // Explicit AccessOptions with a bindHost keep it; otherwise the guard follows where the server listens.
   return merged.bindHost !== undefined ? new AccessGuard(merged) : new BindFollowingGuard(merged, host);
+}
+
+/**
+ * A new HTTP server that hands WebSocket upgrades on every path to `handler`, for a server's own `listen()`;
+ * a guard that follows the bind host is moved to `host` first. @internal
+ */
+export function upgradeServer(
+  handler: Parameters<UpgradeRouter["add"]>[1],
+  access: AccessGuard | undefined,
+  host: string,
+): Server {
+  if (access instanceof BindFollowingGuard) access.rebind(host);
+  const http = createHttpServer();
+  new UpgradeRouter().add("/*", handler).attach(http);
+  return http;
 }
 
 /**

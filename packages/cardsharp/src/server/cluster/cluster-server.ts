@@ -4,14 +4,12 @@ import {
   type AccessGuard,
   type CloseOptions,
   closeHttpServer,
-  createHttpServer,
   type Listening,
   listen,
-  UpgradeRouter,
   WsEndpoint,
 } from "@proj/ws-core/server";
 import { CardsharpCloseCode, type LobbyData } from "../../protocol/messages.js";
-import { BindFollowingGuard, type CardsharpServerOptions, trustPolicy } from "../cardsharp-server.js";
+import { type CardsharpServerOptions, trustPolicy, upgradeServer } from "../cardsharp-server.js";
 import { ClusterCasino, type ClusterOptions } from "./casino.js";
 
 export interface CardsharpClusterServerOptions
@@ -123,11 +121,8 @@ export class CardsharpClusterServer {
   async listen(options: { host?: string; port?: number } = {}): Promise<Listening> {
     if (this.#http) throw new Error("already listening");
     const host = options.host ?? this.#host;
-    if (this.access instanceof BindFollowingGuard) this.access.rebind(host);
-    const http = createHttpServer();
-    new UpgradeRouter().add("/*", this).attach(http);
-    this.#http = http;
-    return listen(http, { ...options, host });
+    this.#http = upgradeServer(this, this.access, host);
+    return listen(this.#http, { ...options, host });
   }
 
   /** Leaves the casino (tables running here move to other instances at once), then closes every socket (1001). */
