@@ -60,11 +60,13 @@ export class NodeTabHost implements TabHost {
 
   async listTabs(): Promise<TabInfo[]> {
     const pages = await this.#pages();
-    const active = await this.activeTabId().catch(() => undefined);
+    // The active tab and each tab's window are usually known: no extra await (or CDP call) for them.
+    const cached = this.#active !== undefined && this.#targets.has(this.#active) ? this.#active : undefined;
+    const active = cached ?? (await this.activeTabId().catch(() => undefined));
     const perWindow = new Map<number, number>();
     const out: TabInfo[] = [];
     for (const p of pages) {
-      const windowId = await this.#windowId(p.targetId);
+      const windowId = this.#windows.get(p.targetId) ?? (await this.#windowId(p.targetId));
       const index = perWindow.get(windowId) ?? 0;
       perWindow.set(windowId, index + 1);
       const id = this.#idFor(p.targetId);

@@ -34,9 +34,26 @@ function describe(issue: z.core.$ZodIssue, input: unknown): string {
   }
 }
 
-/** Removes null/undefined fields so the wire form carries only what applies. */
-function dropNulls<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)) as T;
+/**
+ * The command without its `timestamp` and null/undefined fields, so the wire form carries only what
+ * applies. Zod's output is returned as it is when there is nothing to drop (the usual case): no copy.
+ */
+function trimmed(parsed: Record<string, unknown>): Record<string, unknown> {
+  let clean = true;
+  for (const k in parsed) {
+    const v = parsed[k];
+    if (k === "timestamp" || v === null || v === undefined) {
+      clean = false;
+      break;
+    }
+  }
+  if (clean) return parsed;
+  const out: Record<string, unknown> = {};
+  for (const k in parsed) {
+    const v = parsed[k];
+    if (k !== "timestamp" && v !== null && v !== undefined) out[k] = v;
+  }
+  return out;
 }
 
 /**
@@ -58,6 +75,5 @@ export function parseCommand(input: unknown): BridgeCommand {
       422,
       r.error.issues.map((i) => describe(i, input)),
     );
-  const { timestamp: _ts, ...command } = r.data as Record<string, unknown>;
-  return dropNulls(command) as unknown as BridgeCommand;
+  return trimmed(r.data as Record<string, unknown>) as unknown as BridgeCommand;
 }

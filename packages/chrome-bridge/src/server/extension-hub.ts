@@ -101,7 +101,9 @@ export class ExtensionHub extends EventEmitter<HubEvents> {
     if (this.#pending.has(id)) return Promise.reject(duplicateCommand(id));
     if (this.#pending.size >= this.#o.maxPendingCommands)
       return Promise.reject(tooManyPending(this.#o.maxPendingCommands));
-    const wire = { ...command, command_id: id };
+    // The REST handler has already assigned the id: no copy of the command then.
+    const wire =
+      command.command_id === id ? (command as BridgeCommand & { command_id: string }) : { ...command, command_id: id };
     // A command with its own timeout (navigate, wait_for, evaluate: seconds) gets that long and a margin, so
     // its own error answers rather than a 504.
     const own = (command as { timeout?: unknown }).timeout;
