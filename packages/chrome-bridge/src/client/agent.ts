@@ -171,7 +171,8 @@ export class BridgeAgent {
     this.#order = this.#order.then(async () => {
       let key = "all";
       try {
-        key = (await this.#executor.queueKey?.(command)) ?? "all";
+        const k = this.#executor.queueKey?.(command);
+        key = (typeof k === "string" ? k : await k) ?? "all";
       } catch {
         // The executor reports the same problem when it runs the command.
       }

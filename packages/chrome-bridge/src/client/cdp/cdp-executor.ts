@@ -184,12 +184,14 @@ export class CdpCommandExecutor implements CommandExecutor {
     }
   }
 
-  async queueKey(c: BridgeCommand): Promise<string> {
+  /** A string at once when the command names its queue (no await per command); else the active tab's. */
+  queueKey(c: BridgeCommand): string | Promise<string> {
     if (c.type === "get_tabs" || (c.type === "tab" && c.action !== "close")) return "browser";
     if (c.tab_id !== undefined) return `tab:${c.tab_id}`;
-    const id = await this.host.activeTabId();
-    this.#activeTab.set(c, id);
-    return `tab:${id}`;
+    return this.host.activeTabId().then((id) => {
+      this.#activeTab.set(c, id);
+      return `tab:${id}`;
+    });
   }
 
   async execute(c: BridgeCommand): Promise<CommandResult> {
