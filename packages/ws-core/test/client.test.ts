@@ -57,12 +57,12 @@ async function recordingServerAndIdleSocket(options: Partial<ConstructorParamete
 }
 
 describe("ReconnectingSocket", () => {
-  test("calls the WebSocket constructor without a protocols argument when none is given", async () => {
+  test("never passes undefined protocols to the WebSocket constructor (no argument, or [] before options)", async () => {
     const server = await startTestServer();
-    const argCounts: number[] = [];
+    const calls: unknown[][] = [];
     class Recording extends NodeWebSocket {
       constructor(...args: ConstructorParameters<typeof NodeWebSocket>) {
-        argCounts.push(args.length);
+        calls.push(args.slice(0, 2));
         super(...args);
       }
     }
@@ -70,7 +70,12 @@ describe("ReconnectingSocket", () => {
     await plain.opened();
     const named = track(new ReconnectingSocket({ url: server.url, WebSocket: Recording as any, protocols: "chat" }));
     await named.opened();
-    expect(argCounts).toEqual([1, 2]);
+    // Options (Node's ws) need the second argument: the spec's default, an empty list, never undefined.
+    const withOptions = track(
+      new ReconnectingSocket({ url: server.url, WebSocket: Recording as any, wsOptions: { maxPayload: 1024 } }),
+    );
+    await withOptions.opened();
+    expect(calls).toEqual([[server.url], [server.url, "chat"], [server.url, []]]);
   });
 
   test("reconnects after a server restart, resetting to open, and reports every status", async () => {

@@ -18,7 +18,6 @@ import type { ClientEventMessage, ServerEvent, VuerEvent } from "../protocol/wir
 import { clientInfo } from "./client-info.js";
 import { type Env, type ResolvedClientConfig, resolveClientConfig } from "./config.js";
 import { Inbox } from "./inbox.js";
-import { nativeWebSocket } from "./native-websocket.js";
 
 export interface VuerClientOptions {
   /** Default: `VUER_CLIENT_URI` (Node), else `ws://localhost:8012`. */
@@ -112,10 +111,9 @@ export class VuerClient implements AsyncIterable<ServerEvent> {
     }
     const { uri, maxSize, sslVerify } = this.config;
     const r = this.#o.reconnect;
-    const WebSocket = this.#o.WebSocket ?? nativeWebSocket();
     const socket = new ReconnectingSocket({
       url: uri,
-      ...(WebSocket ? { WebSocket } : {}),
+      ...(this.#o.WebSocket ? { WebSocket: this.#o.WebSocket } : {}),
       wsOptions: { maxPayload: maxSize, rejectUnauthorized: sslVerify, ...this.#o.wsOptions },
       reconnect: r !== undefined && r !== false,
       ...(typeof r === "object" ? r : {}),

@@ -336,9 +336,9 @@ export class ReconnectingSocket {
     const Ctor = this.#o.WebSocket ?? defaultWebSocket();
     let ws: WebSocketLike;
     try {
-      // No `protocols` argument when there is none: Chromium sends an explicit `undefined` as a subprotocol
-      // named "undefined", and a server that picks none then fails the handshake.
-      if (wsOptions) ws = new Ctor(url, protocols, wsOptions);
+      // Never an explicit `undefined` for `protocols`: Chromium sends it as a subprotocol named "undefined", and a
+      // server that picks none then fails the handshake. No argument, or `[]` (the spec's default) before options.
+      if (wsOptions) ws = new Ctor(url, protocols ?? [], wsOptions);
       else ws = protocols === undefined ? new Ctor(url) : new Ctor(url, protocols);
     } catch (err) {
       this.#fail(err as Error, this.#o.setupErrors !== "retry");
