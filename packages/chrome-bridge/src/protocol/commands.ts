@@ -136,7 +136,9 @@ export function withScheme(url: string): string {
   return /^[a-z][a-z0-9+.-]*:/i.test(url) ? url : `https://${url}`;
 }
 
-const navTimeout = z.number().gt(0).max(300).default(30);
+/** A command's own timeout, in seconds. */
+const timeoutSeconds = z.number().gt(0).max(300).default(30);
+const waitUntil = z.enum(["load", "domcontentloaded", "none"]).default("load");
 
 /** Loads a URL in the tab (additions: upstream has no navigation commands). */
 export const navigateSchema = z
@@ -144,9 +146,9 @@ export const navigateSchema = z
     ...base,
     type: z.literal("navigate"),
     url: z.string().min(1).max(8192),
-    wait_until: z.enum(["load", "domcontentloaded", "none"]).default("load"),
+    wait_until: waitUntil,
     /** Seconds. */
-    timeout: navTimeout,
+    timeout: timeoutSeconds,
   })
   .transform((c) => ({ ...c, url: withScheme(c.url) }));
 
@@ -154,8 +156,8 @@ const historySchema = <T extends "go_back" | "go_forward" | "reload">(type: T) =
   z.object({
     ...base,
     type: z.literal(type),
-    wait_until: z.enum(["load", "domcontentloaded", "none"]).default("load"),
-    timeout: navTimeout,
+    wait_until: waitUntil,
+    timeout: timeoutSeconds,
   });
 export const goBackSchema = historySchema("go_back");
 export const goForwardSchema = historySchema("go_forward");
@@ -169,7 +171,7 @@ export const evaluateSchema = z.object({
   /** Treat `expression` as a function body (`return ...`), run as an async function. */
   function: z.boolean().default(false),
   /** Seconds. */
-  timeout: z.number().gt(0).max(300).default(30),
+  timeout: timeoutSeconds,
 });
 
 /** Waits for a selector (visible, attached or hidden), a text on the page, or a navigation. */
@@ -185,7 +187,7 @@ export const waitForSchema = z
     navigation: z.boolean().default(false),
     url: z.string().min(1).max(8192).nullish(),
     /** Seconds. */
-    timeout: z.number().gt(0).max(300).default(30),
+    timeout: timeoutSeconds,
   })
   .refine((c) => [c.selector, c.text, c.navigation || c.url].filter(Boolean).length === 1, {
     message: "give exactly one of selector, text, navigation (or url)",
