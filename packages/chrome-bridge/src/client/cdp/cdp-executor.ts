@@ -141,6 +141,8 @@ export class CdpCommandExecutor implements CommandExecutor {
       else if (method === "Page.javascriptDialogClosed") this.#openDialogs.delete(tabId);
       else if (method === "Runtime.consoleAPICalled") this.#logged(tabId, consoleEntry(params));
       else if (method === "Runtime.exceptionThrown") this.#logged(tabId, pageError(params));
+      // Every CDP event of every tab passes here: copy the waiters only when some wait.
+      if (this.#pageWaiters.size === 0) return;
       for (const w of [...this.#pageWaiters]) if (w.tabId === tabId) w.seen(method, params);
     });
   }
