@@ -12,6 +12,9 @@ import type {
   TabsData,
 } from "../protocol/rest.js";
 
+/** Options of navigate, goBack, goForward and reload (timeout in seconds). */
+type NavigationOptions = { wait_until?: "load" | "domcontentloaded" | "none"; timeout?: number; tab_id?: number };
+
 export interface BridgeClientOptions {
   /** REST base URL. Default http://127.0.0.1:8765. */
   url?: string;
@@ -109,22 +112,19 @@ export class BridgeClient {
     return this.command({ type: "tab", action: "close", tab_id: tabId });
   }
 
-  navigate(
-    url: string,
-    extra: { wait_until?: "load" | "domcontentloaded" | "none"; timeout?: number; tab_id?: number } = {},
-  ) {
+  navigate(url: string, extra: NavigationOptions = {}) {
     return this.command<PageData>({ type: "navigate", url, ...extra });
   }
 
-  goBack(extra: { wait_until?: "load" | "domcontentloaded" | "none"; timeout?: number; tab_id?: number } = {}) {
+  goBack(extra: NavigationOptions = {}) {
     return this.command<PageData>({ type: "go_back", ...extra });
   }
 
-  goForward(extra: { wait_until?: "load" | "domcontentloaded" | "none"; timeout?: number; tab_id?: number } = {}) {
+  goForward(extra: NavigationOptions = {}) {
     return this.command<PageData>({ type: "go_forward", ...extra });
   }
 
-  reload(extra: { wait_until?: "load" | "domcontentloaded" | "none"; timeout?: number; tab_id?: number } = {}) {
+  reload(extra: NavigationOptions = {}) {
     return this.command<PageData>({ type: "reload", ...extra });
   }
 
