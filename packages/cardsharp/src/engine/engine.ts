@@ -13,7 +13,7 @@ import type {
   PublicState,
 } from "./events.js";
 import { Hand, validPlayActions } from "./hand.js";
-import { isSoft } from "./hand-value.js";
+import { handTotal, isSoft } from "./hand-value.js";
 import { type Random, randomSeed, seededRandom } from "./rng.js";
 import { type Rules, resolveRules, rulesPayload } from "./rules.js";
 import { dealerDraws, type Settlement, settleHand } from "./settle.js";
@@ -227,7 +227,8 @@ export class BlackjackEngine {
       throw new EngineError("INSUFFICIENT_FUNDS", "balance must be >= 0");
     const seat = new Seat(id, options.name, toCents(balance));
     this.#seats.set(id, seat);
-    this.#order.push(seat);
+    // A new array (never changed in place): snapshots keep the one they saw.
+    this.#order = [...this.#order, seat];
     if (this.#sink) {
       this.#emit("PLAYER_JOINED", {
         game_id: this.gameId,
@@ -403,25 +404,39 @@ export class BlackjackEngine {
 
   /** The public view: the hole card stays hidden until CARD_REVEALED. */
   publicState(): PublicState {
-    const dealer = this.#dealer.cards;
-    // The hole card stays hidden until revealed: only the up card shows.
-    const visible = this.#holeRevealed ? dealer.length : Math.min(dealer.length, 1);
-    const d = this.#decision;
-    return {
-      game_id: this.gameId,
-      round_id: this.#roundId,
-      round_number: this.#roundNumber,
-      stage: this.#stage,
-      min_bet: this.rules.minBet,
-      max_bet: this.rules.maxBet,
-      dealer: {
-        hand: cardStrings(dealer, visible),
-        value: this.#holeRevealed ? this.#dealer.total : upcardValue(dealer, visible),
-        hide_second_card: dealer.length > 1 && !this.#holeRevealed,
-      },
-      players: seatViews(this.#order),
-      current: d ? { player_id: d.playerId, hand_id: d.handId, decision: d.kind } : null,
-    };
+    return this.#snapshot().state;
+  }
+
+  /** What the table shows now, captured without building it (UI_UPDATE_NEEDED builds it on first read). */
+  #snapshot(): UiSnapshot {
+    const order = this.#order;
+    let size = 0;
+    for (let i = 0; i < order.length; i++) size += 2 + 2 * (order[i] as Seat).hands.length;
+    const seats = new Array<number | Hand[]>(size);
+    let k = 0;
+    for (let i = 0; i < order.length; i++) {
+      const s = order[i] as Seat;
+      const hands = s.hands;
+      seats[k++] = s.balance;
+      seats[k++] = hands;
+      for (let j = 0; j < hands.length; j++) {
+        const h = hands[j] as Hand;
+        seats[k++] = h.cards.length;
+        seats[k++] = h.stake;
+      }
+    }
+    return new UiSnapshot(
+      this.#ts,
+      this,
+      this.#roundId,
+      this.#roundNumber,
+      this.#stage,
+      this.#dealer,
+      this.#holeRevealed,
+      this.#decision,
+      order,
+      seats,
+    );
   }
 
   // ---- round flow ----
@@ -576,7 +591,9 @@ export class BlackjackEngine {
         const b = new Hand(this.#newHandId(), hand.stake, true);
         a.add(hand.cards[0] as Card);
         b.add(hand.cards[1] as Card);
-        seat.hands.splice(seat.hands.indexOf(hand), 1, a, b);
+        // A new list (never changed in place): snapshots keep the one they saw.
+        const at = seat.hands.indexOf(hand);
+        seat.hands = [...seat.hands.slice(0, at), a, b, ...seat.hands.slice(at + 1)];
         if (this.#sink) {
           this.#emit("HAND_SPLIT", {
             game_id: this.gameId,
@@ -903,7 +920,7 @@ export class BlackjackEngine {
   }
 
   #uiUpdate(): void {
-    if (this.#sink && this.#ui) this.#emit("UI_UPDATE_NEEDED", { state: this.publicState(), timestamp: this.#ts });
+    if (this.#sink && this.#ui) this.#emit("UI_UPDATE_NEEDED", this.#snapshot());
   }
 
   #seat(id: string): Seat {
@@ -921,13 +938,6 @@ export class BlackjackEngine {
   }
 }
 
-/** The value of the dealer's visible cards before the reveal: the up card alone (an ace counts 11), or 0. */
-function upcardValue(cards: readonly Card[], visible: number): number {
-  if (visible === 0) return 0;
-  const up = cards[0] as Card;
-  return up % 13 === 0 ? 11 : pointValue(up);
-}
-
 /** Card strings of `cards`, in order (a loop: no closure, an array of the right size). */
 function cardStrings(cards: readonly Card[], count = cards.length): string[] {
   const out = new Array<string>(count);
@@ -935,19 +945,115 @@ function cardStrings(cards: readonly Card[], count = cards.length): string[] {
   return out;
 }
 
-/** The seats of `publicState`. */
-function seatViews(seats: readonly Seat[]): PublicState["players"] {
-  const out: PublicState["players"] = new Array(seats.length);
-  for (let i = 0; i < seats.length; i++) {
-    const s = seats[i] as Seat;
-    const hands: PublicState["players"][number]["hands"] = new Array(s.hands.length);
-    for (let j = 0; j < s.hands.length; j++) {
-      const h = s.hands[j] as Hand;
-      hands[j] = { hand_id: h.id, cards: cardStrings(h.cards), value: h.total, bet: fromCents(h.stake) };
-    }
-    out[i] = { player_id: s.id, name: s.name, balance: fromCents(s.balance), hands };
+/** The total of the first `count` cards. */
+function totalOf(cards: readonly Card[], count: number): number {
+  let hard = 0;
+  let aces = 0;
+  for (let i = 0; i < count; i++) {
+    const c = cards[i] as Card;
+    hard += pointValue(c);
+    if (c % 13 === 0) aces++;
   }
-  return out;
+  return handTotal(hard, aces);
+}
+
+/**
+ * UI_UPDATE_NEEDED's payload: the table as it was when the event was emitted. What can change later (balances,
+ * stakes, how many cards a hand holds) is copied at emission; the rest is shared with the engine, which never
+ * changes it in place (a round's hands, card lists that only grow, seat and hand lists replaced, not edited).
+ * `state` is built on first read and kept; `JSON.stringify` writes `{ state, timestamp }` as before, so a
+ * snapshot nobody reads (a listener for other events, a socket not subscribed to it) costs a few numbers.
+ */
+class UiSnapshot {
+  readonly timestamp: number;
+  readonly #engine: BlackjackEngine;
+  readonly #roundId: string | null;
+  readonly #roundNumber: number;
+  readonly #stage: GameStage;
+  readonly #dealer: Hand;
+  readonly #dealerCount: number;
+  readonly #revealed: boolean;
+  readonly #decision: Decision | undefined;
+  readonly #order: readonly Seat[];
+  /** Per seat: balance (cents), its hands list, then per hand: card count, stake (cents). */
+  readonly #seats: ReadonlyArray<number | Hand[]>;
+  #state: PublicState | undefined;
+
+  /** @internal */
+  constructor(
+    timestamp: number,
+    engine: BlackjackEngine,
+    roundId: string | null,
+    roundNumber: number,
+    stage: GameStage,
+    dealer: Hand,
+    revealed: boolean,
+    decision: Decision | undefined,
+    order: readonly Seat[],
+    seats: ReadonlyArray<number | Hand[]>,
+  ) {
+    this.timestamp = timestamp;
+    this.#engine = engine;
+    this.#roundId = roundId;
+    this.#roundNumber = roundNumber;
+    this.#stage = stage;
+    this.#dealer = dealer;
+    this.#dealerCount = dealer.cards.length;
+    this.#revealed = revealed;
+    this.#decision = decision;
+    this.#order = order;
+    this.#seats = seats;
+  }
+
+  /** The public table view (the hole card hidden until revealed), built once on first read. */
+  get state(): PublicState {
+    if (this.#state === undefined) this.#state = this.#build();
+    return this.#state;
+  }
+
+  toJSON(): { state: PublicState; timestamp: number } {
+    return { state: this.state, timestamp: this.timestamp };
+  }
+
+  #build(): PublicState {
+    const cards = this.#dealer.cards;
+    const count = this.#dealerCount;
+    const revealed = this.#revealed;
+    // The hole card stays hidden until revealed: only the up card shows (an ace counts 11).
+    const visible = revealed ? count : Math.min(count, 1);
+    const up = cards[0] as Card;
+    const value = revealed ? totalOf(cards, count) : visible === 0 ? 0 : up % 13 === 0 ? 11 : pointValue(up);
+    const order = this.#order;
+    const seats = this.#seats;
+    const players: PublicState["players"] = new Array(order.length);
+    let k = 0;
+    for (let i = 0; i < order.length; i++) {
+      const s = order[i] as Seat;
+      const balance = seats[k++] as number;
+      const list = seats[k++] as Hand[];
+      const hands: PublicState["players"][number]["hands"] = new Array(list.length);
+      for (let j = 0; j < list.length; j++) {
+        const h = list[j] as Hand;
+        const n = seats[k++] as number;
+        const stake = seats[k++] as number;
+        hands[j] = { hand_id: h.id, cards: cardStrings(h.cards, n), value: totalOf(h.cards, n), bet: fromCents(stake) };
+      }
+      players[i] = { player_id: s.id, name: s.name, balance: fromCents(balance), hands };
+    }
+    const d = this.#decision;
+    const rules = this.#engine.rules;
+    return {
+      game_id: this.#engine.gameId,
+      round_id: this.#roundId,
+      round_number: this.#roundNumber,
+      stage: this.#stage,
+      min_bet: rules.minBet,
+      max_bet: rules.maxBet,
+      dealer: { hand: cardStrings(cards, visible), value, hide_second_card: count > 1 && !revealed },
+      players,
+      current: d ? { player_id: d.playerId, hand_id: d.handId, decision: d.kind } : null,
+    };
+  }
 }
 
 /** Half the stake, in cents. */

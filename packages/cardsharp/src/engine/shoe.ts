@@ -41,12 +41,18 @@ export class Shoe {
   }
 
   shuffle(exclude: readonly Card[] = []): void {
-    const cards: Card[] = [];
-    for (let d = 0; d < this.decks; d++) for (let c = 0; c < 52; c++) cards.push(c);
+    const size = this.decks * 52;
+    // The same array every shuffle (a fresh one only when the size changes or cards are excluded).
+    let cards = this.#cards;
+    if (cards.length !== size || exclude.length > 0) cards = new Array<Card>(size);
+    let n = 0;
+    for (let d = 0; d < this.decks; d++) for (let c = 0; c < 52; c++) cards[n++] = c;
     // Cards still on the table (mid-round reshuffle) are not in the new shoe.
-    for (const c of exclude) {
-      const i = cards.indexOf(c);
-      if (i >= 0) cards.splice(i, 1);
+    if (exclude.length > 0) {
+      for (const c of exclude) {
+        const i = cards.indexOf(c);
+        if (i >= 0) cards.splice(i, 1);
+      }
     }
     for (let i = cards.length - 1; i > 0; i--) {
       const j = Math.floor(this.#random() * (i + 1));
