@@ -60,16 +60,22 @@ const I32X4_GT_S = simd(0x3b);
 const I32X4_SHR_U = simd(0xad);
 const I32X4_ADD = simd(0xae);
 const I32X4_SUB = simd(0xb1);
+const I32X4_MIN_S = simd(0xb6);
 const I32X4_MIN_U = simd(0xb7);
+const I32X4_MAX_S = simd(0xb8);
 const I32X4_MAX_U = simd(0xb9);
+const I32X4_ALL_TRUE = simd(0xa3);
+const F32X4_TRUNC = simd(0x69);
 const F32X4_ADD = simd(0xe4);
 const F32X4_MUL = simd(0xe6);
-const I32X4_TRUNC_SAT_F32X4_S = simd(0xf8);
+const F32X4_PMIN = simd(0xea);
+const F32X4_PMAX = simd(0xeb);
 const I16X8_NARROW_I32X4_S = simd(0x85);
 const I16X8_NARROW_I32X4_U = simd(0x86);
 const I8X16_NARROW_I16X8_U = simd(0x66);
 
-// Function parameters: 0 = source address, 1 = destination address, 2 = steps; then the v128 locals.
+// Function parameters: 0 = source address, 1 = destination address, 2 = steps; then the v128 locals: working
+// values, then constants splatted once before the loop (a v128.const inside the loop is rebuilt every step).
 const SRC = 0;
 const DST = 1;
 const STEPS = 2;
@@ -78,77 +84,119 @@ const A = 4;
 const R = 5;
 const S = 6;
 const T = 7;
+const X1 = 8;
+const A1 = 9;
+const LOCALS = 7; // v128 working locals 3..9
+const constants: number[] = [];
+/** A v128 local holding `n` in all four lanes, set once in the function's prologue. */
+const K = (n: number): number[] => {
+  let at = constants.indexOf(n);
+  if (at < 0) {
+    constants.push(n);
+    at = constants.length - 1;
+  }
+  return get(3 + LOCALS + at);
+};
 
 /**
- * Four float32 bit patterns (loaded from `SRC + offset`) to four float16 bit patterns in i32 lanes, as numpy's
- * `npy_floatbits_to_halfbits`: round to nearest, ties to even; overflow to infinity; NaN keeps the top of its
- * payload (at least 1); float16 subnormals rounded the same way.
+ * Four float32 bit patterns (in `X`, their absolute value in `A`) to four float16 bit patterns in i32 lanes, as
+ * numpy's `npy_floatbits_to_halfbits`: round to nearest, ties to even; overflow to infinity; NaN keeps the top of
+ * its payload (at least 1); float16 subnormals rounded the same way.
  */
-const half4 = (offset: number): number[] => [
-  ...get(SRC),
-  ...load(offset),
-  ...set(X),
-  ...get(X),
-  ...splat(0x7fffffff),
-  ...AND,
-  ...set(A), // |x| bits
-  ...get(A),
+const half4 = (x: number, a: number): number[] => [
+  ...get(a),
   ...i32c(13),
   ...I32X4_SHR_U,
   ...set(S), // |x| >> 13
   // Normal range: rebias and round with integer adds: (a - 0x38000000 + 0xfff + ((a >> 13) & 1)) >> 13; a carry
   // out of the mantissa steps the exponent up. Past 65504 the result exceeds 0x7c00: the minimum makes every
   // overflow and infinity exactly 0x7c00.
-  ...get(A),
-  ...splat(0xfff - 0x38000000),
+  ...get(a),
+  ...K(0xfff - 0x38000000),
   ...I32X4_ADD,
   ...get(S),
-  ...splat(1),
+  ...K(1),
   ...AND,
   ...I32X4_ADD,
   ...i32c(13),
   ...I32X4_SHR_U,
-  ...splat(0x7c00),
+  ...K(0x7c00),
   ...I32X4_MIN_U,
   // NaN (|x| > 0x7f800000): 0x7c00 + (mantissa >> 13) = (|x| >> 13) - 0x38000, at least 0x7c01 (stays a NaN).
   ...get(S),
-  ...splat(0x38000),
+  ...K(0x38000),
   ...I32X4_SUB,
-  ...splat(0x7c01),
+  ...K(0x7c01),
   ...I32X4_MAX_U,
-  ...swapUnder(0x7f800000, I32X4_GT_S),
+  ...swapUnder(a, 0x7f800000, I32X4_GT_S),
   // |x| < 2^-14 (float16 subnormals and zero): adding 0.5f rounds |x| to a multiple of 2^-24 (ties to even)
   // in the low mantissa bits of the sum, which are the float16 bits.
-  ...get(A),
-  ...splat(0x3f000000),
+  ...get(a),
+  ...K(0x3f000000),
   ...F32X4_ADD,
-  ...splat(0x3f000000),
+  ...K(0x3f000000),
   ...I32X4_SUB,
-  ...swapUnder(0x38800000, I32X4_LT_S),
-  // The sign.
-  ...get(X),
-  ...i32c(16),
+  ...swapUnder(a, 0x38800000, I32X4_LT_S),
+  ...sign(x),
+];
+
+/** The normal-range rounding alone (2^-14 <= |x| < 2^16 in every lane): the same bits, a third of the work. */
+const normal4 = (x: number, a: number): number[] => [
+  ...get(a),
+  ...K(0xfff - 0x38000000),
+  ...I32X4_ADD,
+  ...get(a),
+  ...i32c(13),
   ...I32X4_SHR_U,
-  ...splat(0x8000),
+  ...K(1),
   ...AND,
-  ...OR,
+  ...I32X4_ADD,
+  ...i32c(13),
+  ...I32X4_SHR_U,
+  ...sign(x),
+];
+
+/** ORs the sign of the float32s in local `x` into the float16 bits on the stack. */
+const sign = (x: number): number[] => [...get(x), ...i32c(16), ...I32X4_SHR_U, ...K(0x8000), ...AND, ...OR];
+
+/** Loads four float32s from `SRC + offset` into local `x` and their absolute values into local `a`. */
+const load4 = (offset: number, x: number, a: number): number[] => [
+  ...get(SRC),
+  ...load(offset),
+  0x22, // local.tee
+  x,
+  ...K(0x7fffffff),
+  ...AND,
+  ...set(a),
 ];
 
 /**
- * With [r, v] on the stack, leaves `v` in the lanes where `|x| <cmp> limit`, else `r` (through the local R,
+ * With [r, v] on the stack, leaves `v` in the lanes where `a <cmp> limit` (`a`: the local holding |x|), else `r` (through the local R,
  * since bitselect takes its mask last).
  */
-function swapUnder(limit: number, cmp: number[]): number[] {
-  return [...set(R), ...set(T), ...get(R), ...get(T), ...get(A), ...splat(limit), ...cmp, ...BITSELECT];
+function swapUnder(a: number, limit: number, cmp: number[]): number[] {
+  return [...set(R), ...set(T), ...get(R), ...get(T), ...get(a), ...K(limit), ...cmp, ...BITSELECT];
 }
 
-/** Four float32 colours from `SRC + offset` times 255, truncated toward zero, NaN as 0, in i32 lanes. */
+/**
+ * Four float32 colours from `SRC + offset` times 255, clamped to 0-255 with NaN as 0 (pmax/pmin with the constant
+ * first: a NaN product compares false and gives the constant), truncated toward zero, as integers in i32 lanes:
+ * adding 2^23 puts a float in 0-255 as an integer in the low mantissa bits, and subtracting 2^23's bits leaves it.
+ */
 const colour4 = (offset: number): number[] => [
+  ...K(0x437f0000), // 255.0f
+  ...K(0),
   ...get(SRC),
   ...load(offset),
-  ...splat(0x437f0000), // 255.0f
+  ...K(0x437f0000),
   ...F32X4_MUL,
-  ...I32X4_TRUNC_SAT_F32X4_S,
+  ...F32X4_PMAX, // 0 < p ? p : 0
+  ...F32X4_PMIN, // q < 255 ? q : 255
+  ...F32X4_TRUNC,
+  ...K(0x4b000000), // 2^23
+  ...F32X4_ADD,
+  ...K(0x4b000000),
+  ...I32X4_SUB,
 ];
 
 /** `do { body; src += srcStep; dst += dstStep } while (--steps)`, skipped when steps is 0. */
@@ -177,14 +225,55 @@ const loop = (body: number[], srcStep: number, dstStep: number): number[] => [
   0x0b, // end block
 ];
 
+/** A function whose body uses the constants collected by `K` while it was built: they are splatted first. */
 const func = (body: number[]): number[] => {
-  const code = [...vec([[5, V128]]), ...body, 0x0b];
+  const prologue = constants.flatMap((n, i) => [...splat(n), ...set(3 + LOCALS + i)]);
+  const code = [...vec([[LOCALS + constants.length, V128]]), ...prologue, ...body, 0x0b];
+  constants.length = 0;
   return [...uleb(code.length), ...code];
 };
 
-/** 8 float32 (32 bytes) -> 8 float16 (16 bytes) per step. */
-const halfFn = func(loop([...get(DST), ...half4(0), ...half4(16), ...I16X8_NARROW_I32X4_U, ...store], 32, 16));
-/** 16 float32 (64 bytes) -> 16 uint8 per step: saturating narrows clamp to 0..255. */
+/**
+ * 8 float32 (32 bytes) -> 8 float16 (16 bytes) per step. When all eight are in float16's normal range (the common
+ * case) only the normal rounding runs; otherwise the full conversion, with the same bits for normal lanes.
+ */
+const halfFn = func(
+  loop(
+    [
+      ...load4(0, X, A),
+      ...load4(16, X1, A1),
+      // Every lane normal: min(|x|) >= 2^-14 and max(|x|) < 2^16 (signed compares: |x| bits are non-negative).
+      ...get(A),
+      ...get(A1),
+      ...I32X4_MIN_S,
+      ...K(0x387fffff),
+      ...I32X4_GT_S,
+      ...get(A),
+      ...get(A1),
+      ...I32X4_MAX_S,
+      ...K(0x47800000),
+      ...I32X4_LT_S,
+      ...AND,
+      ...I32X4_ALL_TRUE,
+      ...[0x04, 0x40], // if
+      ...get(DST),
+      ...normal4(X, A),
+      ...normal4(X1, A1),
+      ...I16X8_NARROW_I32X4_U,
+      ...store,
+      0x05, // else
+      ...get(DST),
+      ...half4(X, A),
+      ...half4(X1, A1),
+      ...I16X8_NARROW_I32X4_U,
+      ...store,
+      0x0b, // end if
+    ],
+    32,
+    16,
+  ),
+);
+/** 16 float32 (64 bytes) -> 16 uint8 per step: the narrows of values already in 0..255 keep them. */
 const colourFn = func(
   loop(
     [
