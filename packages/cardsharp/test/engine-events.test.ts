@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { BlackjackEngine, type EngineEventType, randomStrategy, seededRandom } from "../src/engine/index.js";
+import { decimal } from "../src/engine/decimal.js";
 
 /**
  * Plays seeded rounds with random (valid) decisions at a table with several seats, insurance, surrender, doubles
@@ -65,5 +66,43 @@ describe("event payloads", () => {
       if (dealer.hide_second_card) expect(dealer.hand).toHaveLength(1);
       for (const p of data.state.players) for (const h of p.hands) expect(h.value).toBeGreaterThan(0);
     }
+  });
+});
+
+describe("round and hand ids", () => {
+  test("decimal(n) spells String(n) (round and hand ids without the number-to-string cache)", () => {
+    const samples = [0, 1, 9, 10, 99, 100, 999, 1000, 1001, 1010, 1099, 1100, 9999, 10_000, 100_000, 999_999];
+    for (const n of [...samples, 1_000_000, 1_000_001, 1_234_567_890, 2 ** 31, 2 ** 40 + 7, Number.MAX_SAFE_INTEGER]) {
+      expect(decimal(n)).toBe(String(n));
+    }
+    const random = seededRandom(3);
+    for (let i = 0; i < 2000; i++) {
+      const n = Math.floor(random() * 10 ** (1 + (i % 12)));
+      expect(decimal(n)).toBe(String(n));
+    }
+  });
+
+  test("round ids count from 0 and hand ids are <round>-<seq>, as before", () => {
+    const ids: string[] = [];
+    const engine = new BlackjackEngine({
+      seed: 4,
+      onEvent: (type, data) => {
+        if (type === "PLAYER_BET") ids.push((data as { round_id: string }).round_id);
+        if (type === "PLAYER_DECISION_NEEDED") ids.push((data as { hand_id: string }).hand_id);
+      },
+    });
+    const id = engine.addPlayer({ name: "a", balance: 1e6 });
+    for (let r = 0; r < 1200; r++) {
+      engine.startRound();
+      engine.placeBet(id, 10);
+      engine.deal();
+      for (let d = engine.decision; d; d = engine.decision)
+        engine.act(id, d.kind === "play" ? "STAND" : "NO_INSURANCE");
+    }
+    expect(ids[0]).toBe("0");
+    expect(ids).toContain("1000");
+    expect(ids).toContain("1199");
+    expect(ids.some((x) => /^1\d{3}-1\d{3}$/.test(x))).toBe(true);
+    expect(engine.roundId).toBe("1199");
   });
 });

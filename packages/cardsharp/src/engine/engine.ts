@@ -1,4 +1,5 @@
 import { type Card, cardToString, pointValue } from "./cards.js";
+import { decimal } from "./decimal.js";
 import { EngineError } from "./errors.js";
 import { fromCents, isWholeCents, mulCents, toCents } from "./money.js";
 import type {
@@ -90,7 +91,8 @@ class Seat {
   readonly id: string;
   readonly name: string;
   balance: number;
-  hands: Hand[] = [];
+  /** Replaced, never changed in place (snapshots keep the list they saw). */
+  hands: Hand[] = NO_HANDS;
   insurance = 0;
   /** Cents returned this round (payouts, refunds) minus cents staked. */
   net = 0;
@@ -266,17 +268,17 @@ export class BlackjackEngine {
     this.start();
     if (this.#sink) this.#ts = this.#clock();
     for (const s of this.#order) {
-      s.hands = [];
+      s.hands = NO_HANDS;
       s.insurance = 0;
       s.net = 0;
     }
-    this.#round = [];
+    this.#round = NO_SEATS;
     this.#dealer = new Hand("dealer", 0);
     this.#holeRevealed = false;
     if (this.shoe.needsShuffle || this.rules.continuousShuffle) this.#shuffle();
     this.#earlyPhase = false;
     this.#roundNumber++;
-    this.#roundId = String(this.#roundNumber - 1);
+    this.#roundId = decimal(this.#roundNumber - 1);
     this.#stage = "PLACING_BETS";
     if (this.#sink) {
       this.#emit("ROUND_STARTED", {
@@ -344,7 +346,7 @@ export class BlackjackEngine {
       if (!s.inRound) continue;
       s.balance += (s.hands[0] as Hand).stake;
       s.net = 0;
-      s.hands = [];
+      s.hands = NO_HANDS;
       results[s.id] = { name: s.name, balance: fromCents(s.balance), net: 0 };
     }
     this.#stage = "END_ROUND";
@@ -930,13 +932,18 @@ export class BlackjackEngine {
   }
 
   #newHandId(): string {
-    return `${this.#roundId ?? "0"}-${++this.#handSeq}`;
+    return `${this.#roundId ?? "0"}-${decimal(++this.#handSeq)}`;
   }
 
   #emit<K extends EngineEventType>(type: K, data: EventPayload<K>): void {
     (this.#sink as EventSink)(type, data);
   }
 }
+
+/** The hands of a seat between rounds: shared, as hand lists are replaced, never changed in place. */
+const NO_HANDS: Hand[] = [];
+/** The seats in a round before the deal (the deal makes the round's own list). */
+const NO_SEATS: Seat[] = [];
 
 /** Card strings of `cards`, in order (a loop: no closure, an array of the right size). */
 function cardStrings(cards: readonly Card[], count = cards.length): string[] {
