@@ -1,4 +1,5 @@
 import { CodedError } from "@proj/ws-core";
+import { decimal } from "../engine/decimal.js";
 import { BlackjackEngine, type Decision, type EngineOptions } from "../engine/engine.js";
 import type { Action, EngineEventType, EventPayload, PublicState } from "../engine/events.js";
 import { type ErrorCode, nowSeconds, type SeatInfo } from "../protocol/messages.js";
@@ -406,7 +407,7 @@ export class BlackjackTable {
   #askHuman(seat: HumanSeat, d: Decision): Promise<Action> {
     return new Promise<Action>((resolve) => {
       const request: PendingRequest = {
-        requestId: `${this.engine.gameId}-${++this.#requestSeq}`,
+        requestId: `${this.engine.gameId}-${decimal(++this.#requestSeq)}`,
         playerId: d.playerId,
         playerName: d.playerName,
         ownerId: seat.ownerId,

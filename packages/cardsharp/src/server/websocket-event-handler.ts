@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { Emitter } from "@proj/ws-core";
+import { decimal } from "../engine/decimal.js";
 import type { EngineEventType, PublicState } from "../engine/events.js";
 import {
   ALL_EVENTS,
@@ -394,7 +395,8 @@ export class WebSocketEventHandler {
   /** Sends one serialised frame (at the end of the tick); a pushed frame (`numbered`) gets the socket's next `seq`. */
   #push(session: ClientSession, text: string, numbered: boolean): void {
     const seq = numbered ? ++session.seq : 0;
-    const frame = numbered ? `${text.slice(0, -1)},"seq":${seq}}` : text;
+    // `decimal`: a per-frame counter through String(n) would sit in V8's number-to-string cache (kept alive).
+    const frame = numbered ? `${text.slice(0, -1)},"seq":${decimal(seq)}}` : text;
     if (session.outbox.length === 0) {
       if (this.#toFlush.length === 0) queueMicrotask(this.#flushAfterMicrotasks);
       this.#toFlush.push(session);
