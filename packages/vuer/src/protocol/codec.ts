@@ -11,6 +11,14 @@ export function encodeFrame(value: unknown): Uint8Array<ArrayBuffer> {
   return shared.encode(value);
 }
 
+/**
+ * @internal `encodeFrame` for the server's send path, which follows the frame until every socket has written it:
+ * a frame written in place in a `PointCloudStream`'s buffer lets the stream fill that buffer again afterwards.
+ */
+export function _encodeOwnedFrame(value: unknown): Uint8Array<ArrayBuffer> {
+  return shared.encode(value, true);
+}
+
 /** One binary frame to its value. Text frames are refused: Vuer speaks binary only. */
 export function decodeFrame(data: WireData, options?: DecodeOptions): unknown {
   if (typeof data === "string") throw new VuerDecodeError("text frame: Vuer frames are binary msgpack");

@@ -1,6 +1,6 @@
 // Browser-safe wire layer: msgpack codec, event shapes and builders, the scene tree.
 export * from "./client-events.js";
-export * from "./codec.js";
+export { decodeEvent, decodeFrame, encodeFrame, vuerCodec } from "./codec.js";
 export * from "./definition.js";
 export * from "./errors.js";
 export { type DecodeOptions, decodeMsgpack } from "./msgpack/decode.js";

@@ -1,4 +1,4 @@
-import { type Child, defineElement, type Element, type ElementProps, element, splitArgs } from "./element.js";
+import { type Child, defineElement, type Element, type ElementProps, element, nextKey, splitArgs } from "./element.js";
 import type {
   BoxProps,
   CameraProps,
@@ -16,7 +16,8 @@ import type {
   TriMeshProps,
   UrdfProps,
 } from "./props.js";
-import { pointCloudPayloads } from "./convert.js";
+import { type FrameLease, leaseFrameBuffer } from "../protocol/msgpack/encode.js";
+import { pointCloudLayout, pointCloudPayloads } from "./convert.js";
 import { asFloat16, asUint32, toColorBytes } from "./typed-arrays.js";
 
 // ---- primitives (three.js geometries; `args` are the geometry constructor arguments) ----
@@ -53,13 +54,17 @@ export const mesh = defineElement<SceneElementProps>("mesh");
 /** Point cloud: N x 3 vertices as float16 bytes, N x 3 colours as RGB bytes. */
 export function PointCloud(...args: Array<PointCloudProps | Child>): Element {
   const { props, children } = splitArgs<PointCloudProps>(args);
+  return pointCloud(props, children);
+}
+
+function pointCloud(props: PointCloudProps, children: Child[], into?: ArrayBuffer): Element {
   const { vertices, colors, ...rest } = props;
   const converted: ElementProps = { key: props.key };
   // Float32 vertices (with float32 or uint8 colours, or none): converted into the buffer the frame is written in.
   const laidOut =
     vertices instanceof Float32Array &&
     (colors === undefined || colors === null || colors instanceof Float32Array || colors instanceof Uint8Array)
-      ? pointCloudPayloads(vertices, colors ?? undefined)
+      ? pointCloudPayloads(vertices, colors ?? undefined, into)
       : undefined;
   if (laidOut) {
     converted.vertices = laidOut.vertices;
@@ -69,6 +74,74 @@ export function PointCloud(...args: Array<PointCloudProps | Child>): Element {
     if (colors !== undefined && colors !== null) converted.colors = toColorBytes(colors);
   }
   return element("PointCloud", { ...converted, ...rest }, children);
+}
+
+/** A `PointCloudStream`'s props: a `PointCloud`'s without the payloads. */
+export type PointCloudStreamProps = SceneElementProps & { size?: number; vertices?: never; colors?: never };
+
+/** Buffers a `PointCloudStream` keeps for filling again (the rest are left to whoever holds them). */
+const STREAM_BUFFERS = 4;
+
+/**
+ * One point cloud sent again and again (a sensor's frames): `next()` gives a `PointCloud` element like the
+ * builder's, with the same bytes on the wire, but converted into a buffer the stream recycles. Once the server has
+ * written a cloud's frame to every socket it was sent to (`session.upsert`, `scene.upsert`, `broadcast`), the
+ * next cloud is converted into the same memory, so steady streaming touches no fresh pages; a frame that had to
+ * wait in a slow client's queue, or that `encodeFrame` handed out, keeps its buffer, and the stream takes another.
+ *
+ * The element `next()` returns is valid until a later `next()` call: then its `vertices` and `colors` may show the
+ * newer cloud. Keep it longer (or build it with `PointCloud`) when that matters. The scene store holds the newest
+ * element of the key, so a late joiner gets the newest cloud.
+ */
+export class PointCloudStream {
+  readonly #props: PointCloudStreamProps & { key: string };
+  readonly #buffers: Array<{ buffer: ArrayBuffer; lease: FrameLease }> = [];
+
+  /** `props`: what every cloud of the stream carries (key, size, position...); the key is fixed once chosen. */
+  constructor(props: PointCloudStreamProps = {}) {
+    this.#props = { ...props, key: props.key ?? nextKey() };
+  }
+
+  get key(): string {
+    return this.#props.key;
+  }
+
+  /** Buffers held for recycling now, and how many of them may be filled again (for tests and stats). */
+  get buffers(): { held: number; free: number } {
+    return { held: this.#buffers.length, free: this.#buffers.filter((b) => reusable(b.lease)).length };
+  }
+
+  /**
+   * The next cloud: float32 vertices (N x 3, flat) and colours (0-1 float32 or RGB bytes), with `props` over the
+   * stream's for this cloud only. Any other input (and clouds under 32,768 points) is built as `PointCloud` does.
+   */
+  next(vertices: Float32Array, colors?: Float32Array | Uint8Array, props: PointCloudStreamProps = {}): Element {
+    const all: PointCloudProps = { ...this.#props, ...props, key: this.#props.key, vertices, colors };
+    const layout = vertices instanceof Float32Array ? pointCloudLayout(vertices, colors) : undefined;
+    if (layout === undefined) return pointCloud(all, []);
+    // Buffers whose frame went where it cannot be followed are no longer the stream's.
+    for (let i = this.#buffers.length - 1; i >= 0; i--) {
+      const { lease } = this.#buffers[i] as { lease: FrameLease };
+      if (lease.escaped || lease.abandoned) this.#buffers.splice(i, 1);
+    }
+    let slot = this.#buffers.find((b) => reusable(b.lease) && b.buffer.byteLength >= layout.bytes);
+    if (slot === undefined) {
+      // Room for a somewhat larger cloud next time (a sensor's point count varies): 1/8 more, in 64 KiB steps.
+      const bytes = Math.ceil((layout.bytes * 1.125) / 65536) * 65536;
+      const buffer = new ArrayBuffer(bytes);
+      slot = { buffer, lease: leaseFrameBuffer(buffer) };
+      if (this.#buffers.length >= STREAM_BUFFERS) this.#buffers.shift();
+      this.#buffers.push(slot);
+    } else {
+      slot.lease = leaseFrameBuffer(slot.buffer);
+    }
+    return pointCloud(all, [], slot.buffer);
+  }
+}
+
+/** Every socket the frame was handed to has written it, and it went nowhere else. */
+function reusable(lease: FrameLease): boolean {
+  return lease.sent > 0 && lease.pending === 0 && !lease.escaped && !lease.abandoned;
 }
 
 /** Triangle mesh: float16 vertices and uv, uint32 faces, RGB colour bytes. */

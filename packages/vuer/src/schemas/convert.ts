@@ -95,17 +95,24 @@ const FRAME_TAIL = 2048;
 /** Clouds from this many vertex bytes up get the in-place layout; smaller ones are cheap to copy. */
 const IN_PLACE_FROM = 64 * 1024;
 
+/** How a point cloud's payloads are laid out in a buffer shaped as its frame (see `pointCloudPayloads`). */
+export interface PointCloudLayout {
+  vertexBytes: number;
+  colourBytes: number;
+  /** Bytes between the vertices and the colours: the `"colors"` key and the colours' bin header. */
+  between: number;
+  /** The buffer size the layout needs, with room for the frame's head and tail. */
+  bytes: number;
+}
+
 /**
- * A point cloud's float16 vertices and colour bytes converted (or copied) straight into one buffer laid out as its frame
- * will be: room for the frame's head, the vertices, exactly the `"colors"` key and bin header between, the
- * colours, room for the tail. The encoder then writes the frame around them in place (`offerFrameRoom`) instead
- * of allocating a frame-sized buffer and copying the payloads into it. Undefined for small clouds and on
- * big-endian hosts (the caller converts as usual).
+ * The in-place layout of a cloud with these inputs, or undefined for small clouds and on big-endian hosts (the
+ * caller converts as usual).
  */
-export function pointCloudPayloads(
+export function pointCloudLayout(
   vertices: Float32Array,
   colors: Float32Array | Uint8Array | undefined,
-): { vertices: Uint8Array; colors: Uint8Array | undefined } | undefined {
+): PointCloudLayout | undefined {
   const vertexBytes = vertices.length * 2;
   if (!LITTLE_ENDIAN || vertexBytes < IN_PLACE_FROM) return undefined;
   // Colour bytes given as such are copied in (the copy the encoder would otherwise make).
@@ -113,7 +120,25 @@ export function pointCloudPayloads(
     colors === undefined ? 0 : colors instanceof Uint8Array ? colors.length : Math.floor(colors.length / 3) * 3;
   // fixstr "colors" (7 bytes), then a bin 8/16/32 header.
   const between = colors === undefined ? 0 : 7 + (colourBytes < 0x100 ? 2 : colourBytes < 0x10000 ? 3 : 5);
-  const buffer = scratch(FRAME_HEAD + vertexBytes + between + colourBytes + FRAME_TAIL).buffer;
+  return { vertexBytes, colourBytes, between, bytes: FRAME_HEAD + vertexBytes + between + colourBytes + FRAME_TAIL };
+}
+
+/**
+ * A point cloud's float16 vertices and colour bytes converted (or copied) straight into one buffer laid out as its
+ * frame will be: room for the frame's head, the vertices, exactly the `"colors"` key and bin header between, the
+ * colours, room for the tail. The encoder then writes the frame around them in place (`offerFrameRoom`) instead
+ * of allocating a frame-sized buffer and copying the payloads into it. The buffer is a fresh one, or `into` (at
+ * least `layout.bytes` long). Undefined when `pointCloudLayout` is.
+ */
+export function pointCloudPayloads(
+  vertices: Float32Array,
+  colors: Float32Array | Uint8Array | undefined,
+  into?: ArrayBuffer,
+): { vertices: Uint8Array; colors: Uint8Array | undefined } | undefined {
+  const layout = pointCloudLayout(vertices, colors);
+  if (layout === undefined) return undefined;
+  const { vertexBytes, between, colourBytes } = layout;
+  const buffer = into !== undefined && into.byteLength >= layout.bytes ? into : scratch(layout.bytes).buffer;
   const v = new Uint8Array(buffer, FRAME_HEAD, vertexBytes);
   float16Into(vertices, new Uint16Array(buffer, FRAME_HEAD, vertices.length));
   let c: Uint8Array<ArrayBuffer> | undefined;

@@ -1,8 +1,9 @@
 import type { IncomingMessage } from "node:http";
 import { CloseCode, ConnectionClosedError, deferred } from "@proj/ws-core";
-import { type Connection, type PreparedFrame, preEncode, prepareFrame } from "@proj/ws-core/server";
+import { type Connection, type PreparedFrame, preEncode, prepareFrame, type SendResult } from "@proj/ws-core/server";
 import type { WebSocket } from "ws";
-import { encodeFrame } from "../protocol/codec.js";
+import { _encodeOwnedFrame, encodeFrame } from "../protocol/codec.js";
+import { type FrameLease, frameLease } from "../protocol/msgpack/encode.js";
 import { VuerTimeoutError } from "../protocol/errors.js";
 import { grabRenderEvent, type RpcEvent, randomUuid, rpcResponseType } from "../protocol/server-events.js";
 import type { ClientEventMessage, ServerEvent } from "../protocol/wire.js";
@@ -24,11 +25,18 @@ export interface OutgoingStats {
  * gets the same bytes). Returns how many sessions took it (sent, queued, or queued in place of a dropped one).
  */
 export function fanOut(sessions: Iterable<VuerSession>, event: ServerEvent | Uint8Array): number {
-  const frame = preEncode(prepareFrame(event instanceof Uint8Array ? event : encodeFrame(event)));
+  const frame = preEncode(prepareFrame(event instanceof Uint8Array ? event : _encodeOwnedFrame(event)));
   let n = 0;
   for (const s of sessions) if (s._sendFrame(frame) !== "closed") n++;
+  if (n === 0) {
+    // A frame no socket took (a scene nobody views yet): nothing to wait for before its buffer is filled again.
+    const lease = frameLease(frame.data);
+    if (lease !== undefined && !lease.escaped) lease.sent++;
+  }
   return n;
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** What became of one queued frame. */
 export type EnqueueResult = "sent" | "queued" | "dropped" | "closed";
@@ -143,7 +151,16 @@ export class VuerSession extends SceneOps<EnqueueResult> {
 
   /** Queues any server event (or an already encoded frame) for this client. */
   override send(event: ServerEvent | Uint8Array): EnqueueResult {
-    return this._sendFrame(event instanceof Uint8Array ? event : encodeFrame(event));
+    return this._sendFrame(event instanceof Uint8Array ? event : _encodeOwnedFrame(event));
+  }
+
+  /**
+   * Resolves once this client's socket holds at most `lowWaterMark` unsent bytes and nothing waits in the queue (or
+   * the connection closed): a loop that streams big frames (a `PointCloudStream`) awaits it between frames, so that
+   * it sends at the pace the client reads instead of filling the queue, where the oldest frames are dropped.
+   */
+  drained(lowWaterMark = 0): Promise<void> {
+    return this.#conn.whenDrained(lowWaterMark);
   }
 
   /**
@@ -236,7 +253,41 @@ export class VuerSession extends SceneOps<EnqueueResult> {
     const r = this.#conn.send(frame);
     if (r === "closed") return r;
     this.#accepted++;
+    const lease = frameLease(frame instanceof Uint8Array ? frame : frame.data);
+    if (lease !== undefined && !lease.escaped) this.#follow(lease, r);
     return r === "skipped" ? "dropped" : r; // "skipped" cannot happen under the "drop" policy
+  }
+
+  /**
+   * Follows a frame written in a recyclable buffer (a `PointCloudStream`'s) to the kernel. Written straight to the
+   * socket, an empty write queued behind it calls back once the socket has written everything before it (the
+   * frame's bytes included: the socket writes from the buffer itself, without a copy). A frame that waits in the
+   * queue (dropped or sent later, unseen) or goes through compression (asynchronous, in `ws`) is not followed: its
+   * buffer is never filled again.
+   */
+  #follow(lease: FrameLease, r: SendResult): void {
+    const ws = this.socket as unknown as {
+      _socket?: { write(chunk: Uint8Array, cb: (err?: Error | null) => void): boolean; writable?: boolean };
+      _sender?: { _state?: number };
+      _extensions?: Record<string, unknown>;
+    };
+    const socket = ws._socket;
+    if (
+      r !== "sent" ||
+      socket === undefined ||
+      socket.writable !== true ||
+      ws._sender?._state !== 0 ||
+      ws._extensions?.["permessage-deflate"] !== undefined
+    ) {
+      lease.abandoned = true;
+      return;
+    }
+    lease.sent++;
+    lease.pending++;
+    socket.write(EMPTY, (err) => {
+      lease.pending--;
+      if (err) lease.abandoned = true;
+    });
   }
 
   /** @internal True once the server side closed (or began closing) this session. */

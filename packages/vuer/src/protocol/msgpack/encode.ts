@@ -28,6 +28,32 @@ export function offerFrameRoom(buffer: ArrayBuffer, payloads: readonly Uint8Arra
 }
 
 /**
+ * The state of a buffer a `PointCloudStream` may fill again: it may once every socket the frame written in it
+ * was handed to has written it (`sent` writes, none `pending`), unless the frame went anywhere it cannot be followed
+ * (`escaped`: `encodeFrame` handed it to a caller; `abandoned`: it waited in a queue, or a write failed).
+ */
+export interface FrameLease {
+  sent: number;
+  pending: number;
+  escaped: boolean;
+  abandoned: boolean;
+}
+
+const leases = new WeakMap<ArrayBuffer, FrameLease>();
+
+/** Registers `buffer` as recyclable (see `FrameLease`), with a fresh state; returns that state. */
+export function leaseFrameBuffer(buffer: ArrayBuffer): FrameLease {
+  const lease: FrameLease = { sent: 0, pending: 0, escaped: false, abandoned: false };
+  leases.set(buffer, lease);
+  return lease;
+}
+
+/** The lease of the buffer a frame was written in, when it is a recyclable one. */
+export function frameLease(frame: Uint8Array): FrameLease | undefined {
+  return leases.get(frame.buffer as ArrayBuffer);
+}
+
+/**
  * A MessagePack encoder that writes what upstream's `packb(use_single_float=True, use_bin_type=True)` writes:
  * integers in their smallest int form, every other number as float32 (0xca), strings as str, bytes as bin,
  * no extension types. Byte-for-byte compatible with the golden frames; one reusable buffer per encoder.
@@ -48,8 +74,12 @@ export class MsgpackEncoder {
     this.#view = new DataView(this.#buf.buffer);
   }
 
-  /** Encodes one value into a fresh Uint8Array (the internal buffer is reused across calls). */
-  encode(value: unknown): Uint8Array<ArrayBuffer> {
+  /**
+   * Encodes one value into a Uint8Array of its own (the internal buffer is reused across calls). `owned`: the
+   * caller is the server's send path, which follows the frame to the socket (see `FrameLease`); a frame written in
+   * place in a recyclable buffer for anyone else makes that buffer never recycled.
+   */
+  encode(value: unknown, owned = false): Uint8Array<ArrayBuffer> {
     this.#pos = 0;
     this.#depth = 0;
     this.#external.length = 0;
@@ -61,7 +91,7 @@ export class MsgpackEncoder {
       throw err;
     }
     const total = this.#pos + this.#externalBytes;
-    const out = this.#inPlace(total) ?? this.#copyOut(total);
+    const out = this.#inPlace(total, owned) ?? this.#copyOut(total);
     this.#external.length = 0; // do not keep callers' payloads alive
     // One huge frame (e.g. a long plain number array) must not pin its scratch buffer for the process's life.
     if (this.#buf.length > SHRINK_ABOVE) {
@@ -94,7 +124,7 @@ export class MsgpackEncoder {
   }
 
   /** The frame written around its bins inside their buffer, when that buffer was offered for it (see above). */
-  #inPlace(total: number): Uint8Array<ArrayBuffer> | undefined {
+  #inPlace(total: number, owned: boolean): Uint8Array<ArrayBuffer> | undefined {
     const ext = this.#external;
     const first = ext[0];
     if (first === undefined) return undefined;
@@ -111,6 +141,10 @@ export class MsgpackEncoder {
       if (bytes.byteOffset - start !== pos + (i === 0 ? 0 : this.#binBytesBefore(i))) return undefined;
     }
     framable.delete(buffer);
+    if (!owned) {
+      const lease = leases.get(buffer);
+      if (lease) lease.escaped = true;
+    }
     const out = new Uint8Array(buffer, start, total);
     let from = 0;
     let binBytes = 0;
