@@ -161,7 +161,7 @@ export class BlackjackEngine {
     this.shoe = new Shoe(this.rules.decks, this.rules.penetration, random);
     this.gameId = options.gameId ?? makeId(random);
     this.#sink = options.onEvent;
-    this.#clock = options.clock ?? (() => Date.now() / 1000);
+    this.#clock = options.clock ?? epochSeconds;
     this.#ui = options.uiUpdates ?? true;
     this.#config = options.config ?? {};
     this.#observer = options.observer;
@@ -938,6 +938,11 @@ export class BlackjackEngine {
   #emit<K extends EngineEventType>(type: K, data: EventPayload<K>): void {
     (this.#sink as EventSink)(type, data);
   }
+}
+
+/** The default clock: one function for every engine (a call site that sees one target stays fast). */
+function epochSeconds(): number {
+  return Date.now() / 1000;
 }
 
 /** The hands of a seat between rounds: shared, as hand lists are replaced, never changed in place. */
