@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { cpus, loadavg } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { spawn as ptySpawn } from "node-pty";
 import WebSocket from "ws";
@@ -139,7 +140,7 @@ function openWs(url: string): Promise<WebSocket> {
 /** This process's CPU seconds since `since` (the bench client's own cost). */
 const clientCpu = (since: NodeJS.CpuUsage) => {
   const u = process.cpuUsage(since);
-  return ((u.user + u.system) / 1e6).toFixed(2);
+  return (u.user + u.system) / 1e6;
 };
 
 /** /proc/<pid>/task: CPU seconds of each thread, by name (node's main thread is the process's name). */
@@ -179,8 +180,8 @@ const floodCommand = (bytes: number) => [
   `read x; head -c ${bytes} /dev/zero | tr '\\0' a; printf ${END}; read y`,
 ];
 
-/** (a) baseline: the same program on a node-pty read directly in this process. */
-async function directThroughput(): Promise<number> {
+/** (a) baseline: the same program on a node-pty read directly in this process (MiB/s, and the reader's CPU seconds). */
+async function directThroughput(): Promise<{ mibs: number; cpu: number }> {
   const [cmd, ...args] = floodCommand(THROUGHPUT_BYTES);
   const pty = ptySpawn(cmd as string, args, { cols: 80, rows: 24, encoding: null as never });
   let total = 0;
@@ -194,12 +195,14 @@ async function directThroughput(): Promise<number> {
     });
   });
   await new Promise((r) => setTimeout(r, 100));
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   pty.write("\r");
   await done;
   const s = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   pty.kill();
-  return total / s / (1024 * 1024);
+  return { mibs: total / s / (1024 * 1024), cpu: (cpu.user + cpu.system) / 1e6 };
 }
 
 /** One flood through a server: MiB/s, and the server process's CPU seconds (all its threads) during it. */
@@ -208,6 +211,8 @@ interface Flood {
   cpu: number;
   /** Bytes the client received: short of the flood when the server skipped output to a lagging client. */
   bytes: number;
+  /** The client's CPU seconds (this process) during the flood. */
+  client: number;
 }
 
 async function wsThroughput(): Promise<Flood> {
@@ -245,6 +250,7 @@ async function wsThroughput(): Promise<Flood> {
   ws.send("\r");
   await done;
   const s = (performance.now() - t0) / 1000;
+  const client = clientCpu(client0);
   const after = procStats(wsh.child.pid as number);
   const cpu = after.cpu - before.cpu;
   if (verbose) {
@@ -256,11 +262,16 @@ async function wsThroughput(): Promise<Flood> {
       .map(([name, t]) => [name, t - (threads0?.get(name) ?? 0)] as const)
       .filter(([, t]) => t > 0.005)
       .map(([name, t]) => `${name} ${t.toFixed(2)}`);
-    console.log(`    threads: ${per.join(", ")}; client cpu ${clientCpu(client0)} s`);
+    console.log(`    threads: ${per.join(", ")}; client cpu ${clientCpu(client0).toFixed(2)} s`);
   }
   ws.close();
   await wsh.stop();
-  return { mibs: total / s / (1024 * 1024), cpu, bytes: repainted ? Math.min(total, THROUGHPUT_BYTES - 1) : total };
+  return {
+    mibs: total / s / (1024 * 1024),
+    cpu,
+    bytes: repainted ? Math.min(total, THROUGHPUT_BYTES - 1) : total,
+    client,
+  };
 }
 
 const echoCommand = ["/bin/sh", "-c", "stty raw -echo; exec cat"];
@@ -344,14 +355,15 @@ async function wettyThroughput(dir: string): Promise<Flood> {
   c.send("\r");
   await done;
   const s = (performance.now() - t0) / 1000;
+  const client = clientCpu(client0);
   const cpu = procStats(w.child.pid as number).cpu - cpu0;
   if (verbose)
     console.log(
-      `  wetty run: ${total} bytes in ${s.toFixed(2)} s, server cpu ${cpu.toFixed(2)} s, client cpu ${clientCpu(client0)} s`,
+      `  wetty run: ${total} bytes in ${s.toFixed(2)} s, server cpu ${cpu.toFixed(2)} s, client cpu ${client.toFixed(2)} s`,
     );
   c.close();
   await w.stop();
-  return { mibs: total / s / (1024 * 1024), cpu, bytes: total };
+  return { mibs: total / s / (1024 * 1024), cpu, bytes: total, client };
 }
 
 async function wettyEcho(dir: string): Promise<number[]> {
@@ -427,13 +439,18 @@ async function jsonFanout(
   };
 }
 
+/** The machine's load average (1 min), printed at the start and the end: the figures depend on it. */
+const load = (when: string) =>
+  console.log(`bench load_average_${when}: ${loadavg()[0]?.toFixed(2)} (${cpus().length} cores)`);
+
 async function main(): Promise<void> {
+  load("start");
   const peer = wettyPeer();
   if ("skipped" in peer) console.log(`bench wetty: skipped (${peer.skipped})`);
   const wettyDir = "dir" in peer ? peer.dir : undefined;
   if (!only || only === "throughput") {
     // Five runs each, alternating, so a busy shared machine disturbs every side alike; medians compared.
-    const direct: number[] = [];
+    const direct: Array<{ mibs: number; cpu: number }> = [];
     const viaWs: Flood[] = [];
     const viaWetty: Flood[] = [];
     // A run counts only if the client got every byte (checked: were the client buffer too small,
@@ -455,7 +472,7 @@ async function main(): Promise<void> {
     }
     const short = [...viaWs, ...viaWetty].filter((r) => r.bytes < THROUGHPUT_BYTES).length;
     console.log(`bench throughput_runs_redone_for_lag: ${lagged} (${short} counted short of the flood)`);
-    const d = spread(direct);
+    const d = spread(direct.map((x) => x.mibs));
     const mibs = (xs: Flood[]) => spread(xs.map((x) => x.mibs));
     const cpu = (xs: Flood[]) => spread(xs.map((x) => x.cpu));
     lineVs("raw_throughput_64mib", mibs(viaWs), "MiB/s", [
@@ -464,10 +481,22 @@ async function main(): Promise<void> {
     ]);
     if (wettyDir) lineVs("wetty_throughput_64mib", mibs(viaWetty), "MiB/s", [["direct node-pty", d]]);
     // CPU seconds the server process (every thread) spent during the flood: steadier than MiB/s on a busy machine.
-    if (wettyDir) lineVs("raw_flood_server_cpu", cpu(viaWs), "s", [["wetty", cpu(viaWetty)]]);
+    // Beside the CPU seconds of the direct reader (this process reading node-pty, the floor for any server).
+    const directCpu = spread(direct.map((x) => x.cpu));
+    lineVs("raw_flood_server_cpu", cpu(viaWs), "s", [
+      ...(wettyDir ? ([["wetty", cpu(viaWetty)]] as Array<[string, Spread]>) : []),
+      ["direct node-pty reader", directCpu],
+    ]);
+    // Server and client together: everything the flood costs besides the program writing it.
+    const total = (xs: Flood[]) => spread(xs.map((x) => x.cpu + x.client));
+    lineVs("raw_flood_server_and_client_cpu", total(viaWs), "s", [
+      ...(wettyDir ? ([["wetty", total(viaWetty)]] as Array<[string, Spread]>) : []),
+      ["direct node-pty reader", directCpu],
+    ]);
   }
   if (!only || only === "echo") await echo(wettyDir);
   if (!only || only === "json") await json();
+  load("end");
 }
 
 async function echo(wettyDir: string | undefined): Promise<void> {
