@@ -1,5 +1,9 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { deferred } from "@proj/ws-core";
-import { disposeLeftovers, waitFor } from "@proj/ws-core/testing";
+import { connectTestClient, disposeLeftovers, trackLeftover, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import { decodeFrame, encodeFrame, upsertEvent } from "../src/index.js";
 import { PointCloud, PointCloudStream, toColorBytes, toFloat16Bytes } from "../src/schemas/index.js";
@@ -108,6 +112,59 @@ describe("PointCloudStream", () => {
       const el = stream.next(xyz, rgb);
       seen.add(bufferOf(el));
       expect(app.scene.upsert(el)).toBe(0);
+    }
+    expect(seen.size).toBe(1);
+  });
+
+  test("with per-message compression (compressed asynchronously, not followed) each cloud gets a buffer of its own", async () => {
+    const { sessions, peers } = await streamingSession({ perMessageDeflate: true });
+    const [session] = sessions as [VuerSession];
+    const [peer] = peers;
+    expect((session.socket as unknown as { _extensions: object })._extensions).toHaveProperty("permessage-deflate");
+    const stream = new PointCloudStream({ key: "pc" });
+    const seen = new Set<ArrayBufferLike>();
+    for (let k = 0; k < 3; k++) {
+      const { xyz, rgb } = cloud(k);
+      const el = stream.next(xyz, rgb);
+      seen.add(bufferOf(el));
+      session.upsert(el);
+      const [node] = nodesOf(await peer!.nextEvent((e) => e.etype === "UPSERT"));
+      expect(bytes(node!.vertices).equals(bytes(toFloat16Bytes(xyz)))).toBe(true);
+      await session.drained();
+    }
+    expect(seen.size).toBe(3);
+    expect(stream.buffers).toEqual({ held: 1, free: 0 }); // the last one, given up at the next cloud
+  });
+
+  test("over TLS: the encrypted socket's write callbacks free the buffer too", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vuer-stream-tls-"));
+    const key = join(dir, "key.pem");
+    const cert = join(dir, "cert.pem");
+    const subject = ["-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert];
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", ...subject], {
+      stdio: "ignore",
+    });
+    const { app, url } = await startVuer({ cert, key });
+    const spawned = deferred<VuerSession>();
+    app.spawn(async (s) => {
+      spawned.resolve(s);
+      await s.forever();
+    });
+    const peer = await connectTestClient(url, { rejectUnauthorized: false });
+    trackLeftover(() => peer.close());
+    peer.send(encodeFrame({ ts: 0, etype: "INIT", value: { client: "test" } }));
+    const session = await spawned.promise;
+    const stream = new PointCloudStream({ key: "pc" });
+    const seen = new Set<ArrayBufferLike>();
+    for (let k = 0; k < 3; k++) {
+      const { xyz, rgb } = cloud(k);
+      const el = stream.next(xyz, rgb);
+      seen.add(bufferOf(el));
+      expect(session.upsert(el)).toBe("sent");
+      const frame = await peer.next((m) => typeof m !== "string");
+      const [node] = nodesOf(decodeFrame(frame) as never);
+      expect(bytes(node!.vertices).equals(bytes(toFloat16Bytes(xyz)))).toBe(true);
+      await waitFor(() => stream.buffers.free === 1);
     }
     expect(seen.size).toBe(1);
   });
