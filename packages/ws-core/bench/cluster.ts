@@ -80,33 +80,51 @@ interface Viewer {
   expect(n: number, done: () => void): void;
 }
 
+/**
+ * One read buffer for every viewer: with `onread`, Node reads each socket straight into it and calls back with
+ * the byte count, with no Buffer allocated, no stream machinery and no `data` event per read. The viewers only
+ * count bytes, so they may all share it (reads are synchronous, one at a time).
+ */
+const readBuffer = Buffer.allocUnsafe(256 * 1024);
+
 async function viewer(port: number): Promise<Viewer> {
-  const sock = connect(port, "127.0.0.1");
   let bytes = 0;
   let target = Number.POSITIVE_INFINITY;
   let onTarget: () => void = () => {};
   let upgraded = false;
   let head = "";
-  await new Promise<void>((resolve, reject) => {
-    sock.once("error", reject);
-    sock.on("data", (d: Buffer) => {
-      if (upgraded) {
-        bytes += d.length;
-        if (bytes >= target) {
-          target = Number.POSITIVE_INFINITY;
-          onTarget();
+  let opened: () => void = () => {};
+  let failed: (e: Error) => void = () => {};
+  const sock = connect({
+    port,
+    host: "127.0.0.1",
+    onread: {
+      buffer: readBuffer,
+      callback: (n: number, buf: Uint8Array) => {
+        if (upgraded) {
+          bytes += n;
+          if (bytes >= target) {
+            target = Number.POSITIVE_INFINITY;
+            onTarget();
+          }
+          return true;
         }
-        return;
-      }
-      head += d.toString("latin1");
-      const end = head.indexOf("\r\n\r\n");
-      if (end >= 0) {
-        if (!head.startsWith("HTTP/1.1 101")) return reject(new Error(head.split("\r\n")[0]));
-        upgraded = true;
-        bytes += head.length - end - 4;
-        resolve();
-      }
-    });
+        head += Buffer.from(buf.buffer, buf.byteOffset, n).toString("latin1");
+        const end = head.indexOf("\r\n\r\n");
+        if (end >= 0) {
+          if (!head.startsWith("HTTP/1.1 101")) failed(new Error(head.split("\r\n")[0]));
+          upgraded = true;
+          bytes += head.length - end - 4;
+          opened();
+        }
+        return true;
+      },
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    opened = resolve;
+    failed = reject;
+    sock.once("error", reject);
     sock.write(
       "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
@@ -132,6 +150,28 @@ async function viewers(ports: number[]): Promise<Viewer[]> {
     out.push(...(await Promise.all(batch)));
   }
   return out;
+}
+
+/** A client that asks an instance for its process's CPU time (µs); it receives the broadcasts too, and ignores them. */
+async function cpuProbe(port: number): Promise<{ cpu(): Promise<number>; close(): void }> {
+  const ws = await wsClient(port);
+  let waiting: ((us: number) => void) | undefined;
+  ws.on("message", (d) => {
+    const s = d.toString();
+    if (waiting && s.startsWith('{"cpuUs":')) {
+      const w = waiting;
+      waiting = undefined;
+      w((JSON.parse(s) as { cpuUs: number }).cpuUs);
+    }
+  });
+  return {
+    cpu: () =>
+      new Promise<number>((resolve) => {
+        waiting = resolve;
+        ws.send(JSON.stringify({ op: "cpu" }));
+      }),
+    close: () => ws.close(),
+  };
 }
 
 /** One burst of BURST broadcasts from a client on the first instance: messages delivered per second. */
@@ -167,22 +207,41 @@ const viewerBusy: number[] = [];
  * time: a broadcast reaches every socket of every instance, so only one set may be connected at once). Each
  * round's rate is the median of 3 bursts after a warm-up one; the ratio is the median of the per-round ratios.
  */
-async function fanout(a: number, b: number): Promise<{ one: number[]; two: number[] }> {
+async function fanout(a: number, b: number): Promise<Fanout> {
   const publisher = await wsClient(a);
   publisher.on("message", () => {});
+  const probes = [await cpuProbe(a), await cpuProbe(b)];
+  const instancesCpu = async () => (await Promise.all(probes.map((p) => p.cpu()))).reduce((x, y) => x + y, 0);
   const one: number[] = [];
   const two: number[] = [];
+  const cpu = { one: { instances: 0, viewers: 0, deliveries: 0 }, two: { instances: 0, viewers: 0, deliveries: 0 } };
   for (let r = 0; r < ROUNDS; r++) {
     for (const ports of r % 2 === 0 ? [[a], [a, b]] : [[a, b], [a]]) {
       const vs = await viewers(ports);
       await burst(vs, publisher);
+      const i0 = await instancesCpu();
+      const v0 = process.cpuUsage();
       const rates = [await burst(vs, publisher), await burst(vs, publisher), await burst(vs, publisher)];
+      const v = process.cpuUsage(v0);
+      const c = ports.length === 1 ? cpu.one : cpu.two;
+      c.instances += (await instancesCpu()) - i0;
+      c.viewers += v.user + v.system;
+      c.deliveries += 3 * BURST * VIEWERS;
       (ports.length === 1 ? one : two).push(pct(rates, 50));
       for (const v of vs) v.sock.destroy();
     }
   }
   publisher.close();
-  return { one, two };
+  for (const p of probes) p.close();
+  return { one, two, cpu };
+}
+
+interface Fanout {
+  /** Messages per second, per round. */
+  one: number[];
+  two: number[];
+  /** CPU µs over the timed bursts: the instance processes (summed), this process (the viewers), and deliveries. */
+  cpu: Record<"one" | "two", { instances: number; viewers: number; deliveries: number }>;
 }
 
 async function main() {
@@ -199,12 +258,17 @@ async function main() {
     console.log(
       `bench cluster latency through Redis: p50 ${bus.p50.toFixed(3)} ms (${(bus.p50 / local.p50).toFixed(2)}x one instance), p99 ${bus.p99.toFixed(3)} ms (${(bus.p99 / local.p99).toFixed(2)}x); the bus adds ${add.toFixed(3)} ms p50 (target <= 1 ms: ${add <= 1 ? "met" : "missed"})`,
     );
-    const { one, two } = await fanout(a.port, b.port);
+    const { one, two, cpu } = await fanout(a.port, b.port);
     const ratios = one.map((x, i) => (two[i] as number) / x);
     const ratio = pct(ratios, 50);
     const fmt = (xs: number[]) => `${Math.round(Math.min(...xs))}-${Math.round(Math.max(...xs))}`;
     console.log(
       `# the ${VIEWERS} viewers are read by this one process: it was on a CPU ${Math.round(100 * pct(viewerBusy, 50))}% of a burst's time (median)`,
+    );
+    // CPU time per delivery does not wait in run queues: what the machine's load disturbs least.
+    const per = (c: Fanout["cpu"]["one"], k: "instances" | "viewers") => (1000 * c[k]) / c.deliveries;
+    console.log(
+      `bench cluster fan-out CPU per 1000 deliveries: 1 instance ${per(cpu.one, "instances").toFixed(0)} us (viewers ${per(cpu.one, "viewers").toFixed(0)} us), 2 instances ${per(cpu.two, "instances").toFixed(0)} us together (viewers ${per(cpu.two, "viewers").toFixed(0)} us)`,
     );
     console.log(
       `bench cluster fan-out to ${VIEWERS} viewers, 1 instance: ${Math.round(pct(one, 50))} msgs/s [rounds ${fmt(one)}]`,

@@ -1,5 +1,5 @@
-// ws-core bench: raw `ws` vs ws-core vs socket.io, same message shapes, server in its own process,
-// everything on 127.0.0.1. Prints `bench <name>: <value> <unit> (<ratio>x <baseline>)` lines.
+// ws-core bench: raw `ws` vs ws-core vs socket.io, same message shapes, the three servers together in one
+// process of their own, the three clients together in this one, everything on 127.0.0.1. Prints `bench <name>: <value> <unit> (<ratio>x <baseline>)` lines.
 import { type ChildProcess, execFileSync, fork, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -18,38 +18,44 @@ const PIPE_WINDOW = 1000;
 const FAN_CLIENTS = 100;
 const FAN_N = Number(process.env.BENCH_FAN ?? 300);
 
+/** The server process, hosting every contender's server on a port of its own. */
 interface Server {
-  port: number;
+  ports: Record<Contender, number>;
   child: ChildProcess;
 }
 
-// Pinning (BENCH_PIN=1: the server on CPU 1, this process on CPU 0) keeps client and server on separate CPUs.
+// Pinning (BENCH_PIN=1: the server process on CPU 1, this process on CPU 0) keeps clients and servers apart.
 // It is off by default: on a shared machine a pinned process waits for its one CPU while the other is free,
 // which multiplied every round trip (and its spread) several times over; the strict alternation of the
 // contenders, not the placement, is what keeps their ratio fair.
 const PIN = existsSync("/usr/bin/taskset") && process.env.BENCH_PIN === "1";
 if (PIN) execFileSync("taskset", ["-p", "-c", "0", String(process.pid)], { stdio: "ignore" });
 
-async function startServer(c: Contender): Promise<Server> {
+/**
+ * One server process for all three contenders: separate processes were placed by the scheduler each on its own
+ * (which CPU, next to which other process), and on a shared machine two identical ws-core servers in two
+ * processes differed by up to 10% in p50 within one run; in one process that weighs on every contender alike.
+ */
+async function startServer(): Promise<Server> {
   const script = fileURLToPath(new URL("./server.ts", import.meta.url));
-  const nodeArgs = ["--conditions", "@proj/source", "--import", "tsx", script, c];
+  const nodeArgs = ["--conditions", "@proj/source", "--import", "tsx", script];
   const stdio: Array<"ignore" | "inherit" | "ipc"> = ["ignore", "inherit", "inherit", "ipc"];
   const child = PIN
     ? spawn("taskset", ["-c", "1", process.execPath, ...nodeArgs], { stdio })
-    : fork(script, [c], { execArgv: nodeArgs.slice(0, 4), stdio });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once("message", (m) => resolve((m as { port: number }).port));
-    child.once("exit", (code) => reject(new Error(`bench server ${c} exited with ${code}`)));
+    : fork(script, [], { execArgv: nodeArgs.slice(0, 4), stdio });
+  const ports = await new Promise<Record<Contender, number>>((resolve, reject) => {
+    child.once("message", (m) => resolve((m as { ports: Record<Contender, number> }).ports));
+    child.once("exit", (code) => reject(new Error(`bench server exited with ${code}`)));
   });
-  return { port, child };
+  return { ports, child };
 }
 
-/** The next IPC message from the bench server carrying `key`. */
-function fromServer(s: Server, key: "loopMs" | "cpuUs"): Promise<number> {
+/** The next IPC message from the bench server carrying `key` (and naming contender `c`, when given). */
+function fromServer(s: Server, key: "loopMs" | "cpuUs", c?: Contender): Promise<number> {
   return new Promise((resolve) => {
     const on = (m: unknown) => {
       const v = (m as Record<string, unknown>)[key];
-      if (typeof v !== "number") return;
+      if (typeof v !== "number" || (c !== undefined && (m as { c?: string }).c !== c)) return;
       s.child.off("message", on);
       resolve(v);
     };
@@ -183,43 +189,49 @@ const rotated = (k: number) => contenders.map((_, i) => contenders[(i + k) % con
 /** Round trips each contender makes before the next one takes its turn (1: strict alternation). */
 const RTT_BLOCK = Math.max(1, Number(process.env.BENCH_RTT_BLOCK ?? 1));
 
+/** Round trips per contender and round for the CPU figure, in blocks (CPU time does not wait in run queues). */
+const CPU_N = Number(process.env.BENCH_CPU_RTT ?? 1000);
+const CPU_BLOCK = 250;
+
 /**
  * Sequential round trips, interleaved: the contenders take turns every RTT_BLOCK round trips (in rotating
  * order), so all three see the same machine. The load of other processes changes within milliseconds on a
  * shared machine; measured one after the other, or in blocks of hundreds, it decides the ratio.
+ * CPU time per round trip (client and server process) is measured afterwards in blocks of CPU_BLOCK round
+ * trips per contender, rotating: the server process is shared, so its CPU is read around each block.
  */
-async function measureRtt(
-  cs: Record<Contender, BenchClient>,
-  servers: Record<Contender, Server>,
-): Promise<Record<Contender, Rtt>> {
+async function measureRtt(cs: Record<Contender, BenchClient>, server: Server): Promise<Record<Contender, Rtt>> {
   const turns = Math.ceil(RTT_N / RTT_BLOCK);
   const n = turns * RTT_BLOCK;
   const lat = {} as Record<Contender, Float64Array>;
-  const cpu: Record<Contender, number> = { raw: 0, wscore: 0, socketio: 0 };
-  const serverCpuBefore = {} as Record<Contender, number>;
-  for (const c of contenders) {
-    lat[c] = new Float64Array(n);
-    serverCpuBefore[c] = await serverCpu(servers[c]);
-  }
+  for (const c of contenders) lat[c] = new Float64Array(n);
   let seq = 0;
   for (let k = 0; k < turns; k++) {
     for (const c of rotated(k)) {
       const client = cs[c];
       const out = lat[c];
-      const cpu0 = clientCpu();
       for (let i = k * RTT_BLOCK; i < (k + 1) * RTT_BLOCK; i++) {
         const t = performance.now();
         await client.roundTrip(seq++);
         out[i] = (performance.now() - t) * 1000;
       }
-      cpu[c] += clientCpu() - cpu0;
+    }
+  }
+  const cpu: Record<Contender, number> = { raw: 0, wscore: 0, socketio: 0 };
+  const blocks = Math.max(1, Math.ceil(CPU_N / CPU_BLOCK));
+  for (let k = 0; k < blocks; k++) {
+    for (const c of rotated(k)) {
+      const s0 = await serverCpu(server);
+      const c0 = clientCpu();
+      for (let i = 0; i < CPU_BLOCK; i++) await cs[c].roundTrip(seq++);
+      const c1 = clientCpu();
+      cpu[c] += c1 - c0 + ((await serverCpu(server)) - s0);
     }
   }
   const r = {} as Record<Contender, Rtt>;
   for (const c of contenders) {
     const sorted = lat[c].sort();
-    const serverUs = (await serverCpu(servers[c])) - serverCpuBefore[c];
-    r[c] = { p50: percentile(sorted, 50), p99: percentile(sorted, 99), cpuUs: (cpu[c] + serverUs) / n };
+    r[c] = { p50: percentile(sorted, 50), p99: percentile(sorted, 99), cpuUs: cpu[c] / (blocks * CPU_BLOCK) };
   }
   return r;
 }
@@ -257,7 +269,7 @@ interface Fanout {
 
 /** 100 listeners; one trigger; time until every listener has every message. */
 async function fanoutClients(contender: Contender, server: Server): Promise<Fanout> {
-  const port = server.port;
+  const port = server.ports[contender];
   let got = 0;
   let target = 0;
   let done: () => void = () => {};
@@ -292,7 +304,7 @@ async function fanoutClients(contender: Contender, server: Server): Promise<Fano
     trigger = (count) => sockets[0]?.send(JSON.stringify({ type: "fanout", count, body: BODY }));
   }
   const burst = (count: number) => {
-    const loop = fromServer(server, "loopMs");
+    const loop = fromServer(server, "loopMs", contender);
     const secs = new Promise<number>((resolve) => {
       got = 0;
       target = FAN_CLIENTS * count;
@@ -354,13 +366,14 @@ async function run(): Promise<Figure[]> {
   const pipe = series();
   const fan = series();
   const fanLoop = series();
-  const servers = {} as Record<Contender, Server>;
+  let server: Server | undefined;
   const cs = {} as Record<Contender, BenchClient>;
   const fans = {} as Record<Contender, Fanout>;
   try {
-    for (const c of contenders) servers[c] = await startServer(c);
-    for (const c of contenders) cs[c] = await clients[c](servers[c].port);
-    for (const c of contenders) fans[c] = await fanoutClients(c, servers[c]);
+    const s = await startServer();
+    server = s;
+    for (const c of contenders) cs[c] = await clients[c](s.ports[c]);
+    for (const c of contenders) fans[c] = await fanoutClients(c, s);
     // Warm-up: every path JIT-compiled on both sides before anything is timed.
     for (const c of contenders) {
       for (let i = 0; i < 2000; i++) await cs[c].roundTrip(i);
@@ -368,7 +381,7 @@ async function run(): Promise<Figure[]> {
       await fans[c].burst(20);
     }
     for (let round = 0; round < ROUNDS; round++) {
-      const r = await measureRtt(cs, servers);
+      const r = await measureRtt(cs, s);
       const p = await measurePipeline(cs);
       for (const c of contenders) {
         rtt50[c].push(r[c].p50);
@@ -387,7 +400,7 @@ async function run(): Promise<Figure[]> {
       cs[c]?.close();
       fans[c]?.close();
     }
-    await Promise.all(contenders.filter((c) => servers[c]).map((c) => stop(servers[c])));
+    if (server) await stop(server);
   }
   return [
     { name: "roundtrip-p50", unit: "us", lowerIsBetter: true, v: rtt50 },
@@ -419,7 +432,7 @@ async function main() {
     for (const f of figures) report(f);
   }
   console.log(
-    `# ${RUNS} runs of ${ROUNDS} rounds, contenders alternating every ${RTT_BLOCK} round trip(s); node ${process.version}; servers in child processes${PIN ? " pinned to CPU 1, client to CPU 0" : ""}; 127.0.0.1`,
+    `# ${RUNS} runs of ${ROUNDS} rounds, contenders alternating every ${RTT_BLOCK} round trip(s); node ${process.version}; the three servers in one child process, the three clients in this one${PIN ? " (pinned to CPU 1 and CPU 0)" : ""}; 127.0.0.1`,
   );
   // Across runs: each run's ratio (the median of its per-round ratios), then their median and min-max.
   for (const t of targets) {
