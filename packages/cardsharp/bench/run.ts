@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { NodeWebSocket } from "@proj/ws-core/node";
 import WebSocket, { WebSocketServer } from "ws";
 import { basicStrategyPlayer, CardsharpClient, flatMinimumBet } from "../src/client/index.js";
-import { BlackjackEngine, basicStrategy, type EngineEventType, simulate } from "../src/engine/index.js";
+import { BlackjackEngine, type EngineEventType, simulate } from "../src/engine/index.js";
 import { CardsharpServer } from "../src/server/index.js";
 
 const PKG_DIR = fileURLToPath(new URL("..", import.meta.url));
@@ -22,53 +22,31 @@ function line(name: string, value: number, unit: string, ratio: number, baseline
   console.log(`bench ${name}: ${v} ${unit} (${ratio.toFixed(2)}x ${baseline})`);
 }
 
-/**
- * Hands per second of CPU time (`process.cpuUsage`, this process's user + system time, GC threads included):
- * the machine is shared (other jobs, a loaded CI box), so wall time would measure the neighbours; the median
- * of `runs` runs after a warm-up.
- */
-function cpuRate(runs: number, once: (run: number) => number): number {
-  const rates: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const c = process.cpuUsage();
-    const hands = once(i);
-    const u = process.cpuUsage(c);
-    rates.push(hands / ((u.user + u.system) / 1e6));
-  }
-  return median(rates);
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-function engineAlone(): number {
-  simulate({ seed: 1, hands: 50_000 }); // warm-up
-  return cpuRate(5, (i) => {
-    simulate({ seed: 2 + i, hands: 200_000 });
-    return 200_000;
+/**
+ * One engine figure (`events`: every event built and delivered; `simulate`: no events) from `bench/engine.ts` in a
+ * process of its own: a server runs only the first path and `cardsharp-sim` only the second, and in one process
+ * the code optimised for the path measured first is deoptimised by the other, which costs the second figure
+ * 5-40 % depending on the order.
+ */
+async function engineFigure(mode: "events" | "simulate"): Promise<number> {
+  const child = spawn(process.execPath, ["--import", "tsx", "--conditions", "@proj/source", "bench/engine.ts", mode], {
+    cwd: PKG_DIR,
+    stdio: ["ignore", "pipe", "inherit"],
   });
-}
-
-/** One basic-strategy seat with every event built and delivered to a listener (UI snapshots included). */
-function engineWithEvents(): number {
-  let events = 0;
-  const run = (seed: number, hands: number) => {
-    const engine = new BlackjackEngine({ seed, gameId: "bench", onEvent: () => void events++ });
-    const strategy = basicStrategy(engine.rules);
-    const id = engine.addPlayer({ name: "b", balance: 1e9 });
-    for (let i = 0; i < hands; i++) {
-      engine.startRound();
-      engine.placeBet(id, 5);
-      engine.deal();
-      for (let d = engine.decision; d; d = engine.decision) engine.act(id, strategy(d));
-    }
-    return hands;
-  };
-  run(1, 50_000); // warm-up
-  return cpuRate(5, (i) => run(2 + i, 200_000));
+  let out = "";
+  child.stdout?.on("data", (d) => {
+    out += String(d);
+  });
+  const [code] = (await once(child, "exit")) as [number | null];
+  const rate = Number(/rate (\S+)/.exec(out)?.[1]);
+  if (code !== 0 || !Number.isFinite(rate)) throw new Error(`bench/engine.ts ${mode} failed (${code}): ${out}`);
+  return rate;
 }
 
 /**
@@ -314,11 +292,8 @@ function houseEdge(): void {
   );
 }
 
-// The engine with events first: a server runs only that path, and optimised code made for the simulator's
-// event-free path first (then deoptimised) costs the events figure 5-30 % in the same process; the simulator's
-// figure is the same either way (measured both ways on the same machine).
-const eventRate = engineWithEvents();
-const engineRate = engineAlone();
+const eventRate = await engineFigure("events");
+const engineRate = await engineFigure("simulate");
 line("engine-hands-no-events", engineRate, "hands/CPU-s", engineRate / TARGET_HANDS_PER_S, "target 1M hands/s");
 line(
   "engine-hands-no-events",
