@@ -85,7 +85,14 @@ export class BlackjackTable {
   readonly #botBalance: number;
   readonly #balanceFor: ((ownerId: string) => number | undefined) | undefined;
   readonly #beforeNextRound: (() => Promise<void>) | undefined;
-  #pending: (PendingRequest & { resolve: (a: Action) => void; timer: unknown }) | undefined;
+  #pending: (PendingRequest & { resolve: (a: Action) => void }) | undefined;
+  /**
+   * The loop's one deadline (it either sleeps or waits for a decision, never both): when it is due and what
+   * then runs. Checked lazily by `#deadlineTimer`, which is re-armed only when it would fire too late.
+   */
+  #deadline: { at: number; fire: () => void } | undefined;
+  #deadlineTimer: unknown;
+  #deadlineTimerAt = 0;
   #running = false;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
@@ -147,6 +154,9 @@ export class BlackjackTable {
     this.#wake?.();
     for (const s of this.#byOwner.values()) this.#clearHold(s);
     await this.#loop;
+    this.#deadline = undefined;
+    if (this.#deadlineTimer !== undefined) this.#timers.clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = undefined;
   }
 
   addBot(kind: BotKind = "basic", name?: string): string {
@@ -414,7 +424,8 @@ export class BlackjackTable {
         decision: d,
         timeoutMs: this.timings.decisionTimeoutMs,
       };
-      const timer = this.#timers.setTimeout(() => {
+      this.#pending = { ...request, resolve };
+      this.#setDeadline(this.#timers.now() + request.timeoutMs, () => {
         if (this.#pending?.requestId !== request.requestId) return;
         this.bus.emit("PLAYER_TIMEOUT", {
           player_id: d.playerId,
@@ -423,8 +434,7 @@ export class BlackjackTable {
           timestamp: nowSeconds(),
         });
         this.#resolvePending();
-      }, request.timeoutMs);
-      this.#pending = { ...request, resolve, timer };
+      });
       this.adapter?.requestPlayerAction(request);
     });
   }
@@ -434,7 +444,7 @@ export class BlackjackTable {
     const p = this.#pending;
     if (!p) return;
     this.#pending = undefined;
-    this.#timers.clearTimeout(p.timer);
+    this.#deadline = undefined;
     p.resolve(action ?? defaultAction(p.decision));
   }
 
@@ -533,16 +543,46 @@ export class BlackjackTable {
   /** Sleeps until woken (bets, seats, presence, stop) or `ms` passes; `wakeable: false` ignores wakes but not stop. */
   #sleep(ms?: number, wakeable = true): Promise<void> {
     return new Promise((resolve) => {
-      let timer: unknown;
       const done = () => {
-        if (timer !== undefined) this.#timers.clearTimeout(timer);
+        if (this.#deadline?.fire === done) this.#deadline = undefined;
         this.#wake = undefined;
         resolve();
       };
-      if (ms !== undefined) timer = this.#timers.setTimeout(done, Math.max(0, ms));
+      if (ms !== undefined) this.#setDeadline(this.#timers.now() + Math.max(0, ms), done);
       this.#wake = wakeable ? done : () => (this.#running ? undefined : done());
     });
   }
+
+  /**
+   * Sets the loop's deadline. A timer already armed to fire no later than `at` is kept (it re-arms itself for
+   * what is left when it fires early): a table at `--pause-ms 0` asks a decision or waits for a bet every few
+   * microseconds, and a setTimeout plus clearTimeout for each cost more than the step itself.
+   */
+  #setDeadline(at: number, fire: () => void): void {
+    this.#deadline = { at, fire };
+    if (this.#deadlineTimer !== undefined) {
+      if (this.#deadlineTimerAt <= at) return;
+      this.#timers.clearTimeout(this.#deadlineTimer);
+    }
+    this.#armDeadlineTimer(at);
+  }
+
+  #armDeadlineTimer(at: number): void {
+    this.#deadlineTimerAt = at;
+    this.#deadlineTimer = this.#timers.setTimeout(this.#onDeadlineTimer, Math.max(0, at - this.#timers.now()));
+  }
+
+  readonly #onDeadlineTimer = () => {
+    this.#deadlineTimer = undefined;
+    const d = this.#deadline;
+    if (!d) return; // settled before its time: nothing to do, nothing re-armed
+    if (this.#timers.now() < d.at) {
+      this.#armDeadlineTimer(d.at);
+      return;
+    }
+    this.#deadline = undefined;
+    d.fire();
+  };
 }
 
 function noSeat(): TableError {

@@ -31,6 +31,9 @@ export interface ClientTransport {
   backlog?(): number;
 }
 
+/** The ack of every accepted action (a direct reply: no timestamp, no seq), serialised once. */
+const ACTION_RECEIVED = JSON.stringify({ type: "event", data: { event_type: "action_received" } });
+
 /** One socket's protocol state: unconnected until its `connect`, then bound to a client id. */
 export class ClientSession {
   readonly transport: ClientTransport;
@@ -331,7 +334,7 @@ export class WebSocketEventHandler {
       return;
     }
     // Ack first, then the bus echo, then whatever the action causes (upstream's wire order).
-    this.#reply(session, "event", { event_type: "action_received" });
+    this.#push(session, ACTION_RECEIVED, false);
     this.bus.emit("USER_INTERACTION_RECEIVED", { action, data: { ...data, client_id: clientId } });
     try {
       outcome.run?.();
