@@ -323,6 +323,44 @@ describe("drain notification", () => {
     expect(c.bufferedAmount).toBe(0);
   });
 
+  test("afterWrites calls back only once the paused peer has taken the frames sent before it", async () => {
+    const server = await startTestServer({ slowConsumer: { policy: "drop", highWaterMark: 1 << 30 } });
+    const conn = server.nextConnection();
+    const client = await connectTestClient(server.url);
+    const c = await conn;
+    const socket = (client.ws as unknown as { _socket: import("node:net").Socket })._socket;
+    socket.pause();
+    const chunk = new Uint8Array(256 * 1024).fill(7);
+    for (let i = 0; i < 40; i++) expect(c.send(chunk)).toBe("sent");
+    await waitFor(() => c.bufferedAmount > 0);
+    let written = false;
+    const done = new Promise<Error | null | undefined>((resolve) =>
+      expect(
+        c.afterWrites((err) => {
+          written = true;
+          resolve(err);
+        }),
+      ).toBe(true),
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(written).toBe(false);
+    socket.resume();
+    expect(await done).toBeFalsy();
+    expect(c.bufferedAmount).toBe(0);
+    c.close();
+    await client.closed;
+    expect(c.afterWrites(() => {})).toBe(false);
+  });
+
+  test("afterWrites cannot tell through compression and says so", async () => {
+    const server = await startTestServer({ perMessageDeflate: true });
+    const conn = server.nextConnection();
+    await connectTestClient(server.url);
+    const c = await conn;
+    c.send(new Uint8Array([1, 2, 3]));
+    expect(c.afterWrites(() => {})).toBe(false);
+  });
+
   test("a closing endpoint refuses with the configured error", async () => {
     const endpoint = new WsEndpoint({ heartbeat: false, closingError: new HttpError(503, { error: "restarting" }) });
     const s = await startWsServer({ routes: { "/": endpoint } });

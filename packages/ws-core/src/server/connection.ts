@@ -37,6 +37,7 @@ export function preEncode(frame: PreparedFrame): PreparedFrame {
 }
 
 const MERGE_LIMIT = 64 * 1024;
+const EMPTY = new Uint8Array(0);
 
 /** Normalises what the caller sends; a string becomes its whole frame at once (see `frameBytes`). */
 export function prepareFrame(data: WireData | PreparedFrame): PreparedFrame {
@@ -211,6 +212,24 @@ export class Connection<Ctx = unknown> {
       };
       check();
     });
+  }
+
+  /**
+   * Calls `cb` once the socket has written every frame sent so far, so the buffers given to those sends may be
+   * filled again (a frame written straight to the socket is written from the caller's buffer, uncopied). Returns
+   * false, and never calls `cb`, when that cannot be told: compression or a busy sender may still hold the
+   * bytes, or the socket is gone. A frame still in the backlog is not covered: its send said "queued".
+   */
+  afterWrites(cb: (err?: Error | null) => void): boolean {
+    const socket = (
+      this.ws as unknown as {
+        _socket?: { write(c: Uint8Array, cb: (e?: Error | null) => void): boolean; writable?: boolean };
+      }
+    )._socket;
+    if (!this.open || !this.#sender || this.#sender._state !== 0 || socket?.writable !== true) return false;
+    // Stream writes complete in order: an empty write behind the frames calls back after them.
+    socket.write(EMPTY, cb);
+    return true;
   }
 
   close(code: number = CloseCode.Normal, reason = ""): void {
