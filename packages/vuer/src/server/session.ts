@@ -36,8 +36,6 @@ export function fanOut(sessions: Iterable<VuerSession>, event: ServerEvent | Uin
   return n;
 }
 
-const EMPTY = new Uint8Array(0);
-
 /** What became of one queued frame. */
 export type EnqueueResult = "sent" | "queued" | "dropped" | "closed";
 
@@ -260,34 +258,25 @@ export class VuerSession extends SceneOps<EnqueueResult> {
 
   /**
    * Follows a frame written in a recyclable buffer (a `PointCloudStream`'s) to the kernel. Written straight to the
-   * socket, an empty write queued behind it calls back once the socket has written everything before it (the
-   * frame's bytes included: the socket writes from the buffer itself, without a copy). A frame that waits in the
+   * socket, ws-core's `afterWrites` calls back once the socket has written everything before it (the frame's bytes
+   * included: the socket writes from the buffer itself, without a copy). A frame that waits in the
    * queue (dropped or sent later, unseen) or goes through compression (asynchronous, in `ws`) is not followed: its
    * buffer is never filled again.
    */
   #follow(lease: FrameLease, r: SendResult): void {
-    const ws = this.socket as unknown as {
-      _socket?: { write(chunk: Uint8Array, cb: (err?: Error | null) => void): boolean; writable?: boolean };
-      _sender?: { _state?: number };
-      _extensions?: Record<string, unknown>;
-    };
-    const socket = ws._socket;
-    if (
-      r !== "sent" ||
-      socket === undefined ||
-      socket.writable !== true ||
-      ws._sender?._state !== 0 ||
-      ws._extensions?.["permessage-deflate"] !== undefined
-    ) {
-      lease.abandoned = true;
+    lease.pending++;
+    const followed =
+      r === "sent" &&
+      this.#conn.afterWrites((err) => {
+        lease.pending--;
+        if (err) lease.abandoned = true;
+      });
+    if (followed) {
+      lease.sent++;
       return;
     }
-    lease.sent++;
-    lease.pending++;
-    socket.write(EMPTY, (err) => {
-      lease.pending--;
-      if (err) lease.abandoned = true;
-    });
+    lease.pending--;
+    lease.abandoned = true;
   }
 
   /** @internal True once the server side closed (or began closing) this session. */
