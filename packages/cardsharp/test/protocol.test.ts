@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import { closeHttpServer, listen, UpgradeRouter } from "@proj/ws-core/server";
 import { disposeLeftovers, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
-import { CardsharpServer } from "../src/server/index.js";
+import { CardsharpServer, EventBus, WebSocketEventHandler } from "../src/server/index.js";
 import { ManualTimers } from "./manual-timers.js";
 import { type Msg, rawClient, startServer } from "./server-helpers.js";
 
@@ -514,5 +514,42 @@ describe("upstream's example client (examples/websocket_client.py) works unchang
     send("disconnect", { client_id: id });
     expect((await c.expect("disconnected")).data.client_id).toBe(id);
     expect((await c.closed).code).toBe(1000);
+  });
+});
+
+describe("frame text", () => {
+  test("pushed frames are the bytes JSON.stringify gives their envelope (built as text around the payload)", () => {
+    const bus = new EventBus();
+    const handler = new WebSocketEventHandler({ bus, timers: new ManualTimers() });
+    const frames: string[] = [];
+    const session = handler.open({ send: (t) => void frames.push(t), close: () => {} });
+    handler.receive(session, JSON.stringify({ type: "connect", data: { client_id: "t-1" } }));
+    handler.receive(session, JSON.stringify({ type: "subscribe", data: { event_types: ["*"] } }));
+    const data = { game_id: "g", player_id: 'p-\u2665"1', player_name: "A", balance: 12.5, timestamp: 1.5 };
+    bus.emit("BANKROLL_UPDATED", data);
+    expect(handler.sendTo("t-1", "action_request", { request_id: "r-1", cards: ["A\u2660"] })).toBe(true);
+    handler.broadcast("heartbeat", { timestamp: 2 });
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const pushed = frames.map((f) => JSON.parse(f)).filter((m) => m.seq !== undefined);
+      expect(pushed.map((m) => m.type)).toEqual(["connected", "event", "action_request", "heartbeat"]);
+      for (const f of frames) expect(f).toBe(JSON.stringify(JSON.parse(f)));
+      const [, event, request, beat] = pushed;
+      expect(event).toEqual({
+        type: "event",
+        data: { event_type: "BANKROLL_UPDATED", data },
+        timestamp: event.timestamp,
+        seq: event.seq,
+      });
+      expect(Object.keys(event)).toEqual(["type", "data", "timestamp", "seq"]);
+      expect(request).toEqual({
+        type: "action_request",
+        data: { request_id: "r-1", cards: ["A\u2660"] },
+        timestamp: request.timestamp,
+        seq: request.seq,
+      });
+      expect(beat.data).toEqual({ timestamp: 2 });
+      expect(pushed.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+      handler.close();
+    });
   });
 });

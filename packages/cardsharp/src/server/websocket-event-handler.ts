@@ -34,6 +34,40 @@ export interface ClientTransport {
 /** The ack of every accepted action (a direct reply: no timestamp, no seq), serialised once. */
 const ACTION_RECEIVED = JSON.stringify({ type: "event", data: { event_type: "action_received" } });
 
+/** Envelope heads (`{"type":...,"data":` and the event's `{"type":"event","data":{"event_type":...,"data":`) by type. */
+const heads = new Map<string, string>();
+const eventHeads = new Map<string, string>();
+
+function headOf(cache: Map<string, string>, type: string, build: (quoted: string) => string): string {
+  let head = cache.get(type);
+  if (head === undefined) {
+    head = build(JSON.stringify(type));
+    if (cache.size < 256) cache.set(type, head); // types are a handful; a stray caller cannot grow it unbounded
+  }
+  return head;
+}
+
+/**
+ * `JSON.stringify({type, data, timestamp})` without its closing brace, built as text around one
+ * `JSON.stringify(data)` (same bytes, no envelope objects per frame). The timestamp goes through
+ * `JSON.stringify` too: `String(n)` would file every timestamp in V8's number-to-string cache.
+ */
+function openEnvelope(type: string, data: unknown): string {
+  const json = JSON.stringify(data);
+  if (json === undefined) return JSON.stringify({ type, data, timestamp: nowSeconds() }).slice(0, -1);
+  return `${headOf(heads, type, (q) => `{"type":${q},"data":`)}${json},"timestamp":${JSON.stringify(nowSeconds())}`;
+}
+
+/** `JSON.stringify({type: "event", data: {event_type, data}, timestamp})` without its closing brace. */
+function openEventEnvelope(type: string, data: unknown): string {
+  const json = JSON.stringify(data);
+  if (json === undefined) {
+    return JSON.stringify({ type: "event", data: { event_type: type, data }, timestamp: nowSeconds() }).slice(0, -1);
+  }
+  const head = headOf(eventHeads, type, (q) => `{"type":"event","data":{"event_type":${q},"data":`);
+  return `${head}${json}},"timestamp":${JSON.stringify(nowSeconds())}`;
+}
+
 /** One socket's protocol state: unconnected until its `connect`, then bound to a client id. */
 export class ClientSession {
   readonly transport: ClientTransport;
@@ -346,11 +380,11 @@ export class WebSocketEventHandler {
   }
 
   #fanOut(type: EngineEventType, data: Record<string, unknown>): void {
-    let text: string | undefined;
+    let open: string | undefined;
     for (const s of this.clients.values()) {
       if (!s.wants(type)) continue;
-      text ??= JSON.stringify({ type: "event", data: { event_type: type, data }, timestamp: nowSeconds() });
-      this.#push(s, text, true);
+      open ??= openEventEnvelope(type, data);
+      this.#pushOpen(s, open, true);
     }
   }
 
@@ -392,14 +426,27 @@ export class WebSocketEventHandler {
 
   /** Pushed message: carries a top-level timestamp. */
   #send(session: ClientSession, type: string, data: unknown): void {
-    this.#push(session, JSON.stringify({ type, data, timestamp: nowSeconds() }), true);
+    this.#pushOpen(session, openEnvelope(type, data), true);
   }
 
   /** Sends one serialised frame (at the end of the tick); a pushed frame (`numbered`) gets the socket's next `seq`. */
   #push(session: ClientSession, text: string, numbered: boolean): void {
-    const seq = numbered ? ++session.seq : 0;
+    if (numbered) this.#pushOpen(session, text.slice(0, -1), true);
+    else this.#enqueue(session, text, 0);
+  }
+
+  /** `#push` of a frame given without its closing brace (`openEnvelope`): the `seq` is appended, no slice. */
+  #pushOpen(session: ClientSession, open: string, numbered: boolean): void {
+    if (!numbered) {
+      this.#enqueue(session, `${open}}`, 0);
+      return;
+    }
+    const seq = ++session.seq;
     // `decimal`: a per-frame counter through String(n) would sit in V8's number-to-string cache (kept alive).
-    const frame = numbered ? `${text.slice(0, -1)},"seq":${decimal(seq)}}` : text;
+    this.#enqueue(session, `${open},"seq":${decimal(seq)}}`, seq);
+  }
+
+  #enqueue(session: ClientSession, frame: string, seq: number): void {
     if (session.outbox.length === 0) {
       if (this.#toFlush.length === 0) queueMicrotask(this.#flushAfterMicrotasks);
       this.#toFlush.push(session);
