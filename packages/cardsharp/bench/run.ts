@@ -1,7 +1,8 @@
 // Bench for @proj/cardsharp: `pnpm --filter @proj/cardsharp bench`. Binds 127.0.0.1 only; bounded (~1-2 min).
 // One line per figure: `bench <name>: <value> <unit> (<ratio>x <baseline>)`.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { NodeWebSocket } from "@proj/ws-core/node";
@@ -49,6 +50,39 @@ async function engineFigure(mode: "events" | "simulate"): Promise<number> {
   return rate;
 }
 
+/** CPU time (µs) of this process: `process.cpuUsage`, user + system, every thread. */
+function ownCpuUs(): number {
+  const c = process.cpuUsage();
+  return c.user + c.system;
+}
+
+/** Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`, 100 nearly everywhere). */
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (µs) of another process from /proc/<pid>/stat (utime + stime), or NaN where there is no /proc. */
+function procCpuUs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLK_TCK;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU spent over the timed part of a run: this process (the client side) and the server process if apart. */
+interface CpuSpent {
+  client: number;
+  server: number;
+}
+
 /**
  * One bot client against a `--pause-ms 0` table (in this process, or at `url`): hands per second over `hands`
  * hands after `warmUp` hands, and the request/response round trips it made per hand (its bet, and one answer
@@ -58,7 +92,8 @@ async function overWebSocket(
   hands: number,
   warmUp: number,
   url?: string,
-): Promise<{ rate: number; tripsPerHand: number }> {
+  serverPid?: number,
+): Promise<{ rate: number; tripsPerHand: number; cpu: CpuSpent }> {
   const server = url ? undefined : new CardsharpServer({ seed: 3, timings: { roundPauseMs: 0 } });
   const wsUrl = url ?? (await (server as CardsharpServer).listen({ port: 0 })).wsUrl;
   const client = new CardsharpClient({
@@ -73,23 +108,30 @@ async function overWebSocket(
   let requests = 0;
   let requestsAtStart = 0;
   let t0 = 0;
+  const cpu0 = { client: 0, server: 0 };
   client.on("action_request", () => void requests++);
-  const done = new Promise<{ rate: number; tripsPerHand: number }>((resolve) => {
+  const done = new Promise<{ rate: number; tripsPerHand: number; cpu: CpuSpent }>((resolve) => {
     client.on("event", (e) => {
       if (e.event_type !== "ROUND_ENDED" || !client.seat || !(client.seat.player_id in (e.data as any).results)) return;
       rounds++;
       if (rounds === warmUp) {
         t0 = performance.now();
         requestsAtStart = requests;
+        cpu0.client = ownCpuUs();
+        cpu0.server = procCpuUs(serverPid);
       }
       if (rounds === warmUp + hands) {
         const rate = hands / ((performance.now() - t0) / 1000);
-        resolve({ rate, tripsPerHand: 1 + (requests - requestsAtStart) / hands });
+        const cpu = { client: ownCpuUs() - cpu0.client, server: procCpuUs(serverPid) - cpu0.server };
+        resolve({ rate, tripsPerHand: 1 + (requests - requestsAtStart) / hands, cpu });
       }
     });
   });
-  const timeout = new Promise<{ rate: number; tripsPerHand: number }>((resolve) =>
-    setTimeout(() => resolve({ rate: Number.NaN, tripsPerHand: Number.NaN }), 60_000).unref(),
+  const timeout = new Promise<{ rate: number; tripsPerHand: number; cpu: CpuSpent }>((resolve) =>
+    setTimeout(
+      () => resolve({ rate: Number.NaN, tripsPerHand: Number.NaN, cpu: { client: Number.NaN, server: Number.NaN } }),
+      60_000,
+    ).unref(),
   );
   const result = await Promise.race([done, timeout]);
   // Gives the seat up (a `disconnect` alone holds it for seatHoldMs): the table at `url` serves every pair.
@@ -103,7 +145,12 @@ async function overWebSocket(
  * Baseline: a raw `ws` client and an echo `ws` server doing `tripsPerHand` sequential request/response round
  * trips per "hand" (frames of an action's size), in hands per second.
  */
-async function rawRoundTrips(tripsPerHand: number, hands: number, url?: string): Promise<number> {
+async function rawRoundTrips(
+  tripsPerHand: number,
+  hands: number,
+  url?: string,
+  serverPid?: number,
+): Promise<{ rate: number; cpu: CpuSpent }> {
   const wss = url ? undefined : new WebSocketServer({ host: "127.0.0.1", port: 0 });
   if (wss) {
     await once(wss, "listening");
@@ -122,12 +169,15 @@ async function rawRoundTrips(tripsPerHand: number, hands: number, url?: string):
     });
   const trips = Math.round(tripsPerHand * hands);
   for (let i = 0; i < 200; i++) await trip(); // warm-up
+  const c0 = ownCpuUs();
+  const s0 = procCpuUs(serverPid);
   const t = performance.now();
   for (let i = 0; i < trips; i++) await trip();
   const rate = hands / ((performance.now() - t) / 1000);
+  const cpu = { client: ownCpuUs() - c0, server: procCpuUs(serverPid) - s0 };
   ws.terminate();
   if (wss) await new Promise((r) => wss.close(r));
-  return rate;
+  return { rate, cpu };
 }
 
 /** The same raw `ws` echo server as `rawRoundTrips` uses, in a process of its own. */
@@ -165,7 +215,11 @@ async function stopProcess(child: ChildProcess): Promise<void> {
  * Ours and the raw baseline measured in alternation (a pair at a time, so both see the same load on a shared
  * machine): the median of the pairs' ratios, after one pair that only warms up.
  */
-async function wsRatio(pairs: number, hands: number, urls?: { ours: string; raw: string }) {
+async function wsRatio(
+  pairs: number,
+  hands: number,
+  urls?: { ours: string; raw: string; oursPid?: number; rawPid?: number },
+) {
   // Warm-up (both ends' code optimised by the JIT before anything counts).
   await rawRoundTrips(2.4, 400, urls?.raw);
   await overWebSocket(1000, 20, urls?.ours);
@@ -173,15 +227,52 @@ async function wsRatio(pairs: number, hands: number, urls?: { ours: string; raw:
   const ours: number[] = [];
   const raws: number[] = [];
   let trips = 0;
+  // CPU summed over every pair (µs), per side: /proc's ticks are coarse, the sum over 9 pairs is not.
+  const cpu = { ours: { client: 0, server: 0 }, raw: { client: 0, server: 0 } };
   for (let i = 0; i < pairs; i++) {
-    const o = await overWebSocket(hands, 30, urls?.ours);
-    const r = await rawRoundTrips(o.tripsPerHand, hands, urls?.raw);
+    const o = await overWebSocket(hands, 30, urls?.ours, urls?.oursPid);
+    const r = await rawRoundTrips(o.tripsPerHand, hands, urls?.raw, urls?.rawPid);
     ours.push(o.rate);
-    raws.push(r);
-    ratios.push(o.rate / r);
+    raws.push(r.rate);
+    ratios.push(o.rate / r.rate);
     trips += o.tripsPerHand / pairs;
+    cpu.ours.client += o.cpu.client;
+    cpu.ours.server += o.cpu.server;
+    cpu.raw.client += r.cpu.client;
+    cpu.raw.server += r.cpu.server;
   }
-  return { rate: median(ours), rawRate: median(raws), ratio: median(ratios), tripsPerHand: trips };
+  const perHand = (us: number) => us / (pairs * hands);
+  return {
+    rate: median(ours),
+    rawRate: median(raws),
+    ratio: median(ratios),
+    tripsPerHand: trips,
+    cpuPerHand: {
+      ours: { client: perHand(cpu.ours.client), server: perHand(cpu.ours.server) },
+      raw: { client: perHand(cpu.raw.client), server: perHand(cpu.raw.server) },
+    },
+  };
+}
+
+/** `ws-cpu-*` lines: CPU per hand of one side, ours against the raw pair's for the same round trips. */
+function cpuLines(
+  name: string,
+  c: Awaited<ReturnType<typeof wsRatio>>["cpuPerHand"],
+  sides: Array<"client" | "server">,
+) {
+  for (const side of sides) {
+    const o = c.ours[side];
+    const r = c.raw[side];
+    if (!Number.isFinite(o) || !Number.isFinite(r)) continue;
+    // Inverted (raw / ours) so that, like every other line, a higher ratio is better.
+    line(
+      `${name}-${side}`,
+      o,
+      "CPU-us/hand",
+      r / o,
+      `raw ws ${side} for the same round trips (${r.toFixed(1)} CPU-us/hand)`,
+    );
+  }
 }
 
 /** Event frames of a few seeded rounds with 5 bots: the traffic a spectator sees. */
@@ -311,6 +402,14 @@ line(
   ws.ratio,
   `raw ws client and echo server in one process, same ${ws.tripsPerHand.toFixed(2)} request/response round trips per hand (${Math.round(ws.rawRate)} hands/s); median of 9 alternated pairs after 1000 warm-up hands; target 0.5x`,
 );
+// In one process the client's CPU includes the server's: one figure for the pair.
+line(
+  "ws-cpu-one-process",
+  ws.cpuPerHand.ours.client,
+  "CPU-us/hand",
+  ws.cpuPerHand.raw.client / ws.cpuPerHand.ours.client,
+  `raw ws client + echo server for the same round trips (${ws.cpuPerHand.raw.client.toFixed(1)} CPU-us/hand)`,
+);
 {
   // As the issue says it: the bot against `cardsharp-server --pause-ms 0` (a process of its own), and the raw
   // client against an echo server in a process of its own.
@@ -329,7 +428,12 @@ line(
   ]);
   const echo = await startProcess(["-e", ECHO_SERVER]);
   try {
-    const apart = await wsRatio(9, 1000, { ours: table.url, raw: echo.url });
+    const apart = await wsRatio(9, 1000, {
+      ours: table.url,
+      raw: echo.url,
+      ...(table.child.pid !== undefined ? { oursPid: table.child.pid } : {}),
+      ...(echo.child.pid !== undefined ? { rawPid: echo.child.pid } : {}),
+    });
     line(
       "ws-hands-server-process",
       apart.rate,
@@ -337,6 +441,7 @@ line(
       apart.ratio,
       `raw ws client against an echo server process, same ${apart.tripsPerHand.toFixed(2)} round trips per hand (${Math.round(apart.rawRate)} hands/s); median of 9 alternated pairs after 1000 warm-up hands; target 0.5x`,
     );
+    cpuLines("ws-cpu-server-process", apart.cpuPerHand, ["client", "server"]);
   } finally {
     await Promise.all([stopProcess(table.child), stopProcess(echo.child)]);
   }
