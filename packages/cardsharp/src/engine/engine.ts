@@ -1,4 +1,5 @@
 import { type Card, cardToString, pointValue } from "./cards.js";
+import { epochSeconds } from "./clock.js";
 import { decimal } from "./decimal.js";
 import { EngineError } from "./errors.js";
 import { fromCents, isWholeCents, mulCents, toCents } from "./money.js";
@@ -161,6 +162,7 @@ export class BlackjackEngine {
     this.shoe = new Shoe(this.rules.decks, this.rules.penetration, random);
     this.gameId = options.gameId ?? makeId(random);
     this.#sink = options.onEvent;
+    // One default function for every engine (a call site that sees one target stays fast).
     this.#clock = options.clock ?? epochSeconds;
     this.#ui = options.uiUpdates ?? true;
     this.#config = options.config ?? {};
@@ -938,11 +940,6 @@ export class BlackjackEngine {
   #emit<K extends EngineEventType>(type: K, data: EventPayload<K>): void {
     (this.#sink as EventSink)(type, data);
   }
-}
-
-/** The default clock: one function for every engine (a call site that sees one target stays fast). */
-function epochSeconds(): number {
-  return Date.now() / 1000;
 }
 
 /** The hands of a seat between rounds: shared, as hand lists are replaced, never changed in place. */
