@@ -91,41 +91,89 @@ export function earlySurrenders(total: number, soft: boolean, pairValue: number,
 export function basicStrategy(
   rules: Pick<Rules, "dealerHitsSoft17" | "doubleAfterSplit"> & Partial<Pick<Rules, "earlySurrender">>,
 ): Strategy {
-  const t = basicStrategyTables(rules);
+  const cells = compileTables(basicStrategyTables(rules));
   const h17 = rules.dealerHitsSoft17;
   const early = rules.earlySurrender === true;
   return (view) => {
     if (view.kind === "insurance") return "NO_INSURANCE";
     const valid = view.validActions;
+    const cards = view.cards;
     const col = dealerColumn(view.dealerUpcard);
     // The hand's total and softness (as `evaluate`, without an object per decision).
     let hard = 0;
     let aces = 0;
-    for (const c of view.cards) {
+    for (let i = 0; i < cards.length; i++) {
+      const c = cards[i] as Card;
       hard += pointValue(c);
       if (c % 13 === 0) aces++;
     }
     const soft = isSoft(hard, aces);
     const total = handTotal(hard, aces);
-    const two = view.cards.length === 2;
-    const pairRank = two && rankIndex(view.cards[0] as Card) === rankIndex(view.cards[1] as Card);
-    const pairValue = pairRank ? pointValue(view.cards[0] as Card) : 0;
-    if (early && valid.includes("SURRENDER") && earlySurrenders(total, soft, pairValue, col)) return "SURRENDER";
-    if (valid.includes("SURRENDER")) {
+    const pairRank = cards.length === 2 && rankIndex(cards[0] as Card) === rankIndex(cards[1] as Card);
+    const pairValue = pairRank ? pointValue(cards[0] as Card) : 0;
+    // Which of the optional actions are offered, in one pass over the list.
+    let surrender = false;
+    let split = false;
+    let double = false;
+    for (let i = 0; i < valid.length; i++) {
+      const a = valid[i];
+      if (a === "SURRENDER") surrender = true;
+      else if (a === "SPLIT") split = true;
+      else if (a === "DOUBLE") double = true;
+    }
+    if (surrender) {
+      if (early && earlySurrenders(total, soft, pairValue, col)) return "SURRENDER";
       // H17: 8,8 against an ace surrenders; other pairs of 8 split.
       if (h17 && pairValue === 8 && col === 9) return "SURRENDER";
-      if (!soft && pairValue !== 8 && t.surrender[total]?.[col] === "R") return "SURRENDER";
+      if (!soft && pairValue !== 8 && total < TOTALS && cells.surrender[total * 10 + col] === 1) return "SURRENDER";
     }
-    if (pairRank && valid.includes("SPLIT") && t.pairs[pairValue]?.[col] === "P") return "SPLIT";
-    const row = soft ? t.soft[total] : t.hard[total];
-    const cell = total >= 20 || (!soft && total >= 17) ? "S" : soft && total <= 12 ? "H" : (row?.[col] ?? "H");
-    const canDouble = valid.includes("DOUBLE");
+    if (pairRank && split && cells.split[pairValue * 10 + col] === 1) return "SPLIT";
+    const cell = total >= TOTALS ? STAND : cells.play[(soft ? TOTALS * 10 : 0) + total * 10 + col];
     let action: Action;
-    if (cell === "D") action = canDouble ? "DOUBLE" : "HIT";
-    else if (cell === "X") action = canDouble ? "DOUBLE" : "STAND";
-    else action = cell === "S" ? "STAND" : "HIT";
+    if (cell === DOUBLE_ELSE_HIT) action = double ? "DOUBLE" : "HIT";
+    else if (cell === DOUBLE_ELSE_STAND) action = double ? "DOUBLE" : "STAND";
+    else action = cell === STAND ? "STAND" : "HIT";
     return valid.includes(action) ? action : "STAND";
   };
+}
+
+/** Totals the compiled tables cover (0..31); any higher total stands, as every total from 20 up does. */
+const TOTALS = 32;
+const HIT = 0;
+const STAND = 1;
+const DOUBLE_ELSE_HIT = 2;
+const DOUBLE_ELSE_STAND = 3;
+
+interface CompiledTables {
+  /** The play cell per [soft][total][column], the rules below applied (hard 17+ and soft 20+ stand, soft 12 hits). */
+  play: Uint8Array;
+  /** 1 where a pair (by card value) splits, per [value][column]. */
+  split: Uint8Array;
+  /** 1 where a hard total surrenders, per [total][column]. */
+  surrender: Uint8Array;
+}
+
+/** The tables as flat arrays of small codes: one indexed read per decision instead of record and string lookups. */
+function compileTables(t: Tables): CompiledTables {
+  const play = new Uint8Array(2 * TOTALS * 10);
+  const split = new Uint8Array(11 * 10);
+  const surrender = new Uint8Array(TOTALS * 10);
+  const code = (cell: string): number =>
+    cell === "S" ? STAND : cell === "D" ? DOUBLE_ELSE_HIT : cell === "X" ? DOUBLE_ELSE_STAND : HIT;
+  for (let total = 0; total < TOTALS; total++) {
+    for (let col = 0; col < 10; col++) {
+      for (const soft of [false, true]) {
+        const row = soft ? t.soft[total] : t.hard[total];
+        const cell = total >= 20 || (!soft && total >= 17) ? "S" : soft && total <= 12 ? "H" : (row?.[col] ?? "H");
+        play[(soft ? TOTALS * 10 : 0) + total * 10 + col] = code(cell);
+      }
+      if (t.surrender[total]?.[col] === "R") surrender[total * 10 + col] = 1;
+    }
+  }
+  for (let value = 0; value <= 10; value++) {
+    for (let col = 0; col < 10; col++) if (t.pairs[value]?.[col] === "P") split[value * 10 + col] = 1;
+  }
+  return { play, split, surrender };
 }
 
 /** 0 for a dealer 2 ... 8 for a ten-value, 9 for an ace. */
