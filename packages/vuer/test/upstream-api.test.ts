@@ -27,6 +27,10 @@ describe("workspace.link(content, to) as upstream", () => {
     app.workspace.link(async (req) => `ua=${req.headers["x-test"]}`, "/echo.txt");
     app.workspace.link(() => new Blob(["<a/>"], { type: "application/xml" }), "/scene.xml");
     app.workspace.link(() => [1, 2], "/list", { contentType: "application/vnd.list+json" });
+    // A dict linked directly, as upstream's link({...}, "/config.json"), and an array.
+    app.workspace.link({ robot: "ur5", joints: 6 }, "/config");
+    app.workspace.link([3, 4], "/direct-list");
+    app.workspace.link(new Blob(["x,y"], { type: "text/csv" }), "/table");
     const raw = await fetch(`${base}/workspace/raw.bin`);
     expect(new Uint8Array(await raw.arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
     expect(await (await fetch(`${base}/workspace/notes.txt`)).text()).toBe("plain text");
@@ -40,6 +44,13 @@ describe("workspace.link(content, to) as upstream", () => {
     const list = await fetch(`${base}/workspace/list`);
     expect(list.headers.get("content-type")).toBe("application/vnd.list+json");
     expect(await list.json()).toEqual([1, 2]);
+    const config = await fetch(`${base}/workspace/config`);
+    expect(config.headers.get("content-type")).toBe("application/json");
+    expect(await config.json()).toEqual({ robot: "ur5", joints: 6 });
+    expect(await (await fetch(`${base}/workspace/direct-list`)).json()).toEqual([3, 4]);
+    const table = await fetch(`${base}/workspace/table`);
+    expect(table.headers.get("content-type")).toBe("text/csv");
+    expect(await table.text()).toBe("x,y");
     expect(app.workspace.unlink("/api/status")).toBe(true);
     expect(app.workspace.unlink("/api/status")).toBe(false);
     expect((await fetch(`${base}/workspace/api/status`)).status).toBe(404);

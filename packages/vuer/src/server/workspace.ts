@@ -6,12 +6,12 @@ import { contentTypeFor, sendJson, serveStaticFile } from "@proj/ws-core/server"
 export type LinkedValue = Uint8Array | string | Blob | Record<string, unknown> | unknown[];
 
 /**
- * What `workspace.link` serves: bytes, text, or a function called per request (sync or async) that is handed
- * the request (`IncomingMessage`) and its query, as upstream hands callables taking an argument the request.
+ * What `workspace.link` serves: bytes, text, a `Blob`, a plain object or array (served as JSON, as upstream
+ * serves a dict), or a function called per request (sync or async) that is handed the request
+ * (`IncomingMessage`) and its query, as upstream hands callables taking an argument the request.
  */
 export type LinkedContent =
-  | Uint8Array
-  | string
+  | LinkedValue
   | ((request: IncomingMessage, query: URLSearchParams) => LinkedValue | Promise<LinkedValue>);
 
 export interface LinkOptions {
@@ -35,8 +35,9 @@ export class Workspace {
   }
 
   /**
-   * Serves `content` at `/workspace/<to>`, as upstream's `workspace.link(target, to)`: bytes, text, or a
-   * function called per request with the request and its query; a function's object or array is sent as JSON.
+   * Serves `content` at `/workspace/<to>`, as upstream's `workspace.link(target, to)`: bytes, text, a Blob, an
+   * object or array (sent as JSON, as upstream's dict), or a function called per request with the request and
+   * its query whose result is served the same way.
    * Returns `to`. A link can be replaced or `unlink`ed while the server runs.
    */
   link(content: LinkedContent, to: string, options: LinkOptions | string = {}): string {
