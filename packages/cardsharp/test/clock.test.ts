@@ -12,7 +12,8 @@ async function nextRun(): Promise<void> {
 }
 
 describe("the engines' default clock", () => {
-  test("every event's timestamp is a Date.now() taken during the step or at most READS_PER_NOW - 1 steps before", () => {
+  test("every event's timestamp is a Date.now() taken during the step or at most READS_PER_NOW - 1 steps before", async () => {
+    await nextRun(); // no reading cached from before the first step
     // Each step reads the clock at least once, so the reading it gets is one taken before it ended and no
     // earlier than the Date.now() read just before the step READS_PER_NOW - 1 steps back.
     const before: number[] = [];
@@ -23,11 +24,11 @@ describe("the engines' default clock", () => {
       seed: 3,
       onEvent: (_type, data) => {
         const ts = (data as { timestamp?: number }).timestamp;
-        if (step >= 0 && ts !== undefined) stamps[step]?.push(ts);
+        if (ts !== undefined) stamps[step]?.push(ts);
       },
     });
     const strategy = basicStrategy(engine.rules);
-    const id = engine.addPlayer({ name: "a", balance: 1e6 });
+    let id = "";
     const run = (f: () => void) => {
       step++;
       stamps.push([]);
@@ -35,6 +36,9 @@ describe("the engines' default clock", () => {
       f();
       after.push(Date.now());
     };
+    run(() => {
+      id = engine.addPlayer({ name: "a", balance: 1e6 });
+    });
     for (let hand = 0; hand < 1000; hand++) {
       run(() => engine.startRound());
       run(() => engine.placeBet(id, 5));
