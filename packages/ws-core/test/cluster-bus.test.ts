@@ -150,3 +150,39 @@ describe("redis bus outage", () => {
     await expect(RedisBus.connect({ url, connectTimeoutMs: 500, log: () => {} })).rejects.toThrow(/not reachable/);
   }, 30_000);
 });
+
+describe("redis bus publishing", () => {
+  it("sends a tick's publishes in one write, in order, and each later tick's on its own", async () => {
+    const own = await startRedis();
+    const a = await RedisBus.connect({ url: own.url, log: () => {} });
+    const b = await RedisBus.connect({ url: own.url, log: () => {} });
+    const got: string[] = [];
+    await b.subscribe("burst", (m) => got.push(m.toString()));
+    // What the command socket hands the kernel: one writev per uncorked batch (or a write for a lone chunk).
+    const stream = a.cmd.stream as unknown as {
+      _writev(chunks: unknown[], cb: () => void): void;
+      _write(chunk: unknown, enc: string, cb: () => void): void;
+    };
+    const batches: number[] = [];
+    const writev = stream._writev.bind(stream);
+    const write = stream._write.bind(stream);
+    stream._writev = (chunks, cb) => {
+      batches.push(chunks.length);
+      writev(chunks, cb);
+    };
+    stream._write = (chunk, enc, cb) => {
+      batches.push(1);
+      write(chunk, enc, cb);
+    };
+    const sent = Array.from({ length: 20 }, (_, i) => a.publish("burst", `m${i}`));
+    expect(batches).toEqual([]); // held until the tick ends
+    expect(await Promise.all(sent)).toEqual(Array(20).fill(true));
+    expect(batches).toEqual([20]);
+    expect(await a.publish("burst", "later")).toBe(true);
+    expect(batches).toEqual([20, 1]);
+    await waitFor(() => got.length === 21, { timeoutMs: 10_000 });
+    expect(got).toEqual([...Array.from({ length: 20 }, (_, i) => `m${i}`), "later"]);
+    await Promise.all([a.close(), b.close()]);
+    await own.close();
+  }, 30_000);
+});

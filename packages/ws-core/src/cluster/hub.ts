@@ -120,17 +120,17 @@ export class ClusterHub<Ctx = unknown> extends EventEmitter<HubEvents> {
   /** Sends to every socket of this endpoint on every instance; returns how many local sockets took it. */
   broadcast(data: WireData | PreparedFrame): number {
     const frame = preEncode(prepareFrame(data));
-    const n = this.endpoint.broadcast(frame);
+    // Published first: the bus's write then leaves before this tick's local writes, and the other instances start
+    // on the message while this one writes to its own sockets.
     this.#publish(`${this.namespace}:b`, BROADCAST, frame);
-    return n;
+    return this.endpoint.broadcast(frame);
   }
 
   /** Sends to every member of `room` on every instance; returns how many local members took it. */
   to(room: string, data: WireData | PreparedFrame): number {
     const frame = prepareFrame(data);
-    const n = this.#deliverRoom(room, frame);
     this.#publish(this.#roomChannel(room), ROOM, frame);
-    return n;
+    return this.#deliverRoom(room, frame);
   }
 
   /** Adds a local connection to `room` (this instance then listens to the room's channel). */

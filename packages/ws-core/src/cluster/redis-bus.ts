@@ -65,6 +65,13 @@ export class RedisBus extends EventEmitter<BusEvents> implements ClusterBus {
   #everReady = false;
   #closed = false;
   #unpublishedAtDown = 0;
+  /** The command socket, corked until the end of the tick by the tick's first publish. */
+  #corked: { uncork(): void } | undefined;
+  readonly #uncork = () => {
+    const stream = this.#corked;
+    this.#corked = undefined;
+    stream?.uncork();
+  };
 
   /** Connects both connections; rejects with BusUnavailableError if Redis is not reachable within `connectTimeoutMs`. */
   static async connect(options: RedisBusOptions = {}): Promise<RedisBus> {
@@ -180,6 +187,7 @@ export class RedisBus extends EventEmitter<BusEvents> implements ClusterBus {
     try {
       const buf =
         typeof payload === "string" ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+      this.#corkForTick();
       await this.cmd.publish(this.#k(channel), buf);
       this.stats.published++;
       return true;
@@ -187,6 +195,21 @@ export class RedisBus extends EventEmitter<BusEvents> implements ClusterBus {
       this.stats.unpublished++;
       return false;
     }
+  }
+
+  /**
+   * The publishes of one tick (a burst of broadcasts) leave in one write: Redis then reads them at once and
+   * forwards them to each subscriber in one write, so another instance gets the burst in one read and writes it
+   * to its sockets as the publisher did, a tick's messages together, instead of one message (and one system call
+   * per socket) at a time whenever it keeps up with Redis.
+   */
+  #corkForTick(): void {
+    if (this.#corked) return;
+    const stream = this.cmd.stream as { cork?(): void; uncork(): void } | undefined;
+    if (typeof stream?.cork !== "function") return;
+    stream.cork();
+    this.#corked = stream;
+    process.nextTick(this.#uncork);
   }
 
   async subscribe(channel: string, handler: BusHandler): Promise<() => Promise<void>> {
