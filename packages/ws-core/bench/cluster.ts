@@ -43,16 +43,10 @@ interface Instance {
 /** A cluster-server.ts process, as `spawnScript` runs scripts (but possibly detached: see SESSIONS). */
 async function instance(url: string): Promise<Instance> {
   const tsx = pathToFileURL(createRequire(join(cwd, "package.json")).resolve("tsx")).href;
-  const args = [
-    "--conditions",
-    "@proj/source",
-    "--import",
-    tsx,
-    "test/fixtures/cluster-server.ts",
-    url,
-    "10000",
-    "bench",
-  ];
+  // BENCH_CLUSTER_NODE_FLAGS: more flags for the instances' node (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+  const flags = (process.env.BENCH_CLUSTER_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+  const script = ["test/fixtures/cluster-server.ts", url, "10000", "bench"];
+  const args = [...flags, "--conditions", "@proj/source", "--import", tsx, ...script];
   const child = spawn(process.execPath, args, {
     cwd,
     detached: SESSIONS === "own",
