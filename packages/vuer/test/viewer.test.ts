@@ -327,6 +327,30 @@ describe("viewer", () => {
     }
     expect(last()).not.toBe(first);
 
+    // Throttled: 200 camera changes in one task send at most one CAMERA_MOVE per interval (50 ms) of the burst,
+    // plus the trailing one, which carries the final pose. The bound is taken from the burst's own duration, so a
+    // slow machine loosens it instead of failing.
+    const before = moves.length;
+    const burst = await page.evaluate(() => {
+      const v = (window as any).vuerViewer;
+      const t0 = performance.now();
+      for (let i = 0; i < 200; i++) {
+        v.camera.position.x += 0.01;
+        v.controls.update(); // turns the camera to its target and dispatches "change", as a drag step does
+      }
+      v.camera.updateMatrixWorld();
+      return { ms: performance.now() - t0, matrix: v.camera.matrixWorld.toArray() as number[] };
+    });
+    // The wire may carry the matrix as float32: compared within a float32's precision.
+    const isFinal = (m: number[] | undefined) =>
+      m !== undefined && m.every((x, i) => Math.abs(x - (burst.matrix[i] as number)) < 1e-4);
+    while (!isFinal(moves.at(-1)?.value.matrix)) {
+      moved = deferred();
+      await moved.promise;
+    }
+    expect(moves.length - before).toBeLessThanOrEqual(2 + Math.ceil(burst.ms / 50));
+    expect(moves.length - before).toBeLessThan(200);
+
     // Incremental: an UPSERT of another element and an UPDATE of the position keep the box's mesh.
     await page.evaluate(() => {
       (window as any).vuerViewer.objectOf("target").children[0].userData.marker = 1;
