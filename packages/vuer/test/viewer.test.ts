@@ -342,8 +342,8 @@ describe("viewer", () => {
       return { ms: performance.now() - t0, matrix: v.camera.matrixWorld.toArray() as number[] };
     });
     // The wire may carry the matrix as float32: compared within a float32's precision.
-    const isFinal = (m: number[] | undefined) =>
-      m !== undefined && m.every((x, i) => Math.abs(x - (burst.matrix[i] as number)) < 1e-4);
+    const isFinal = (m: number[] | undefined): boolean =>
+      m?.every((x, i) => Math.abs(x - (burst.matrix[i] as number)) < 1e-4) ?? false;
     while (!isFinal(moves.at(-1)?.value.matrix)) {
       moved = deferred();
       await moved.promise;
