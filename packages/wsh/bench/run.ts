@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { spawn as ptySpawn } from "node-pty";
 import WebSocket from "ws";
 import { ScreenModel } from "../src/client/screen-model.js";
+import { descendantsCpu, kernelWorkersCpu, processTreeCpu } from "./flood-cost.js";
 import { startWetty, wettyDir } from "./wetty.js";
 import type { WshEvent } from "../src/protocol/events.js";
 
@@ -180,8 +181,16 @@ const floodCommand = (bytes: number) => [
   `read x; head -c ${bytes} /dev/zero | tr '\\0' a; printf ${END}; read y`,
 ];
 
+/** What a flood cost besides its reader's and client's CPU: the program writing it and the kernel's workers. */
+interface Outside {
+  /** CPU seconds of the flood's program (the shell, `head` and `tr`). */
+  program: number;
+  /** CPU seconds of the kernel's worker threads (machine-wide) during the flood. */
+  kernel: number;
+}
+
 /** (a) baseline: the same program on a node-pty read directly in this process (MiB/s, and the reader's CPU seconds). */
-async function directThroughput(): Promise<{ mibs: number; cpu: number }> {
+async function directThroughput(): Promise<{ mibs: number; cpu: number } & Outside> {
   const [cmd, ...args] = floodCommand(THROUGHPUT_BYTES);
   const pty = ptySpawn(cmd as string, args, { cols: 80, rows: 24, encoding: null as never });
   let total = 0;
@@ -195,18 +204,22 @@ async function directThroughput(): Promise<{ mibs: number; cpu: number }> {
     });
   });
   await new Promise((r) => setTimeout(r, 100));
+  const program0 = processTreeCpu(pty.pid);
+  const kernel0 = kernelWorkersCpu();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   pty.write("\r");
   await done;
   const s = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const kernel = kernelWorkersCpu() - kernel0;
+  const program = processTreeCpu(pty.pid) - program0;
   pty.kill();
-  return { mibs: total / s / (1024 * 1024), cpu: (cpu.user + cpu.system) / 1e6 };
+  return { mibs: total / s / (1024 * 1024), cpu: (cpu.user + cpu.system) / 1e6, program, kernel };
 }
 
 /** One flood through a server: MiB/s, and the server process's CPU seconds (all its threads) during it. */
-interface Flood {
+interface Flood extends Outside {
   mibs: number;
   cpu: number;
   /** Bytes the client received: short of the flood when the server skipped output to a lagging client. */
@@ -245,12 +258,16 @@ async function wsThroughput(): Promise<Flood> {
   started = true;
   const before = procStats(wsh.child.pid as number);
   const threads0 = verbose ? threadCpu(wsh.child.pid as number) : undefined;
+  const program0 = descendantsCpu(wsh.child.pid as number);
+  const kernel0 = kernelWorkersCpu();
   const client0 = process.cpuUsage();
   const t0 = performance.now();
   ws.send("\r");
   await done;
   const s = (performance.now() - t0) / 1000;
   const client = clientCpu(client0);
+  const kernel = kernelWorkersCpu() - kernel0;
+  const program = descendantsCpu(wsh.child.pid as number) - program0;
   const after = procStats(wsh.child.pid as number);
   const cpu = after.cpu - before.cpu;
   if (verbose) {
@@ -271,6 +288,8 @@ async function wsThroughput(): Promise<Flood> {
     cpu,
     bytes: repainted ? Math.min(total, THROUGHPUT_BYTES - 1) : total,
     client,
+    program,
+    kernel,
   };
 }
 
@@ -350,12 +369,16 @@ async function wettyThroughput(dir: string): Promise<Flood> {
   await new Promise((r) => setTimeout(r, 200));
   started = true;
   const cpu0 = procStats(w.child.pid as number).cpu;
+  const program0 = descendantsCpu(w.child.pid as number);
+  const kernel0 = kernelWorkersCpu();
   const client0 = process.cpuUsage();
   const t0 = performance.now();
   c.send("\r");
   await done;
   const s = (performance.now() - t0) / 1000;
   const client = clientCpu(client0);
+  const kernel = kernelWorkersCpu() - kernel0;
+  const program = descendantsCpu(w.child.pid as number) - program0;
   const cpu = procStats(w.child.pid as number).cpu - cpu0;
   if (verbose)
     console.log(
@@ -363,7 +386,7 @@ async function wettyThroughput(dir: string): Promise<Flood> {
     );
   c.close();
   await w.stop();
-  return { mibs: total / s / (1024 * 1024), cpu, bytes: total, client };
+  return { mibs: total / s / (1024 * 1024), cpu, bytes: total, client, program, kernel };
 }
 
 async function wettyEcho(dir: string): Promise<number[]> {
@@ -450,7 +473,7 @@ async function main(): Promise<void> {
   const wettyDir = "dir" in peer ? peer.dir : undefined;
   if (!only || only === "throughput") {
     // Five runs each, alternating, so a busy shared machine disturbs every side alike; medians compared.
-    const direct: Array<{ mibs: number; cpu: number }> = [];
+    const direct: Array<{ mibs: number; cpu: number } & Outside> = [];
     const viaWs: Flood[] = [];
     const viaWetty: Flood[] = [];
     // A run counts only if the client got every byte (checked: were the client buffer too small,
@@ -493,6 +516,18 @@ async function main(): Promise<void> {
       ...(wettyDir ? ([["wetty", total(viaWetty)]] as Array<[string, Spread]>) : []),
       ["direct node-pty reader", directCpu],
     ]);
+    // Everything the flood asks of the machine: its readers (server and client, or the direct
+    // reader), the program writing it and the kernel's workers moving it across the PTY.
+    const machine = (xs: Flood[]) => spread(xs.map((x) => x.cpu + x.client + x.program + x.kernel));
+    const directMachine = spread(direct.map((x) => x.cpu + x.program + x.kernel));
+    lineVs("raw_flood_machine_cpu", machine(viaWs), "s", [
+      ...(wettyDir ? ([["wetty", machine(viaWetty)]] as Array<[string, Spread]>) : []),
+      ["direct node-pty", directMachine],
+    ]);
+    const med = (xs: number[]) => num(spread(xs).med);
+    console.log(
+      `bench raw_flood_cpu_parts: wsh server ${med(viaWs.map((x) => x.cpu))} + client ${med(viaWs.map((x) => x.client))} + program ${med(viaWs.map((x) => x.program))} + kernel workers ${med(viaWs.map((x) => x.kernel))} s; direct reader ${med(direct.map((x) => x.cpu))} + program ${med(direct.map((x) => x.program))} + kernel workers ${med(direct.map((x) => x.kernel))} s (medians)`,
+    );
   }
   if (!only || only === "echo") await echo(wettyDir);
   if (!only || only === "json") await json();
