@@ -125,6 +125,31 @@ describe("a round", () => {
     expect(t.of("BANKROLL_UPDATED").map((b) => b.balance)).toEqual([1000, 1010, 1010]);
   });
 
+  test("seat ids keep their value (built at run time, numeric-looking) and key ROUND_ENDED's results", () => {
+    const ended: Array<{ results: Record<string, { balance: number }> }> = [];
+    const joined: string[] = [];
+    const engine = new BlackjackEngine({
+      seed: 9,
+      onEvent: (type, data) => {
+        if (type === "ROUND_ENDED") ended.push(data as (typeof ended)[number]);
+        if (type === "PLAYER_JOINED") joined.push((data as { player_id: string }).player_id);
+      },
+    });
+    const n = 7;
+    const ids = [`seat-${n}`, "42", engine.addPlayer({ name: "auto" })];
+    engine.addPlayer({ id: ids[0], name: "a" });
+    engine.addPlayer({ id: ids[1], name: "b" });
+    expect(joined).toEqual([ids[2], ids[0], ids[1]]);
+    engine.startRound();
+    for (const id of ids) engine.placeBet(id as string, 10);
+    engine.deal();
+    for (let d = engine.decision; d; d = engine.decision)
+      engine.act(d.playerId, d.kind === "play" ? "STAND" : "NO_INSURANCE");
+    expect(Object.keys(ended[0]?.results ?? {}).sort()).toEqual([...ids].sort());
+    for (const id of ids) expect(ended[0]?.results[id as string]?.balance).toBe(engine.player(id as string)?.balance);
+    expect(engine.players.map((p) => p.id)).toEqual([ids[2], ids[0], ids[1]]);
+  });
+
   test("a natural with one seat finishes the round (upstream stalled here)", () => {
     const t = stackedTable("A♠ 9♥ K♦ 7♣");
     t.play();
