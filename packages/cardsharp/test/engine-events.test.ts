@@ -75,6 +75,9 @@ describe("round and hand ids", () => {
     for (const n of [...samples, 1_000_000, 1_000_001, 1_234_567_890, 2 ** 31, 2 ** 40 + 7, Number.MAX_SAFE_INTEGER]) {
       expect(decimal(n)).toBe(String(n));
     }
+    const wrong: number[] = [];
+    for (let n = 0; n < 1_002_000; n++) if (decimal(n) !== String(n)) wrong.push(n); // both branches, every value
+    expect(wrong).toEqual([]);
     const random = seededRandom(3);
     for (let i = 0; i < 2000; i++) {
       const n = Math.floor(random() * 10 ** (1 + (i % 12)));

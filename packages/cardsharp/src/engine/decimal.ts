@@ -11,6 +11,11 @@ const TRIPLES: readonly string[] = Array.from({ length: 1000 }, (_, i) => String
  */
 export function decimal(n: number): string {
   if (n < 1000) return SMALL[n] as string;
+  if (n < 1_000_000) {
+    // Below a million (every id of a long run but the longest): integer arithmetic and no recursive call.
+    const high = (n / 1000) | 0;
+    return (SMALL[high] as string) + (TRIPLES[n - high * 1000] as string);
+  }
   const high = Math.floor(n / 1000);
   return decimal(high) + (TRIPLES[n % 1000] as string);
 }
