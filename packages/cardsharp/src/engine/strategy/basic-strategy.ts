@@ -112,12 +112,14 @@ export function basicStrategy(
     const pairRank = cards.length === 2 && rankIndex(cards[0] as Card) === rankIndex(cards[1] as Card);
     const pairValue = pairRank ? pointValue(cards[0] as Card) : 0;
     // Which of the optional actions are offered, in one pass over the list.
+    let hit = false;
     let surrender = false;
     let split = false;
     let double = false;
     for (let i = 0; i < valid.length; i++) {
       const a = valid[i];
-      if (a === "SURRENDER") surrender = true;
+      if (a === "HIT") hit = true;
+      else if (a === "SURRENDER") surrender = true;
       else if (a === "SPLIT") split = true;
       else if (a === "DOUBLE") double = true;
     }
@@ -129,11 +131,9 @@ export function basicStrategy(
     }
     if (pairRank && split && cells.split[pairValue * 10 + col] === 1) return "SPLIT";
     const cell = total >= TOTALS ? STAND : cells.play[(soft ? TOTALS * 10 : 0) + total * 10 + col];
-    let action: Action;
-    if (cell === DOUBLE_ELSE_HIT) action = double ? "DOUBLE" : "HIT";
-    else if (cell === DOUBLE_ELSE_STAND) action = double ? "DOUBLE" : "STAND";
-    else action = cell === STAND ? "STAND" : "HIT";
-    return valid.includes(action) ? action : "STAND";
+    // A double only when offered; a hit only when offered; else stand.
+    if ((cell === DOUBLE_ELSE_HIT || cell === DOUBLE_ELSE_STAND) && double) return "DOUBLE";
+    return (cell === HIT || cell === DOUBLE_ELSE_HIT) && hit ? "HIT" : "STAND";
   };
 }
 
