@@ -5,7 +5,8 @@ import { READ_ONLY_CLOSE } from "../protocol/constants.js";
 import type { Role } from "./auth.js";
 import { routeEndpoint } from "./http.js";
 import type { TerminalSession } from "./terminal/session.js";
-import { ChunkBatch, joinShared } from "./terminal/write-backlog.js";
+import { joinShared } from "./terminal/shared-join.js";
+import { ChunkBatch } from "./terminal/write-backlog.js";
 
 export interface RawStreamOptions {
   session: TerminalSession;
@@ -22,8 +23,8 @@ export interface RawStreamOptions {
 }
 
 interface RawState {
-  /** Chunks that arrived while a repaint was being prepared; sent right after it. */
-  pending: Buffer[] | undefined;
+  /** Chunks that arrived while a repaint was being prepared, each with its hold; sent right after it. */
+  pending: Array<{ data: Buffer; release: () => void }> | undefined;
   lagged: boolean;
   repaints: number;
 }
@@ -80,17 +81,21 @@ export class RawStream {
   flush(): void {
     const { parts, bytes } = this.#out.take();
     if (parts.length === 0) return;
-    const data = joinShared(parts, bytes);
+    const { batch, release } = joinShared(parts, bytes);
+    const data = batch.data;
     const frame = prepareFrame(data);
     for (const conn of this.endpoint.connections) {
       const st = this.#state.get(conn);
       if (!st || st.lagged) continue;
       if (st.pending) {
-        st.pending.push(data);
+        st.pending.push({ data, release: batch.hold() });
         continue;
       }
-      if (conn.send(frame) === "skipped") this.#lag(conn, st);
+      const sent = conn.send(frame);
+      if (sent === "skipped") this.#lag(conn, st);
+      else if (sent !== "closed") holdUntilWritten(conn, batch.hold(), sent === "sent");
     }
+    release();
   }
 
   #lag(conn: Connection<Role>, st: RawState): void {
@@ -118,7 +123,10 @@ export class RawStream {
     void this.#o.session.emulator.repaintWhenParsed(this.#o.repaintScrollback).then((repaint) => {
       const parked = st.pending ?? [];
       st.pending = undefined;
-      if (!conn.open) return;
+      if (!conn.open) {
+        for (const c of parked) c.release();
+        return;
+      }
       const em = this.#o.session.emulator;
       // ESC c, then the size (CSI 8;rows;cols t), then the state: a page sizes its terminal before drawing.
       const text =
@@ -128,9 +136,19 @@ export class RawStream {
       const screen = Buffer.from(text, "utf8"); // null: the emulator is gone; live bytes still follow
       // The repaint and parked bytes go out even past the mark (bounded by emulator backlog); then the policy applies again.
       conn.ws.send(screen, { binary: true });
-      for (const c of parked) conn.ws.send(c, { binary: true });
+      // ws calls back once a frame is written (with an error if it never will be: then it stays held).
+      for (const c of parked) conn.ws.send(c.data, { binary: true }, (err) => err || c.release());
     });
   }
+}
+
+/**
+ * Lets go of a sent batch once the socket has written it (ws-core's `afterWrites`: the frame is
+ * written from the batch's memory, uncopied). A send that was queued instead, or a socket that
+ * cannot tell, keeps its hold: that batch is never refilled.
+ */
+function holdUntilWritten(conn: Connection<Role>, release: () => void, written: boolean): void {
+  if (written) conn.afterWrites((err) => err || release());
 }
 
 /** xterm's window operation "resize the text area to rows;cols" (CSI 8 ; rows ; cols t). */

@@ -1,4 +1,5 @@
-import { ChunkBatch, joinShared, WriteBacklog } from "./write-backlog.js";
+import { joinShared } from "./shared-join.js";
+import { ChunkBatch, WriteBacklog } from "./write-backlog.js";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -46,6 +47,16 @@ export class WorkerEmulator implements ScreenSource {
   readonly #backlog: WriteBacklog;
   readonly #batch = new ChunkBatch(() => this.#flush());
   #nextId = 1;
+  /** Bytes posted to the worker so far, and bytes it reported parsed (or skipped) so far. */
+  #posted = 0;
+  #parsed = 0;
+  /**
+   * Holds on the joined batches the worker may still read, oldest first, each with the byte count
+   * at its end: the worker reports parsed bytes in stream order (elision skips only once xterm has
+   * caught up, and what it keeps of a skipped span's lead it copies), so once that count passes a
+   * batch's end, nothing of the batch is read again.
+   */
+  readonly #inWorker: Array<{ end: number; release: () => void }> = [];
   readonly #replies = new Map<number, (v: unknown) => void>();
   readonly #listeners = new Set<(c: ScreenChanges) => void>();
   onBacklog: (pause: boolean) => void = () => {};
@@ -169,6 +180,8 @@ export class WorkerEmulator implements ScreenSource {
 
   #die(): void {
     this.#dead = true;
+    // A worker that may still be reading its batches: they are never refilled (see shared-join.ts).
+    this.#inWorker.length = 0;
     for (const r of this.#replies.values()) r(null);
     this.#replies.clear();
     this.#backlog.release();
@@ -188,9 +201,13 @@ export class WorkerEmulator implements ScreenSource {
     const { parts, bytes, flood } = this.#batch.take();
     if (parts.length === 0) return;
     // Shared memory (see joinShared): usually the very buffer the raw stream sent, posted without a copy.
-    const joined = joinShared(parts, bytes);
+    const { batch, release } = joinShared(parts, bytes);
+    const joined = batch.data;
     const data = new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength);
     this.#post({ t: "write", data, flood });
+    this.#posted += bytes;
+    if (!this.#dead) this.#inWorker.push({ end: this.#posted, release: batch.hold() });
+    release();
   }
 
   #post(m: ToWorker, transfer?: ArrayBuffer[]): void {
@@ -199,9 +216,13 @@ export class WorkerEmulator implements ScreenSource {
 
   #receive(m: FromWorker): void {
     switch (m.t) {
-      case "parsed":
+      case "parsed": {
         this.#backlog.parsed(m.bytes);
+        this.#parsed += m.bytes;
+        const held = this.#inWorker;
+        while (held.length > 0 && (held[0] as { end: number }).end <= this.#parsed) held.shift()?.release();
         return;
+      }
       case "reply": {
         const r = this.#replies.get(m.id);
         this.#replies.delete(m.id);

@@ -33,34 +33,6 @@ export class WriteBacklog {
   }
 }
 
-/** The latest join (one slot, so nothing is held for long): the raw stream and the emulator batch the same chunks. */
-let latest: { first: Uint8Array; last: Uint8Array; bytes: number; data: Buffer } | undefined;
-
-/**
- * The parts of a batch as one buffer, in shared memory: the raw stream sends it and the emulator
- * worker gets the same memory (posting it copies nothing), so a flood is copied once on the main
- * thread, not once per consumer. Both collect the same PTY chunks with the same timing, so the
- * second to flush a batch usually finds the first one's join here; otherwise it joins its own.
- * Nobody writes into a joined buffer.
- */
-export function joinShared(parts: readonly Uint8Array[], bytes: number): Buffer {
-  const first = parts[0] as Uint8Array;
-  const last = parts[parts.length - 1] as Uint8Array;
-  const hit = latest;
-  if (hit && hit.first === first && hit.last === last && hit.bytes === bytes) {
-    latest = undefined;
-    return hit.data;
-  }
-  const data = Buffer.from(new SharedArrayBuffer(bytes));
-  let at = 0;
-  for (const p of parts) {
-    data.set(p, at);
-    at += p.length;
-  }
-  latest = { first, last, bytes, data };
-  return data;
-}
-
 /** A PTY read at least this long means more output is probably waiting: a flood. */
 const FLOOD_CHUNK = 1024;
 /** During a flood, the most bytes collected before they are handed on. */
