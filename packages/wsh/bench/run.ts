@@ -70,6 +70,37 @@ const only = process.env.BENCH_ONLY; // "throughput" | "echo" | "json": run one 
 /** Throughput runs per side (BENCH_RUNS, default 5); BENCH_VERBOSE=1 prints every run. */
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const verbose = process.env.BENCH_VERBOSE === "1";
+/** Another wsh package folder (say an earlier checkout's, node_modules linked) run as "B" beside every flood of this one. */
+const AB_DIR = process.env.WSH_AB_DIR;
+
+/** This server's flood figures against B's (see AB_DIR): medians of the alternating runs. */
+function abLines(a: Flood[], b: Flood[]): void {
+  const pick = (xs: Flood[], f: (x: Flood) => number) => spread(xs.map(f));
+  lineVs(
+    "ab_throughput",
+    pick(a, (x) => x.mibs),
+    "MiB/s",
+    [["B", pick(b, (x) => x.mibs)]],
+  );
+  lineVs(
+    "ab_server_cpu",
+    pick(a, (x) => x.cpu),
+    "s",
+    [["B", pick(b, (x) => x.cpu)]],
+  );
+  lineVs(
+    "ab_server_and_client_cpu",
+    pick(a, (x) => x.cpu + x.client),
+    "s",
+    [["B", pick(b, (x) => x.cpu + x.client)]],
+  );
+  lineVs(
+    "ab_server_page_faults",
+    pick(a, (x) => x.faults ?? 0),
+    "",
+    [["B", pick(b, (x) => x.faults ?? 0)]],
+  );
+}
 
 interface Wsh {
   child: ChildProcess;
@@ -78,7 +109,7 @@ interface Wsh {
   stop(): Promise<void>;
 }
 
-async function startWsh(command: string[], cols = 80, rows = 24, flags: string[] = []): Promise<Wsh> {
+async function startWsh(command: string[], cols = 80, rows = 24, flags: string[] = [], dir = pkgDir): Promise<Wsh> {
   const child = spawn(
     process.execPath,
     [
@@ -101,7 +132,7 @@ async function startWsh(command: string[], cols = 80, rows = 24, flags: string[]
       "--",
       ...command,
     ],
-    { cwd: pkgDir, stdio: ["ignore", "pipe", "inherit"] },
+    { cwd: dir, stdio: ["ignore", "pipe", "inherit"] },
   );
   children.add(child);
   const exited = new Promise<void>((resolve) =>
@@ -161,17 +192,22 @@ function threadCpu(pid: number): Map<string, number> {
 }
 
 /** /proc/<pid>: CPU seconds (user+system) of the process and of its main thread, and peak RSS in MiB. */
-function procStats(pid: number): { cpu: number; mainCpu: number; peakMiB: number } {
-  const ticks = (path: string) => {
+function procStats(pid: number): { cpu: number; mainCpu: number; peakMiB: number; faults: number } {
+  const fields = (path: string) => {
     const stat = readFileSync(path, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  };
+  const ticks = (path: string) => {
+    const f = fields(path);
+    return (Number(f[11]) + Number(f[12])) / 100;
   };
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return {
     cpu: ticks(`/proc/${pid}/stat`),
     mainCpu: ticks(`/proc/${pid}/task/${pid}/stat`),
     peakMiB: Number(hwm?.[1] ?? 0) / 1024,
+    // Minor page faults of the whole process (fresh memory touched for the first time).
+    faults: Number(fields(`/proc/${pid}/stat`)[7]),
   };
 }
 
@@ -226,12 +262,14 @@ interface Flood extends Outside {
   bytes: number;
   /** The client's CPU seconds (this process) during the flood. */
   client: number;
+  /** The server's minor page faults during the flood. */
+  faults?: number;
 }
 
-async function wsThroughput(): Promise<Flood> {
+async function wsThroughput(dir = pkgDir): Promise<Flood> {
   // The client must read the whole flood, as WeTTY's does (its flow control pauses the PTY instead):
   // a client buffer past the flood's size, so the server never skips output to a client that lags.
-  const wsh = await startWsh(floodCommand(THROUGHPUT_BYTES), 80, 24, ["--client-buffer", "128"]);
+  const wsh = await startWsh(floodCommand(THROUGHPUT_BYTES), 80, 24, ["--client-buffer", "128"], dir);
   const ws = await openWs(`${wsh.ws}/ws/raw`);
   let total = 0;
   let tail = "";
@@ -290,6 +328,7 @@ async function wsThroughput(): Promise<Flood> {
     client,
     program,
     kernel,
+    faults: after.faults - before.faults,
   };
 }
 
@@ -488,11 +527,16 @@ async function main(): Promise<void> {
         if (verbose) console.log(`  (client lagged: ${r.bytes} of ${THROUGHPUT_BYTES} bytes; run again)`);
       }
     };
+    const viaB: Flood[] = [];
     for (let i = 0; i < RUNS; i++) {
       direct.push(await directThroughput());
-      viaWs.push(await whole(wsThroughput));
+      // A/B: the other server's run alternately before and after this one's.
+      if (AB_DIR && i % 2 === 1) viaB.push(await whole(() => wsThroughput(AB_DIR)));
+      viaWs.push(await whole(() => wsThroughput()));
+      if (AB_DIR && i % 2 === 0) viaB.push(await whole(() => wsThroughput(AB_DIR)));
       if (wettyDir) viaWetty.push(await whole(() => wettyThroughput(wettyDir)));
     }
+    if (AB_DIR) abLines(viaWs, viaB);
     const short = [...viaWs, ...viaWetty].filter((r) => r.bytes < THROUGHPUT_BYTES).length;
     console.log(`bench throughput_runs_redone_for_lag: ${lagged} (${short} counted short of the flood)`);
     const d = spread(direct.map((x) => x.mibs));

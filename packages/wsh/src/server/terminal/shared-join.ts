@@ -1,5 +1,5 @@
 /**
- * Batches of PTY output joined into shared memory, from a small pool of reused buffers.
+ * Batches of PTY output joined into shared memory, from a pool of reused buffers.
  *
  * The raw stream sends a joined batch to every client and the emulator worker gets the same memory
  * (posting it copies nothing). A fresh SharedArrayBuffer per 256 KiB batch costs a page fault per
@@ -11,9 +11,33 @@
 
 /** A pooled buffer's size: a flood batch (256 KiB) plus the drain that may have ended it (up to 256 KiB). */
 export const POOLED_BYTES = 512 * 1024;
-/** Free buffers kept between floods (the rest are left to the garbage collector). */
-const MAX_FREE = 8;
+/** Shorter batches (a keystroke's echo, a prompt) get memory of their own size, as a pooled buffer would be too big. */
+const MIN_POOLED = 16 * 1024;
+/**
+ * Most free buffers kept. The emulator worker holds a flood's batches while it waits to elide them
+ * (up to 200 ms, some MiB of output), so a flood keeps dozens in use; they are dropped once the
+ * pool has been idle for IDLE_MS.
+ */
+const MAX_FREE = 64;
+const IDLE_MS = 1000;
 const free: SharedArrayBuffer[] = [];
+let lastUsed = 0;
+let trimTimer: ReturnType<typeof setTimeout> | undefined;
+function trimWhenIdle(): void {
+  trimTimer = undefined;
+  const idle = performance.now() - lastUsed;
+  if (idle >= IDLE_MS) free.length = 0;
+  else scheduleTrim(IDLE_MS - idle);
+}
+function scheduleTrim(ms: number): void {
+  trimTimer ??= setTimeout(trimWhenIdle, ms);
+  trimTimer.unref?.();
+}
+/** A buffer was taken or given back: the pool is in use. */
+function used(): void {
+  lastUsed = performance.now();
+  scheduleTrim(IDLE_MS);
+}
 /** Pooled buffers made, and handed out again after every holder let go (for tests and the bench). */
 export const poolStats = { created: 0, reused: 0 };
 
@@ -24,8 +48,9 @@ export class SharedBatch {
   #holds = 0;
 
   constructor(bytes: number) {
-    const pooled = bytes <= POOLED_BYTES;
+    const pooled = bytes >= MIN_POOLED && bytes <= POOLED_BYTES;
     const reused = pooled ? free.pop() : undefined;
+    if (pooled) used();
     if (reused) poolStats.reused++;
     else if (pooled) poolStats.created++;
     const memory = reused ?? new SharedArrayBuffer(pooled ? POOLED_BYTES : bytes);
@@ -40,7 +65,9 @@ export class SharedBatch {
     return () => {
       if (!held) return;
       held = false;
-      if (--this.#holds === 0 && this.#memory && free.length < MAX_FREE) free.push(this.#memory);
+      if (--this.#holds > 0 || !this.#memory || free.length >= MAX_FREE) return;
+      free.push(this.#memory);
+      used();
     };
   }
 }
