@@ -1,7 +1,7 @@
 import { disposeLeftovers, trackLeftover, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import WebSocket from "ws";
-import { _emptyPool, poolStats, pooledSize, SharedBatch } from "../src/server/terminal/shared-join.js";
+import { poolStats } from "../src/server/terminal/shared-join.js";
 import { lineText } from "../src/protocol/screen.js";
 import { input, screenText, startShell, wsBase } from "./helpers.js";
 
@@ -102,34 +102,5 @@ describe("flood batches from the shared pool", () => {
     expect(wrong, `line ${wrong + 1}: ${got[wrong]}`).toBe(-1);
     expect(got.length).toBe(lines);
     expect(text[start + lines]).toBe("END");
-  });
-});
-
-describe("pool sizes", () => {
-  test("a batch takes the next power of two from 64 KiB to 512 KiB, never more than four times its bytes", () => {
-    expect(pooledSize(1000)).toBe(0); // a keystroke's echo: memory of its own size
-    expect(pooledSize(16 * 1024)).toBe(64 * 1024);
-    expect(pooledSize(64 * 1024)).toBe(64 * 1024);
-    expect(pooledSize(64 * 1024 + 1)).toBe(128 * 1024);
-    expect(pooledSize(300 * 1024)).toBe(512 * 1024);
-    expect(pooledSize(512 * 1024)).toBe(512 * 1024);
-    expect(pooledSize(512 * 1024 + 1)).toBe(0);
-    for (let bytes = 16 * 1024; bytes <= 512 * 1024; bytes += 997) {
-      const size = pooledSize(bytes);
-      expect(size).toBeGreaterThanOrEqual(bytes);
-      expect(size).toBeLessThanOrEqual(4 * bytes);
-      if (bytes > 64 * 1024) expect(size).toBeLessThan(2 * bytes);
-    }
-  });
-
-  test("a released batch's memory goes to the next batch of its size, not to another size", () => {
-    _emptyPool(); // earlier floods may have filled the free lists to their byte cap
-    const a = new SharedBatch(100 * 1024);
-    a.hold()();
-    const b = new SharedBatch(300 * 1024); // another size (512 KiB): other memory
-    const c = new SharedBatch(90 * 1024); // a's size (128 KiB): the last one given back is a's
-    expect(c.data.buffer).toBe(a.data.buffer);
-    expect(b.data.buffer).not.toBe(a.data.buffer);
-    expect(b.data.buffer.byteLength).toBe(512 * 1024);
   });
 });

@@ -11,33 +11,23 @@
 
 /** A pooled buffer's size: a flood batch (256 KiB) plus the drain that may have ended it (up to 256 KiB). */
 export const POOLED_BYTES = 512 * 1024;
-/**
- * Shorter batches (a keystroke's echo, a prompt) get memory of their own size. Longer ones take a buffer
- * of the next power of two from SMALLEST_SIZE to POOLED_BYTES, one free list per size: a batch never pins
- * more than four times its bytes (twice from 64 KiB up), so the byte limits on what a slow client or the
- * worker may hold still bound the memory behind them (one size for all would pin 512 KiB behind each
- * 16 KiB batch). Flood batches on a quiet machine are mostly 20-60 KiB: they share the smallest size.
- */
+/** Shorter batches (a keystroke's echo, a prompt) get memory of their own size, as a pooled buffer would be too big. */
 const MIN_POOLED = 16 * 1024;
-const SMALLEST_SIZE = 64 * 1024;
 /**
- * Most free bytes kept. The emulator worker holds a flood's batches while it waits to elide them
+ * Most free buffers kept. The emulator worker holds a flood's batches while it waits to elide them
  * (up to 200 ms, some MiB of output), so a flood keeps dozens in use; they are dropped once the
  * pool has been idle for IDLE_MS.
  */
-const MAX_FREE_BYTES = 32 * 1024 * 1024;
+const MAX_FREE = 64;
 const IDLE_MS = 1000;
-const free = new Map<number, SharedArrayBuffer[]>();
-let freeBytes = 0;
+const free: SharedArrayBuffer[] = [];
 let lastUsed = 0;
 let trimTimer: ReturnType<typeof setTimeout> | undefined;
 function trimWhenIdle(): void {
   trimTimer = undefined;
   const idle = performance.now() - lastUsed;
-  if (idle >= IDLE_MS) {
-    free.clear();
-    freeBytes = 0;
-  } else scheduleTrim(IDLE_MS - idle);
+  if (idle >= IDLE_MS) free.length = 0;
+  else scheduleTrim(IDLE_MS - idle);
 }
 function scheduleTrim(ms: number): void {
   trimTimer ??= setTimeout(trimWhenIdle, ms);
@@ -47,32 +37,6 @@ function scheduleTrim(ms: number): void {
 function used(): void {
   lastUsed = performance.now();
   scheduleTrim(IDLE_MS);
-}
-/** The pooled size for a batch of `bytes` (SMALLEST_SIZE..POOLED_BYTES), or 0 when it is not pooled. */
-export function pooledSize(bytes: number): number {
-  if (bytes < MIN_POOLED || bytes > POOLED_BYTES) return 0;
-  let size = SMALLEST_SIZE;
-  while (size < bytes) size *= 2;
-  return size;
-}
-/** @internal Drops every free buffer (tests start from an empty pool). */
-export function _emptyPool(): void {
-  free.clear();
-  freeBytes = 0;
-}
-function takeFree(size: number): SharedArrayBuffer | undefined {
-  const m = free.get(size)?.pop();
-  if (m) freeBytes -= size;
-  return m;
-}
-function giveBack(memory: SharedArrayBuffer): void {
-  const size = memory.byteLength;
-  if (freeBytes + size > MAX_FREE_BYTES) return;
-  let list = free.get(size);
-  if (!list) free.set(size, (list = []));
-  list.push(memory);
-  freeBytes += size;
-  used();
 }
 /** Pooled buffers made, and handed out again after every holder let go (for tests and the bench). */
 export const poolStats = { created: 0, reused: 0 };
@@ -84,13 +48,13 @@ export class SharedBatch {
   #holds = 0;
 
   constructor(bytes: number) {
-    const size = pooledSize(bytes);
-    const reused = size ? takeFree(size) : undefined;
-    if (size) used();
+    const pooled = bytes >= MIN_POOLED && bytes <= POOLED_BYTES;
+    const reused = pooled ? free.pop() : undefined;
+    if (pooled) used();
     if (reused) poolStats.reused++;
-    else if (size) poolStats.created++;
-    const memory = reused ?? new SharedArrayBuffer(size || bytes);
-    this.#memory = size ? memory : undefined;
+    else if (pooled) poolStats.created++;
+    const memory = reused ?? new SharedArrayBuffer(pooled ? POOLED_BYTES : bytes);
+    this.#memory = pooled ? memory : undefined;
     this.data = Buffer.from(memory, 0, bytes);
   }
 
@@ -101,8 +65,9 @@ export class SharedBatch {
     return () => {
       if (!held) return;
       held = false;
-      if (--this.#holds > 0 || !this.#memory) return;
-      giveBack(this.#memory);
+      if (--this.#holds > 0 || !this.#memory || free.length >= MAX_FREE) return;
+      free.push(this.#memory);
+      used();
     };
   }
 }
