@@ -93,7 +93,12 @@ export class RawStream {
       }
       const sent = conn.send(frame);
       if (sent === "skipped") this.#lag(conn, st);
-      else if (sent !== "closed") holdUntilWritten(conn, batch.hold(), sent === "sent");
+      else if (sent !== "closed") {
+        // Written from the batch's memory, uncopied: let go once the socket has written it (ws-core's
+        // `afterWrites`). A send that was queued instead keeps its hold for good: that batch is never refilled.
+        const letGo = batch.hold();
+        if (sent === "sent") conn.afterWrites((err) => err || letGo());
+      }
     }
     release();
   }
@@ -140,15 +145,6 @@ export class RawStream {
       for (const c of parked) conn.ws.send(c.data, { binary: true }, (err) => err || c.release());
     });
   }
-}
-
-/**
- * Lets go of a sent batch once the socket has written it (ws-core's `afterWrites`: the frame is
- * written from the batch's memory, uncopied). A send that was queued instead, or a socket that
- * cannot tell, keeps its hold: that batch is never refilled.
- */
-function holdUntilWritten(conn: Connection<Role>, release: () => void, written: boolean): void {
-  if (written) conn.afterWrites((err) => err || release());
 }
 
 /** xterm's window operation "resize the text area to rows;cols" (CSI 8 ; rows ; cols t). */
