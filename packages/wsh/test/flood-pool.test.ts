@@ -92,7 +92,10 @@ describe("flood batches from the shared pool", () => {
     await input(s, `seq 1 ${lines}; echo EN''D\r`);
     await waitFor(() => fast.endsWith("END\r\n"), { timeoutMs: 100_000, message: "END" });
     await s.session.emulator.settled();
-    expect(poolStats.reused - before.reused).toBeGreaterThan(0);
+    // The flood's batches came from the pool. Whether one was refilled within this flood depends on the worker
+    // keeping up (on a loaded machine it holds every batch to the end: CI saw no reuse here), so reuse is the
+    // raw-clients test's to prove; this one proves the worker lost nothing whenever it happened.
+    expect(poolStats.reused + poolStats.created - (before.reused + before.created)).toBeGreaterThan(0);
     const history = await s.session.emulator.readScrollback("plain", 0, lines + 100);
     const text = (history?.lines ?? []).map((l) => lineText(l).trimEnd());
     const start = text.indexOf("1");
