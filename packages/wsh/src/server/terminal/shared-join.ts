@@ -9,24 +9,38 @@
  * collector, never refilled.
  */
 
-/** A pooled buffer's size: a flood batch (256 KiB) plus the drain that may have ended it (up to 256 KiB). */
+/** The largest pooled buffer: a flood batch (256 KiB) plus the drain that may have ended it (up to 256 KiB). */
 export const POOLED_BYTES = 512 * 1024;
-/** Shorter batches (a keystroke's echo, a prompt) get memory of their own size, as a pooled buffer would be too big. */
-const MIN_POOLED = 16 * 1024;
 /**
- * Most free buffers kept. The emulator worker holds a flood's batches while it waits to elide them
+ * Shorter batches (a keystroke's echo, a prompt) get memory of their own size. Longer ones take a buffer
+ * of the next power of two from SMALLEST_SIZE to POOLED_BYTES, one free list per size: a batch never pins
+ * more than four times its bytes (less than twice from 64 KiB up), so the byte limits on what a slow client
+ * or the worker may hold still bound the memory behind them (one 512 KiB size for all pinned 32 times the
+ * bytes of a 16 KiB batch). Flood batches on a quiet machine are mostly 20-60 KiB: they share the smallest size.
+ */
+const MIN_POOLED = 16 * 1024;
+const SMALLEST_SIZE = 64 * 1024;
+/**
+ * Most free bytes kept. The emulator worker holds a flood's batches while it waits to elide them
  * (up to 200 ms, some MiB of output), so a flood keeps dozens in use; they are dropped once the
  * pool has been idle for IDLE_MS.
  */
-const MAX_FREE = 64;
+const MAX_FREE_BYTES = 32 * 1024 * 1024;
 const IDLE_MS = 1000;
-const free: SharedArrayBuffer[] = [];
+const free = new Map<number, SharedArrayBuffer[]>();
+let freeBytes = 0;
 let lastUsed = 0;
+let keptWarm = false;
 let trimTimer: ReturnType<typeof setTimeout> | undefined;
+function emptyFreeLists(): void {
+  free.clear();
+  freeBytes = 0;
+}
 function trimWhenIdle(): void {
   trimTimer = undefined;
+  if (keptWarm) return; // the next use schedules it again
   const idle = performance.now() - lastUsed;
-  if (idle >= IDLE_MS) free.length = 0;
+  if (idle >= IDLE_MS) emptyFreeLists();
   else scheduleTrim(IDLE_MS - idle);
 }
 function scheduleTrim(ms: number): void {
@@ -38,8 +52,47 @@ function used(): void {
   lastUsed = performance.now();
   scheduleTrim(IDLE_MS);
 }
+/** The pooled size for a batch of `bytes` (SMALLEST_SIZE..POOLED_BYTES), or 0 when it gets memory of its own. */
+export function pooledSize(bytes: number): number {
+  if (bytes < MIN_POOLED || bytes > POOLED_BYTES) return 0;
+  let size = SMALLEST_SIZE;
+  while (size < bytes) size *= 2;
+  return size;
+}
+function takeFree(size: number): SharedArrayBuffer | undefined {
+  const memory = free.get(size)?.pop();
+  if (memory) freeBytes -= size;
+  return memory;
+}
+function giveBack(memory: SharedArrayBuffer): void {
+  const size = memory.byteLength;
+  if (freeBytes + size > MAX_FREE_BYTES) return;
+  const list = free.get(size);
+  if (list) list.push(memory);
+  else free.set(size, [memory]);
+  freeBytes += size;
+  used();
+}
 /** Pooled buffers made, and handed out again after every holder let go (for tests and the bench). */
 export const poolStats = { created: 0, reused: 0 };
+
+/**
+ * @internal For tests: empties the free lists, then gives `perSize` buffers of each size to them and keeps
+ * them past the idle trim until `_coolPool()`, so a flood's first batches are refilled memory whatever the
+ * machine's load (whether one of a flood's own batches comes back within it depends on timing).
+ */
+export function _warmPool(perSize: number): void {
+  emptyFreeLists();
+  keptWarm = true;
+  for (let size = SMALLEST_SIZE; size <= POOLED_BYTES; size *= 2) {
+    for (let i = 0; i < perSize; i++) giveBack(new SharedArrayBuffer(size));
+  }
+}
+/** @internal Undoes `_warmPool`: the free lists are trimmed when idle again. */
+export function _coolPool(): void {
+  keptWarm = false;
+  used();
+}
 
 /** One joined batch: `data` stays unchanged until every `hold()` has been released. */
 export class SharedBatch {
@@ -48,13 +101,13 @@ export class SharedBatch {
   #holds = 0;
 
   constructor(bytes: number) {
-    const pooled = bytes >= MIN_POOLED && bytes <= POOLED_BYTES;
-    const reused = pooled ? free.pop() : undefined;
-    if (pooled) used();
+    const size = pooledSize(bytes);
+    const reused = size ? takeFree(size) : undefined;
+    if (size) used();
     if (reused) poolStats.reused++;
-    else if (pooled) poolStats.created++;
-    const memory = reused ?? new SharedArrayBuffer(pooled ? POOLED_BYTES : bytes);
-    this.#memory = pooled ? memory : undefined;
+    else if (size) poolStats.created++;
+    const memory = reused ?? new SharedArrayBuffer(size || bytes);
+    this.#memory = size ? memory : undefined;
     this.data = Buffer.from(memory, 0, bytes);
   }
 
@@ -65,9 +118,8 @@ export class SharedBatch {
     return () => {
       if (!held) return;
       held = false;
-      if (--this.#holds > 0 || !this.#memory || free.length >= MAX_FREE) return;
-      free.push(this.#memory);
-      used();
+      if (--this.#holds > 0 || !this.#memory) return;
+      giveBack(this.#memory);
     };
   }
 }
