@@ -294,10 +294,7 @@ export class CardsharpClient {
 
   /** Answers an action_request. */
   act(action: Action, requestId: string): Promise<void> {
-    this.#answering.add(requestId);
-    return this.action(ACTION_NAMES.playerAction, { action, request_id: requestId }).finally(() =>
-      this.#answering.delete(requestId),
-    );
+    return new Promise((resolve, reject) => this.#answer(action, requestId, resolve, reject));
   }
 
   placeBet(amount: number): Promise<void> {
@@ -329,6 +326,35 @@ export class CardsharpClient {
   }
 
   // ---- internals ----
+
+  /**
+   * Sends a `player_action` for `requestId` and settles through `resolve`/`reject` on its reply (no promise of
+   * its own: a strategy's answer takes this path once per decision). The id counts as answered until then.
+   */
+  #answer(action: Action, requestId: string, resolve: () => void, reject: (e: Error) => void): void {
+    const answering = this.#answering;
+    answering.add(requestId);
+    try {
+      this.#send({
+        type: "action",
+        data: { action: ACTION_NAMES.playerAction, data: { action, request_id: requestId } },
+      });
+    } catch (err) {
+      answering.delete(requestId);
+      reject(err as Error);
+      return;
+    }
+    this.#waiters.push({
+      resolve: () => {
+        answering.delete(requestId);
+        resolve();
+      },
+      reject: (e) => {
+        answering.delete(requestId);
+        reject(e);
+      },
+    });
+  }
 
   #request(msg: { type: string; data: unknown }): Promise<{ type: string; data: any }> {
     return new Promise((resolve, reject) => {
@@ -428,7 +454,7 @@ export class CardsharpClient {
         this.#onEvent({ event_type: data.event_type, data: data.data ?? {}, timestamp: msg.timestamp });
         break;
       case "action_request":
-        void this.#onActionRequest(data as ActionRequestData);
+        this.#onActionRequest(data as ActionRequestData);
         break;
       case "error":
         if (data.code === "CLIENT_ID_TAKEN" && !this.#bound) {
@@ -553,6 +579,15 @@ export class CardsharpClient {
 
   /** The request with `cards`, `hand_value` and `dealer_upcard` filled in from the events when it lacks them. */
   #complete(request: ActionRequestData): ActionRequestData {
+    // Ours sends all of them: the parsed request is the client's own object already.
+    if (
+      Array.isArray(request.cards) &&
+      typeof request.hand_value === "number" &&
+      typeof request.dealer_upcard === "string" &&
+      Array.isArray(request.valid_actions)
+    ) {
+      return request;
+    }
     const r = { ...request } as ActionRequestData;
     const seen = this.#seen;
     if (!Array.isArray(r.cards)) {
@@ -574,19 +609,34 @@ export class CardsharpClient {
     return r;
   }
 
-  async #onActionRequest(raw: ActionRequestData): Promise<void> {
+  #onActionRequest(raw: ActionRequestData): void {
     if (this.#answering.has(raw.request_id)) return; // answered, the reply is on its way
     const request = this.#complete(raw);
     this.#events.emit("action_request", request);
     const strategy = this.#o.strategy;
     if (!strategy) return;
+    let action: ReturnType<PlayerStrategy>;
     try {
-      const action = await strategy(request, this);
-      if (action !== undefined) await this.act(action, request.request_id);
+      action = strategy(request, this);
     } catch (err) {
       this.#events.emit("error", err as Error);
+      return;
+    }
+    // A strategy that answers at once is answered at once: no promise or await per decision.
+    if (typeof action === "string" || action === undefined) this.#strategyAnswer(action, request.request_id);
+    else {
+      action.then(
+        (a) => this.#strategyAnswer(a, request.request_id),
+        (err) => this.#events.emit("error", err as Error),
+      );
     }
   }
+
+  #strategyAnswer(action: Action | undefined, requestId: string): void {
+    if (action !== undefined) this.#answer(action, requestId, noop, this.#emitError);
+  }
+
+  readonly #emitError = (err: Error): void => void this.#events.emit("error", err);
 
   #failWaiters(err: Error): void {
     const w = this.#waiters;
@@ -594,6 +644,8 @@ export class CardsharpClient {
     for (const x of w) x.reject(err);
   }
 }
+
+function noop(): void {}
 
 function encode(msg: { type: string; data: unknown }): string {
   return JSON.stringify({ type: msg.type, data: msg.data, timestamp: nowSeconds() });

@@ -90,7 +90,8 @@ export class BlackjackTable {
    * The loop's one deadline (it either sleeps or waits for a decision, never both): when it is due and what
    * then runs. Checked lazily by `#deadlineTimer`, which is re-armed only when it would fire too late.
    */
-  #deadline: { at: number; fire: () => void } | undefined;
+  #deadlineAt = 0;
+  #deadlineFire: (() => void) | undefined;
   #deadlineTimer: unknown;
   #deadlineTimerAt = 0;
   #running = false;
@@ -154,7 +155,7 @@ export class BlackjackTable {
     this.#wake?.();
     for (const s of this.#byOwner.values()) this.#clearHold(s);
     await this.#loop;
-    this.#deadline = undefined;
+    this.#deadlineFire = undefined;
     if (this.#deadlineTimer !== undefined) this.#timers.clearTimeout(this.#deadlineTimer);
     this.#deadlineTimer = undefined;
   }
@@ -416,35 +417,41 @@ export class BlackjackTable {
 
   #askHuman(seat: HumanSeat, d: Decision): Promise<Action> {
     return new Promise<Action>((resolve) => {
-      const request: PendingRequest = {
+      // One object per decision: the request the adapter sends is the pending one (no copy, no closure).
+      const pending = {
         requestId: `${this.engine.gameId}-${decimal(++this.#requestSeq)}`,
         playerId: d.playerId,
         playerName: d.playerName,
         ownerId: seat.ownerId,
         decision: d,
         timeoutMs: this.timings.decisionTimeoutMs,
+        resolve,
       };
-      this.#pending = { ...request, resolve };
-      this.#setDeadline(this.#timers.now() + request.timeoutMs, () => {
-        if (this.#pending?.requestId !== request.requestId) return;
-        this.bus.emit("PLAYER_TIMEOUT", {
-          player_id: d.playerId,
-          player_name: d.playerName,
-          request_id: request.requestId,
-          timestamp: nowSeconds(),
-        });
-        this.#resolvePending();
-      });
-      this.adapter?.requestPlayerAction(request);
+      this.#pending = pending;
+      this.#setDeadline(this.#timers.now() + pending.timeoutMs, this.#onDecisionTimeout);
+      this.adapter?.requestPlayerAction(pending);
     });
   }
+
+  /** The pending decision's deadline (settling a request clears it, so it is always the current request's). */
+  readonly #onDecisionTimeout = (): void => {
+    const p = this.#pending;
+    if (!p) return;
+    this.bus.emit("PLAYER_TIMEOUT", {
+      player_id: p.playerId,
+      player_name: p.playerName,
+      request_id: p.requestId,
+      timestamp: nowSeconds(),
+    });
+    this.#resolvePending();
+  };
 
   /** Settles the pending request with `action`, or its default (STAND / NO_INSURANCE). */
   #resolvePending(action?: Action): void {
     const p = this.#pending;
     if (!p) return;
     this.#pending = undefined;
-    this.#deadline = undefined;
+    this.#deadlineFire = undefined;
     p.resolve(action ?? defaultAction(p.decision));
   }
 
@@ -544,7 +551,7 @@ export class BlackjackTable {
   #sleep(ms?: number, wakeable = true): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
-        if (this.#deadline?.fire === done) this.#deadline = undefined;
+        if (this.#deadlineFire === done) this.#deadlineFire = undefined;
         this.#wake = undefined;
         resolve();
       };
@@ -559,7 +566,8 @@ export class BlackjackTable {
    * microseconds, and a setTimeout plus clearTimeout for each cost more than the step itself.
    */
   #setDeadline(at: number, fire: () => void): void {
-    this.#deadline = { at, fire };
+    this.#deadlineAt = at;
+    this.#deadlineFire = fire;
     if (this.#deadlineTimer !== undefined) {
       if (this.#deadlineTimerAt <= at) return;
       this.#timers.clearTimeout(this.#deadlineTimer);
@@ -574,14 +582,14 @@ export class BlackjackTable {
 
   readonly #onDeadlineTimer = () => {
     this.#deadlineTimer = undefined;
-    const d = this.#deadline;
-    if (!d) return; // settled before its time: nothing to do, nothing re-armed
-    if (this.#timers.now() < d.at) {
-      this.#armDeadlineTimer(d.at);
+    const fire = this.#deadlineFire;
+    if (!fire) return; // settled before its time: nothing to do, nothing re-armed
+    if (this.#timers.now() < this.#deadlineAt) {
+      this.#armDeadlineTimer(this.#deadlineAt);
       return;
     }
-    this.#deadline = undefined;
-    d.fire();
+    this.#deadlineFire = undefined;
+    fire();
   };
 }
 

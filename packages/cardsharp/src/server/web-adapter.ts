@@ -1,7 +1,7 @@
 import { Emitter } from "@proj/ws-core";
-import { cardToString } from "../engine/cards.js";
+import { type Card, cardToString, pointValue } from "../engine/cards.js";
 import type { Action } from "../engine/events.js";
-import { evaluate } from "../engine/hand-value.js";
+import { handTotal } from "../engine/hand-value.js";
 import { rulesPayload } from "../engine/rules.js";
 import { ACTION_NAMES, type ActionRequestData, type ConnectedData, nowSeconds } from "../protocol/messages.js";
 import type { EventBus } from "./event-bus.js";
@@ -100,8 +100,6 @@ export class WebAdapter implements PlatformAdapter, ActionRouter {
   /** ActionRouter: validates before the ack; the returned `run` applies after it. */
   route(clientId: string, action: string, data: Record<string, unknown>): ActionOutcome {
     const table = this.#requireTable();
-    const refuse = (e: { code: any; message: string } | undefined): ActionOutcome | undefined =>
-      e ? { error: { code: e.code, message: e.message } } : undefined;
     switch (action) {
       case ACTION_NAMES.playerAction: {
         const err = table.checkAnswer(clientId, data.request_id, data.action);
@@ -151,19 +149,36 @@ export class WebAdapter implements PlatformAdapter, ActionRouter {
   }
 }
 
+/** The refusal of an action as the router's outcome (a function, not a closure made per message). */
+function refuse(e: { code: any; message: string } | undefined): ActionOutcome | undefined {
+  return e ? { error: { code: e.code, message: e.message } } : undefined;
+}
+
 function toRequestData(r: PendingRequest): ActionRequestData {
+  const d = r.decision;
+  const cards = d.cards;
+  // Card strings and the total in one pass (no closure, no evaluate() result object).
+  const names = new Array<string>(cards.length);
+  let hard = 0;
+  let aces = 0;
+  for (let i = 0; i < cards.length; i++) {
+    const c = cards[i] as Card;
+    names[i] = cardToString(c);
+    hard += pointValue(c);
+    if (c % 13 === 0) aces++;
+  }
   return {
     request_id: r.requestId,
     player_id: r.playerId,
     player_name: r.playerName,
-    valid_actions: [...r.decision.validActions],
+    valid_actions: d.validActions.slice(),
     pending: true,
     timestamp: nowSeconds(),
-    decision: r.decision.kind,
-    hand_id: r.decision.handId,
+    decision: d.kind,
+    hand_id: d.handId,
     timeout_seconds: r.timeoutMs / 1000,
-    cards: r.decision.cards.map(cardToString),
-    hand_value: evaluate(r.decision.cards).total,
-    dealer_upcard: cardToString(r.decision.dealerUpcard),
+    cards: names,
+    hand_value: handTotal(hard, aces),
+    dealer_upcard: cardToString(d.dealerUpcard),
   };
 }
