@@ -203,6 +203,24 @@ export class BlackjackEngine {
     return this.#seats.get(id)?.info();
   }
 
+  /** A seat's bankroll as a decimal amount (`player(id).balance` without building the PlayerInfo). */
+  balanceOf(id: string): number | undefined {
+    const s = this.#seats.get(id);
+    return s && fromCents(s.balance);
+  }
+
+  /** Whether a seat placed a bet in the current round (`player(id).inRound`); false when not seated. */
+  hasBet(id: string): boolean {
+    return this.#seats.get(id)?.inRound ?? false;
+  }
+
+  /** How many seats placed a bet in the current round. */
+  get betCount(): number {
+    let n = 0;
+    for (const s of this.#order) if (s.inRound) n++;
+    return n;
+  }
+
   /** Emits the game's opening events (SHUFFLE, ENGINE_INIT, GAME_CREATED, GAME_STARTED). Idempotent. */
   start(): this {
     if (this.#started) return this;

@@ -98,6 +98,8 @@ export class BlackjackTable {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #botSeq = 0;
+  /** Bot seats: engine events go to their `observe` (none at a table of humans). */
+  #bots = 0;
   #requestSeq = 0;
   #roundStarted: EventPayload<"ROUND_STARTED"> | undefined;
 
@@ -169,6 +171,7 @@ export class BlackjackTable {
     const botName = this.#uniqueName(name?.slice(0, 40) || `Bot ${n}`);
     this.engine.addPlayer({ id: playerId, name: botName, balance: this.#botBalance });
     this.#seats.set(playerId, { kind: "bot", playerId, bot, leaving: false });
+    this.#bots++;
     this.#wake?.();
     return playerId;
   }
@@ -336,8 +339,20 @@ export class BlackjackTable {
     const minBet = this.engine.rules.minBet;
     for (const s of this.#byOwner.values()) {
       if (!s.connected || s.leaving) continue;
-      const p = this.engine.player(s.playerId);
-      if (p && p.balance >= minBet) return true;
+      const balance = this.engine.balanceOf(s.playerId);
+      if (balance !== undefined && balance >= minBet) return true;
+    }
+    return false;
+  }
+
+  /** Whether a connected human who stays has not bet yet and can afford the minimum (betting waits for it). */
+  #humanToBet(): boolean {
+    const engine = this.engine;
+    const minBet = engine.rules.minBet;
+    for (const s of this.#byOwner.values()) {
+      if (!s.connected || s.leaving || engine.hasBet(s.playerId)) continue;
+      const balance = engine.balanceOf(s.playerId);
+      if (balance !== undefined && balance >= minBet) return true;
     }
     return false;
   }
@@ -348,16 +363,11 @@ export class BlackjackTable {
     let firstBetBy: number | undefined;
     for (;;) {
       if (!this.#running || this.#seats.size === 0) break;
-      const players = this.engine.players;
-      const bets = players.filter((p) => p.inRound).length;
-      const minBet = this.engine.rules.minBet;
-      const waiting = [...this.#byOwner.values()].filter((s) => {
-        const p = this.engine.player(s.playerId);
-        return s.connected && !s.leaving && p && !p.inRound && p.balance >= minBet;
-      });
-      if (bets > 0) {
+      // Counted in place (no player list per look: the loop looks after every bet).
+      const waiting = this.#humanToBet();
+      if (this.engine.betCount > 0) {
         deadline ??= this.#timers.now() + this.timings.bettingTimeMs;
-        if (waiting.length === 0 || this.#timers.now() >= deadline) {
+        if (!waiting || this.#timers.now() >= deadline) {
           this.engine.deal();
           return true;
         }
@@ -368,7 +378,7 @@ export class BlackjackTable {
         // connected human could bet, the wait has a deadline (betDeadlineMs): then the round is abandoned
         // (nothing to deal) and the next one opens with a fresh ROUND_STARTED.
         if (this.#releaseIdle()) continue;
-        if (waiting.length === 0) {
+        if (!waiting) {
           firstBetBy = undefined;
           await this.#sleep();
           continue;
@@ -466,8 +476,9 @@ export class BlackjackTable {
   #afterRound(): void {
     this.#releaseIdle();
     this.#removeLeavers();
-    const rules = this.engine.rules;
     // A broke bot buys back in so a demo table never empties.
+    if (this.#bots === 0) return;
+    const rules = this.engine.rules;
     for (const seat of this.#seats.values()) {
       if (seat.kind !== "bot") continue;
       const p = this.engine.player(seat.playerId);
@@ -496,11 +507,15 @@ export class BlackjackTable {
   }
 
   #removeLeavers(): void {
+    let any = false;
+    for (const seat of this.#seats.values()) any ||= seat.leaving;
+    if (!any) return; // the usual case, after every round: no copy of the seats
     for (const seat of [...this.#seats.values()]) {
       if (!seat.leaving) continue;
       const p = this.engine.player(seat.playerId);
       if (p?.inRound && !this.engine.betweenRounds) continue; // after this round
       this.#seats.delete(seat.playerId);
+      if (seat.kind === "bot") this.#bots--;
       if (seat.kind === "human") this.#byOwner.delete(seat.ownerId);
       if (p) this.engine.removePlayer(seat.playerId);
     }
@@ -508,7 +523,8 @@ export class BlackjackTable {
 
   #onEngineEvent<K extends EngineEventType>(type: K, data: EventPayload<K>): void {
     if (type === "ROUND_STARTED") this.#roundStarted = data as EventPayload<"ROUND_STARTED">;
-    for (const seat of this.#seats.values()) if (seat.kind === "bot") seat.bot.observe?.(type, data);
+    if (this.#bots > 0)
+      for (const seat of this.#seats.values()) if (seat.kind === "bot") seat.bot.observe?.(type, data);
     this.bus.emit(type, data);
   }
 
