@@ -100,6 +100,17 @@ function abLines(a: Flood[], b: Flood[]): void {
     "",
     [["B", pick(b, (x) => x.faults ?? 0)]],
   );
+  // Run i of each side are neighbours in time: how many such pairs favour this checkout.
+  const pairs = (f: (x: Flood) => number, lower: boolean) => {
+    const n = Math.min(a.length, b.length);
+    let wins = 0;
+    for (let i = 0; i < n; i++)
+      if (lower ? f(a[i] as Flood) < f(b[i] as Flood) : f(a[i] as Flood) > f(b[i] as Flood)) wins++;
+    return `${wins} of ${n}`;
+  };
+  console.log(
+    `bench ab_pairs_favouring_this: throughput ${pairs((x) => x.mibs, false)}, server cpu ${pairs((x) => x.cpu, true)}, page faults ${pairs((x) => x.faults ?? 0, true)}`,
+  );
 }
 
 interface Wsh {
