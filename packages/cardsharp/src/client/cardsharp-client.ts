@@ -15,6 +15,7 @@ import type { Action, EngineEventType, EventPayload, PublicState } from "../engi
 import { evaluate } from "../engine/hand-value.js";
 import {
   ACTION_NAMES,
+  ACTION_RECEIVED_FRAME,
   type ActionRequestData,
   type ConnectedData,
   type ResyncData,
@@ -423,6 +424,11 @@ export class CardsharpClient {
   }
 
   #receive(raw: unknown): void {
+    if (raw === ACTION_RECEIVED_FRAME) {
+      // The ack of an action (every answer and bet): known text, no JSON.parse; a direct reply, no seq.
+      this.#waiters.shift()?.resolve({ type: "event", data: { event_type: "action_received" } });
+      return;
+    }
     let msg: { type?: unknown; data?: any; timestamp?: number; seq?: unknown };
     try {
       msg = JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw as Uint8Array));

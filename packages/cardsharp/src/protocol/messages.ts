@@ -86,6 +86,12 @@ export interface SeatInfo {
 export interface SubscriptionsData {
   subscriptions: string[];
 }
+/**
+ * The ack of every accepted action, exactly as the server writes it (a direct reply: no timestamp, no seq).
+ * Built once: the server sends this text and our client recognises it without parsing it.
+ */
+export const ACTION_RECEIVED_FRAME = JSON.stringify({ type: "event", data: { event_type: "action_received" } });
+
 export interface EventData {
   event_type: EngineEventType | "action_received";
   data?: Record<string, unknown>;

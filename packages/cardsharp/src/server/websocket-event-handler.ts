@@ -3,6 +3,7 @@ import { Emitter } from "@proj/ws-core";
 import { decimal } from "../engine/decimal.js";
 import type { EngineEventType, PublicState } from "../engine/events.js";
 import {
+  ACTION_RECEIVED_FRAME,
   ALL_EVENTS,
   CardsharpCloseCode,
   type ConnectedData,
@@ -31,8 +32,6 @@ export interface ClientTransport {
   backlog?(): number;
 }
 
-/** The ack of every accepted action (a direct reply: no timestamp, no seq), serialised once. */
-const ACTION_RECEIVED = JSON.stringify({ type: "event", data: { event_type: "action_received" } });
 
 /** Envelope heads (`{"type":...,"data":` and the event's `{"type":"event","data":{"event_type":...,"data":`) by type. */
 const heads = new Map<string, string>();
@@ -368,7 +367,7 @@ export class WebSocketEventHandler {
       return;
     }
     // Ack first, then the bus echo, then whatever the action causes (upstream's wire order).
-    this.#push(session, ACTION_RECEIVED, false);
+    this.#push(session, ACTION_RECEIVED_FRAME, false);
     this.bus.emit("USER_INTERACTION_RECEIVED", { action, data: { ...data, client_id: clientId } });
     try {
       outcome.run?.();
