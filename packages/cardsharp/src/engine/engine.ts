@@ -983,10 +983,14 @@ const NO_HANDS: Hand[] = [];
 /** The seats in a round before the deal (the deal makes the round's own list). */
 const NO_SEATS: Seat[] = [];
 
-/** The seats of `order` with a bet, in order (a loop: no closure, an array of the right size). */
-function seatsInRound(order: readonly Seat[]): Seat[] {
+/**
+ * The seats of `order` with a bet, in order (a loop: no closure, an array of the right size). When every seat
+ * bet, `order` itself: neither list is ever changed in place (a join or a leave replaces `order`).
+ */
+function seatsInRound(order: Seat[]): Seat[] {
   let n = 0;
   for (let i = 0; i < order.length; i++) if ((order[i] as Seat).inRound) n++;
+  if (n === order.length) return order;
   const out = new Array<Seat>(n);
   n = 0;
   for (let i = 0; i < order.length; i++) if ((order[i] as Seat).inRound) out[n++] = order[i] as Seat;
