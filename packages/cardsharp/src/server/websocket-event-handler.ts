@@ -32,7 +32,6 @@ export interface ClientTransport {
   backlog?(): number;
 }
 
-
 /** Envelope heads (`{"type":...,"data":` and the event's `{"type":"event","data":{"event_type":...,"data":`) by type. */
 const heads = new Map<string, string>();
 const eventHeads = new Map<string, string>();
