@@ -41,13 +41,18 @@ export class RawStream {
   readonly #o: RawStreamOptions;
   readonly #state = new WeakMap<Connection<Role>, RawState>();
   readonly #out = new ChunkBatch(() => this.flush());
+  /** Holds on the lent chunks in `#out` (see `TerminalSession.onLentOutput`), let go once they are joined. */
+  readonly #lent: Array<() => void> = [];
 
   constructor(o: RawStreamOptions) {
     this.#o = o;
     this.endpoint = routeEndpoint(o, { policy: "skip", highWaterMark: o.highWaterMark });
     this.endpoint.on("connection", (conn) => this.#accept(conn));
     // Coalesced (see ChunkBatch): one frame per keystroke echo, one per up to 256 KiB during a flood.
-    o.session.events.on("output", (chunk) => this.#out.push(chunk));
+    o.session.onLentOutput((chunk, lent) => {
+      this.#out.push(chunk);
+      if (lent) this.#lent.push(lent.hold());
+    });
     // Every client is told the PTY size, in stream order (xterm's "resize text area", CSI 8;rows;cols t).
     o.session.events.on("resize", ({ cols, rows }) => this.#out.push(Buffer.from(sizeSequence(cols, rows))));
   }
@@ -82,6 +87,7 @@ export class RawStream {
     const { parts, bytes } = this.#out.take();
     if (parts.length === 0) return;
     const { batch, release } = joinShared(parts, bytes);
+    for (const letGo of this.#lent.splice(0)) letGo();
     const data = batch.data;
     const frame = prepareFrame(data);
     for (const conn of this.endpoint.connections) {

@@ -1,5 +1,6 @@
 import type { Cursor, Format, FormattedLine, ScreenResponse, ScrollbackResponse } from "../../protocol/screen.js";
 import type { ScreenChanges } from "./emulator.js";
+import type { SharedBatch } from "./shared-join.js";
 
 /**
  * What the session and the streams need from a terminal emulator. `Emulator` runs xterm on the
@@ -14,7 +15,8 @@ export interface ScreenSource {
   readonly pendingBytes: number;
   onBacklog: (pause: boolean) => void;
   onChanges(listener: (c: ScreenChanges) => void): () => void;
-  write(chunk: Uint8Array): void;
+  /** A `lent` chunk (see `PtyProcess`) is held by whoever keeps it past the call. */
+  write(chunk: Uint8Array, lent?: SharedBatch): void;
   resize(cols: number, rows: number): void;
   cursor(): Cursor;
   line(index: number, format: Format): FormattedLine;

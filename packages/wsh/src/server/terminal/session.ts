@@ -12,6 +12,7 @@ import { isCtrlBackslash, parseKey } from "../../protocol/keys.js";
 import { Emulator, type EmulatorOptions, type ScreenChanges } from "./emulator.js";
 import { type PtyExit, PtyProcess } from "./pty.js";
 import type { ScreenSource } from "./screen-source.js";
+import type { SharedBatch } from "./shared-join.js";
 import { WorkerEmulator } from "./worker-emulator.js";
 
 export interface SessionOptions {
@@ -79,6 +80,8 @@ export class TerminalSession {
   /** Resolves after the child exited and its last output was parsed. */
   readonly exited: Promise<PtyExit>;
   #seq = 0;
+  /** Output listeners that take a hold on a lent chunk they keep (see `onLentOutput`). */
+  readonly #lentListeners = new Set<(chunk: Buffer, lent: SharedBatch | undefined) => void>();
   #inputMode: InputMode = "passthrough";
   #ended = false;
 
@@ -105,12 +108,16 @@ export class TerminalSession {
         ...(o.cwd ? { cwd: o.cwd } : {}),
         ...(o.env ? { env: o.env } : {}),
       },
-      (chunk) => {
+      (chunk, lent) => {
         // Clients first: forwarding never waits for the emulator. A repaint in progress parks this
         // chunk (it was requested before the chunk reached the emulator, so it does not include it).
+        for (const l of this.#lentListeners) l(chunk, lent);
         this.events.emit("output", chunk);
-        this.emulator.write(chunk);
+        this.emulator.write(chunk, lent);
       },
+      // Lent only while every consumer takes holds: the worker's emulator does, `output` listeners
+      // (the recorder, the attached terminal, an embedder's) and the main-thread emulator keep chunks as they are.
+      () => this.emulator instanceof WorkerEmulator && this.events.listenerCount("output") === 0,
     );
     // The emulator must see every byte, so it (and only it) may hold the PTY back; clients never do.
     this.emulator.onBacklog = (pause) => (pause ? this.pty.pause() : this.pty.resume());
@@ -129,6 +136,16 @@ export class TerminalSession {
   }
   get inputMode(): InputMode {
     return this.#inputMode;
+  }
+
+  /**
+   * @internal Raw output for a listener that takes a hold (`lent.hold()`) on a lent chunk it keeps
+   * past the call and lets go once done with it (the raw stream, until it has joined its batch); an
+   * unlent chunk is its own. Same chunks, same order as the `output` event.
+   */
+  onLentOutput(listener: (chunk: Buffer, lent: SharedBatch | undefined) => void): () => void {
+    this.#lentListeners.add(listener);
+    return () => this.#lentListeners.delete(listener);
   }
 
   /** The next value of the terminal-wide event sequence (per socket it is strictly increasing, with gaps). */

@@ -1,4 +1,4 @@
-import { joinShared } from "./shared-join.js";
+import { joinShared, type SharedBatch } from "./shared-join.js";
 import { ChunkBatch, WriteBacklog } from "./write-backlog.js";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -46,6 +46,8 @@ export class WorkerEmulator implements ScreenSource {
   #meta: ScreenMeta;
   readonly #backlog: WriteBacklog;
   readonly #batch = new ChunkBatch(() => this.#flush());
+  /** Holds on the lent chunks in `#batch`, let go once they are joined. */
+  readonly #lent: Array<() => void> = [];
   #nextId = 1;
   /** Bytes posted to the worker so far, and bytes it reported parsed (or skipped) so far. */
   #posted = 0;
@@ -124,10 +126,11 @@ export class WorkerEmulator implements ScreenSource {
     return () => this.#listeners.delete(listener);
   }
 
-  write(chunk: Uint8Array): void {
+  write(chunk: Uint8Array, lent?: SharedBatch): void {
     if (this.#dead) return;
     this.#backlog.added(chunk.length);
     this.#batch.push(chunk);
+    if (lent) this.#lent.push(lent.hold());
   }
 
   resize(cols: number, rows: number): void {
@@ -208,6 +211,7 @@ export class WorkerEmulator implements ScreenSource {
     this.#posted += bytes;
     if (!this.#dead) this.#inWorker.push({ end: this.#posted, release: batch.hold() });
     release();
+    for (const letGo of this.#lent.splice(0)) letGo();
   }
 
   #post(m: ToWorker, transfer?: ArrayBuffer[]): void {
