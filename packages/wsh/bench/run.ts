@@ -202,6 +202,28 @@ function threadCpu(pid: number): Map<string, number> {
   return out;
 }
 
+/**
+ * A thread's time so far (/proc/<pid>/task/<tid>/schedstat), seconds: on a core, and runnable but
+ * waiting for one. Over a flood the rest of the wall time is asleep (for a reader: mostly inside
+ * read(), waiting for the kernel's worker to move the writer's next 4 KiB into the PTY).
+ */
+function schedTimes(pid: number, tid = pid): { onCpu: number; waiting: number } {
+  const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ").map(Number);
+  return { onCpu: (run ?? 0) / 1e9, waiting: (wait ?? 0) / 1e9 };
+}
+
+/** How a reading thread spent a flood of `wall` seconds (from two schedTimes). */
+interface ThreadTime {
+  onCpu: number;
+  waiting: number;
+  asleep: number;
+}
+const threadTime = (a: { onCpu: number; waiting: number }, b: typeof a, wall: number): ThreadTime => ({
+  onCpu: b.onCpu - a.onCpu,
+  waiting: b.waiting - a.waiting,
+  asleep: wall - (b.onCpu - a.onCpu) - (b.waiting - a.waiting),
+});
+
 /** /proc/<pid>: CPU seconds (user+system) of the process and of its main thread, and peak RSS in MiB. */
 function procStats(pid: number): { cpu: number; mainCpu: number; peakMiB: number; faults: number } {
   const fields = (path: string) => {
@@ -237,7 +259,7 @@ interface Outside {
 }
 
 /** (a) baseline: the same program on a node-pty read directly in this process (MiB/s, and the reader's CPU seconds). */
-async function directThroughput(): Promise<{ mibs: number; cpu: number } & Outside> {
+async function directThroughput(): Promise<{ mibs: number; cpu: number; main: ThreadTime } & Outside> {
   const [cmd, ...args] = floodCommand(THROUGHPUT_BYTES);
   const pty = ptySpawn(cmd as string, args, { cols: 80, rows: 24, encoding: null as never });
   let total = 0;
@@ -254,15 +276,17 @@ async function directThroughput(): Promise<{ mibs: number; cpu: number } & Outsi
   const program0 = processTreeCpu(pty.pid);
   const kernel0 = kernelWorkersCpu();
   const cpu0 = process.cpuUsage();
+  const sched0 = schedTimes(process.pid);
   const t0 = performance.now();
   pty.write("\r");
   await done;
   const s = (performance.now() - t0) / 1000;
+  const main = threadTime(sched0, schedTimes(process.pid), s);
   const cpu = process.cpuUsage(cpu0);
   const kernel = kernelWorkersCpu() - kernel0;
   const program = processTreeCpu(pty.pid) - program0;
   pty.kill();
-  return { mibs: total / s / (1024 * 1024), cpu: (cpu.user + cpu.system) / 1e6, program, kernel };
+  return { mibs: total / s / (1024 * 1024), cpu: (cpu.user + cpu.system) / 1e6, program, kernel, main };
 }
 
 /** One flood through a server: MiB/s, and the server process's CPU seconds (all its threads) during it. */
@@ -275,6 +299,8 @@ interface Flood extends Outside {
   client: number;
   /** The server's minor page faults during the flood. */
   faults?: number;
+  /** How the server's main thread (the PTY's reader) spent the flood. */
+  main?: ThreadTime;
 }
 
 async function wsThroughput(dir = pkgDir): Promise<Flood> {
@@ -306,6 +332,7 @@ async function wsThroughput(dir = pkgDir): Promise<Flood> {
   await new Promise((r) => setTimeout(r, 200));
   started = true;
   const before = procStats(wsh.child.pid as number);
+  const sched0 = schedTimes(wsh.child.pid as number);
   const threads0 = verbose ? threadCpu(wsh.child.pid as number) : undefined;
   const program0 = descendantsCpu(wsh.child.pid as number);
   const kernel0 = kernelWorkersCpu();
@@ -318,6 +345,7 @@ async function wsThroughput(dir = pkgDir): Promise<Flood> {
   const kernel = kernelWorkersCpu() - kernel0;
   const program = descendantsCpu(wsh.child.pid as number) - program0;
   const after = procStats(wsh.child.pid as number);
+  const main = threadTime(sched0, schedTimes(wsh.child.pid as number), s);
   const cpu = after.cpu - before.cpu;
   if (verbose) {
     const main = (after.mainCpu - before.mainCpu).toFixed(2);
@@ -340,6 +368,7 @@ async function wsThroughput(dir = pkgDir): Promise<Flood> {
     program,
     kernel,
     faults: after.faults - before.faults,
+    main,
   };
 }
 
@@ -523,7 +552,7 @@ async function main(): Promise<void> {
   const wettyDir = "dir" in peer ? peer.dir : undefined;
   if (!only || only === "throughput") {
     // Five runs each, alternating, so a busy shared machine disturbs every side alike; medians compared.
-    const direct: Array<{ mibs: number; cpu: number } & Outside> = [];
+    const direct: Array<{ mibs: number; cpu: number; main: ThreadTime } & Outside> = [];
     const viaWs: Flood[] = [];
     const viaWetty: Flood[] = [];
     // A run counts only if the client got every byte (checked: were the client buffer too small,
@@ -548,6 +577,13 @@ async function main(): Promise<void> {
       if (wettyDir) viaWetty.push(await whole(() => wettyThroughput(wettyDir)));
     }
     if (AB_DIR) abLines(viaWs, viaB);
+    // Where the reading thread's wall time went: on a core, waiting for one (other jobs), asleep (in read()).
+    const medOf = (xs: number[]) => num(spread(xs).med);
+    const parts = (xs: ThreadTime[]) =>
+      `on a core ${medOf(xs.map((x) => x.onCpu))} + waiting for one ${medOf(xs.map((x) => x.waiting))} + asleep ${medOf(xs.map((x) => x.asleep))} s`;
+    console.log(
+      `bench raw_flood_reader_thread_time: wsh main thread ${parts(viaWs.flatMap((x) => (x.main ? [x.main] : [])))}; direct reader ${parts(direct.map((x) => x.main))} (medians)`,
+    );
     const short = [...viaWs, ...viaWetty].filter((r) => r.bytes < THROUGHPUT_BYTES).length;
     console.log(`bench throughput_runs_redone_for_lag: ${lagged} (${short} counted short of the flood)`);
     const d = spread(direct.map((x) => x.mibs));
