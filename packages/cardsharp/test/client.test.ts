@@ -59,6 +59,39 @@ describe("CardsharpClient", () => {
     });
   });
 
+  test("a strategy's promise is awaited before it answers; one that throws, rejects or answers wrongly reports `error`", async () => {
+    // The three failed requests wait for the table's decision timeout (it then plays their default).
+    const { url } = await startServer({ timings: { decisionTimeoutMs: 1000 } });
+    const ids: string[] = [];
+    const c = client({
+      url,
+      join: true,
+      bet: flatMinimumBet,
+      strategy: (r) => {
+        ids.push(r.request_id);
+        const n = ids.length;
+        if (n === 2) throw new Error("strategy threw");
+        if (n === 3) return Promise.reject(new Error("strategy rejected"));
+        if (n === 4) return "WARP" as never; // not an action: sent as is, refused by the server
+        return Promise.resolve(r.decision === "insurance" ? "NO_INSURANCE" : "STAND");
+      },
+    });
+    const errors: string[] = [];
+    c.on("error", (e) => errors.push(e.message));
+    const timedOut: string[] = [];
+    c.on("event", (e) => {
+      if (e.event_type === "PLAYER_TIMEOUT") timedOut.push((e.data as { request_id: string }).request_id);
+    });
+    await waitFor(() => ids.length >= 6, { timeoutMs: 15_000 });
+    expect(errors).toContain("strategy threw");
+    expect(errors).toContain("strategy rejected");
+    expect(errors.some((m) => /action must be one of/.test(m))).toBe(true);
+    expect(timedOut).toEqual(expect.arrayContaining(ids.slice(1, 4)));
+    // The promised answers went out: the first and fifth requests were answered, not timed out.
+    expect(timedOut).not.toContain(ids[0]);
+    expect(timedOut).not.toContain(ids[4]);
+  });
+
   test("subscribe and unsubscribe resolve with the server's list; refused actions reject with CardsharpError", async () => {
     const { url } = await startServer();
     const c = client({ url, subscribe: [] });

@@ -629,7 +629,7 @@ export class CardsharpClient {
       return;
     }
     // A strategy that answers at once is answered at once: no promise or await per decision.
-    if (typeof action === "string" || action === undefined) this.#strategyAnswer(action, request.request_id);
+    if (typeof action === "string" || !isThenable(action)) this.#strategyAnswer(action, request.request_id);
     else {
       action.then(
         (a) => this.#strategyAnswer(a, request.request_id),
@@ -652,6 +652,11 @@ export class CardsharpClient {
 }
 
 function noop(): void {}
+
+/** A promise or any `then`-able (what `await` would wait for); anything else a strategy returns is its answer. */
+function isThenable(v: unknown): v is PromiseLike<Action | undefined> {
+  return typeof (v as { then?: unknown } | null | undefined)?.then === "function";
+}
 
 function encode(msg: { type: string; data: unknown }): string {
   return JSON.stringify({ type: msg.type, data: msg.data, timestamp: nowSeconds() });
