@@ -159,7 +159,7 @@ export class PtyProcess {
    * node-pty's stream reads only when this returns. Reads go to one reused buffer and are copied
    * out: reading into fresh memory instead costs a page fault per 4 KiB, dearer than the copy. When
    * `lend` is set, out into a pooled batch (reused memory, refilled once its holders let go): a fresh
-   * buffer per drain faulted in most of a flood's 64 MiB again (about 5,700 of a flood's 13,000
+   * buffer per drain faulted in most of a flood's 64 MiB again (half of a flood's 13,000 page
    * faults) and made garbage for V8 to collect.
    */
   #drain(fd: number, first: Buffer, lend: boolean): Buffer | SharedBatch {
