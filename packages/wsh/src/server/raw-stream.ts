@@ -5,7 +5,6 @@ import { READ_ONLY_CLOSE } from "../protocol/constants.js";
 import type { Role } from "./auth.js";
 import { routeEndpoint } from "./http.js";
 import type { TerminalSession } from "./terminal/session.js";
-import { joinShared } from "./terminal/shared-join.js";
 import { ChunkBatch } from "./terminal/write-backlog.js";
 
 export interface RawStreamOptions {
@@ -41,18 +40,13 @@ export class RawStream {
   readonly #o: RawStreamOptions;
   readonly #state = new WeakMap<Connection<Role>, RawState>();
   readonly #out = new ChunkBatch(() => this.flush());
-  /** Holds on the lent chunks in `#out` (see `TerminalSession.onLentOutput`), let go once they are joined. */
-  readonly #lent: Array<() => void> = [];
 
   constructor(o: RawStreamOptions) {
     this.#o = o;
     this.endpoint = routeEndpoint(o, { policy: "skip", highWaterMark: o.highWaterMark });
     this.endpoint.on("connection", (conn) => this.#accept(conn));
     // Coalesced (see ChunkBatch): one frame per keystroke echo, one per up to 256 KiB during a flood.
-    o.session.onLentOutput((chunk, lent) => {
-      this.#out.push(chunk);
-      if (lent) this.#lent.push(lent.hold());
-    });
+    o.session.onLentOutput((chunk, lent) => this.#out.push(chunk, lent));
     // Every client is told the PTY size, in stream order (xterm's "resize text area", CSI 8;rows;cols t).
     o.session.events.on("resize", ({ cols, rows }) => this.#out.push(Buffer.from(sizeSequence(cols, rows))));
   }
@@ -84,10 +78,9 @@ export class RawStream {
 
   /** Sends the output coalesced so far (the server calls it before closing sockets). */
   flush(): void {
-    const { parts, bytes } = this.#out.take();
-    if (parts.length === 0) return;
-    const { batch, release } = joinShared(parts, bytes);
-    for (const letGo of this.#lent.splice(0)) letGo();
+    const joined = this.#out.takeShared();
+    if (!joined) return;
+    const { batch, release } = joined;
     const data = batch.data;
     const frame = prepareFrame(data);
     for (const conn of this.endpoint.connections) {

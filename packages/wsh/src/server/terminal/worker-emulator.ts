@@ -1,4 +1,4 @@
-import { joinShared, type SharedBatch } from "./shared-join.js";
+import type { SharedBatch } from "./shared-join.js";
 import { ChunkBatch, WriteBacklog } from "./write-backlog.js";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -46,8 +46,6 @@ export class WorkerEmulator implements ScreenSource {
   #meta: ScreenMeta;
   readonly #backlog: WriteBacklog;
   readonly #batch = new ChunkBatch(() => this.#flush());
-  /** Holds on the lent chunks in `#batch`, let go once they are joined. */
-  readonly #lent: Array<() => void> = [];
   #nextId = 1;
   /** Bytes posted to the worker so far, and bytes it reported parsed (or skipped) so far. */
   #posted = 0;
@@ -129,8 +127,7 @@ export class WorkerEmulator implements ScreenSource {
   write(chunk: Uint8Array, lent?: SharedBatch): void {
     if (this.#dead) return;
     this.#backlog.added(chunk.length);
-    this.#batch.push(chunk);
-    if (lent) this.#lent.push(lent.hold());
+    this.#batch.push(chunk, lent);
   }
 
   resize(cols: number, rows: number): void {
@@ -201,17 +198,16 @@ export class WorkerEmulator implements ScreenSource {
   }
 
   #flush(): void {
-    const { parts, bytes, flood } = this.#batch.take();
-    if (parts.length === 0) return;
     // Shared memory (see joinShared): usually the very buffer the raw stream sent, posted without a copy.
-    const { batch, release } = joinShared(parts, bytes);
+    const taken = this.#batch.takeShared();
+    if (!taken) return;
+    const { batch, release, bytes, flood } = taken;
     const joined = batch.data;
     const data = new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength);
     this.#post({ t: "write", data, flood });
     this.#posted += bytes;
     if (!this.#dead) this.#inWorker.push({ end: this.#posted, release: batch.hold() });
     release();
-    for (const letGo of this.#lent.splice(0)) letGo();
   }
 
   #post(m: ToWorker, transfer?: ArrayBuffer[]): void {

@@ -1,3 +1,5 @@
+import { joinShared, type SharedBatch } from "./shared-join.js";
+
 /**
  * Bytes written to an emulator but not parsed yet, with watermarks: past `highWaterMark` the producer
  * (the PTY) is asked to pause, below `lowWaterMark` to resume. Shared by both emulator modes.
@@ -53,6 +55,8 @@ const FLOOD_DELAY_MS = 2;
 export class ChunkBatch {
   parts: Uint8Array[] = [];
   bytes = 0;
+  /** Holds on the lent chunks among `parts` (see `PtyProcess`), let go once `takeShared` has joined them. */
+  #lent: Array<() => void> = [];
   #immediate: ReturnType<typeof setImmediate> | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #flood = false;
@@ -73,7 +77,9 @@ export class ChunkBatch {
 
   constructor(private readonly flush: () => void) {}
 
-  push(chunk: Uint8Array): void {
+  /** Adds a chunk; a `lent` one is held until joined (`takeShared`). */
+  push(chunk: Uint8Array, lent?: SharedBatch): void {
+    if (lent) this.#lent.push(lent.hold());
     if (this.parts.length === 0) {
       this.#firstAt = performance.now();
       this.#flood = true;
@@ -104,5 +110,18 @@ export class ChunkBatch {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     return out;
+  }
+  /**
+   * `take()` joined into shared memory (see joinShared), with a hold for the caller; the lent chunks'
+   * holds are let go, as their bytes are in the join now. Undefined when nothing was collected.
+   */
+  takeShared(): { batch: SharedBatch; release: () => void; bytes: number; flood: boolean } | undefined {
+    const { parts, bytes, flood } = this.take();
+    if (parts.length === 0) return undefined;
+    const { batch, release } = joinShared(parts, bytes);
+    const lent = this.#lent;
+    this.#lent = [];
+    for (const letGo of lent) letGo();
+    return { batch, release, bytes, flood };
   }
 }
