@@ -335,38 +335,34 @@ export class CardsharpClient {
   #answer(action: Action, requestId: string, resolve: () => void, reject: (e: Error) => void): void {
     const answering = this.#answering;
     answering.add(requestId);
-    try {
-      this.#send({
-        type: "action",
-        data: { action: ACTION_NAMES.playerAction, data: { action, request_id: requestId } },
-      });
-    } catch (err) {
-      answering.delete(requestId);
-      reject(err as Error);
-      return;
-    }
-    this.#waiters.push({
-      resolve: () => {
-        answering.delete(requestId);
-        resolve();
+    this.#sendAwaiting(
+      { type: "action", data: { action: ACTION_NAMES.playerAction, data: { action, request_id: requestId } } },
+      {
+        resolve: () => {
+          answering.delete(requestId);
+          resolve();
+        },
+        reject: (e) => {
+          answering.delete(requestId);
+          reject(e);
+        },
       },
-      reject: (e) => {
-        answering.delete(requestId);
-        reject(e);
-      },
-    });
+    );
   }
 
   #request(msg: { type: string; data: unknown }): Promise<{ type: string; data: any }> {
-    return new Promise((resolve, reject) => {
-      try {
-        this.#send(msg);
-      } catch (err) {
-        reject(err);
-        return;
-      }
-      this.#waiters.push({ resolve, reject });
-    });
+    return new Promise((resolve, reject) => this.#sendAwaiting(msg, { resolve, reject }));
+  }
+
+  /** Sends `msg` and queues `waiter` for its reply (replies come in order); a send that throws rejects it. */
+  #sendAwaiting(msg: { type: string; data: unknown }, waiter: Waiter): void {
+    try {
+      this.#send(msg);
+    } catch (err) {
+      waiter.reject(err as Error);
+      return;
+    }
+    this.#waiters.push(waiter);
   }
 
   #send(msg: { type: string; data: unknown }): void {

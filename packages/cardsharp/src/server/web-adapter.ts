@@ -1,7 +1,7 @@
 import { Emitter } from "@proj/ws-core";
-import { type Card, cardToString, pointValue } from "../engine/cards.js";
+import { cardToString } from "../engine/cards.js";
 import type { Action } from "../engine/events.js";
-import { handTotal } from "../engine/hand-value.js";
+import { evaluate } from "../engine/hand-value.js";
 import { rulesPayload } from "../engine/rules.js";
 import { ACTION_NAMES, type ActionRequestData, type ConnectedData, nowSeconds } from "../protocol/messages.js";
 import type { EventBus } from "./event-bus.js";
@@ -156,17 +156,6 @@ function refuse(e: { code: any; message: string } | undefined): ActionOutcome | 
 
 function toRequestData(r: PendingRequest): ActionRequestData {
   const d = r.decision;
-  const cards = d.cards;
-  // Card strings and the total in one pass (no closure, no evaluate() result object).
-  const names = new Array<string>(cards.length);
-  let hard = 0;
-  let aces = 0;
-  for (let i = 0; i < cards.length; i++) {
-    const c = cards[i] as Card;
-    names[i] = cardToString(c);
-    hard += pointValue(c);
-    if (c % 13 === 0) aces++;
-  }
   return {
     request_id: r.requestId,
     player_id: r.playerId,
@@ -177,8 +166,8 @@ function toRequestData(r: PendingRequest): ActionRequestData {
     decision: d.kind,
     hand_id: d.handId,
     timeout_seconds: r.timeoutMs / 1000,
-    cards: names,
-    hand_value: handTotal(hard, aces),
+    cards: d.cards.map(cardToString),
+    hand_value: evaluate(d.cards).total,
     dealer_upcard: cardToString(d.dealerUpcard),
   };
 }
