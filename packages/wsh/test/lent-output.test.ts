@@ -1,6 +1,6 @@
-import { describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test } from "vitest";
 import { TerminalSession } from "../src/server/terminal/session.js";
-import { poolStats, type SharedBatch } from "../src/server/terminal/shared-join.js";
+import { _coolPool, _warmPool, poolStats, type SharedBatch } from "../src/server/terminal/shared-join.js";
 
 const numbered = (n: number) => Array.from({ length: n }, (_, i) => `${i + 1}\r\n`).join("");
 const N = 1_000_000;
@@ -25,7 +25,11 @@ function flood(withOutputListener: boolean) {
 }
 
 describe("drained PTY output lent from the pool", () => {
+  afterEach(_coolPool);
+
   test("lent chunks arrive exactly and in order, and a held one is never refilled", { timeout: 120_000 }, async () => {
+    // Free buffers of every size first (as in flood-pool.test.ts): drains land in refilled memory whatever the load.
+    _warmPool(4);
     const reused = poolStats.reused;
     const f = flood(false);
     await f.session.exited;
