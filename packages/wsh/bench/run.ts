@@ -2,6 +2,7 @@
 // Prints `bench <name>: <value> <unit> (<ratio>x <baseline>)` lines. Binds 127.0.0.1 only.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { connect } from "node:net";
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -244,10 +245,14 @@ function procStats(pid: number): { cpu: number; mainCpu: number; peakMiB: number
   };
 }
 
+/**
+ * The flood program: it waits for a line, writes `bytes` of `a` and an end marker, and waits again,
+ * so one PTY (and one server, one connection) serves every flood of a side.
+ */
 const floodCommand = (bytes: number) => [
   "/bin/sh",
   "-c",
-  `read x; head -c ${bytes} /dev/zero | tr '\\0' a; printf ${END}; read y`,
+  `while read x; do head -c ${bytes} /dev/zero | tr '\\0' a; printf ${END}; done`,
 ];
 
 /** What a flood cost besides its reader's and client's CPU: the program writing it and the kernel's workers. */
@@ -256,37 +261,6 @@ interface Outside {
   program: number;
   /** CPU seconds of the kernel's worker threads (machine-wide) during the flood. */
   kernel: number;
-}
-
-/** (a) baseline: the same program on a node-pty read directly in this process (MiB/s, and the reader's CPU seconds). */
-async function directThroughput(): Promise<{ mibs: number; cpu: number; main: ThreadTime } & Outside> {
-  const [cmd, ...args] = floodCommand(THROUGHPUT_BYTES);
-  const pty = ptySpawn(cmd as string, args, { cols: 80, rows: 24, encoding: null as never });
-  let total = 0;
-  let tail = "";
-  const done = new Promise<void>((resolve) => {
-    pty.onData((d) => {
-      const b = d as unknown as Buffer;
-      total += b.length;
-      tail = (tail + b.toString("latin1", Math.max(0, b.length - 32))).slice(-32);
-      if (tail.includes(END)) resolve();
-    });
-  });
-  await new Promise((r) => setTimeout(r, 100));
-  const program0 = processTreeCpu(pty.pid);
-  const kernel0 = kernelWorkersCpu();
-  const cpu0 = process.cpuUsage();
-  const sched0 = schedTimes(process.pid);
-  const t0 = performance.now();
-  pty.write("\r");
-  await done;
-  const s = (performance.now() - t0) / 1000;
-  const main = threadTime(sched0, schedTimes(process.pid), s);
-  const cpu = process.cpuUsage(cpu0);
-  const kernel = kernelWorkersCpu() - kernel0;
-  const program = processTreeCpu(pty.pid) - program0;
-  pty.kill();
-  return { mibs: total / s / (1024 * 1024), cpu: (cpu.user + cpu.system) / 1e6, program, kernel, main };
 }
 
 /** One flood through a server: MiB/s, and the server process's CPU seconds (all its threads) during it. */
@@ -303,72 +277,195 @@ interface Flood extends Outside {
   main?: ThreadTime;
 }
 
-async function wsThroughput(dir = pkgDir): Promise<Flood> {
+/** A side of the throughput bench: its PTY, server and connection stay up across its floods. */
+interface FloodSide<F> {
+  flood(): Promise<F>;
+  close(): Promise<void>;
+}
+
+/**
+ * Counts what a client receives, flood by flood: a flood ends at the end marker. A side's first
+ * flood runs on a fresh server, PTY and connection (the JIT still compiling, TCP's windows small):
+ * reported apart from the later ones, the figures of a terminal that has been in use.
+ */
+function floodCounter() {
+  let total = 0;
+  let tail = "";
+  let escapes = false;
+  let ended: (() => void) | undefined;
+  return {
+    /** A received chunk (Buffer, or the string socket.io hands out). */
+    add(d: Buffer | string) {
+      total += d.length;
+      if (typeof d === "string") {
+        if (d.includes("\x1b")) escapes = true;
+        tail = (tail + d.slice(-32)).slice(-32);
+      } else {
+        if (d.includes(0x1b)) escapes = true; // the flood has no escapes: a repaint after a skip
+        tail = (tail + d.toString("latin1", Math.max(0, d.length - 32))).slice(-32);
+      }
+      if (ended && tail.includes(END)) {
+        tail = "";
+        const e = ended;
+        ended = undefined;
+        e();
+      }
+    },
+    /** Sends the line that starts a flood; resolves with the bytes received and seconds taken once it ended. */
+    async run(start: () => void): Promise<{ bytes: number; s: number; escapes: boolean }> {
+      total = 0;
+      tail = "";
+      escapes = false;
+      const done = new Promise<void>((resolve) => {
+        ended = resolve;
+      });
+      const t0 = performance.now();
+      start();
+      await done;
+      return { bytes: total, s: (performance.now() - t0) / 1000, escapes };
+    },
+  };
+}
+
+type DirectFlood = { mibs: number; cpu: number; main: ThreadTime } & Outside;
+
+/** (a) baseline: the same program on a node-pty read directly in this process (MiB/s, and the reader's CPU seconds). */
+async function directSide(): Promise<FloodSide<DirectFlood>> {
+  const [cmd, ...args] = floodCommand(THROUGHPUT_BYTES);
+  const pty = ptySpawn(cmd as string, args, { cols: 80, rows: 24, encoding: null as never });
+  const counter = floodCounter();
+  pty.onData((d) => counter.add(d as unknown as Buffer));
+  await new Promise((r) => setTimeout(r, 100));
+  return {
+    async flood() {
+      const program0 = processTreeCpu(pty.pid);
+      const kernel0 = kernelWorkersCpu();
+      const cpu0 = process.cpuUsage();
+      const sched0 = schedTimes(process.pid);
+      const { bytes, s } = await counter.run(() => pty.write("\r"));
+      const main = threadTime(sched0, schedTimes(process.pid), s);
+      const cpu = process.cpuUsage(cpu0);
+      const kernel = kernelWorkersCpu() - kernel0;
+      const program = processTreeCpu(pty.pid) - program0;
+      return { mibs: bytes / s / (1024 * 1024), cpu: (cpu.user + cpu.system) / 1e6, program, kernel, main };
+    },
+    async close() {
+      pty.kill();
+    },
+  };
+}
+
+/** The flood through a `wsh` server and one `/ws/raw` client. */
+async function wshSide(dir = pkgDir): Promise<FloodSide<Flood>> {
   // The client must read the whole flood, as WeTTY's does (its flow control pauses the PTY instead):
   // a client buffer past the flood's size, so the server never skips output to a client that lags.
   const wsh = await startWsh(floodCommand(THROUGHPUT_BYTES), 80, 24, ["--client-buffer", "128"], dir);
   const ws = await openWs(`${wsh.ws}/ws/raw`);
-  let total = 0;
-  let tail = "";
-  let started = false;
-  let repainted = false;
-  let repaint: () => void = () => {};
+  const counter = floodCounter();
+  let repainted: () => void = () => {};
   const connected = new Promise<void>((resolve) => {
-    repaint = resolve;
+    repainted = resolve;
   });
-  const done = new Promise<void>((resolve) => {
-    ws.on("message", (d: Buffer) => {
-      if (!started) {
-        repaint(); // the repaint every client gets first: before the flood
-        return;
-      }
-      if (d.includes(0x1b)) repainted = true; // the flood has no escapes: a repaint after a skip
-      total += d.length;
-      tail = (tail + d.toString("latin1", Math.max(0, d.length - 32))).slice(-32);
-      if (tail.includes(END)) resolve();
-    });
+  let started = false;
+  ws.on("message", (d: Buffer) => {
+    if (started) counter.add(d);
+    else repainted(); // the repaint every client gets first: before the floods
   });
   await connected;
   await new Promise((r) => setTimeout(r, 200));
   started = true;
-  const before = procStats(wsh.child.pid as number);
-  const sched0 = schedTimes(wsh.child.pid as number);
-  const threads0 = verbose ? threadCpu(wsh.child.pid as number) : undefined;
-  const program0 = descendantsCpu(wsh.child.pid as number);
-  const kernel0 = kernelWorkersCpu();
-  const client0 = process.cpuUsage();
-  const t0 = performance.now();
-  ws.send("\r");
-  await done;
-  const s = (performance.now() - t0) / 1000;
-  const client = clientCpu(client0);
-  const kernel = kernelWorkersCpu() - kernel0;
-  const program = descendantsCpu(wsh.child.pid as number) - program0;
-  const after = procStats(wsh.child.pid as number);
-  const main = threadTime(sched0, schedTimes(wsh.child.pid as number), s);
-  const cpu = after.cpu - before.cpu;
-  if (verbose) {
-    const main = (after.mainCpu - before.mainCpu).toFixed(2);
-    console.log(
-      `  wsh run: ${total} bytes in ${s.toFixed(2)} s, server cpu ${cpu.toFixed(2)} s (main thread ${main} s)`,
-    );
-    const per = [...threadCpu(wsh.child.pid as number)]
-      .map(([name, t]) => [name, t - (threads0?.get(name) ?? 0)] as const)
-      .filter(([, t]) => t > 0.005)
-      .map(([name, t]) => `${name} ${t.toFixed(2)}`);
-    console.log(`    threads: ${per.join(", ")}; client cpu ${clientCpu(client0).toFixed(2)} s`);
-  }
-  ws.close();
-  await wsh.stop();
+  const pid = wsh.child.pid as number;
   return {
-    mibs: total / s / (1024 * 1024),
-    cpu,
-    bytes: repainted ? Math.min(total, THROUGHPUT_BYTES - 1) : total,
-    client,
-    program,
-    kernel,
-    faults: after.faults - before.faults,
-    main,
+    async flood() {
+      const before = procStats(pid);
+      const sched0 = schedTimes(pid);
+      const threads0 = verbose ? threadCpu(pid) : undefined;
+      const program0 = descendantsCpu(pid);
+      const kernel0 = kernelWorkersCpu();
+      const client0 = process.cpuUsage();
+      const { bytes, s, escapes } = await counter.run(() => ws.send("\r"));
+      const client = clientCpu(client0);
+      const kernel = kernelWorkersCpu() - kernel0;
+      const program = descendantsCpu(pid) - program0;
+      const after = procStats(pid);
+      const main = threadTime(sched0, schedTimes(pid), s);
+      const cpu = after.cpu - before.cpu;
+      if (verbose) {
+        const main = (after.mainCpu - before.mainCpu).toFixed(2);
+        console.log(
+          `  wsh run: ${bytes} bytes in ${s.toFixed(2)} s, server cpu ${cpu.toFixed(2)} s (main thread ${main} s)`,
+        );
+        const per = [...threadCpu(pid)]
+          .map(([name, t]) => [name, t - (threads0?.get(name) ?? 0)] as const)
+          .filter(([, t]) => t > 0.005)
+          .map(([name, t]) => `${name} ${t.toFixed(2)}`);
+        console.log(`    threads: ${per.join(", ")}; client cpu ${client.toFixed(2)} s`);
+      }
+      return {
+        mibs: bytes / s / (1024 * 1024),
+        cpu,
+        bytes: escapes ? Math.min(bytes, THROUGHPUT_BYTES - 1) : bytes,
+        client,
+        program,
+        kernel,
+        faults: after.faults - before.faults,
+        main,
+      };
+    },
+    async close() {
+      ws.close();
+      await wsh.stop();
+    },
+  };
+}
+
+/**
+ * The ceiling of any server on this machine: wsh's own PTY reading (`PtyProcess`, drains included)
+ * in a process that writes each chunk to a plain TCP socket, with no WebSocket, emulator or batching,
+ * read here. Whatever a WebSocket server adds can only lower this.
+ */
+async function relaySide(): Promise<FloodSide<{ mibs: number; cpu: number }>> {
+  const child = spawn(
+    process.execPath,
+    ["--conditions", "@proj/source", "--import", tsx, "bench/relay.ts", ...floodCommand(THROUGHPUT_BYTES)],
+    { cwd: pkgDir, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  children.add(child);
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", () => {
+      children.delete(child);
+      resolve();
+    }),
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (d) => {
+      out += d;
+      const m = /relay on (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once("exit", () => reject(new Error(`relay exited early: ${out}`)));
+  });
+  const socket = connect(port, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("error", reject);
+  });
+  const counter = floodCounter();
+  socket.on("data", (d: Buffer) => counter.add(d));
+  await new Promise((r) => setTimeout(r, 200));
+  const pid = child.pid as number;
+  return {
+    async flood() {
+      const cpu0 = procStats(pid).cpu;
+      const { bytes, s } = await counter.run(() => socket.write("\r"));
+      return { mibs: bytes / s / (1024 * 1024), cpu: procStats(pid).cpu - cpu0 };
+    },
+    async close() {
+      socket.destroy();
+      child.kill("SIGTERM");
+      await exited;
+    },
   };
 }
 
@@ -430,42 +527,40 @@ async function wsEcho(): Promise<number[]> {
 }
 
 /** The flood through WeTTY (socket.io, one PTY per connection), its page's flow control acknowledged at once. */
-async function wettyThroughput(dir: string): Promise<Flood> {
+async function wettySide(dir: string): Promise<FloodSide<Flood>> {
   const shell = (cmd: string[]) => `${cmd[0]} ${cmd[1]} "${(cmd[2] as string).replaceAll("\\", "\\\\")}"`;
   const w = await startWetty(dir, shell(floodCommand(THROUGHPUT_BYTES)), children);
   const c = await w.connect();
-  let total = 0;
-  let tail = "";
+  const counter = floodCounter();
   let started = false;
-  const done = new Promise<void>((resolve) =>
-    c.onData((d) => {
-      if (!started) return;
-      total += d.length;
-      tail = (tail + d.slice(-32)).slice(-32);
-      if (tail.includes(END)) resolve();
-    }),
-  );
+  c.onData((d) => {
+    if (started) counter.add(d);
+  });
   await new Promise((r) => setTimeout(r, 200));
   started = true;
-  const cpu0 = procStats(w.child.pid as number).cpu;
-  const program0 = descendantsCpu(w.child.pid as number);
-  const kernel0 = kernelWorkersCpu();
-  const client0 = process.cpuUsage();
-  const t0 = performance.now();
-  c.send("\r");
-  await done;
-  const s = (performance.now() - t0) / 1000;
-  const client = clientCpu(client0);
-  const kernel = kernelWorkersCpu() - kernel0;
-  const program = descendantsCpu(w.child.pid as number) - program0;
-  const cpu = procStats(w.child.pid as number).cpu - cpu0;
-  if (verbose)
-    console.log(
-      `  wetty run: ${total} bytes in ${s.toFixed(2)} s, server cpu ${cpu.toFixed(2)} s, client cpu ${client.toFixed(2)} s`,
-    );
-  c.close();
-  await w.stop();
-  return { mibs: total / s / (1024 * 1024), cpu, bytes: total, client, program, kernel };
+  const pid = w.child.pid as number;
+  return {
+    async flood() {
+      const cpu0 = procStats(pid).cpu;
+      const program0 = descendantsCpu(pid);
+      const kernel0 = kernelWorkersCpu();
+      const client0 = process.cpuUsage();
+      const { bytes, s } = await counter.run(() => c.send("\r"));
+      const client = clientCpu(client0);
+      const kernel = kernelWorkersCpu() - kernel0;
+      const program = descendantsCpu(pid) - program0;
+      const cpu = procStats(pid).cpu - cpu0;
+      if (verbose)
+        console.log(
+          `  wetty run: ${bytes} bytes in ${s.toFixed(2)} s, server cpu ${cpu.toFixed(2)} s, client cpu ${client.toFixed(2)} s`,
+        );
+      return { mibs: bytes / s / (1024 * 1024), cpu, bytes, client, program, kernel };
+    },
+    async close() {
+      c.close();
+      await w.stop();
+    },
+  };
 }
 
 async function wettyEcho(dir: string): Promise<number[]> {
@@ -551,31 +646,51 @@ async function main(): Promise<void> {
   if ("skipped" in peer) console.log(`bench wetty: skipped (${peer.skipped})`);
   const wettyDir = "dir" in peer ? peer.dir : undefined;
   if (!only || only === "throughput") {
-    // Five runs each, alternating, so a busy shared machine disturbs every side alike; medians compared.
-    const direct: Array<{ mibs: number; cpu: number; main: ThreadTime } & Outside> = [];
+    // Each side keeps one PTY, server and connection for all its floods (a terminal in use). Its first
+    // flood (fresh process, JIT still compiling, fresh TCP connection) is reported apart; then five
+    // runs each, alternating, so a busy shared machine disturbs every side alike; medians compared.
+    const sides = {
+      direct: await directSide(),
+      wsh: await wshSide(),
+      b: AB_DIR ? await wshSide(AB_DIR) : undefined,
+      wetty: wettyDir ? await wettySide(wettyDir) : undefined,
+      relay: await relaySide(),
+    };
+    const direct: DirectFlood[] = [];
     const viaWs: Flood[] = [];
     const viaWetty: Flood[] = [];
+    const viaRelay: number[] = [];
     // A run counts only if the client got every byte (checked: were the client buffer too small,
     // the server would skip output to a lagging client and repaint, which would flatter us); such
     // a run is done again (up to 3 times).
     let lagged = 0;
-    const whole = async (run: () => Promise<Flood>): Promise<Flood> => {
+    const whole = async (side: FloodSide<Flood>): Promise<Flood> => {
       for (let attempt = 1; ; attempt++) {
-        const r = await run();
+        const r = await side.flood();
         if (r.bytes >= THROUGHPUT_BYTES || attempt === 3) return r;
         lagged++;
         if (verbose) console.log(`  (client lagged: ${r.bytes} of ${THROUGHPUT_BYTES} bytes; run again)`);
       }
     };
+    const first = {
+      direct: await sides.direct.flood(),
+      wsh: await whole(sides.wsh),
+      b: sides.b ? await whole(sides.b) : undefined,
+      wetty: sides.wetty ? await whole(sides.wetty) : undefined,
+      relay: await sides.relay.flood(),
+    };
+    if (verbose) console.log("  (first floods above; the runs follow)");
     const viaB: Flood[] = [];
     for (let i = 0; i < RUNS; i++) {
-      direct.push(await directThroughput());
+      direct.push(await sides.direct.flood());
       // A/B: the other server's run alternately before and after this one's.
-      if (AB_DIR && i % 2 === 1) viaB.push(await whole(() => wsThroughput(AB_DIR)));
-      viaWs.push(await whole(() => wsThroughput()));
-      if (AB_DIR && i % 2 === 0) viaB.push(await whole(() => wsThroughput(AB_DIR)));
-      if (wettyDir) viaWetty.push(await whole(() => wettyThroughput(wettyDir)));
+      if (sides.b && i % 2 === 1) viaB.push(await whole(sides.b));
+      viaWs.push(await whole(sides.wsh));
+      if (sides.b && i % 2 === 0) viaB.push(await whole(sides.b));
+      if (sides.wetty) viaWetty.push(await whole(sides.wetty));
+      viaRelay.push((await sides.relay.flood()).mibs);
     }
+    for (const side of Object.values(sides)) await side?.close();
     if (AB_DIR) abLines(viaWs, viaB);
     // Where the reading thread's wall time went: on a core, waiting for one (other jobs), asleep (in read()).
     const medOf = (xs: number[]) => num(spread(xs).med);
@@ -594,6 +709,15 @@ async function main(): Promise<void> {
       ...(wettyDir ? ([["wetty", mibs(viaWetty)]] as Array<[string, Spread]>) : []),
     ]);
     if (wettyDir) lineVs("wetty_throughput_64mib", mibs(viaWetty), "MiB/s", [["direct node-pty", d]]);
+    // The ceiling: wsh's PTY reading written to a plain TCP socket (no WebSocket, no emulator).
+    lineVs("relay_ceiling_throughput_64mib", spread(viaRelay), "MiB/s", [["direct node-pty", d]]);
+    console.log(`bench raw_throughput_against_relay_ceiling: ${num(mibs(viaWs).med / spread(viaRelay).med)}x`);
+    // Each side's first flood, one run each: a fresh server, PTY and connection.
+    const once = (x: { mibs: number }) => spread([x.mibs]);
+    lineVs("raw_throughput_64mib_first_flood", once(first.wsh), "MiB/s", [
+      ["direct node-pty", once(first.direct)],
+      ...(first.wetty ? ([["wetty", once(first.wetty)]] as Array<[string, Spread]>) : []),
+    ]);
     // CPU seconds the server process (every thread) spent during the flood: steadier than MiB/s on a busy machine.
     // Beside the CPU seconds of the direct reader (this process reading node-pty, the floor for any server).
     const directCpu = spread(direct.map((x) => x.cpu));
