@@ -4,6 +4,7 @@ import type { ResetReason } from "../../protocol/events.js";
 import type { Cursor, Format, FormattedLine, ScreenResponse, ScrollbackResponse, Span } from "../../protocol/screen.js";
 import { afterLines, elisionStart, scanForElision, splitChunks } from "./elision.js";
 import { formatLine, plainLine, styledLine } from "./format.js";
+import { RowSnapshots } from "./row-snapshots.js";
 import { SerializeAddon, Terminal } from "./xterm.js";
 
 /** Most unparsed bytes handed to xterm at once (the rest waits in our own queue). */
@@ -66,6 +67,8 @@ export class Emulator {
   #serializer: SerializeAddon;
   #cell: IBufferCell;
   #rows: Array<{ key: string; spans: Span[] }> = [];
+  /** The cells each row in `#rows` was rendered from: unchanged rows are not rendered again. */
+  readonly #snapshots = new RowSnapshots();
   #cursor: Cursor;
   #cursorVisible = true;
   #discontinuities: Discontinuity[] = [];
@@ -537,24 +540,31 @@ export class Emulator {
 
   #renderRow(i: number): { key: string; spans: Span[] } {
     const b = this.term.buffer.active;
-    const spans = styledLine(b.getLine(b.baseY + i), this.#cell);
+    const line = b.getLine(b.baseY + i);
+    this.#snapshots.remember(i, line);
+    const spans = styledLine(line, this.#cell);
     return { key: JSON.stringify(spans), spans };
   }
 
   #rebuildRows(): void {
     this.#rows = [];
+    this.#snapshots.reset();
     for (let i = 0; i < this.term.rows; i++) this.#rows.push(this.#renderRow(i));
   }
 
   #diffRows(): number[] {
     const changed: number[] = [];
     const rows = this.term.rows;
+    const b = this.term.buffer.active;
     for (let i = 0; i < rows; i++) {
+      // Same cells as at the last scan: the same rendering (see row-snapshots.ts).
+      if (this.#rows[i] && this.#snapshots.unchanged(i, b.getLine(b.baseY + i))) continue;
       const r = this.#renderRow(i);
       if (this.#rows[i]?.key !== r.key) changed.push(i);
       this.#rows[i] = r;
     }
     this.#rows.length = rows;
+    this.#snapshots.truncate(rows);
     return changed;
   }
 
