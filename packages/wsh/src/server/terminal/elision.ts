@@ -14,6 +14,10 @@
  * Everything else (escape sequences, UTF-8, tabs) is never skipped.
  */
 
+import { PrintableScanner } from "./printable-scan.js";
+
+export { nextNonPrintable } from "./printable-scan.js";
+
 /** The terminal state a scan starts from; `undefined` from `elisionStart` when elision is not safe. */
 export interface ElisionStart {
   cols: number;
@@ -107,43 +111,28 @@ export type ElisionScan =
 /** Bytes into a plain stretch at which to resume, so the parser is back in ground state. */
 const RESUME_INTO_STRETCH = 64;
 
-/** Consecutive printables after which the rest of a long line is found four bytes at a time. */
+/** Consecutive printables after which the rest of a long line is searched for at once. */
 const LONG_LINE = 32;
 
-/** The index of the first byte in b[from, end) that is not printable ASCII, or `end`. */
-export function nextNonPrintable(b: Uint8Array, from: number, end: number): number {
-  let i = from;
-  for (; i < end && (b.byteOffset + i) & 3; i++) {
-    const c = b[i] as number;
-    if (c < 0x20 || c >= 0x7f) return i;
-  }
-  if (i >= end) return end;
-  const words = new Uint32Array(b.buffer, b.byteOffset + i, (end - i) >> 2);
-  let w = 0;
-  for (; w < words.length; w++) {
-    const x = words[w] as number;
-    // Some byte below 0x20 (it borrows into its top bit) or above 0x7e (it carries into, or has,
-    // its top bit): which one is found byte by byte below.
-    if ((((x - 0x20202020) & ~x) | (x + 0x01010101) | x) & 0x80808080) break;
-  }
-  i += w * 4;
-  for (; i < end; i++) {
-    const c = b[i] as number;
-    if (c < 0x20 || c >= 0x7f) return i;
-  }
-  return end;
+let shared: PrintableScanner | undefined;
+
+/** Searches long lines (in WebAssembly SIMD where available), made at the first scan; scans run one at a time. */
+function sharedScanner(): PrintableScanner {
+  if (!shared) shared = new PrintableScanner();
+  return shared;
 }
 
 /**
  * Scans `chunks` (read as one byte string, at most `maxBytes` of it) from state `s`: the leading
  * plain run for a span of at least `minBytes` to drop; failing that, the next plain stretch of at
- * least `minBytes`.
+ * least `minBytes`. `scanner` finds the ends of long lines (tests pass one that never uses wasm).
  */
 export function scanForElision(
   chunks: readonly Uint8Array[],
   s: ElisionStart,
   minBytes: number,
   maxBytes: number,
+  scanner: PrintableScanner = sharedScanner(),
 ): ElisionScan {
   const run = new RunScanner(s);
   let pos = 0;
@@ -152,6 +141,7 @@ export function scanForElision(
     if (pos >= maxBytes) break;
     const stop = Math.min(chunk.length, maxBytes - pos);
     let printables = 0;
+    let loaded = false; // the chunk's rest is in `scanner`, from the first long line on
     for (let i = 0; i < stop; i++, pos++) {
       const byte = chunk[i] as number;
       const printable = byte >= 0x20 && byte < 0x7f;
@@ -164,8 +154,12 @@ export function scanForElision(
       if (printable) {
         run.printable(pos);
         if (++printables >= LONG_LINE && run.anchoredOnPrintable) {
-          // A long line: find its end a word at a time and account for it in one step.
-          const next = nextNonPrintable(chunk, i + 1, stop);
+          // A long line: find its end at once and account for it in one step.
+          if (!loaded) {
+            scanner.load(chunk, i + 1, stop);
+            loaded = true;
+          }
+          const next = scanner.next(i + 1, stop);
           run.printables(pos + 1, next - i - 1);
           pos += next - i - 1;
           i = next - 1;
