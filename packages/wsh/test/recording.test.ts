@@ -1,9 +1,18 @@
 // Issue 18: asciicast v2 recordings (`record`, `--record`), served live at GET /recording.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { disposeLeftovers, rawRequest, trackLeftover, waitFor } from "@proj/ws-core/testing";
+import {
+  CHROMIUM_ARGS,
+  chromiumPath,
+  disposeLeftovers,
+  rawRequest,
+  trackLeftover,
+  waitFor,
+} from "@proj/ws-core/testing";
 import xterm from "@xterm/headless";
+import { chromium } from "playwright-core";
 import { afterEach, describe, expect, test } from "vitest";
 import { input, startShell, waitForScreen } from "./helpers.js";
 
@@ -68,6 +77,44 @@ describe("recording", () => {
     const replayed = await replayScreen(header, events);
     expect(replayed.map((l) => l.trimEnd())).toEqual(screen.map((l) => l.trimEnd()));
     expect(replayed.join("\n")).toContain("BOLD café");
+  });
+
+  test("asciinema's own web player (asciinema-player, in Chromium) plays it to the server's /screen", async () => {
+    const path = castPath();
+    const s = await startShell({ cols: 50, rows: 10, record: { path, input: true, flushMs: 50 } });
+    // Styles, UTF-8, scrolling past the screen, a resize and a cursor-addressed redraw.
+    await input(s, "printf '\\033[1;31mRED\\033[0m na\\303\\257ve\\n'; seq 1 25; echo ST''EP1\r");
+    await waitForScreen(s, "STEP1");
+    expect((await fetch(`${s.url}/resize`, { method: "POST", body: '{"cols":64,"rows":12}' })).status).toBe(204);
+    await input(s, "printf '\\033[5;3HMID\\033[12;1H'; echo EN''D\r");
+    await waitForScreen(s, "END");
+    await s.close();
+    const screen = (s.session.emulator.screen("plain").lines as string[]).map((l) => l.trimEnd());
+    const cast = readFileSync(path, "utf8");
+
+    const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
+    trackLeftover(() => browser.close());
+    const page = await browser.newPage();
+    await page.setContent('<div id="player"></div>');
+    const bundle = createRequire(import.meta.url).resolve("asciinema-player/dist/bundle/asciinema-player.min.js");
+    await page.addScriptTag({ path: bundle });
+    const played = await page.evaluate(async (data) => {
+      const player = (globalThis as any).AsciinemaPlayer.create({ data }, document.getElementById("player"), {
+        preload: true,
+      });
+      // The duration is known once the recording has been parsed.
+      while (player.getDuration() === undefined) await new Promise((r) => setTimeout(r, 20));
+      await player.seek(player.getDuration());
+      // The seek's frame is drawn on the next animation frames: wait for the recording's last line.
+      const text = () => player.el.querySelector(".ap-term-text")?.textContent ?? "";
+      while (!text().includes("END")) await new Promise((r) => setTimeout(r, 20));
+      const term = player.el.querySelector(".ap-term") as HTMLElement;
+      const size = [term.style.getPropertyValue("--term-cols"), term.style.getPropertyValue("--term-rows")];
+      return { size, lines: Array.from(player.el.querySelectorAll(".ap-line"), (l) => (l as HTMLElement).textContent) };
+    }, cast);
+    expect(played.size).toEqual(["64", "12"]);
+    expect(played.lines.map((l) => (l ?? "").trimEnd())).toEqual(screen);
+    expect(screen.join("\n")).toContain("MID");
   });
 
   test("GET /recording streams it live to the owner; viewers get 403; no recording is 404", async () => {
