@@ -2,8 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundleForBrowser, CHROMIUM_ARGS, chromiumPath, disposeLeftovers, trackLeftover } from "@proj/ws-core/testing";
-import { chromium } from "playwright-core";
+import { bundleForBrowser, disposeLeftovers, launchChromium, trackLeftover } from "@proj/ws-core/testing";
 import { afterEach, expect, test } from "vitest";
 import { kvmdToPixel } from "../src/protocol/coordinates.js";
 import { startEmulator } from "./helpers.js";
@@ -41,8 +40,7 @@ test("Chromium shows /streamer/stream in an <img>; a click there arrives at the 
   await writeFile(join(dir, "share", "client.js"), bundle.code);
   await writeFile(join(dir, "share", "view.html"), PAGE);
   const s = await startEmulator({ staticDir: dir });
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
-  trackLeftover(() => browser.close());
+  const browser = await launchChromium();
   const page = await browser.newPage();
   await page.goto(`${s.url}/share/view.html`);
   // The stream has given the image its geometry (the real UI needs it for every absolute move).

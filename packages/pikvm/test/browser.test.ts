@@ -2,8 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundleForBrowser, CHROMIUM_ARGS, chromiumPath, disposeLeftovers, trackLeftover } from "@proj/ws-core/testing";
-import { chromium } from "playwright-core";
+import { bundleForBrowser, disposeLeftovers, launchChromium, trackLeftover } from "@proj/ws-core/testing";
 import { afterEach, expect, test } from "vitest";
 import { startEmulator } from "./helpers.js";
 
@@ -20,8 +19,7 @@ test("a real browser (Chromium) logs in by cookie, types over /api/ws and gets p
   const s = await startEmulator({ staticDir: dir });
   const via: string[] = [];
   s.emu.on("connection", (ctx) => via.push(ctx.via));
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
-  trackLeftover(() => browser.close());
+  const browser = await launchChromium();
   const page = await browser.newPage();
   await page.goto(`${s.url}/share/index.html`);
   // A string, so the test runner does not rewrite the page's dynamic import.

@@ -1,6 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { bundleForBrowser, CHROMIUM_ARGS, chromiumPath, disposeLeftovers, trackLeftover } from "@proj/ws-core/testing";
-import { chromium } from "playwright-core";
+import { bundleForBrowser, disposeLeftovers, launchChromium } from "@proj/ws-core/testing";
 import { afterEach, expect, test } from "vitest";
 import { deferred } from "@proj/ws-core";
 import { encodeFrame, upsertEvent } from "../src/index.js";
@@ -25,8 +24,7 @@ test("a real browser (Chromium) runs VuerClient: INIT as 'browser', events, the 
   app.addHandler("HELLO", (ev) => {
     app.scene.upsert(Box({ key: "box", position: ev.value.position }));
   });
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
-  trackLeftover(() => browser.close());
+  const browser = await launchChromium();
   const page = await browser.newPage();
   await page.goto(`${url.replace(/^ws/, "http")}/workspace/index.html`);
   // A string, so the test runner does not rewrite the page's dynamic import.

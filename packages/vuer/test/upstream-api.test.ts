@@ -5,8 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import { deferred } from "@proj/ws-core";
-import { CHROMIUM_ARGS, chromiumPath, disposeLeftovers, trackLeftover } from "@proj/ws-core/testing";
-import { chromium } from "playwright-core";
+import { disposeLeftovers, launchChromium, trackLeftover } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import { decodeFrame, encodeFrame, upsertEvent } from "../src/index.js";
 import { Img } from "../src/schemas/index.js";
@@ -262,8 +261,7 @@ describe("image helpers (raw pixels to PNG / JPEG)", () => {
   });
 
   test("Img/ImageBackground src: PNG and JPEG bytes decode in Chromium to the pixels given", async () => {
-    const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
-    trackLeftover(() => browser.close());
+    const browser = await launchChromium();
     const page = await browser.newPage();
     // The bytes travel as upstream's Img would carry them: msgpack bin in an UPSERT.
     const frame = encodeFrame(

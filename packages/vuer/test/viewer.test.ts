@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deflateSync } from "node:zlib";
 import { deferred } from "@proj/ws-core";
-import { CHROMIUM_ARGS, chromiumPath, disposeLeftovers, trackLeftover } from "@proj/ws-core/testing";
+import { CHROMIUM_ARGS, disposeLeftovers, launchChromium, trackLeftover } from "@proj/ws-core/testing";
 import jpeg from "jpeg-js";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterEach, describe, expect, test } from "vitest";
 import { WebSocketServer } from "ws";
 import { decodeFrame, encodeFrame, setEvent } from "../src/index.js";
@@ -55,12 +55,6 @@ afterEach(disposeLeftovers);
 const WEBGL_ARGS = [...CHROMIUM_ARGS, "--use-angle=swiftshader", "--enable-unsafe-swiftshader"];
 const ARTIFACTS = fileURLToPath(new URL("../../../artifacts/vuer", import.meta.url));
 const httpOf = (ws: string) => ws.replace(/^ws/, "http");
-
-async function openBrowser(): Promise<Browser> {
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: WEBGL_ARGS });
-  trackLeftover(() => browser.close());
-  return browser;
-}
 
 /** Opens the viewer page and waits until its socket is open. */
 async function openViewer(browser: Browser, url: string, size = { width: 640, height: 480 }): Promise<Page> {
@@ -249,7 +243,7 @@ describe("viewer", () => {
       app.scene.subscribe(session);
       await session.forever();
     });
-    const browser = await openBrowser();
+    const browser = await launchChromium(WEBGL_ARGS);
     const page = await openViewer(browser, `${httpOf(url)}/`);
     const keys = everyElement().map((e) => e.key as string);
     await page.waitForFunction((want) => want.every((k) => (window as any).vuerViewer.rendered.has(k)), keys, {
@@ -305,7 +299,7 @@ describe("viewer", () => {
     });
     const click = deferred<IncomingEvent>();
     app.addHandler("CLICK", (ev) => click.resolve(ev));
-    const browser = await openBrowser();
+    const browser = await launchChromium(WEBGL_ARGS);
     const page = await openViewer(browser, `${httpOf(url)}/`);
     await page.waitForFunction(() => (window as any).vuerViewer.rendered.has("target"));
 
@@ -399,7 +393,7 @@ describe("viewer", () => {
       app.scene.subscribe(session);
       await session.forever();
     });
-    const browser = await openBrowser();
+    const browser = await launchChromium(WEBGL_ARGS);
     const page = await openViewer(browser, `${httpOf(url)}/`);
     await page.waitForFunction(() => (window as any).vuerViewer.rendered.has("grid"));
     const framesBefore = await page.evaluate(() => (window as any).vuerViewer.frames);
@@ -438,7 +432,7 @@ describe("viewer", () => {
       joined.resolve(session);
       await session.forever();
     });
-    const browser = await openBrowser();
+    const browser = await launchChromium(WEBGL_ARGS);
     const page = await openViewer(browser, `${httpOf(url)}/`);
     await page.waitForFunction(() => (window as any).vuerViewer.rendered.has("a"));
     const first = await joined.promise;
@@ -460,7 +454,7 @@ describe("viewer", () => {
       other.app.scene.subscribe(session);
       await session.forever();
     });
-    const browser = await openBrowser();
+    const browser = await launchChromium(WEBGL_ARGS);
     const page = await openViewer(browser, `${httpOf(pageServer)}/?ws=${encodeURIComponent(other.url)}`);
     await page.waitForFunction(() => (window as any).vuerViewer.rendered.has("elsewhere"));
     expect((await init.promise).value).toMatchObject({ client: "browser" });
@@ -484,7 +478,7 @@ describe("viewer", () => {
       });
     });
     const { port } = raw.address() as { port: number };
-    const browser = await openBrowser();
+    const browser = await launchChromium(WEBGL_ARGS);
     const page = await openViewer(browser, `${httpOf(pageServer)}/?ws=${encodeURIComponent(`ws://127.0.0.1:${port}`)}`);
     expect(await requested.promise).toBeUndefined();
     await init.promise;

@@ -1,8 +1,7 @@
 import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { closeHttpServer, listen } from "@proj/ws-core/server";
-import { bundleForBrowser, CHROMIUM_ARGS, chromiumPath, disposeLeftovers, trackLeftover } from "@proj/ws-core/testing";
-import { chromium } from "playwright-core";
+import { bundleForBrowser, disposeLeftovers, launchChromium, trackLeftover } from "@proj/ws-core/testing";
 import { afterEach, expect, test } from "vitest";
 import { WshServer } from "../src/server/index.js";
 
@@ -39,8 +38,7 @@ test("the client runs in real Chromium against a wsh mounted under /wsh on a sha
   const l = await listen(http);
   trackLeftover(() => closeHttpServer(http));
 
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
-  trackLeftover(() => browser.close());
+  const browser = await launchChromium();
   const page = await browser.newPage();
   await page.goto(`${l.url}/`);
   await page.waitForFunction(() => "wsh" in globalThis);

@@ -1,24 +1,11 @@
 // Issue 18: the terminal page at GET / in real Chromium (xterm.js bundled with the package).
-import {
-  CHROMIUM_ARGS,
-  chromiumPath,
-  disposeLeftovers,
-  rawRequest,
-  trackLeftover,
-  waitFor,
-} from "@proj/ws-core/testing";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { disposeLeftovers, launchChromium, rawRequest, waitFor } from "@proj/ws-core/testing";
+import type { Page } from "playwright-core";
 import { afterEach, describe, expect, test } from "vitest";
 import { lineText } from "../src/protocol/screen.js";
 import { input, type Started, screenText, startShell, waitForScreen } from "./helpers.js";
 
 afterEach(disposeLeftovers);
-
-async function launch(): Promise<Browser> {
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
-  trackLeftover(() => browser.close());
-  return browser;
-}
 
 const connected = (page: Page) => page.waitForSelector('body[data-state="connected"]', { timeout: 30_000 });
 
@@ -61,7 +48,7 @@ describe("the terminal page", () => {
 
   test("typing `echo hi` into the page runs it: /screen shows the output", async () => {
     const s = await startShell();
-    const browser = await launch();
+    const browser = await launchChromium();
     const page = await browser.newPage();
     await page.goto(`${s.url}/`);
     await connected(page);
@@ -77,7 +64,7 @@ describe("the terminal page", () => {
 
   test("paste types the clipboard's text into the shell; Ctrl+Shift+C copies the selection", async () => {
     const s = await startShell();
-    const browser = await launch();
+    const browser = await launchChromium();
     const context = await browser.newContext();
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: s.url });
     const page = await context.newPage();
@@ -104,7 +91,7 @@ describe("the terminal page", () => {
 
   test("a viewer page watches without typing; ?token= leaves the URL for sessionStorage", async () => {
     const s = await startShell({ token: "own", viewerToken: "view" });
-    const browser = await launch();
+    const browser = await launchChromium();
     const page = await browser.newPage();
     await page.goto(`${s.url}/?token=view#x`);
     await connected(page);
@@ -125,7 +112,7 @@ describe("the terminal page", () => {
   test("after a server restart the page reconnects and gets the new server's repaint", async () => {
     const first = await startShell();
     const port = Number(new URL(first.url).port);
-    const browser = await launch();
+    const browser = await launchChromium();
     const page = await browser.newPage();
     await page.goto(`${first.url}/`);
     await connected(page);
@@ -144,7 +131,7 @@ describe("the terminal page", () => {
 
   test("a 390 px wide page keeps the PTY size: it scales the font instead of resizing", async () => {
     const s = await startShell({ cols: 100, rows: 30 });
-    const browser = await launch();
+    const browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await page.goto(`${s.url}/`);
     await connected(page);

@@ -3,16 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  CHROMIUM_ARGS,
-  chromiumPath,
-  disposeLeftovers,
-  rawRequest,
-  trackLeftover,
-  waitFor,
-} from "@proj/ws-core/testing";
+import { disposeLeftovers, launchChromium, rawRequest, trackLeftover, waitFor } from "@proj/ws-core/testing";
 import xterm from "@xterm/headless";
-import { chromium } from "playwright-core";
 import { afterEach, describe, expect, test } from "vitest";
 import { input, startShell, waitForScreen } from "./helpers.js";
 
@@ -92,26 +84,26 @@ describe("recording", () => {
     const screen = (s.session.emulator.screen("plain").lines as string[]).map((l) => l.trimEnd());
     const cast = readFileSync(path, "utf8");
 
-    const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
-    trackLeftover(() => browser.close());
+    const browser = await launchChromium();
     const page = await browser.newPage();
     await page.setContent('<div id="player"></div>');
     const bundle = createRequire(import.meta.url).resolve("asciinema-player/dist/bundle/asciinema-player.min.js");
     await page.addScriptTag({ path: bundle });
-    const played = await page.evaluate(async (data) => {
-      const player = (globalThis as any).AsciinemaPlayer.create({ data }, document.getElementById("player"), {
-        preload: true,
-      });
-      // The duration is known once the recording has been parsed.
-      while (player.getDuration() === undefined) await new Promise((r) => setTimeout(r, 20));
-      await player.seek(player.getDuration());
-      // The seek's frame is drawn on the next animation frames: wait for the recording's last line.
-      const text = () => player.el.querySelector(".ap-term-text")?.textContent ?? "";
-      while (!text().includes("END")) await new Promise((r) => setTimeout(r, 20));
-      const term = player.el.querySelector(".ap-term") as HTMLElement;
-      const size = [term.style.getPropertyValue("--term-cols"), term.style.getPropertyValue("--term-rows")];
-      return { size, lines: Array.from(player.el.querySelectorAll(".ap-line"), (l) => (l as HTMLElement).textContent) };
+    await page.evaluate((data) => {
+      const g = globalThis as any;
+      g.player = g.AsciinemaPlayer.create({ data }, document.getElementById("player"), { preload: true });
     }, cast);
+    // The duration is known once the recording has been parsed.
+    await page.waitForFunction(() => (globalThis as any).player.getDuration() !== undefined, null, { timeout: 30_000 });
+    await page.evaluate(() => (globalThis as any).player.seek((globalThis as any).player.getDuration()));
+    // The seek's frame is drawn on the next animation frames: wait for the recording's last line.
+    await page.waitForSelector(".ap-term-text:has-text('END')", { timeout: 30_000 });
+    const played = await page.evaluate(() => {
+      const el = (globalThis as any).player.el as HTMLElement;
+      const term = el.querySelector(".ap-term") as HTMLElement;
+      const size = [term.style.getPropertyValue("--term-cols"), term.style.getPropertyValue("--term-rows")];
+      return { size, lines: Array.from(el.querySelectorAll(".ap-line"), (l) => l.textContent) };
+    });
     expect(played.size).toEqual(["64", "12"]);
     expect(played.lines.map((l) => (l ?? "").trimEnd())).toEqual(screen);
     expect(screen.join("\n")).toContain("MID");
