@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { disposeLeftovers, launchChromium, rawRequest, trackLeftover, waitFor } from "@proj/ws-core/testing";
 import xterm from "@xterm/headless";
+import { spawn as spawnPty } from "node-pty";
 import { afterEach, describe, expect, test } from "vitest";
 import { input, startShell, waitForScreen } from "./helpers.js";
 
@@ -107,6 +108,45 @@ describe("recording", () => {
     expect(played.size).toEqual(["64", "12"]);
     expect(played.lines.map((l) => (l ?? "").trimEnd())).toEqual(screen);
     expect(screen.join("\n")).toContain("MID");
+  });
+
+  test("the asciinema CLI (`asciinema play`, Debian's asciinema 2.2) plays it on a real PTY to the server's /screen", async () => {
+    const path = castPath();
+    const s = await startShell({ cols: 50, rows: 10, record: { path, input: true, flushMs: 50 } });
+    // Styles, UTF-8, scrolling past the screen and a cursor-addressed redraw (asciinema 2.2 plays
+    // no resize events, so the size stays put).
+    await input(s, "printf '\\033[1;32mGREEN\\033[0m \\303\\274ber\\n'; seq 1 25; echo ST''EP1\r");
+    await waitForScreen(s, "STEP1");
+    await input(s, "printf '\\033[4;3HMID\\033[10;1H'; echo EN''D\r");
+    await waitForScreen(s, "END");
+    await s.close();
+    const screen = (s.session.emulator.screen("plain").lines as string[]).map((l) => l.trimEnd());
+
+    // The player's output, on a PTY of the recorded size, into a fresh xterm of that size.
+    const term = new xterm.Terminal({ cols: 50, rows: 10, allowProposedApi: true });
+    trackLeftover(() => term.dispose());
+    const player = spawnPty("asciinema", ["play", "--idle-time-limit", "0.05", "--speed", "5", path], {
+      cols: 50,
+      rows: 10,
+      env: { ...process.env, TERM: "xterm-256color" } as Record<string, string>,
+    });
+    trackLeftover(() => player.kill());
+    let output = "";
+    player.onData((d) => {
+      output += d;
+      term.write(d);
+    });
+    const exit = await new Promise<{ exitCode: number }>((resolve) => player.onExit(resolve));
+    expect(exit.exitCode, output).toBe(0);
+    const played = await new Promise<string[]>((resolve) =>
+      term.write("", () => {
+        const b = term.buffer.active;
+        resolve(Array.from({ length: term.rows }, (_, y) => b.getLine(b.viewportY + y)?.translateToString(true) ?? ""));
+      }),
+    );
+    expect(played.map((l) => l.trimEnd())).toEqual(screen);
+    expect(screen.join("\n")).toContain("MID");
+    expect(output).toContain("\x1b[1;32mGREEN");
   });
 
   test("GET /recording streams it live to the owner; viewers get 403; no recording is 404", async () => {
