@@ -216,6 +216,10 @@ describe("wsh CLI (headless)", { timeout: CLI_TIMEOUT }, () => {
     expect((await fetch(`${rec.url}/resize`, { method: "POST", body: '{"cols":30,"rows":9}' })).status).toBe(403);
     expect((await fetch(`${ro.url}/input`, { method: "POST", body: "echo hi\r" })).status).toBe(403);
     expect((await fetch(`${ro.url}/`)).status).toBe(200);
+    // Every client of a readonly server watches: a keystroke on /ws/raw closes it with 4403.
+    const watcher = await connectTestClient(`${ro.url.replace("http", "ws")}/ws/raw`);
+    watcher.send(Buffer.from("echo hi\r"));
+    expect((await watcher.closed).code).toBe(4403);
     await fetch(`${rec.url}/input`, { method: "POST", body: "echo RE''C; exit\r" });
     expect(await rec.exit).toEqual({ code: 0, signal: null });
     ro.child.kill("SIGTERM");

@@ -109,6 +109,42 @@ describe("the terminal page", () => {
     expect(await page.evaluate(() => document.body.dataset.state)).toBe("connected"); // never sent a byte (no 4403)
   });
 
+  test("a reload after ?token= left the address bar keeps the tab's role; a tab without a token is told it needs one", async () => {
+    const s = await startShell({ token: "own", viewerToken: "view" });
+    const browser = await launchChromium();
+    const owner = await browser.newPage();
+    await owner.goto(`${s.url}/?token=own`);
+    await connected(owner);
+    expect(owner.url()).toBe(`${s.url}/`);
+    // The page itself still needs the token (401), so the reload gets the shell and asks with the tab's token.
+    expect((await owner.reload())?.status()).toBe(401);
+    await connected(owner);
+    await owner.locator(".xterm").click();
+    await owner.keyboard.type("echo RE''LOADED");
+    await owner.keyboard.press("Enter");
+    await waitForScreen(s, "RELOADED");
+
+    const viewer = await browser.newPage();
+    await viewer.goto(`${s.url}/?token=view`);
+    await connected(viewer);
+    await viewer.reload();
+    await connected(viewer);
+    expect(await viewer.locator("#status").textContent()).toContain("read-only");
+    expect(await viewer.evaluate(() => (globalThis as any).wshTerminal.options.disableStdin)).toBe(true);
+
+    // A saved token the server refuses is dropped; a tab with none never connects.
+    await viewer.evaluate(() => sessionStorage.setItem("wsh-token", "wrong"));
+    await viewer.reload();
+    await viewer.waitForSelector('body[data-state="token-required"]', { timeout: 30_000 });
+    expect(await viewer.evaluate(() => sessionStorage.getItem("wsh-token"))).toBeNull();
+    const bare = await browser.newPage();
+    expect((await bare.goto(`${s.url}/`))?.status()).toBe(401);
+    await bare.waitForSelector('body[data-state="token-required"]', { timeout: 30_000 });
+    expect(await bare.locator("#status").textContent()).toContain("token is needed");
+    // API clients still get the JSON refusal.
+    expect((await rawRequest(`${s.url}/`)).body).toContain('"auth_required"');
+  });
+
   test("after a server restart the page reconnects and gets the new server's repaint", async () => {
     const first = await startShell();
     const port = Number(new URL(first.url).port);
@@ -153,5 +189,50 @@ describe("the terminal page", () => {
       timeoutMs: 30_000,
       message: "new size shown",
     });
+  });
+
+  test("a terminal too wide for a phone even at the smallest font scrolls inside the page", async () => {
+    const s = await startShell({ cols: 200, rows: 50 });
+    const browser = await launchChromium();
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(`${s.url}/`);
+    await connected(page);
+    await waitFor(async () => (await page.evaluate(() => document.getElementById("size")?.textContent)) === "200x50", {
+      timeoutMs: 30_000,
+      message: "size shown",
+    });
+    // The user scrolls sideways (a horizontal wheel or trackpad swipe over the terminal) as far as it goes.
+    const before = await page.evaluate(() => document.querySelector(".xterm-screen")?.getBoundingClientRect().width);
+    await page.mouse.move(200, 300);
+    for (let i = 0; i < 20; i++) await page.mouse.wheel(200, 0);
+    await waitFor(
+      () =>
+        page.evaluate(() => {
+          const box = document.getElementById("terminal") as HTMLElement;
+          return box.scrollLeft > 0 && box.scrollLeft + box.clientWidth >= box.scrollWidth - 1;
+        }),
+      { timeoutMs: 30_000, message: "scrolled to the right end" },
+    );
+    const shown = await page.evaluate((before) => {
+      const box = document.getElementById("terminal") as HTMLElement;
+      const screen = box.querySelector(".xterm-screen") as HTMLElement;
+      const b = box.getBoundingClientRect();
+      const r = screen.getBoundingClientRect();
+      return {
+        fontSize: (globalThis as any).wshTerminal.options.fontSize,
+        cols: (globalThis as any).wshTerminal.cols,
+        screenWidth: before ?? 0,
+        boxWidth: box.clientWidth,
+        scrollLeft: box.scrollLeft,
+        screenRight: r.right,
+        boxRight: b.left + box.clientLeft + box.clientWidth,
+      };
+    }, before);
+    expect(shown.cols).toBe(200);
+    expect(shown.fontSize).toBe(6); // the smallest font
+    expect(shown.screenWidth).toBeGreaterThan(shown.boxWidth); // still wider than the window
+    expect(shown.scrollLeft).toBeGreaterThan(0);
+    expect(shown.screenRight).toBeLessThanOrEqual(shown.boxRight + 1); // its last column can be brought into view
+    expect([s.session.emulator.cols, s.session.emulator.rows]).toEqual([200, 50]);
   });
 });

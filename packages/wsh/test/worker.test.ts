@@ -1,12 +1,22 @@
 // The same protocol with the emulator on a worker thread (emulatorThread: "worker").
 import { connectTestClient, disposeLeftovers, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
-import { Emulator } from "../src/server/index.js";
+import { Emulator, WorkerEmulator } from "../src/server/index.js";
 import { bytesText, input, startShell, subscribeJson, waitForScreen, wsBase } from "./helpers.js";
 
 afterEach(disposeLeftovers);
 
 describe("emulator on a worker thread", () => {
+  test("is the default: a session with no emulatorThread parses on the worker, not on this thread", async () => {
+    const s = await startShell();
+    expect(s.session.emulator).toBeInstanceOf(WorkerEmulator);
+    expect(s.session.emulator).not.toBeInstanceOf(Emulator);
+    await input(s, "echo DE''FAULT\r");
+    await waitForScreen(s, "DEFAULT");
+    const main = await startShell({ emulatorThread: "main" });
+    expect(main.session.emulator).toBeInstanceOf(Emulator);
+  });
+
   test("REST, JSON events, resets, resize, raw repaint and shutdown behave the same", async () => {
     const s = await startShell({ emulatorThread: "worker", rows: 10 });
     const { client, sync } = await subscribeJson(s, { events: ["lines", "cursor", "mode"], format: "plain" });

@@ -1,5 +1,5 @@
 // The terminal page served at GET / (bundled for the browser with xterm.js; no Node imports).
-// It shows the shared PTY at the PTY's size (scaled to fit the window, never resizing the PTY),
+// It shows the shared PTY at the PTY's size (scaled to fit the window, or scrolled; never resizing the PTY),
 // types into it (unless the server says this page only watches), and reconnects with a repaint.
 import { FitAddon } from "@xterm/addon-fit";
 import { Unicode11Addon } from "@xterm/addon-unicode11";
@@ -10,8 +10,13 @@ import "@xterm/xterm/css/xterm.css";
 const TOKEN_KEY = "wsh-token";
 const READ_ONLY_CLOSE = 4403;
 const BASE_FONT = 15;
+/** The smallest font the page scales to (px); below it the text is no longer legible. */
+const MIN_FONT = 6;
 
-/** `?token=` is taken once, kept in sessionStorage (for reconnects and reloads) and removed from the URL. */
+/**
+ * `?token=` is taken once, kept in the tab's sessionStorage (for reconnects and reloads) and removed
+ * from the URL.
+ */
 function takeToken(): string | null {
   const url = new URL(location.href);
   const fromUrl = url.searchParams.get("token");
@@ -24,12 +29,15 @@ function takeToken(): string | null {
 }
 
 const token = takeToken();
-const readonly = document.querySelector('meta[name="wsh-role"]')?.getAttribute("content") === "viewer";
+/** The role the server saw: "none" when the page came without a token (a reload: see `start`). */
+const servedRole = document.querySelector('meta[name="wsh-role"]')?.getAttribute("content");
+let readonly = servedRole === "viewer";
 const statusEl = document.getElementById("status") as HTMLElement;
 const sizeEl = document.getElementById("size") as HTMLElement;
 const container = document.getElementById("terminal") as HTMLElement;
 
-function setStatus(state: "connecting" | "connected" | "disconnected" | "read-only-refused", text: string): void {
+type State = "connecting" | "connected" | "disconnected" | "read-only-refused" | "token-required";
+function setStatus(state: State, text: string): void {
   document.body.dataset.state = state;
   statusEl.textContent = text;
 }
@@ -60,14 +68,18 @@ term.parser.registerCsiHandler({ final: "t" }, (params) => {
   return true;
 });
 
-/** Scales the font so the PTY-sized terminal fits the window (the PTY itself is never resized from here). */
+/**
+ * Scales the font so the PTY-sized terminal fits the window (the PTY itself is never resized from
+ * here), down to MIN_FONT: a terminal still too wide or tall for the window (200 columns on a phone)
+ * scrolls inside it instead (#terminal has overflow: auto).
+ */
 function fitDisplay(): void {
   sizeEl.textContent = `${term.cols}x${term.rows}`;
   const fontSize = term.options.fontSize ?? BASE_FONT;
   const proposed = fit.proposeDimensions();
   if (!proposed || !Number.isFinite(proposed.cols) || !Number.isFinite(proposed.rows)) return;
   const scale = Math.min(proposed.cols / term.cols, proposed.rows / term.rows);
-  const next = Math.max(6, Math.min(BASE_FONT, Math.floor(fontSize * scale * 10) / 10));
+  const next = Math.max(MIN_FONT, Math.min(BASE_FONT, Math.floor(fontSize * scale * 10) / 10));
   if (Math.abs(next - fontSize) >= 0.1) term.options.fontSize = next;
 }
 term.onResize(() => fitDisplay());
@@ -133,6 +145,51 @@ function connect(): void {
   };
 }
 
+/** Asks GET / again with the tab's token in a header: the role it gets, or "refused" (401/403). */
+async function roleOf(t: string): Promise<"owner" | "viewer" | "refused"> {
+  const res = await fetch(location.pathname, {
+    headers: { authorization: `Bearer ${t}`, accept: "text/html" },
+    cache: "no-store",
+    credentials: "omit",
+  });
+  if (res.status === 401 || res.status === 403) return "refused";
+  if (!res.ok) throw new Error(`GET / answered ${res.status}`);
+  const html = new DOMParser().parseFromString(await res.text(), "text/html");
+  return html.querySelector('meta[name="wsh-role"]')?.getAttribute("content") === "viewer" ? "viewer" : "owner";
+}
+
+/**
+ * Connects; a page served without a token first learns its role with the token its tab kept (a
+ * reload after the token left the address bar), or says that it needs one.
+ */
+async function start(): Promise<void> {
+  if (servedRole === "none") {
+    if (!token) {
+      setStatus("token-required", "a token is needed: open the address wsh printed (with ?token=)");
+      return;
+    }
+    let role: Awaited<ReturnType<typeof roleOf>>;
+    try {
+      role = await roleOf(token);
+    } catch {
+      attempt++;
+      setStatus("disconnected", `cannot reach the server; retrying (attempt ${attempt})…`);
+      setTimeout(() => void start(), Math.min(5000, 250 * 2 ** Math.min(attempt, 5)));
+      return;
+    }
+    if (role === "refused") {
+      sessionStorage.removeItem(TOKEN_KEY);
+      setStatus("token-required", "the saved token was refused: open the address wsh printed (with ?token=)");
+      return;
+    }
+    readonly = role === "viewer";
+    term.options.disableStdin = readonly;
+    term.options.cursorBlink = !readonly;
+    attempt = 0;
+  }
+  connect();
+}
+
 fitDisplay();
-connect();
+void start();
 (globalThis as unknown as { wshTerminal: Terminal }).wshTerminal = term;

@@ -76,8 +76,11 @@ export async function bundlePage(options: { minify?: boolean } = {}): Promise<Pa
 
 const escapeAttr = (s: string) => s.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** The HTML of the page; `role` "viewer" gives a page that watches without typing. */
-export function pageHtml(o: { role: "owner" | "viewer"; title?: string }): string {
+/**
+ * The HTML of the page; `role` "viewer" gives a page that watches without typing, "none" the shell
+ * sent with a 401 when no token was given (see rest.ts).
+ */
+export function pageHtml(o: { role: "owner" | "viewer" | "none"; title?: string }): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -103,6 +106,7 @@ html, body { margin: 0; height: 100%; background: #000; color: #ccc; font: 13px 
 body { display: flex; flex-direction: column; }
 #bar { display: flex; justify-content: space-between; gap: 1em; padding: 2px 8px; background: #222; }
 body[data-state="connected"] #status { color: #7c7; }
-body[data-state="disconnected"] #status, body[data-state="read-only-refused"] #status { color: #e77; }
-#terminal { flex: 1; min-height: 0; overflow: hidden; padding: 4px; }
+body[data-state="disconnected"] #status, body[data-state="read-only-refused"] #status,
+body[data-state="token-required"] #status { color: #e77; }
+#terminal { flex: 1; min-height: 0; overflow: auto; padding: 4px; }
 `;

@@ -38,8 +38,8 @@ const PAGE_HEADERS = {
   "Cross-Origin-Resource-Policy": "same-origin",
 };
 
-function sendText(res: ServerResponse, type: string, body: string, cache: string): void {
-  res.writeHead(200, {
+function sendText(res: ServerResponse, type: string, body: string, cache: string, status = 200): void {
+  res.writeHead(status, {
     ...PAGE_HEADERS,
     "Content-Type": type,
     "Content-Length": Buffer.byteLength(body),
@@ -183,6 +183,11 @@ export function createRestRoutes(o: RestOptions): Map<string, Partial<Record<str
   return routes;
 }
 
+/** Whether a request is a browser's navigation (it prefers HTML), not an API client's. */
+function acceptsHtml(req: IncomingMessage): boolean {
+  return (req.headers.accept ?? "").includes("text/html");
+}
+
 /**
  * Answers a request for one of our paths (relative to `basePath`). Returns false, without touching
  * `res`, when the path is not ours, so a shared server can try other handlers.
@@ -209,6 +214,13 @@ export function createRequestHandler(o: RestOptions & { basePath: string }) {
         await handler(req, res, url, role);
       } catch (err) {
         const e = err instanceof HttpError ? err : apiError("internal_error", (err as Error).message);
+        if (!res.headersSent && e.status === 401 && path === "/" && o.page && acceptsHtml(req)) {
+          // A browser opening the page without a token (a reload, once the page moved `?token=` out of
+          // the address bar): still 401, but the page's shell, which carries nothing of the terminal. The
+          // page asks again with the token its tab kept, or says that a token is needed.
+          sendText(res, "text/html; charset=utf-8", pageHtml({ role: "none" }), "no-store", 401);
+          return;
+        }
         if (!res.headersSent) sendHttpError(res, e);
         else res.end();
       }
