@@ -62,6 +62,57 @@ describe("the terminal page", () => {
     await waitFor(async () => (await pageText(page)).includes("$ echo hi\nhi"), { timeoutMs: 30_000, message: "page" });
   });
 
+  test("its addons are live: unicode 11 widths, and a printed URL opens on click (web-links)", async () => {
+    const s = await startShell();
+    const browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(`${s.url}/`);
+    await connected(page);
+    // Unicode 11: an emoji takes two cells (one under xterm's default Unicode 6 tables).
+    const width = await page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          const t = (globalThis as any).wshTerminal;
+          const x = t.buffer.active.cursorX;
+          t.write("\u{1F600}", () => resolve(t.buffer.active.cursorX - x));
+        }),
+    );
+    expect(width).toBe(2);
+    await input(s, "clear; echo https://example.invalid/wsh-link\r");
+    await waitFor(async () => /(^|\n)https:\/\/example\.invalid\/wsh-link/.test(await pageText(page)), {
+      timeoutMs: 30_000,
+      message: "URL on the page",
+    });
+    // The link's page, answered here (the browser has no network).
+    await page
+      .context()
+      .route("https://example.invalid/**", (route) =>
+        route.fulfill({ contentType: "text/html", body: "<p>LINK OPENED</p>" }),
+      );
+    // Where the URL is drawn (the DOM renderer's row holding it).
+    const at = await page.evaluate(() => {
+      const rows = Array.from(document.querySelectorAll(".xterm-rows > div"));
+      const row = rows.find((r) => r.textContent?.startsWith("https://")) as HTMLElement;
+      const r = row.getBoundingClientRect();
+      return { x: r.left + 20, y: r.top + r.height / 2 };
+    });
+    await page.mouse.move(at.x, at.y);
+    const popup = page.waitForEvent("popup", { timeout: 30_000 });
+    // The link is found on hover; a click then opens it.
+    await waitFor(
+      async () => {
+        await page.mouse.move(at.x + 1, at.y);
+        await page.mouse.move(at.x, at.y);
+        return page.evaluate(() => document.querySelector(".xterm-screen")?.classList.contains("xterm-cursor-pointer"));
+      },
+      { timeoutMs: 30_000, message: "link under the mouse" },
+    );
+    await page.mouse.click(at.x, at.y);
+    const opened = await popup;
+    await opened.waitForURL("https://example.invalid/wsh-link", { timeout: 30_000, waitUntil: "commit" });
+    expect(await opened.content()).toContain("LINK OPENED");
+  });
+
   test("paste types the clipboard's text into the shell; Ctrl+Shift+C copies the selection", async () => {
     const s = await startShell();
     const browser = await launchChromium();
