@@ -121,6 +121,31 @@ try {
   fail(`README code blocks against the tarballs\n${err.stdout}${err.stderr}`);
 }
 
+// wsh's terminal page ships prebuilt in the tarball (the tests bundle it from sources): served from there.
+if (packages.some((p) => p.json.name === "@proj/wsh")) {
+  const pageCheck = `
+    import { startWshServer } from "@proj/wsh/server";
+    const s = await startWshServer({ command: "/bin/sh", port: 0, heartbeatMs: false });
+    try {
+      for (const [path, type, min] of [["/", "text/html", 200], ["/assets/terminal.js", "javascript", 100000], ["/assets/terminal.css", "text/css", 1000]]) {
+        const res = await fetch(s.url + path);
+        const body = await res.text();
+        if (res.status !== 200 || !res.headers.get("content-type").includes(type) || body.length < min)
+          throw new Error(path + ": " + res.status + " " + res.headers.get("content-type") + ", " + body.length + " bytes");
+        console.log("  " + path + ": " + res.status + ", " + body.length + " bytes");
+      }
+    } finally {
+      await s.close();
+    }`;
+  try {
+    writeFileSync(join(app, "wsh-page.mjs"), pageCheck);
+    console.log("wsh page from the tarball:");
+    process.stdout.write(run("node", ["wsh-page.mjs"], { cwd: app }));
+  } catch (err) {
+    fail(`wsh page from the tarball\n${err.stdout}${err.stderr}`);
+  }
+}
+
 if (failures === 0) rmSync(scratch, { recursive: true, force: true });
 console.log(failures === 0 ? "packages: ok" : `packages: ${failures} failure(s); scratch kept at ${scratch}`);
 process.exit(failures === 0 ? 0 : 1);

@@ -233,6 +233,27 @@ describe("wsh CLI (headless)", { timeout: CLI_TIMEOUT }, () => {
     expect(lines.some((e) => e[1] === "i" && String(e[2]).includes("echo RE''C"))).toBe(true);
   });
 
+  test("--record survives a crash: after SIGKILL the file holds whole events up to the last flush", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wsh-cli-kill-"));
+    trackLeftover(() => rmSync(dir, { recursive: true, force: true }));
+    const cast = join(dir, "k.cast");
+    const cli = await startCli(["--record", cast, "--", "/bin/sh"]);
+    await fetch(`${cli.url}/input`, { method: "POST", body: "echo KI''LLED\r" });
+    await showing(cli.url, "KILLED");
+    // Flushed as it goes (every 250 ms), not at exit: the output reaches the file while the server runs.
+    await waitFor(() => readFileSync(cast, "utf8").includes("KILLED"), { timeoutMs: 30_000, message: "flushed" });
+    cli.child.kill("SIGKILL");
+    expect(await cli.exit).toMatchObject({ signal: "SIGKILL" });
+    const text = readFileSync(cast, "utf8");
+    expect(text.endsWith("\n")).toBe(true); // no half-written line
+    const events = text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(events[0]).toMatchObject({ version: 2, width: 80, height: 24 });
+    expect(events.some((e) => e[1] === "o" && String(e[2]).includes("KILLED"))).toBe(true);
+  });
+
   test("SIGTERM and SIGINT close every socket with 1000 and exit 0", async () => {
     await Promise.all(
       (["SIGTERM", "SIGINT"] as const).map(async (signal) => {
