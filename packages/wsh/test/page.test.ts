@@ -242,26 +242,35 @@ describe("the terminal page", () => {
     });
   });
 
-  test("a terminal too wide for a phone even at the smallest font scrolls inside the page", async () => {
+  test("a terminal too wide for a phone even at the smallest font scrolls sideways under a finger", async () => {
     const s = await startShell({ cols: 200, rows: 50 });
     const browser = await launchChromium();
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    const page = await context.newPage();
     await page.goto(`${s.url}/`);
     await connected(page);
     await waitFor(async () => (await page.evaluate(() => document.getElementById("size")?.textContent)) === "200x50", {
       timeoutMs: 30_000,
       message: "size shown",
     });
-    // The user scrolls sideways (a horizontal wheel or trackpad swipe over the terminal) as far as it goes.
     const before = await page.evaluate(() => document.querySelector(".xterm-screen")?.getBoundingClientRect().width);
-    await page.mouse.move(200, 300);
-    for (let i = 0; i < 20; i++) await page.mouse.wheel(200, 0);
+    // A finger swiping right to left over the terminal (real touch events), until the right end shows.
+    const cdp = await context.newCDPSession(page);
+    const touch = (type: string, x?: number) =>
+      cdp.send("Input.dispatchTouchEvent", {
+        type: type as never,
+        touchPoints: x === undefined ? [] : [{ x, y: 300 }],
+      });
     await waitFor(
-      () =>
-        page.evaluate(() => {
+      async () => {
+        await touch("touchStart", 330);
+        for (let x = 320; x >= 30; x -= 10) await touch("touchMove", x);
+        await touch("touchEnd");
+        return page.evaluate(() => {
           const box = document.getElementById("terminal") as HTMLElement;
           return box.scrollLeft > 0 && box.scrollLeft + box.clientWidth >= box.scrollWidth - 1;
-        }),
+        });
+      },
       { timeoutMs: 30_000, message: "scrolled to the right end" },
     );
     const shown = await page.evaluate((before) => {
