@@ -1,8 +1,10 @@
 // Issue 18: the terminal page at GET / in real Chromium (xterm.js bundled with the package).
-import { disposeLeftovers, launchChromium, rawRequest, waitFor } from "@proj/ws-core/testing";
+import { startWsServer } from "@proj/ws-core/server";
+import { disposeLeftovers, launchChromium, rawRequest, trackLeftover, waitFor } from "@proj/ws-core/testing";
 import type { Page } from "playwright-core";
 import { afterEach, describe, expect, test } from "vitest";
 import { lineText } from "../src/protocol/screen.js";
+import { WshServer } from "../src/server/index.js";
 import { input, type Started, screenText, startShell, waitForScreen } from "./helpers.js";
 
 afterEach(disposeLeftovers);
@@ -109,8 +111,8 @@ describe("the terminal page", () => {
     );
     await page.mouse.click(at.x, at.y);
     const opened = await popup;
-    await opened.waitForURL("https://example.invalid/wsh-link", { timeout: 30_000, waitUntil: "commit" });
-    expect(await opened.content()).toContain("LINK OPENED");
+    await opened.getByText("LINK OPENED").waitFor({ timeout: 30_000 });
+    expect(opened.url()).toBe("https://example.invalid/wsh-link");
   });
 
   test("paste types the clipboard's text into the shell; Ctrl+Shift+C copies the selection", async () => {
@@ -194,6 +196,34 @@ describe("the terminal page", () => {
     expect(await bare.locator("#status").textContent()).toContain("token is needed");
     // API clients still get the JSON refusal.
     expect((await rawRequest(`${s.url}/`)).body).toContain('"auth_required"');
+  });
+
+  test("mounted under /wsh: the bare mount redirects to /wsh/ with or without a token, and a reload there works", async () => {
+    const wsh = new WshServer({
+      command: "/bin/sh",
+      env: { PS1: "$ ", ENV: "" },
+      token: "own",
+      basePath: "/wsh",
+      heartbeatMs: false,
+    });
+    trackLeftover(() => wsh.close());
+    const shared = await startWsServer({ routes: { ...wsh.upgradeRoutes }, onRequest: wsh.requestListener });
+    trackLeftover(() => shared.close());
+    const browser = await launchChromium();
+    const bare = await browser.newPage();
+    expect((await bare.goto(`${shared.url}/wsh`))?.status()).toBe(401);
+    expect(bare.url()).toBe(`${shared.url}/wsh/`);
+    await bare.waitForSelector('body[data-state="token-required"]', { timeout: 30_000 }); // its script loaded
+    const page = await browser.newPage();
+    await page.goto(`${shared.url}/wsh?token=own`);
+    await connected(page);
+    expect(page.url()).toBe(`${shared.url}/wsh/`);
+    await page.reload();
+    await connected(page);
+    await page.locator(".xterm").click();
+    await page.keyboard.type("echo MOU''NTED");
+    await page.keyboard.press("Enter");
+    await waitFor(async () => (await pageText(page)).includes("\nMOUNTED"), { timeoutMs: 30_000, message: "MOUNTED" });
   });
 
   test("after a server restart the page reconnects and gets the new server's repaint", async () => {

@@ -145,14 +145,23 @@ function connect(): void {
   };
 }
 
-/** Asks GET / again with the tab's token in a header: the role it gets, or "refused" (401/403). */
+/**
+ * Asks GET / again with the tab's token in a header: the role it gets, or "refused" when wsh itself
+ * refuses the token (a proxy's 401 in front of it is an error to retry, not a reason to drop the token).
+ * Cookies go along (same origin), as they do with the page and its socket.
+ */
 async function roleOf(t: string): Promise<"owner" | "viewer" | "refused"> {
   const res = await fetch(location.pathname, {
     headers: { authorization: `Bearer ${t}`, accept: "text/html" },
     cache: "no-store",
-    credentials: "omit",
   });
-  if (res.status === 401 || res.status === 403) return "refused";
+  if (res.status === 401 || res.status === 403) {
+    const code = await res
+      .json()
+      .then((b: { error?: { code?: unknown } }) => b?.error?.code)
+      .catch(() => undefined);
+    if (code === "auth_invalid" || code === "auth_required") return "refused";
+  }
   if (!res.ok) throw new Error(`GET / answered ${res.status}`);
   const html = new DOMParser().parseFromString(await res.text(), "text/html");
   return html.querySelector('meta[name="wsh-role"]')?.getAttribute("content") === "viewer" ? "viewer" : "owner";
@@ -171,9 +180,9 @@ async function start(): Promise<void> {
     let role: Awaited<ReturnType<typeof roleOf>>;
     try {
       role = await roleOf(token);
-    } catch {
+    } catch (err) {
       attempt++;
-      setStatus("disconnected", `cannot reach the server; retrying (attempt ${attempt})…`);
+      setStatus("disconnected", `cannot ask the server (${(err as Error).message}); retrying (attempt ${attempt})…`);
       setTimeout(() => void start(), Math.min(5000, 250 * 2 ** Math.min(attempt, 5)));
       return;
     }

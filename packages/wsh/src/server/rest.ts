@@ -162,15 +162,7 @@ export function createRestRoutes(o: RestOptions): Map<string, Partial<Record<str
   ]);
   if (o.page) {
     routes.set("/", {
-      GET: (req, res, url, role) => {
-        // Relative asset and WebSocket URLs need the trailing slash (a mounted server's /wsh -> /wsh/).
-        if (!(req.url ?? "/").split("?")[0]?.endsWith("/")) {
-          res.writeHead(308, { Location: `${url.pathname}/${url.search}` });
-          res.end();
-          return;
-        }
-        sendText(res, "text/html; charset=utf-8", pageHtml({ role }), "no-store");
-      },
+      GET: (_q, res, _url, role) => sendText(res, "text/html; charset=utf-8", pageHtml({ role }), "no-store"),
     });
     routes.set("/assets/terminal.js", {
       GET: async (_q, res) => sendText(res, "text/javascript; charset=utf-8", (await pageAssets()).js, "no-cache"),
@@ -203,6 +195,13 @@ export function createRequestHandler(o: RestOptions & { basePath: string }) {
     // Host and Origin first: a foreign page's request (a "simple" text/plain POST included) is
     // refused before anything reads its body or looks at its token.
     if (guardRequest(o.guard(), req, res)) return true;
+    if (path === "/" && o.page && req.method === "GET" && !url.pathname.endsWith("/")) {
+      // The page's relative asset and WebSocket URLs need the trailing slash (a mounted server's
+      // /wsh -> /wsh/), token or not: the token-less shell (below) loads its assets the same way.
+      res.writeHead(308, { Location: `${url.pathname}/${url.search}` });
+      res.end();
+      return true;
+    }
     void (async () => {
       try {
         const role = PUBLIC_PATHS.has(path) ? "viewer" : o.authorize(req);
