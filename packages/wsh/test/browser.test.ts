@@ -3,21 +3,14 @@ import { fileURLToPath } from "node:url";
 import { closeHttpServer, listen } from "@proj/ws-core/server";
 import { bundleForBrowser, disposeLeftovers, launchChromium, trackLeftover } from "@proj/ws-core/testing";
 import { afterEach, expect, test } from "vitest";
-import { WshServer } from "../src/server/index.js";
+import { shellForMount } from "./helpers.js";
 
 afterEach(disposeLeftovers);
 
 test("the client runs in real Chromium against a wsh mounted under /wsh on a shared server", async () => {
   const bundle = await bundleForBrowser(fileURLToPath(new URL("./fixtures/browser-entry.ts", import.meta.url)));
   expect(bundle.nodeImports).toEqual([]);
-  const wsh = new WshServer({
-    command: "/bin/sh",
-    env: { PS1: "$ ", ENV: "" },
-    token: "browser-token",
-    basePath: "/wsh",
-    heartbeatMs: false,
-  });
-  trackLeftover(() => wsh.close());
+  const wsh = shellForMount({ token: "browser-token", basePath: "/wsh" });
   // A shared HTTP server: its own page plus wsh's REST and WebSocket routes.
   const http = createServer((req, res) => {
     if (req.url === "/") {

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import { connectTestClient, type TestClient, trackLeftover, waitFor } from "@proj/ws-core/testing";
 import { lineText } from "../src/protocol/screen.js";
-import { startWshServer, type WshServer, type WshServerOptions } from "../src/server/index.js";
+import { startWsServer } from "@proj/ws-core/server";
+import { startWshServer, WshServer, type WshServerOptions } from "../src/server/index.js";
 
 export type Started = WshServer & { url: string };
 
@@ -22,6 +23,21 @@ export async function startShell(options: WshServerOptions = {}): Promise<Starte
   trackLeftover(() => server.close());
   await waitFor(() => screenText(server).includes("$"), { timeoutMs: 15_000, message: "prompt" });
   return server;
+}
+
+/** A WshServer running /bin/sh that does not listen (its routes go on a shared server), closed by disposeLeftovers. */
+export function shellForMount(options: WshServerOptions = {}): WshServer {
+  const wsh = new WshServer({ command: "/bin/sh", env: { PS1: "$ ", ENV: "" }, heartbeatMs: false, ...options });
+  trackLeftover(() => wsh.close());
+  return wsh;
+}
+
+/** `shellForMount` on ws-core's startWsServer: a shared server holding wsh's routes, both closed by disposeLeftovers. */
+export async function mountShell(options: WshServerOptions = {}) {
+  const wsh = shellForMount(options);
+  const shared = await startWsServer({ routes: { ...wsh.upgradeRoutes }, onRequest: wsh.requestListener });
+  trackLeftover(() => shared.close());
+  return { wsh, shared };
 }
 
 export function screenText(server: WshServer): string {

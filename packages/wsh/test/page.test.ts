@@ -1,11 +1,9 @@
 // Issue 18: the terminal page at GET / in real Chromium (xterm.js bundled with the package).
-import { startWsServer } from "@proj/ws-core/server";
-import { disposeLeftovers, launchChromium, rawRequest, trackLeftover, waitFor } from "@proj/ws-core/testing";
+import { disposeLeftovers, launchChromium, rawRequest, waitFor } from "@proj/ws-core/testing";
 import type { Page } from "playwright-core";
 import { afterEach, describe, expect, test } from "vitest";
 import { lineText } from "../src/protocol/screen.js";
-import { WshServer } from "../src/server/index.js";
-import { input, type Started, screenText, startShell, waitForScreen } from "./helpers.js";
+import { input, mountShell, type Started, screenText, startShell, waitForScreen } from "./helpers.js";
 
 afterEach(disposeLeftovers);
 
@@ -199,16 +197,7 @@ describe("the terminal page", () => {
   });
 
   test("mounted under /wsh: the bare mount redirects to /wsh/ with or without a token, and a reload there works", async () => {
-    const wsh = new WshServer({
-      command: "/bin/sh",
-      env: { PS1: "$ ", ENV: "" },
-      token: "own",
-      basePath: "/wsh",
-      heartbeatMs: false,
-    });
-    trackLeftover(() => wsh.close());
-    const shared = await startWsServer({ routes: { ...wsh.upgradeRoutes }, onRequest: wsh.requestListener });
-    trackLeftover(() => shared.close());
+    const { shared } = await mountShell({ token: "own", basePath: "/wsh" });
     const browser = await launchChromium();
     const bare = await browser.newPage();
     expect((await bare.goto(`${shared.url}/wsh`))?.status()).toBe(401);

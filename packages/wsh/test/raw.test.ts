@@ -1,16 +1,8 @@
-import { startWsServer } from "@proj/ws-core/server";
-import {
-  connectTestClient,
-  deferred,
-  disposeLeftovers,
-  type TestClient,
-  trackLeftover,
-  waitFor,
-} from "@proj/ws-core/testing";
+import { connectTestClient, deferred, disposeLeftovers, type TestClient, waitFor } from "@proj/ws-core/testing";
 import { writeFileSync } from "node:fs";
 import { afterEach, describe, expect, test } from "vitest";
-import { Emulator, WshServer } from "../src/server/index.js";
-import { bytesText, input, startShell, stopFile, waitForScreen, wsBase } from "./helpers.js";
+import { Emulator } from "../src/server/index.js";
+import { bytesText, input, mountShell, startShell, stopFile, waitForScreen, wsBase } from "./helpers.js";
 
 afterEach(disposeLeftovers);
 
@@ -196,15 +188,7 @@ describe("/ws/raw", () => {
   });
 
   test("mounted on a shared server, upgrades during shutdown get 503 shutting_down", async () => {
-    const wsh = new WshServer({
-      command: "/bin/sh",
-      env: { PS1: "$ ", ENV: "" },
-      heartbeatMs: false,
-      closeGraceMs: 60_000,
-    });
-    trackLeftover(() => wsh.close());
-    const shared = await startWsServer({ routes: { ...wsh.upgradeRoutes }, onRequest: wsh.requestListener });
-    trackLeftover(() => shared.close());
+    const { wsh, shared } = await mountShell({ closeGraceMs: 60_000 });
     const stalled = await connectTestClient(`${shared.wsUrl}/ws/raw`);
     await waitFor(() => stalled.received.length > 0);
     // A peer that never answers the close handshake keeps the endpoints in their closing phase.

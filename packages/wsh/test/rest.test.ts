@@ -1,8 +1,6 @@
-import { startWsServer } from "@proj/ws-core/server";
-import { connectTestClient, disposeLeftovers, trackLeftover, waitFor } from "@proj/ws-core/testing";
+import { connectTestClient, disposeLeftovers, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
-import { WshServer } from "../src/server/index.js";
-import { input, screenText, startShell, waitForScreen, wsBase } from "./helpers.js";
+import { input, mountShell, screenText, startShell, waitForScreen, wsBase } from "./helpers.js";
 
 afterEach(disposeLeftovers);
 
@@ -132,15 +130,7 @@ describe("auth", () => {
 
 describe("mounting", () => {
   test("under a base path on ws-core's startWsServer next to another endpoint; final screen readable after exit", async () => {
-    const wsh = new WshServer({
-      command: "/bin/sh",
-      env: { PS1: "$ ", ENV: "" },
-      basePath: "/wsh",
-      heartbeatMs: false,
-    });
-    trackLeftover(() => wsh.close());
-    const shared = await startWsServer({ routes: { ...wsh.upgradeRoutes }, onRequest: wsh.requestListener });
-    trackLeftover(() => shared.close());
+    const { wsh, shared } = await mountShell({ basePath: "/wsh" });
     expect((await (await fetch(`${shared.url}/wsh/health`)).json()).status).toBe("ok");
     expect((await fetch(`${shared.url}/health`)).status).toBe(404);
     const json = await connectTestClient(`${shared.wsUrl}/wsh/ws/json`);
