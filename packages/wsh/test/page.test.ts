@@ -1,6 +1,6 @@
 // Issue 18: the terminal page at GET / in real Chromium (xterm.js bundled with the package).
 import { disposeLeftovers, launchChromium, rawRequest, waitFor } from "@proj/ws-core/testing";
-import type { Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterEach, describe, expect, test } from "vitest";
 import { lineText } from "../src/protocol/screen.js";
 import { input, mountShell, type Started, screenText, startShell, waitForScreen } from "./helpers.js";
@@ -18,6 +18,15 @@ function pageText(page: Page): Promise<string> {
     for (let i = 0; i < b.length; i++) out.push(b.getLine(i)?.translateToString(true) ?? "");
     return out.join("\n");
   });
+}
+
+/** A fresh Chromium's page at `url`, once connected. */
+async function openPage(url: string, options?: Parameters<Browser["newPage"]>[0]): Promise<Page> {
+  const browser = await launchChromium();
+  const page = await browser.newPage(options);
+  await page.goto(url);
+  await connected(page);
+  return page;
 }
 
 const screenLines = (s: Started) => s.session.emulator.screen("plain").lines.map((l) => lineText(l));
@@ -48,10 +57,7 @@ describe("the terminal page", () => {
 
   test("typing `echo hi` into the page runs it: /screen shows the output", async () => {
     const s = await startShell();
-    const browser = await launchChromium();
-    const page = await browser.newPage();
-    await page.goto(`${s.url}/`);
-    await connected(page);
+    const page = await openPage(`${s.url}/`);
     await page.locator(".xterm").click();
     await page.keyboard.type("echo hi");
     await page.keyboard.press("Enter");
@@ -64,10 +70,7 @@ describe("the terminal page", () => {
 
   test("its addons are live: unicode 11 widths, and a printed URL opens on click (web-links)", async () => {
     const s = await startShell();
-    const browser = await launchChromium();
-    const page = await browser.newPage();
-    await page.goto(`${s.url}/`);
-    await connected(page);
+    const page = await openPage(`${s.url}/`);
     // Unicode 11: an emoji takes two cells (one under xterm's default Unicode 6 tables).
     const width = await page.evaluate(
       () =>
@@ -142,10 +145,7 @@ describe("the terminal page", () => {
 
   test("a viewer page watches without typing; ?token= leaves the URL for sessionStorage", async () => {
     const s = await startShell({ token: "own", viewerToken: "view" });
-    const browser = await launchChromium();
-    const page = await browser.newPage();
-    await page.goto(`${s.url}/?token=view#x`);
-    await connected(page);
+    const page = await openPage(`${s.url}/?token=view#x`);
     expect(page.url()).toBe(`${s.url}/#x`);
     expect(await page.evaluate(() => sessionStorage.getItem("wsh-token"))).toBe("view");
     await page.locator(".xterm").click();
@@ -218,10 +218,7 @@ describe("the terminal page", () => {
   test("after a server restart the page reconnects and gets the new server's repaint", async () => {
     const first = await startShell();
     const port = Number(new URL(first.url).port);
-    const browser = await launchChromium();
-    const page = await browser.newPage();
-    await page.goto(`${first.url}/`);
-    await connected(page);
+    const page = await openPage(`${first.url}/`);
     await input(first, "echo FIR''ST\r");
     await waitFor(async () => (await pageText(page)).includes("FIRST"), { timeoutMs: 30_000, message: "FIRST" });
     await first.close();
@@ -237,10 +234,7 @@ describe("the terminal page", () => {
 
   test("a 390 px wide page keeps the PTY size: it scales the font instead of resizing", async () => {
     const s = await startShell({ cols: 100, rows: 30 });
-    const browser = await launchChromium();
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
-    await page.goto(`${s.url}/`);
-    await connected(page);
+    const page = await openPage(`${s.url}/`, { viewport: { width: 390, height: 844 } });
     await waitFor(async () => (await page.evaluate(() => document.getElementById("size")?.textContent)) === "100x30", {
       timeoutMs: 30_000,
       message: "size shown",
