@@ -98,7 +98,9 @@ term.attachCustomKeyEventHandler((e) => {
 });
 
 let ws: WebSocket | undefined;
+/** Failed tries in a row (connecting, or asking for the role); the wait before the next grows with it. */
 let attempt = 0;
+const retryDelay = (n: number) => Math.min(5000, 250 * 2 ** Math.min(n, 5));
 const encoder = new TextEncoder();
 
 term.onData((data) => {
@@ -136,7 +138,7 @@ function connect(): void {
       return;
     }
     attempt++;
-    const delay = Math.min(5000, 250 * 2 ** Math.min(attempt, 5));
+    const delay = retryDelay(attempt);
     setStatus(
       "disconnected",
       `disconnected${e.reason ? ` (${e.reason})` : ""}; retrying in ${Math.round(delay / 100) / 10} s`,
@@ -160,7 +162,7 @@ async function roleOf(t: string): Promise<"owner" | "viewer" | "refused"> {
       .json()
       .then((b: { error?: { code?: unknown } }) => b?.error?.code)
       .catch(() => undefined);
-    if (code === "auth_invalid" || code === "auth_required") return "refused";
+    if (code === "auth_invalid") return "refused"; // a missing token (stripped on the way) gets the shell instead
   }
   if (!res.ok) throw new Error(`GET / answered ${res.status}`);
   const html = new DOMParser().parseFromString(await res.text(), "text/html");
@@ -183,7 +185,7 @@ async function start(): Promise<void> {
     } catch (err) {
       attempt++;
       setStatus("disconnected", `cannot ask the server (${(err as Error).message}); retrying (attempt ${attempt})…`);
-      setTimeout(() => void start(), Math.min(5000, 250 * 2 ** Math.min(attempt, 5)));
+      setTimeout(() => void start(), retryDelay(attempt));
       return;
     }
     if (role === "refused") {
