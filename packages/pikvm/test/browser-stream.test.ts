@@ -1,8 +1,7 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundleForBrowser, disposeLeftovers, launchChromium, trackLeftover } from "@proj/ws-core/testing";
+import { bundleForBrowser, disposeLeftovers, launchChromium, tempDir } from "@proj/ws-core/testing";
 import { afterEach, expect, test } from "vitest";
 import { kvmdToPixel } from "../src/protocol/coordinates.js";
 import { startEmulator } from "./helpers.js";
@@ -33,8 +32,7 @@ const PAGE = `<!doctype html><title>stream</title><style>body{margin:0}img{displ
 test("Chromium shows /streamer/stream in an <img>; a click there arrives at the emulator on that pixel", {
   timeout: 120_000,
 }, async () => {
-  const dir = await mkdtemp(join(tmpdir(), "pikvm-stream-"));
-  trackLeftover(() => rm(dir, { recursive: true, force: true }));
+  const dir = tempDir("pikvm-stream-");
   const bundle = await bundleForBrowser(fileURLToPath(new URL("../src/client/index.ts", import.meta.url)));
   await mkdir(join(dir, "share"));
   await writeFile(join(dir, "share", "client.js"), bundle.code);

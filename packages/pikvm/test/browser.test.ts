@@ -1,16 +1,14 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundleForBrowser, disposeLeftovers, launchChromium, trackLeftover } from "@proj/ws-core/testing";
+import { bundleForBrowser, disposeLeftovers, launchChromium, tempDir } from "@proj/ws-core/testing";
 import { afterEach, expect, test } from "vitest";
 import { startEmulator } from "./helpers.js";
 
 afterEach(disposeLeftovers);
 
 test("a real browser (Chromium) logs in by cookie, types over /api/ws and gets pongs", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "pikvm-browser-"));
-  trackLeftover(() => rm(dir, { recursive: true, force: true }));
+  const dir = tempDir("pikvm-browser-");
   const bundle = await bundleForBrowser(fileURLToPath(new URL("../src/client/index.ts", import.meta.url)));
   // Under /share/, which a device serves without a login (other pages redirect to /login/).
   await mkdir(join(dir, "share"));

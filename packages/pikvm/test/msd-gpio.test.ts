@@ -1,8 +1,7 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { disposeLeftovers, trackLeftover } from "@proj/ws-core/testing";
+import { disposeLeftovers, tempDir } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import { AUTH, rawClient, startEmulator } from "./helpers.js";
 
@@ -74,8 +73,7 @@ describe("msd", () => {
   });
 
   test("msdDir: existing images are listed and kept after close", { timeout: 60_000 }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), "pikvm-msd-test-"));
-    trackLeftover(() => rm(dir, { recursive: true, force: true }));
+    const dir = tempDir("pikvm-msd-test-");
     await writeFile(join(dir, "disk.img"), Buffer.alloc(1000));
     const s = await startEmulator({ msdDir: dir });
     const st = (await result(await fetch(`${s.url}/api/msd`, { headers: AUTH }))).body.result;

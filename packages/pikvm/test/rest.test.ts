@@ -1,9 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { request } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
-import { disposeLeftovers, trackLeftover } from "@proj/ws-core/testing";
+import { disposeLeftovers, tempDir } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import { crc32 } from "../src/server/render/png.js";
 import { AUTH, INFO_FIELDS_SORTED, rawClient, startEmulator } from "./helpers.js";
@@ -154,8 +153,7 @@ describe("kvmd REST subset", () => {
   });
 
   test("staticDir: files and index.html, decoded paths; bad escapes and traversal are 404, not a crash", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "pikvm-static-"));
-    trackLeftover(() => rm(dir, { recursive: true, force: true }));
+    const dir = tempDir("pikvm-static-");
     await mkdir(join(dir, "kvm"));
     await writeFile(join(dir, "kvm", "index.html"), "<p>kvm</p>");
     await writeFile(join(dir, "a b.css"), "p{}");

@@ -1,8 +1,7 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { request } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { disposeLeftovers, trackLeftover } from "@proj/ws-core/testing";
+import { disposeLeftovers, tempDir } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import { AUTH, asEvent, rawClient, startEmulator } from "./helpers.js";
 
@@ -101,8 +100,7 @@ describe("Origin", () => {
 
 describe("staticDir stays inside its root", () => {
   test("a symlink out of the root answers 404 (ln -s /etc ROOT/etcdir; GET /etcdir/passwd)", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "pikvm-static-"));
-    trackLeftover(() => rm(dir, { recursive: true, force: true }));
+    const dir = tempDir("pikvm-static-");
     await mkdir(join(dir, "kvm"));
     await writeFile(join(dir, "kvm", "index.html"), "<p>kvm</p>");
     await writeFile(join(dir, ".env"), "SECRET=1");

@@ -1,8 +1,7 @@
 // The request sequences the real kvmd web UI and aiopikvm make, replayed with real HTTP (issue 16's defects).
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { disposeLeftovers, trackLeftover } from "@proj/ws-core/testing";
+import { disposeLeftovers, tempDir } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import { AUTH, rawClient, startEmulator } from "./helpers.js";
 
@@ -170,8 +169,7 @@ describe("web UI pages", () => {
   test("unauthenticated pages redirect to /login/; login and /share/ are public; /streamer/stream needs a login", {
     timeout: 60_000,
   }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), "pikvm-ui-"));
-    trackLeftover(() => rm(dir, { recursive: true, force: true }));
+    const dir = tempDir("pikvm-ui-");
     for (const d of ["kvm", "login", "share"]) await mkdir(join(dir, d));
     await writeFile(join(dir, "index.html"), "<p>index</p>");
     await writeFile(join(dir, "kvm", "index.html"), "<p>kvm</p>");

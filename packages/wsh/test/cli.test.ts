@@ -1,11 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { listen } from "@proj/ws-core/server";
-import { connectTestClient, disposeLeftovers, spawnScript, trackLeftover, waitFor } from "@proj/ws-core/testing";
+import {
+  connectTestClient,
+  disposeLeftovers,
+  spawnScript,
+  trackLeftover,
+  waitFor,
+  tempDir,
+} from "@proj/ws-core/testing";
 import { spawn as ptySpawn } from "node-pty";
 import { afterEach, describe, expect, test } from "vitest";
 import { parseArgs, UsageError } from "../src/cli/args.js";
@@ -206,9 +212,7 @@ describe("wsh CLI (headless)", { timeout: CLI_TIMEOUT }, () => {
   });
 
   test("--record writes an asciicast; --readonly refuses input; --resize-policy attached refuses POST /resize", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "wsh-cli-rec-"));
-    trackLeftover(() => rmSync(dir, { recursive: true, force: true }));
-    const cast = join(dir, "s.cast");
+    const cast = join(tempDir("wsh-cli-rec-"), "s.cast");
     const [rec, ro] = await Promise.all([
       startCli(["--record", cast, "--record-input", "--resize-policy", "attached", "--", "/bin/sh"]),
       startCli(["--readonly", "--", "/bin/sh"]),
@@ -234,9 +238,7 @@ describe("wsh CLI (headless)", { timeout: CLI_TIMEOUT }, () => {
   });
 
   test("--record survives a crash: after SIGKILL the file holds whole events up to the last flush", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "wsh-cli-kill-"));
-    trackLeftover(() => rmSync(dir, { recursive: true, force: true }));
-    const cast = join(dir, "k.cast");
+    const cast = join(tempDir("wsh-cli-kill-"), "k.cast");
     const cli = await startCli(["--record", cast, "--", "/bin/sh"]);
     await fetch(`${cli.url}/input`, { method: "POST", body: "echo KI''LLED\r" });
     await showing(cli.url, "KILLED");

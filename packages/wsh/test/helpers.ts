@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { connectTestClient, type TestClient, trackLeftover, waitFor } from "@proj/ws-core/testing";
+import { connectTestClient, type TestClient, trackLeftover, waitFor, tempDir } from "@proj/ws-core/testing";
 import { lineText } from "../src/protocol/screen.js";
 import { startWsServer } from "@proj/ws-core/server";
 import { startWshServer, WshServer, type WshServerOptions } from "../src/server/index.js";
@@ -90,7 +88,5 @@ export function bytesText(chunks: Array<string | Uint8Array>): string {
 
 /** A path in a fresh temporary folder (removed after the test) whose creation tells a shell loop to stop. */
 export function stopFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), "wsh-test-"));
-  trackLeftover(() => rmSync(dir, { recursive: true, force: true }));
-  return join(dir, "stop");
+  return join(tempDir("wsh-test-"), "stop");
 }

@@ -1,6 +1,5 @@
 // Issue 12, wsh part: no web page, stranger or spectator can drive the shell.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AccessGuard, closeHttpServer, createHttpServer, listen, UpgradeRouter } from "@proj/ws-core/server";
@@ -12,6 +11,7 @@ import {
   type TestClient,
   trackLeftover,
   waitFor,
+  tempDir,
 } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import { parseArgs, UsageError } from "../src/cli/args.js";
@@ -39,13 +39,6 @@ async function refusedUpgrade(url: string, options: Parameters<typeof connectTes
     (e: { status?: number; body?: string }) => e,
   );
   return { status: err.status, code: err.body ? JSON.parse(err.body).error?.code : undefined };
-}
-
-/** A temporary folder (the shell's cwd) where a command's effect can be looked for. */
-function scratchDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "wsh-security-"));
-  trackLeftover(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 /** Sends a marker through the owner's input and waits for its echo: every earlier input has run by then. */
@@ -84,7 +77,7 @@ describe("access guard (Origin and Host) on every route", () => {
   });
 
   test("a cross-site text/plain POST /input is refused with 403 and never reaches the shell", async () => {
-    const dir = scratchDir();
+    const dir = tempDir("wsh-security-");
     const s = await startShell({ cwd: dir });
     const attack = await http(`${s.url}/input`, {
       method: "POST",
@@ -144,7 +137,7 @@ describe("access guard (Origin and Host) on every route", () => {
   });
 
   test("the server's own page and non-browser clients keep working (REST and both sockets)", async () => {
-    const dir = scratchDir();
+    const dir = tempDir("wsh-security-");
     const s = await startShell({ cwd: dir });
     const own = s.url; // http://127.0.0.1:PORT
     expect((await http(`${s.url}/screen`, { headers: { origin: own } })).status).toBe(200);
@@ -247,7 +240,7 @@ describe("access guard (Origin and Host) on every route", () => {
 
 describe("token roles: owner and viewer", () => {
   test("a viewer reads /screen, /scrollback and both streams, but its input, keystrokes and resizes are refused", async () => {
-    const dir = scratchDir();
+    const dir = tempDir("wsh-security-");
     const s = await startShell({ cwd: dir, token: "owner-t", viewerToken: "viewer-t" });
     const owner = bearer("owner-t");
     const viewer = bearer("viewer-t");
@@ -293,7 +286,7 @@ describe("token roles: owner and viewer", () => {
   });
 
   test("the owner can do everything; no token is 401, a wrong one 403, on REST and upgrades", async () => {
-    const dir = scratchDir();
+    const dir = tempDir("wsh-security-");
     const s = await startShell({ cwd: dir, token: "owner-t", viewerToken: "viewer-t" });
     const owner = bearer("owner-t");
     expect((await http(`${s.url}/input`, { method: "POST", headers: owner, body: "touch byowner\r" })).status).toBe(

@@ -10,3 +10,4 @@ export * from "./chromium.js";
 export * from "./spawn-script.js";
 export * from "./http-request.js";
 export * from "./redis.js";
+export * from "./temp-dir.js";
