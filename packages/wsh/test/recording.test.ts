@@ -1,9 +1,8 @@
 // Issue 18: asciicast v2 recordings (`record`, `--record`), served live at GET /recording.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { disposeLeftovers, launchChromium, rawRequest, trackLeftover, waitFor } from "@proj/ws-core/testing";
+import { disposeLeftovers, launchChromium, rawRequest, trackLeftover, waitFor, tempDir } from "@proj/ws-core/testing";
 import xterm from "@xterm/headless";
 import { spawn as spawnPty } from "node-pty";
 import { afterEach, describe, expect, test } from "vitest";
@@ -11,19 +10,32 @@ import { input, startShell, waitForScreen } from "./helpers.js";
 
 afterEach(disposeLeftovers);
 
-function castPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), "wsh-rec-"));
-  trackLeftover(() => rmSync(dir, { recursive: true, force: true }));
-  return join(dir, "session.cast");
-}
+const castPath = () => join(tempDir("wsh-rec-"), "session.cast");
 
 function parseCast(text: string): { header: any; events: Array<[number, string, string]> } {
   const [head, ...lines] = text.split("\n").filter((l) => l !== "");
   return { header: JSON.parse(head as string), events: lines.map((l) => JSON.parse(l)) };
 }
 
+/** A fresh headless xterm, disposed after the test. */
+function freshTerm(cols: number, rows: number): InstanceType<typeof xterm.Terminal> {
+  const term = new xterm.Terminal({ cols, rows, allowProposedApi: true });
+  trackLeftover(() => term.dispose());
+  return term;
+}
+
+/** The visible rows of `term` once everything written to it has been parsed. */
+function visibleRows(term: InstanceType<typeof xterm.Terminal>): Promise<string[]> {
+  return new Promise((resolve) =>
+    term.write("", () => {
+      const b = term.buffer.active;
+      resolve(Array.from({ length: term.rows }, (_, y) => b.getLine(b.viewportY + y)?.translateToString(true) ?? ""));
+    }),
+  );
+}
+
 function replayScreen(header: any, events: Array<[number, string, string]>): Promise<string[]> {
-  const term = new xterm.Terminal({ cols: header.width, rows: header.height, allowProposedApi: true });
+  const term = freshTerm(header.width, header.height);
   for (const [, code, data] of events) {
     if (code === "o") term.write(data);
     if (code === "r") {
@@ -31,15 +43,29 @@ function replayScreen(header: any, events: Array<[number, string, string]>): Pro
       term.write("", () => term.resize(c as number, r as number));
     }
   }
-  return new Promise((resolve) =>
-    term.write("", () => {
-      const b = term.buffer.active;
-      const rows: string[] = [];
-      for (let y = 0; y < term.rows; y++) rows.push(b.getLine(b.viewportY + y)?.translateToString(true) ?? "");
-      term.dispose();
-      resolve(rows);
-    }),
-  );
+  return visibleRows(term);
+}
+
+type Step = { type: string; until: string } | { resize: { cols: number; rows: number } };
+
+/**
+ * A recorded session (input recorded too) of `steps`: each typed and waited for by its marker on the
+ * screen, or a resize by the owner. Returns the file and the server's final screen, rows trimmed.
+ */
+async function recordSession(cols: number, rows: number, steps: Step[]): Promise<{ path: string; screen: string[] }> {
+  const path = castPath();
+  const s = await startShell({ cols, rows, record: { path, input: true, flushMs: 50 } });
+  for (const step of steps) {
+    if ("resize" in step) {
+      const res = await fetch(`${s.url}/resize`, { method: "POST", body: JSON.stringify(step.resize) });
+      expect(res.status).toBe(204);
+      continue;
+    }
+    await input(s, step.type);
+    await waitForScreen(s, step.until);
+  }
+  await s.close();
+  return { path, screen: (s.session.emulator.screen("plain").lines as string[]).map((l) => l.trimEnd()) };
 }
 
 describe("recording", () => {
@@ -73,16 +99,12 @@ describe("recording", () => {
   });
 
   test("asciinema's own web player (asciinema-player, in Chromium) plays it to the server's /screen", async () => {
-    const path = castPath();
-    const s = await startShell({ cols: 50, rows: 10, record: { path, input: true, flushMs: 50 } });
     // Styles, UTF-8, scrolling past the screen, a resize and a cursor-addressed redraw.
-    await input(s, "printf '\\033[1;31mRED\\033[0m na\\303\\257ve\\n'; seq 1 25; echo ST''EP1\r");
-    await waitForScreen(s, "STEP1");
-    expect((await fetch(`${s.url}/resize`, { method: "POST", body: '{"cols":64,"rows":12}' })).status).toBe(204);
-    await input(s, "printf '\\033[5;3HMID\\033[12;1H'; echo EN''D\r");
-    await waitForScreen(s, "END");
-    await s.close();
-    const screen = (s.session.emulator.screen("plain").lines as string[]).map((l) => l.trimEnd());
+    const { path, screen } = await recordSession(50, 10, [
+      { type: "printf '\\033[1;31mRED\\033[0m na\\303\\257ve\\n'; seq 1 25; echo ST''EP1\r", until: "STEP1" },
+      { resize: { cols: 64, rows: 12 } },
+      { type: "printf '\\033[5;3HMID\\033[12;1H'; echo EN''D\r", until: "END" },
+    ]);
     const cast = readFileSync(path, "utf8");
 
     const browser = await launchChromium();
@@ -111,20 +133,15 @@ describe("recording", () => {
   });
 
   test("the asciinema CLI (`asciinema play`, Debian's asciinema 2.2) plays it on a real PTY to the server's /screen", async () => {
-    const path = castPath();
-    const s = await startShell({ cols: 50, rows: 10, record: { path, input: true, flushMs: 50 } });
     // Styles, UTF-8, scrolling past the screen and a cursor-addressed redraw (asciinema 2.2 plays
     // no resize events, so the size stays put).
-    await input(s, "printf '\\033[1;32mGREEN\\033[0m \\303\\274ber\\n'; seq 1 25; echo ST''EP1\r");
-    await waitForScreen(s, "STEP1");
-    await input(s, "printf '\\033[4;3HMID\\033[10;1H'; echo EN''D\r");
-    await waitForScreen(s, "END");
-    await s.close();
-    const screen = (s.session.emulator.screen("plain").lines as string[]).map((l) => l.trimEnd());
+    const { path, screen } = await recordSession(50, 10, [
+      { type: "printf '\\033[1;32mGREEN\\033[0m \\303\\274ber\\n'; seq 1 25; echo ST''EP1\r", until: "STEP1" },
+      { type: "printf '\\033[4;3HMID\\033[10;1H'; echo EN''D\r", until: "END" },
+    ]);
 
     // The player's output, on a PTY of the recorded size, into a fresh xterm of that size.
-    const term = new xterm.Terminal({ cols: 50, rows: 10, allowProposedApi: true });
-    trackLeftover(() => term.dispose());
+    const term = freshTerm(50, 10);
     const player = spawnPty("asciinema", ["play", "--idle-time-limit", "0.05", "--speed", "5", path], {
       cols: 50,
       rows: 10,
@@ -138,12 +155,7 @@ describe("recording", () => {
     });
     const exit = await new Promise<{ exitCode: number }>((resolve) => player.onExit(resolve));
     expect(exit.exitCode, output).toBe(0);
-    const played = await new Promise<string[]>((resolve) =>
-      term.write("", () => {
-        const b = term.buffer.active;
-        resolve(Array.from({ length: term.rows }, (_, y) => b.getLine(b.viewportY + y)?.translateToString(true) ?? ""));
-      }),
-    );
+    const played = await visibleRows(term);
     expect(played.map((l) => l.trimEnd())).toEqual(screen);
     expect(screen.join("\n")).toContain("MID");
     expect(output).toContain("\x1b[1;32mGREEN");
