@@ -1,7 +1,7 @@
 import { readFileSync, readSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { IPty } from "node-pty";
-import { pooledSize, SharedBatch } from "./shared-join.js";
+import { REGION_BYTES, SharedBatch } from "./shared-join.js";
 
 const require = createRequire(import.meta.url);
 const nodePty = require("node-pty") as typeof import("node-pty");
@@ -28,6 +28,8 @@ const DRAIN_BYTES = 256 * 1024;
 const DRAIN_MS = 2;
 /** A read of node-pty's at least this long suggests more output is waiting (the kernel hands out about 4 KiB at a time). */
 const DRAIN_AFTER = 2048;
+/** A drain starts a new region when less than this is left in the current one. */
+const REGION_ROOM = 64 * 1024;
 
 /**
  * node-pty destroys its read socket 200 ms after the child exits if the socket has not closed by
@@ -86,17 +88,20 @@ export class PtyProcess {
   /** node-pty's non-blocking master fd and its write queue, when its internals are as expected. */
   #fd: number | undefined;
   #writeQueue: unknown[] | undefined;
-  /** Where drains read (see `#drain`). */
+  /** Where drains read when nothing is lent (see `#drain`). */
   #scratch: Buffer | undefined;
+  /** Where drains read when chunks are lent: a pooled region filled front to back, held while in use. */
+  #region: { batch: SharedBatch; at: number; letGo: () => void } | undefined;
   /** The program that runs and the TERM it was given. */
   readonly command: string;
   readonly term: string;
 
   /**
-   * `onData` gets every chunk in order. A drained chunk may be `lent`: it lies in pooled memory (see
-   * shared-join.ts) that is refilled once the call has returned and every hold taken on it during the
-   * call has been let go, so whoever keeps it takes a hold. Chunks are lent only while `lend()` says
-   * every consumer does so (otherwise each is fresh memory of its own, as node-pty's are).
+   * `onData` gets every chunk in order. A chunk may be `lent`: it lies in a pooled region (see
+   * shared-join.ts) that is refilled once this reader has moved on to another and every hold taken
+   * on it has been let go, so whoever keeps a chunk past the call takes a hold during it. Chunks are
+   * lent only while `lend()` says every consumer does so (otherwise each is memory of its own, as
+   * node-pty's are). Consecutive lent chunks of one region lie back to back.
    */
   constructor(o: PtyOptions, onData: (chunk: Buffer, lent?: SharedBatch) => void, lend: () => boolean = () => false) {
     const command = o.command ?? process.env.SHELL ?? "/bin/sh";
@@ -117,19 +122,16 @@ export class PtyProcess {
     // With encoding null node-pty hands out Buffers, though its typings say string.
     this.#pty.onData((d) => {
       const chunk = d as unknown as Buffer;
-      if (drainFd === undefined || chunk.length < DRAIN_AFTER || this.#paused) {
-        onData(chunk);
+      const lending = drainFd !== undefined && !this.#paused && lend();
+      if (!lending) this.#closeRegion();
+      // A short read is copied into the open region too (a flood has one now and then), so a
+      // flood's batches stay views of their region; it starts no region of its own.
+      if (lending && chunk.length <= REGION_ROOM && (chunk.length >= DRAIN_AFTER || this.#region)) {
+        const { batch } = this.#regionWithRoom(chunk.length);
+        onData(this.#drainInto(drainFd, chunk, chunk.length >= DRAIN_AFTER), batch);
         return;
       }
-      const drained = this.#drain(drainFd, chunk, lend());
-      if (!(drained instanceof SharedBatch)) {
-        onData(drained);
-        return;
-      }
-      // The drain's own hold: nothing is refilled before every consumer took its hold.
-      const release = drained.hold();
-      onData(drained.data, drained);
-      release();
+      onData(drainFd === undefined || chunk.length < DRAIN_AFTER || this.#paused ? chunk : this.#drain(drainFd, chunk));
     });
     keepTailAtExit(this.#pty, onData);
     const ws = (this.#pty as unknown as { _writeStream?: { _fd?: unknown; _writeQueue?: unknown } })._writeStream;
@@ -141,6 +143,7 @@ export class PtyProcess {
       // node-pty emits exit only after its socket closed, so every byte has been delivered by then.
       this.#pty.onExit((e) => {
         this.#alive = false;
+        this.#closeRegion();
         resolve(e.signal ? { exitCode: e.exitCode, signal: e.signal } : { exitCode: e.exitCode });
       });
     });
@@ -157,19 +160,39 @@ export class PtyProcess {
    * DRAIN_BYTES or DRAIN_MS, and handed on with `first` as one chunk. The fd is non-blocking, so
    * an empty PTY ends the drain with EAGAIN (EIO once the child has gone); order is kept, as
    * node-pty's stream reads only when this returns. Reads go to one reused buffer and are copied
-   * out: reading into fresh memory instead costs a page fault per 4 KiB, dearer than the copy. When
-   * `lend` is set, out into a pooled batch (reused memory, refilled once its holders let go): a fresh
-   * buffer per drain faulted in most of a flood's 64 MiB again (half of a flood's 13,000 page
-   * faults) and made garbage for V8 to collect.
+   * out: reading into fresh memory instead costs a page fault per 4 KiB, dearer than the copy.
    */
-  #drain(fd: number, first: Buffer, lend: boolean): Buffer | SharedBatch {
+  #drain(fd: number, first: Buffer): Buffer {
     this.#scratch ??= Buffer.allocUnsafeSlow(DRAIN_BYTES);
     const buf = this.#scratch;
-    let at = first.copy(buf, 0);
+    const at = this.#readInto(fd, buf, first.copy(buf, 0), DRAIN_BYTES);
+    if (at === first.length) return first;
+    const out = Buffer.allocUnsafeSlow(at);
+    buf.copy(out, 0, 0, at);
+    return out;
+  }
+
+  /**
+   * As `#drain` (when `drain` is set), but into the open region, right after the last chunk: the
+   * chunk handed on is a view of it. Reused memory (no page faults) and no copy out, and the raw
+   * stream and the emulator's batches of it are views too (see ChunkBatch).
+   */
+  #drainInto(fd: number | undefined, first: Buffer, drain: boolean): Buffer {
+    const region = this.#region as { batch: SharedBatch; at: number };
+    const buf = region.batch.data;
+    const start = region.at;
+    let at = start + first.copy(buf, start);
+    if (drain && fd !== undefined) at = this.#readInto(fd, buf, at, Math.min(buf.length, start + DRAIN_BYTES));
+    region.at = at;
+    return buf.subarray(start, at);
+  }
+
+  /** Reads what is waiting into `buf` from `at` up to `end` (see `#drain`); returns the new end. */
+  #readInto(fd: number, buf: Buffer, at: number, end: number): number {
     const until = performance.now() + DRAIN_MS;
     try {
-      while (at < DRAIN_BYTES && performance.now() < until) {
-        const n = readSync(fd, buf, at, DRAIN_BYTES - at, null);
+      while (at < end && performance.now() < until) {
+        const n = readSync(fd, buf, at, end - at, null);
         at += n;
         // A short read emptied the kernel's buffer: one more would most likely fail with EAGAIN.
         if (n < DRAIN_AFTER) break;
@@ -177,15 +200,23 @@ export class PtyProcess {
     } catch {
       // EAGAIN: nothing more waiting now; EIO: the child has gone (node-pty's stream sees it too).
     }
-    if (at === first.length) return first;
-    if (lend && pooledSize(at) > 0) {
-      const lent = new SharedBatch(at);
-      buf.copy(lent.data, 0, 0, at);
-      return lent;
+    return at;
+  }
+
+  /** The open region, replaced by a fresh one when it has less than `first` and REGION_ROOM left. */
+  #regionWithRoom(first: number): { batch: SharedBatch; at: number } {
+    if (!this.#region || REGION_BYTES - this.#region.at < first + REGION_ROOM) {
+      this.#closeRegion();
+      const batch = SharedBatch.region();
+      this.#region = { batch, at: 0, letGo: batch.hold() };
     }
-    const out = Buffer.allocUnsafeSlow(at);
-    buf.copy(out, 0, 0, at);
-    return out;
+    return this.#region;
+  }
+
+  /** Lets go of the open region: it is refilled once the holders of its chunks let go too. */
+  #closeRegion(): void {
+    this.#region?.letGo();
+    this.#region = undefined;
   }
 
   get alive(): boolean {

@@ -1,12 +1,16 @@
 /**
- * Batches of PTY output joined into shared memory, from a pool of reused buffers.
+ * Batches of PTY output in shared memory, from a pool of reused buffers.
  *
- * The raw stream sends a joined batch to every client and the emulator worker gets the same memory
+ * The raw stream sends a batch to every client and the emulator worker gets the same memory
  * (posting it copies nothing). A fresh SharedArrayBuffer per 256 KiB batch costs a page fault per
  * 4 KiB on first touch (about 16,000 per 64 MiB flood): buffers are reused instead, each going back
  * to the pool only once every holder let go of it (a socket that wrote it, the worker that parsed
  * it). A holder that cannot tell when it is done never lets go: that buffer is left to the garbage
  * collector, never refilled.
+ *
+ * During a flood the PTY reads straight into a region (see `PtyProcess`), front to back, so a batch
+ * of consecutive reads is a view of it (`SharedBatch.view`): no copy at all. Batches of anything
+ * else are joined into a buffer of their own size class (`joinShared`).
  */
 
 /** The largest pooled buffer: a flood batch (256 KiB) plus the drain that may have ended it (up to 256 KiB). */
@@ -20,6 +24,12 @@ export const POOLED_BYTES = 512 * 1024;
  */
 const MIN_POOLED = 16 * 1024;
 const SMALLEST_SIZE = 64 * 1024;
+/**
+ * A region the PTY drains into (see `PtyProcess`). A view pins its whole region, so what a holder
+ * pins is the bytes it holds plus at most two regions: holders keep consecutive output (a slow
+ * client's queued frames, the worker's unparsed batches) and a region is filled front to back.
+ */
+export const REGION_BYTES = 1024 * 1024;
 /**
  * Most free bytes kept. The emulator worker holds a flood's batches while it waits to elide them
  * (up to 200 ms, some MiB of output), so a flood keeps dozens in use; they are dropped once the
@@ -84,7 +94,7 @@ export const poolStats = { created: 0, reused: 0 };
 export function _warmPool(perSize: number): void {
   emptyFreeLists();
   keptWarm = true;
-  for (let size = SMALLEST_SIZE; size <= POOLED_BYTES; size *= 2) {
+  for (let size = SMALLEST_SIZE; size <= REGION_BYTES; size *= 2) {
     for (let i = 0; i < perSize; i++) giveBack(new SharedArrayBuffer(size));
   }
 }
@@ -94,14 +104,21 @@ export function _coolPool(): void {
   used();
 }
 
-/** One joined batch: `data` stays unchanged until every `hold()` has been released. */
-export class SharedBatch {
+/** Bytes in shared memory that stay unchanged until every `hold()` has been released. */
+export interface HeldBytes {
+  readonly data: Buffer;
+  /** Takes a hold on `data`; the returned function lets go of it (only the first call counts). */
+  hold(): () => void;
+}
+
+/** One batch of pooled (or, when short, its own) memory: `data` stays unchanged until every `hold()` has been released. */
+export class SharedBatch implements HeldBytes {
   readonly data: Buffer;
   readonly #memory: SharedArrayBuffer | undefined;
   #holds = 0;
 
-  constructor(bytes: number) {
-    const size = pooledSize(bytes);
+  /** `size`: the pooled size to take (default the size class of `bytes`; 0 for memory of its own). */
+  constructor(bytes: number, size = pooledSize(bytes)) {
     const reused = size ? takeFree(size) : undefined;
     if (size) used();
     if (reused) poolStats.reused++;
@@ -111,7 +128,11 @@ export class SharedBatch {
     this.data = Buffer.from(memory, 0, bytes);
   }
 
-  /** Takes a hold on `data`; the returned function lets go of it (only the first call counts). */
+  /** A region to drain a flood into (REGION_BYTES of pooled memory). */
+  static region(): SharedBatch {
+    return new SharedBatch(REGION_BYTES, REGION_BYTES);
+  }
+
   hold(): () => void {
     this.#holds++;
     let held = true;
@@ -121,6 +142,12 @@ export class SharedBatch {
       if (--this.#holds > 0 || !this.#memory) return;
       giveBack(this.#memory);
     };
+  }
+
+  /** Bytes [start, end) of `data`, held through holds on this batch. */
+  view(start: number, end: number): HeldBytes {
+    const data = this.data.subarray(start, end);
+    return { data, hold: () => this.hold() };
   }
 }
 
@@ -133,7 +160,7 @@ let latest: { first: Uint8Array; last: Uint8Array; bytes: number; batch: SharedB
  * the same timing, so the second to flush a batch usually finds the first one's join here (and takes
  * over its slot's hold); otherwise it joins its own. Nobody writes into a joined buffer.
  */
-export function joinShared(parts: readonly Uint8Array[], bytes: number): { batch: SharedBatch; release: () => void } {
+export function joinShared(parts: readonly Uint8Array[], bytes: number): { batch: HeldBytes; release: () => void } {
   const first = parts[0] as Uint8Array;
   const last = parts[parts.length - 1] as Uint8Array;
   const hit = latest;

@@ -1,4 +1,4 @@
-import { joinShared, type SharedBatch } from "./shared-join.js";
+import { type HeldBytes, joinShared, type SharedBatch } from "./shared-join.js";
 
 /**
  * Bytes written to an emulator but not parsed yet, with watermarks: past `highWaterMark` the producer
@@ -57,6 +57,13 @@ export class ChunkBatch {
   bytes = 0;
   /** Holds on the lent chunks among `parts` (see `PtyProcess`), let go once `takeShared` has joined them. */
   #lent: Array<() => void> = [];
+  /**
+   * The region every part so far lies in, each right after the one before (a flood drained into it,
+   * see `PtyProcess`): `takeShared` hands out a view of it instead of a copy. Null once a part is not.
+   */
+  #region: SharedBatch | null = null;
+  /** Where the next part starts if it continues the region's run. */
+  #regionEnd = 0;
   #immediate: ReturnType<typeof setImmediate> | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #flood = false;
@@ -79,11 +86,17 @@ export class ChunkBatch {
 
   /** Adds a chunk; a `lent` one is held until joined (`takeShared`). */
   push(chunk: Uint8Array, lent?: SharedBatch): void {
+    // The PTY moved on to a new region: what lies in the last one goes now, so a batch stays one view.
+    if (lent && this.#region && lent !== this.#region) this.flush();
     if (lent) this.#lent.push(lent.hold());
     if (this.parts.length === 0) {
       this.#firstAt = performance.now();
       this.#flood = true;
+      this.#region = lent ?? null;
+    } else if (this.#region && (lent !== this.#region || chunk.byteOffset !== this.#regionEnd)) {
+      this.#region = null;
     }
+    this.#regionEnd = chunk.byteOffset + chunk.length;
     this.parts.push(chunk);
     this.bytes += chunk.length;
     if (chunk.length < FLOOD_CHUNK) this.#flood = false;
@@ -105,6 +118,7 @@ export class ChunkBatch {
     const out = { parts: this.parts, bytes: this.bytes, flood };
     this.parts = [];
     this.bytes = 0;
+    this.#region = null;
     if (this.#immediate) clearImmediate(this.#immediate);
     this.#immediate = undefined;
     if (this.#timer) clearTimeout(this.#timer);
@@ -112,16 +126,25 @@ export class ChunkBatch {
     return out;
   }
   /**
-   * `take()` joined into shared memory (see joinShared), with a hold for the caller; the lent chunks'
-   * holds are let go, as their bytes are in the join now. Undefined when nothing was collected.
+   * `take()` as one buffer in shared memory, with a hold for the caller: a view of the region the
+   * parts lie in, or else their join (see joinShared). The lent chunks' holds are let go, as the
+   * caller's hold now keeps their bytes. Undefined when nothing was collected.
    */
-  takeShared(): { batch: SharedBatch; release: () => void; bytes: number; flood: boolean } | undefined {
+  takeShared(): { batch: HeldBytes; release: () => void; bytes: number; flood: boolean } | undefined {
+    const region = this.#region;
     const { parts, bytes, flood } = this.take();
     if (parts.length === 0) return undefined;
-    const { batch, release } = joinShared(parts, bytes);
+    const { batch, release } = region ? viewOf(region, parts[0] as Uint8Array, bytes) : joinShared(parts, bytes);
     const lent = this.#lent;
     this.#lent = [];
     for (const letGo of lent) letGo();
     return { batch, release, bytes, flood };
   }
+}
+
+/** The `bytes` of `region` from where `first` starts, with a hold. */
+function viewOf(region: SharedBatch, first: Uint8Array, bytes: number): { batch: HeldBytes; release: () => void } {
+  const start = first.byteOffset - region.data.byteOffset;
+  const batch = region.view(start, start + bytes);
+  return { batch, release: batch.hold() };
 }
