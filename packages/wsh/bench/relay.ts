@@ -1,12 +1,21 @@
-// The bench's ceiling for any server (see relaySide in run.ts): wsh's PTY reading, drains included,
-// written chunk by chunk to one plain TCP client. No WebSocket, no emulator, no batching.
+// The bench's ceiling for any server (see relaySide in run.ts): wsh's PTY reading, drains into
+// pooled regions included, written chunk by chunk to one plain TCP client. No WebSocket, no
+// emulator, no batching.
 import { type AddressInfo, createServer } from "node:net";
 import { PtyProcess } from "../src/server/terminal/pty.js";
 
 const [command, ...args] = process.argv.slice(2);
 const server = createServer((socket) => {
   server.close(); // one client
-  const pty = new PtyProcess({ command, args, cols: 80, rows: 24 }, (chunk) => socket.write(chunk));
+  const pty = new PtyProcess(
+    { command, args, cols: 80, rows: 24 },
+    (chunk, lent) => {
+      // A lent chunk is held until the socket has written it (its region is refilled after that).
+      const letGo = lent?.hold();
+      socket.write(chunk, letGo && (() => letGo()));
+    },
+    () => true,
+  );
   socket.on("data", (d: Buffer) => pty.write(d));
   socket.on("close", () => pty.kill());
   socket.on("error", () => pty.kill());
