@@ -37,6 +37,7 @@ describe("drained PTY output lent from the pool", () => {
     // Free buffers of every size first (as in flood-pool.test.ts): drains land in refilled memory whatever the load.
     _warmPool(4);
     const reused = poolStats.reused;
+    const regionsOut = poolStats.regionsOut;
     const f = flood(false);
     await f.session.exited;
     // Memory was refilled during the flood (a region is free again once the emulator parsed it and every hold let go)...
@@ -49,6 +50,8 @@ describe("drained PTY output lent from the pool", () => {
     // ...but never one under a hold.
     for (const h of f.held) expect(h.chunk.equals(h.copy)).toBe(true);
     for (const h of f.held) h.letGo();
+    // Every hold on a region was let go: the reader's, the emulator's (once parsed) and this test's.
+    expect(poolStats.regionsOut).toBe(regionsOut);
   });
 
   test("with an `output` listener (which keeps chunks as they are) nothing is lent", { timeout: 120_000 }, async () => {

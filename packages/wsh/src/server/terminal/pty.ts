@@ -30,6 +30,8 @@ const DRAIN_MS = 2;
 const DRAIN_AFTER = 2048;
 /** A drain starts a new region when less than this is left in the current one. */
 const REGION_ROOM = 64 * 1024;
+/** The open region is let go once the PTY has lent nothing for this long, ms: an idle terminal pins no region. */
+const REGION_IDLE_MS = 100;
 
 /**
  * node-pty destroys its read socket 200 ms after the child exits if the socket has not closed by
@@ -64,6 +66,11 @@ function keepTailAtExit(pty: IPty, onData: (chunk: Buffer) => void): void {
   };
 }
 
+function unref<T extends { unref?(): unknown }>(timer: T): T {
+  timer.unref?.();
+  return timer;
+}
+
 export interface PtyOptions {
   /** Program to run; default `$SHELL` or `/bin/sh`. */
   command?: string;
@@ -92,6 +99,9 @@ export class PtyProcess {
   #scratch: Buffer | undefined;
   /** Where drains read when chunks are lent: a pooled region filled front to back, held while in use. */
   #region: { batch: SharedBatch; at: number; letGo: () => void } | undefined;
+  /** When a chunk was last lent, and the timer that lets go of an idle region. */
+  #lentAt = 0;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** The program that runs and the TERM it was given. */
   readonly command: string;
   readonly term: string;
@@ -129,6 +139,8 @@ export class PtyProcess {
       if (lending && chunk.length <= REGION_ROOM && (chunk.length >= DRAIN_AFTER || this.#region)) {
         const { batch } = this.#regionWithRoom(chunk.length);
         onData(this.#drainInto(drainFd, chunk, chunk.length >= DRAIN_AFTER), batch);
+        this.#lentAt = performance.now();
+        this.#idleTimer ??= unref(setTimeout(this.#closeIdleRegion, REGION_IDLE_MS));
         return;
       }
       onData(drainFd === undefined || chunk.length < DRAIN_AFTER || this.#paused ? chunk : this.#drain(drainFd, chunk));
@@ -177,12 +189,12 @@ export class PtyProcess {
    * chunk handed on is a view of it. Reused memory (no page faults) and no copy out, and the raw
    * stream and the emulator's batches of it are views too (see ChunkBatch).
    */
-  #drainInto(fd: number | undefined, first: Buffer, drain: boolean): Buffer {
+  #drainInto(fd: number, first: Buffer, drain: boolean): Buffer {
     const region = this.#region as { batch: SharedBatch; at: number };
     const buf = region.batch.data;
     const start = region.at;
     let at = start + first.copy(buf, start);
-    if (drain && fd !== undefined) at = this.#readInto(fd, buf, at, Math.min(buf.length, start + DRAIN_BYTES));
+    if (drain) at = this.#readInto(fd, buf, at, Math.min(buf.length, start + DRAIN_BYTES));
     region.at = at;
     return buf.subarray(start, at);
   }
@@ -217,7 +229,17 @@ export class PtyProcess {
   #closeRegion(): void {
     this.#region?.letGo();
     this.#region = undefined;
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
   }
+
+  /** The idle timer: lets go of the open region unless a chunk was lent within REGION_IDLE_MS. */
+  readonly #closeIdleRegion = () => {
+    this.#idleTimer = undefined;
+    const idle = performance.now() - this.#lentAt;
+    if (idle >= REGION_IDLE_MS) this.#closeRegion();
+    else this.#idleTimer = unref(setTimeout(this.#closeIdleRegion, REGION_IDLE_MS - idle));
+  };
 
   get alive(): boolean {
     return this.#alive;
@@ -253,6 +275,7 @@ export class PtyProcess {
   }
   pause(): void {
     this.#paused = true;
+    this.#closeRegion(); // nothing is read into it while paused
     if (this.#alive) this.#pty.pause();
   }
   resume(): void {

@@ -83,8 +83,11 @@ function giveBack(memory: SharedArrayBuffer): void {
   freeBytes += size;
   used();
 }
-/** Pooled buffers made, and handed out again after every holder let go (for tests and the bench). */
-export const poolStats = { created: 0, reused: 0 };
+/**
+ * Pooled buffers made, and handed out again after every holder let go; regions handed out whose
+ * holders have not all let go yet (for tests and the bench).
+ */
+export const poolStats = { created: 0, reused: 0, regionsOut: 0 };
 
 /**
  * @internal For tests: empties the free lists, then gives `perSize` buffers of each size to them and keeps
@@ -116,6 +119,7 @@ export class SharedBatch implements HeldBytes {
   readonly data: Buffer;
   readonly #memory: SharedArrayBuffer | undefined;
   #holds = 0;
+  #isRegion = false;
 
   /** `size`: the pooled size to take (default the size class of `bytes`; 0 for memory of its own). */
   constructor(bytes: number, size = pooledSize(bytes)) {
@@ -130,7 +134,15 @@ export class SharedBatch implements HeldBytes {
 
   /** A region to drain a flood into (REGION_BYTES of pooled memory). */
   static region(): SharedBatch {
-    return new SharedBatch(REGION_BYTES, REGION_BYTES);
+    const region = new SharedBatch(REGION_BYTES, REGION_BYTES);
+    region.#isRegion = true;
+    poolStats.regionsOut++;
+    return region;
+  }
+
+  /** @internal Holds not let go yet (for tests). */
+  get holds(): number {
+    return this.#holds;
   }
 
   hold(): () => void {
@@ -140,6 +152,7 @@ export class SharedBatch implements HeldBytes {
       if (!held) return;
       held = false;
       if (--this.#holds > 0 || !this.#memory) return;
+      if (this.#isRegion) poolStats.regionsOut--;
       giveBack(this.#memory);
     };
   }
