@@ -77,6 +77,7 @@ describe("argument parsing", () => {
       command: "vim",
       args: ["-u", "NONE"],
       emulator: "worker",
+      ptyReader: "thread",
       resizePolicy: "owner",
       readonly: false,
       record: undefined,
@@ -90,6 +91,10 @@ describe("argument parsing", () => {
     ).toMatchObject({ resizePolicy: "attached", readonly: true, record: "s.cast", recordInput: true });
     expect(() => parseArgs(["--resize-policy", "any"])).toThrow(/--resize-policy expects owner or attached/);
     expect(() => parseArgs(["--record-input"])).toThrow(/--record-input needs --record/);
+  });
+  test("--pty-reader", () => {
+    expect(parseArgs(["--pty-reader", "loop"]).ptyReader).toBe("loop");
+    expect(() => parseArgs(["--pty-reader", "poll"])).toThrow(/--pty-reader expects thread or loop, got 'poll'/);
   });
   test("--client-buffer in MiB", () => {
     expect(parseArgs(["--client-buffer", "64"]).clientBufferMiB).toBe(64);

@@ -6,8 +6,13 @@ const numbered = (n: number) => Array.from({ length: n }, (_, i) => `${i + 1}\r\
 const N = 1_000_000;
 
 /** A session flooding `seq 1 N`, with a lent-output listener that copies every chunk as it comes. */
-function flood(withOutputListener: boolean) {
-  const session = new TerminalSession({ command: "/bin/sh", args: ["-c", `seq 1 ${N}`], emulatorThread: "worker" });
+function flood(withOutputListener: boolean, ptyReader: "thread" | "loop") {
+  const session = new TerminalSession({
+    command: "/bin/sh",
+    args: ["-c", `seq 1 ${N}`],
+    emulatorThread: "worker",
+    ptyReader,
+  });
   const copies: Buffer[] = [];
   const held: Array<{ chunk: Buffer; copy: Buffer; letGo: () => void }> = [];
   let lentChunks = 0;
@@ -30,7 +35,7 @@ function flood(withOutputListener: boolean) {
   return { session, copies, held, outputs, lent: () => lentChunks, gaps: () => gaps };
 }
 
-describe("drained PTY output lent from the pool", () => {
+describe.each(["thread", "loop"] as const)("PTY output lent from the pool (%s reader)", (ptyReader) => {
   afterEach(_coolPool);
 
   test("lent chunks arrive exactly and in order, and a held one is never refilled", { timeout: 120_000 }, async () => {
@@ -38,7 +43,7 @@ describe("drained PTY output lent from the pool", () => {
     _warmPool(4);
     const reused = poolStats.reused;
     const regionsOut = poolStats.regionsOut;
-    const f = flood(false);
+    const f = flood(false, ptyReader);
     await f.session.exited;
     // Memory was refilled during the flood (a region is free again once the emulator parsed it and every hold let go)...
     expect(poolStats.reused).toBeGreaterThan(reused);
@@ -55,7 +60,7 @@ describe("drained PTY output lent from the pool", () => {
   });
 
   test("with an `output` listener (which keeps chunks as they are) nothing is lent", { timeout: 120_000 }, async () => {
-    const f = flood(true);
+    const f = flood(true, ptyReader);
     await f.session.exited;
     expect(f.lent()).toBe(0);
     expect(Buffer.concat(f.outputs).toString("latin1")).toBe(numbered(N));

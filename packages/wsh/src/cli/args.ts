@@ -21,6 +21,8 @@ export interface CliArgs {
   args: string[];
   /** Where xterm parses: the main thread or a worker thread. */
   emulator: "main" | "worker";
+  /** How the PTY is read: blocking reads on a thread of its own, or the event loop (`--pty-reader`). */
+  ptyReader: "thread" | "loop";
   /** Who may resize the PTY over the network (`--resize-policy`). */
   resizePolicy: "owner" | "attached";
   /** The page at / only watches; /ws/raw input and POSTs are refused (`--readonly`). */
@@ -112,6 +114,12 @@ export const WSH_CLI = {
       default: "worker",
       description: "parse terminal output on a worker thread or on the main thread",
     },
+    "pty-reader": {
+      type: "string",
+      valueName: "thread|loop",
+      default: "thread",
+      description: "read the PTY on a thread of its own (Linux; faster floods) or on the event loop",
+    },
     "resize-policy": {
       type: "string",
       valueName: "owner|attached",
@@ -194,6 +202,10 @@ export function parseArgs(argv: string[]): CliArgs {
   if (emulator !== "main" && emulator !== "worker") {
     throw new UsageError(`--emulator expects worker or main, got '${emulator}'`);
   }
+  const ptyReader = values["pty-reader"] as string;
+  if (ptyReader !== "thread" && ptyReader !== "loop") {
+    throw new UsageError(`--pty-reader expects thread or loop, got '${ptyReader}'`);
+  }
   const resizePolicy = values["resize-policy"] as string;
   if (resizePolicy !== "owner" && resizePolicy !== "attached") {
     throw new UsageError(`--resize-policy expects owner or attached, got '${resizePolicy}'`);
@@ -214,6 +226,7 @@ export function parseArgs(argv: string[]): CliArgs {
     command: undefined,
     args: [],
     emulator,
+    ptyReader,
     resizePolicy,
     readonly: values.readonly === true,
     record: values.record as string | undefined,

@@ -75,6 +75,7 @@ async function main(): Promise<void> {
         ? { allowedHosts: args.allowHosts.includes("*") ? ("*" as const) : args.allowHosts }
         : {}),
       emulatorThread: args.emulator,
+      ptyReader: args.ptyReader,
       resizePolicy: args.resizePolicy,
       readonly: args.readonly,
       ...(args.record !== undefined ? { record: { path: args.record, input: args.recordInput } } : {}),

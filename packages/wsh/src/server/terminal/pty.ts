@@ -1,6 +1,7 @@
 import { readFileSync, readSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { IPty } from "node-pty";
+import { PtyReaderThread } from "./pty-reader-thread.js";
 import { REGION_BYTES, SharedBatch } from "./shared-join.js";
 
 const require = createRequire(import.meta.url);
@@ -79,6 +80,23 @@ export interface PtyOptions {
   env?: Record<string, string | undefined>;
   cols: number;
   rows: number;
+  /**
+   * Read the PTY on a thread of its own with blocking reads (Linux; default true there): a flood
+   * moves faster than with reads on the event loop's turns (see `PtyReaderThread`). False reads
+   * through node-pty's stream, draining floods on the event loop.
+   */
+  readerThread?: boolean;
+}
+
+/** What node-pty keeps on its terminal object that the reader thread needs (checked before use). */
+interface PtyInternals {
+  _fd?: unknown;
+  _pty?: unknown;
+  _socket?: {
+    _handle?: { setBlocking?(blocking: boolean): number; readStop?(): number };
+    _read?: unknown;
+    destroy(...args: unknown[]): unknown;
+  };
 }
 
 export interface PtyExit {
@@ -102,6 +120,12 @@ export class PtyProcess {
   /** When a chunk was last lent, and the timer that lets go of an idle region. */
   #lentAt = 0;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The reader thread, when it reads (see `PtyOptions.readerThread`). */
+  #reader: PtyReaderThread | undefined;
+  /** With the reader thread: the master fd (blocking), its handle, and input not written yet. */
+  #blocking: { fd: number; setBlocking(blocking: boolean): number } | undefined;
+  #pendingInput: Buffer[] = [];
+  #inputTimer: ReturnType<typeof setTimeout> | undefined;
   /** The program that runs and the TERM it was given. */
   readonly command: string;
   readonly term: string;
@@ -128,6 +152,7 @@ export class PtyProcess {
       encoding: null,
     });
     const fd = (this.#pty as unknown as { _fd?: unknown })._fd;
+    this.#reader = this.#startReaderThread(o, onData, lend);
     const drainFd = typeof fd === "number" && isNonBlocking(fd) ? fd : undefined;
     // With encoding null node-pty hands out Buffers, though its typings say string.
     this.#pty.onData((d) => {
@@ -145,9 +170,9 @@ export class PtyProcess {
       }
       onData(drainFd === undefined || chunk.length < DRAIN_AFTER || this.#paused ? chunk : this.#drain(drainFd, chunk));
     });
-    keepTailAtExit(this.#pty, onData);
+    if (!this.#reader) keepTailAtExit(this.#pty, onData);
     const ws = (this.#pty as unknown as { _writeStream?: { _fd?: unknown; _writeQueue?: unknown } })._writeStream;
-    if (ws && typeof ws._fd === "number" && Array.isArray(ws._writeQueue) && isNonBlocking(ws._fd)) {
+    if (!this.#reader && ws && typeof ws._fd === "number" && Array.isArray(ws._writeQueue) && isNonBlocking(ws._fd)) {
       this.#fd = ws._fd;
       this.#writeQueue = ws._writeQueue;
     }
@@ -156,9 +181,51 @@ export class PtyProcess {
       this.#pty.onExit((e) => {
         this.#alive = false;
         this.#closeRegion();
+        this.#pendingInput = [];
+        if (this.#inputTimer) clearTimeout(this.#inputTimer);
         resolve(e.signal ? { exitCode: e.exitCode, signal: e.signal } : { exitCode: e.exitCode });
       });
     });
+  }
+
+  /**
+   * Hands reading to a `PtyReaderThread` when node-pty's internals are as expected: its stream
+   * never reads (the thread does, the fd made blocking), and is destroyed once the thread has
+   * handed on the last output, which is when node-pty emits exit. node-pty's own destroy of the
+   * stream (200 ms after the child exited while something else holds the terminal open) stops
+   * the thread first.
+   */
+  #startReaderThread(
+    o: PtyOptions,
+    onData: (chunk: Buffer, lent?: SharedBatch) => void,
+    lend: () => boolean,
+  ): PtyReaderThread | undefined {
+    if (o.readerThread === false || process.platform !== "linux") return undefined;
+    const internals = this.#pty as unknown as PtyInternals;
+    const { _fd: fd, _pty: ptsName, _socket: socket } = internals;
+    const handle = socket?._handle;
+    const setBlocking = handle?.setBlocking;
+    if (typeof fd !== "number" || !socket || typeof setBlocking !== "function") return undefined;
+    if (setBlocking.call(handle, true) !== 0) return undefined;
+    socket._read = () => {}; // node-pty's stream reads nothing from now on
+    handle?.readStop?.();
+    this.#blocking = { fd, setBlocking: (b) => setBlocking.call(handle, b) };
+    const destroy = socket.destroy.bind(socket);
+    let destroyArgs: unknown[] = [];
+    const reader = new PtyReaderThread({
+      fd,
+      ptsName: typeof ptsName === "string" ? ptsName : undefined,
+      lend,
+      onData,
+      onEnd: () => destroy(...destroyArgs),
+    });
+    socket.destroy = (...args: unknown[]) => {
+      if (reader.ended) return destroy(...args);
+      destroyArgs = args;
+      reader.stop();
+      return socket;
+    };
+    return reader;
   }
 
   get pid(): number {
@@ -249,6 +316,12 @@ export class PtyProcess {
     if (!this.#alive) return false;
     let buf =
       typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (this.#blocking) {
+      // The reader thread made the fd blocking: write with it non-blocking for a moment (see #writeInput).
+      this.#pendingInput.push(typeof data === "string" ? buf : Buffer.from(buf));
+      if (this.#pendingInput.length === 1) this.#writeInput();
+      return true;
+    }
     if (this.#fd !== undefined && this.#writeQueue?.length === 0) {
       // Nothing queued (nor in flight: node-pty keeps a write queued until it completes): straight into
       // the kernel, saving node-pty's thread-pool hop per keystroke. EAGAIN or a partial write leaves
@@ -265,6 +338,38 @@ export class PtyProcess {
     return true;
   }
 
+  /**
+   * Writes queued input with the fd non-blocking for the moment (a blocking write would stall this
+   * thread, or a thread-pool thread, while the program reads no input); the reader thread meets
+   * EAGAIN meanwhile and reads again shortly. What the PTY does not take now is retried every 5 ms.
+   */
+  readonly #writeInput = () => {
+    this.#inputTimer = undefined;
+    const b = this.#blocking;
+    const queue = this.#pendingInput;
+    if (!b || !this.#alive) return;
+    b.setBlocking(false);
+    try {
+      while (queue.length > 0) {
+        const head = queue[0] as Buffer;
+        const n = writeSync(b.fd, head);
+        if (n < head.length) {
+          queue[0] = head.subarray(n);
+          break;
+        }
+        queue.shift();
+      }
+    } catch (err) {
+      if ((err as { code?: string }).code !== "EAGAIN") queue.length = 0; // EIO: the child has gone
+    } finally {
+      b.setBlocking(true);
+    }
+    if (queue.length > 0) {
+      this.#inputTimer = setTimeout(this.#writeInput, 5);
+      this.#inputTimer.unref?.();
+    }
+  };
+
   resize(cols: number, rows: number): void {
     if (this.#alive) this.#pty.resize(cols, rows);
   }
@@ -275,11 +380,19 @@ export class PtyProcess {
   }
   pause(): void {
     this.#paused = true;
+    if (this.#reader) {
+      this.#reader.pause();
+      return;
+    }
     this.#closeRegion(); // nothing is read into it while paused
     if (this.#alive) this.#pty.pause();
   }
   resume(): void {
     this.#paused = false;
+    if (this.#reader) {
+      this.#reader.resume();
+      return;
+    }
     if (this.#alive) this.#pty.resume();
   }
 

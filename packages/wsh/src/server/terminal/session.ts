@@ -35,6 +35,11 @@ export interface SessionOptions {
   emulatorThread?: "main" | "worker";
   /** Flood elision tuning, or `false` to parse every byte (see `EmulatorOptions.floodElision`). */
   floodElision?: EmulatorOptions["floodElision"];
+  /**
+   * How the PTY's output is read: "thread" (blocking reads on a thread of its own, faster on floods;
+   * Linux only, elsewhere "loop") or "loop" (node-pty's stream on the event loop). Default "thread".
+   */
+  ptyReader?: "thread" | "loop";
 }
 
 /**
@@ -107,6 +112,7 @@ export class TerminalSession {
         ...(o.args ? { args: o.args } : {}),
         ...(o.cwd ? { cwd: o.cwd } : {}),
         ...(o.env ? { env: o.env } : {}),
+        readerThread: o.ptyReader !== "loop",
       },
       (chunk, lent) => {
         // Clients first: forwarding never waits for the emulator. A repaint in progress parks this

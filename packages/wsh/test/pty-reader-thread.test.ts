@@ -1,0 +1,93 @@
+import { fileURLToPath } from "node:url";
+import { disposeLeftovers, spawnScript, trackLeftover, waitFor } from "@proj/ws-core/testing";
+import { afterEach, describe, expect, test } from "vitest";
+import { PtyProcess } from "../src/server/terminal/pty.js";
+import { poolStats } from "../src/server/terminal/shared-join.js";
+
+const pkgDir = fileURLToPath(new URL("..", import.meta.url));
+
+afterEach(disposeLeftovers);
+
+/** Kills a process we started (or that a test's program started) if it is still there. */
+function killLater(pid: number): void {
+  trackLeftover(() => {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Gone already.
+    }
+  });
+}
+
+/** A PTY read by the reader thread, collecting its output. */
+function threaded(script: string) {
+  const chunks: Buffer[] = [];
+  const pty = new PtyProcess(
+    { command: "/bin/sh", args: ["-c", script], cols: 80, rows: 24, readerThread: true },
+    (c) => chunks.push(Buffer.from(c)),
+  );
+  trackLeftover(() => pty.kill("SIGKILL"));
+  return { pty, text: () => Buffer.concat(chunks).toString("latin1") };
+}
+
+describe("the PTY reader thread", () => {
+  test("a process that exits while the thread waits in a read of an idle PTY exits", { timeout: 120_000 }, async () => {
+    // A worker thread blocked in a read would hold the process's exit up for as long as the PTY stays quiet.
+    const script = spawnScript("test/fixtures/exit-with-live-pty.ts", [], { cwd: pkgDir });
+    const [, pid] = await script.line(/^child (\d+)$/, 60_000);
+    killLater(Number(pid));
+    expect(await script.exited).toBe(0);
+  });
+
+  test("output written after the shell exited by a program still holding the terminal does not hold up exit", {
+    timeout: 60_000,
+  }, async () => {
+    // The holder is in a session of its own (no SIGHUP when the shell exits), so the PTY never reports EIO.
+    const before = poolStats.regionsOut;
+    const t = threaded("setsid sleep 600 & echo holder $!; echo bye");
+    const exit = await t.pty.exited;
+    expect(exit.exitCode).toBe(0);
+    const holder = /holder (\d+)/.exec(t.text());
+    expect(holder).not.toBeNull();
+    killLater(Number(holder?.[1]));
+    expect(t.text()).toContain("bye");
+    // The thread's blocked read was woken and it ended (a thread left blocked would keep its regions).
+    expect(poolStats.regionsOut).toBe(before);
+  });
+
+  test("input larger than the PTY takes at once, sent while the program reads none, all arrives", {
+    timeout: 60_000,
+  }, async () => {
+    const bytes = 200_000;
+    const t = threaded("stty raw -echo; echo ready; sleep 0.5; head -c 200000 | wc -c");
+    await waitFor(() => t.text().includes("ready"), { timeoutMs: 30_000, message: "ready" });
+    expect(t.pty.write("x".repeat(bytes))).toBe(true);
+    await t.pty.exited;
+    expect(t.text()).toMatch(/\b200000\b/);
+  });
+
+  test("every byte of a flood arrives in order, with pauses, and the regions all come back", {
+    timeout: 120_000,
+  }, async () => {
+    const before = poolStats.regionsOut;
+    const n = 500_000;
+    const chunks: Buffer[] = [];
+    let pauses = 0;
+    const pty: PtyProcess = new PtyProcess(
+      { command: "/bin/sh", args: ["-c", `seq 1 ${n}`], cols: 80, rows: 24, readerThread: true },
+      (chunk, lent) => {
+        chunks.push(Buffer.from(chunk));
+        if (!lent || pty.paused) return;
+        pty.pause();
+        pauses++;
+        setTimeout(() => pty.resume(), 1);
+      },
+      () => true,
+    );
+    await pty.exited;
+    expect(pauses).toBeGreaterThan(0);
+    const text = Buffer.concat(chunks).toString("latin1");
+    expect(text).toBe(Array.from({ length: n }, (_, i) => `${i + 1}\r\n`).join(""));
+    expect(poolStats.regionsOut).toBe(before);
+  });
+});
