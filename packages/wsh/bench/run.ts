@@ -22,6 +22,8 @@ const FLOOD_LINES = 1_000_000;
 const END = "BENCH_END";
 /** Where the server's emulator parses (WSH_EMULATOR=main|worker). */
 const EMULATOR = process.env.WSH_EMULATOR === "main" ? "main" : "worker";
+/** How the server (and the relay) read the PTY: WSH_PTY_READER=thread|loop, unset: the CLI's default. */
+const PTY_READER = process.env.WSH_PTY_READER;
 
 const num = (v: number) =>
   Number.isInteger(v) || v >= 100 ? v.toFixed(0) : v >= 0.01 ? v.toFixed(2) : v.toPrecision(2);
@@ -140,6 +142,7 @@ async function startWsh(command: string[], cols = 80, rows = 24, flags: string[]
       String(rows),
       "--emulator",
       EMULATOR,
+      ...(PTY_READER ? ["--pty-reader", PTY_READER] : []),
       ...flags,
       "--",
       ...command,

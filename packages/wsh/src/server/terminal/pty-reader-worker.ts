@@ -55,6 +55,7 @@ function wake() {
   if (Atomics.compareExchange(ctl, S.Wake, 0, 1) === 0) parentPort.postMessage(0);
 }
 function ask() {
+  if (Atomics.load(ctl, S.Offer) !== 0) return; // one is on offer already
   if (Atomics.compareExchange(ctl, S.Need, 0, 1) === 0) parentPort.postMessage({ t: "need" });
 }
 /** The region on offer, if any (its message is on the port before its number is in Slot.Offer). */
