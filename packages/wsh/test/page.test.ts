@@ -92,25 +92,34 @@ describe("the terminal page", () => {
       .route("https://example.invalid/**", (route) =>
         route.fulfill({ contentType: "text/html", body: "<p>LINK OPENED</p>" }),
       );
-    // Where the URL is drawn (the DOM renderer's row holding it).
-    const at = await page.evaluate(() => {
-      const rows = Array.from(document.querySelectorAll(".xterm-rows > div"));
-      const row = rows.find((r) => r.textContent?.startsWith("https://")) as HTMLElement;
-      const r = row.getBoundingClientRect();
-      return { x: r.left + 20, y: r.top + r.height / 2 };
-    });
-    await page.mouse.move(at.x, at.y);
+    // Where the URL is drawn (the DOM renderer's row holding it, once the renderer's next frame has drawn it).
+    let at: { x: number; y: number } | null = null;
+    await waitFor(
+      async () => {
+        at = await page.evaluate(() => {
+          const rows = Array.from(document.querySelectorAll(".xterm-rows > div"));
+          const row = rows.find((r) => r.textContent?.startsWith("https://"));
+          if (!row) return null;
+          const r = row.getBoundingClientRect();
+          return { x: r.left + 20, y: r.top + r.height / 2 };
+        });
+        return at !== null;
+      },
+      { timeoutMs: 30_000, message: "the URL's row drawn" },
+    );
+    const { x, y } = at as unknown as { x: number; y: number }; // set by the wait above
+    await page.mouse.move(x, y);
     const popup = page.waitForEvent("popup", { timeout: 30_000 });
     // The link is found on hover; a click then opens it.
     await waitFor(
       async () => {
-        await page.mouse.move(at.x + 1, at.y);
-        await page.mouse.move(at.x, at.y);
+        await page.mouse.move(x + 1, y);
+        await page.mouse.move(x, y);
         return page.evaluate(() => document.querySelector(".xterm-screen")?.classList.contains("xterm-cursor-pointer"));
       },
       { timeoutMs: 30_000, message: "link under the mouse" },
     );
-    await page.mouse.click(at.x, at.y);
+    await page.mouse.click(x, y);
     const opened = await popup;
     await opened.getByText("LINK OPENED").waitFor({ timeout: 30_000 });
     expect(opened.url()).toBe("https://example.invalid/wsh-link");
