@@ -30,6 +30,25 @@ function threaded(script: string) {
   return { pty, text: () => Buffer.concat(chunks).toString("latin1") };
 }
 
+describe.each([
+  ["thread", true],
+  ["loop", false],
+] as const)("output at exit (%s reader)", (_mode, readerThread) => {
+  test("what the child wrote just before it exited arrives even while reading is paused", {
+    timeout: 60_000,
+  }, async () => {
+    const chunks: Buffer[] = [];
+    const pty = new PtyProcess(
+      { command: "/bin/sh", args: ["-c", "sleep 0.3; printf TAIL-OUTPUT"], cols: 80, rows: 24, readerThread },
+      (c) => chunks.push(Buffer.from(c)),
+    );
+    trackLeftover(() => pty.kill("SIGKILL"));
+    pty.pause(); // as the emulator's backlog would: nothing is read until the child has gone
+    await pty.exited;
+    expect(Buffer.concat(chunks).toString("latin1")).toBe("TAIL-OUTPUT");
+  });
+});
+
 describe("the PTY reader thread", () => {
   test("a process that exits while the thread waits in a read of an idle PTY exits", { timeout: 120_000 }, async () => {
     // A worker thread blocked in a read would hold the process's exit up for as long as the PTY stays quiet.

@@ -12,18 +12,28 @@ import { REGION_BYTES, SharedBatch } from "./shared-join.js";
 
 /** The reader asks for its next region once this much of the current one is filled. */
 const ASK_AT = REGION_BYTES - 256 * 1024;
+/** A read at least this long asks for a region (shorter ones, a keystroke's echo, go as messages of their own). */
+const LONG_READ = 2048;
+/** Most bytes posted as messages of their own that the main thread has not handed on yet: past it the reader waits. */
+const MAX_UNHANDED = 1024 * 1024;
+/** Most bytes read once stopping (what is left in the kernel at the child's exit). */
+const MAX_TAIL = 8 * 1024 * 1024;
 /** A region (and the one on offer) is taken back once nothing was read for this long, ms. */
 const IDLE_MS = 100;
-/** How long `stop()` waits for the worker's read to return before giving up on it, ms. */
-const STOP_GRACE_MS = 1000;
+/** Once stopping, how long the worker has to read what is left before a read it is blocked in is woken, ms. */
+const NUDGE_MS = 200;
+/** How long `stop()` waits for the worker to end before giving up on it, ms. */
+const STOP_GRACE_MS = 1500;
 
-/** Readers whose worker may be blocked in a read: each is unblocked when the process exits (a blocked worker would hold the exit up). */
+/** Readers whose worker is alive: each is woken when the process exits (a worker blocked in a read would hold the exit up). */
 const live = new Set<PtyReaderThread>();
 let exitHook = false;
 
 export interface PtyReaderThreadOptions {
   /** The PTY's master fd, already in blocking mode. */
   fd: number;
+  /** Makes the fd non-blocking for good (on stopping: the worker reads what is left, then ends). */
+  setNonBlocking: () => void;
   /** The slave's path: writing a byte to it wakes a read blocked on the master (see `stop`). */
   ptsName: string | undefined;
   /** Whether chunks may be lent (see `PtyProcess`); otherwise each is memory of its own. */
@@ -33,26 +43,35 @@ export interface PtyReaderThreadOptions {
   onEnd: (error?: string) => void;
 }
 
+interface Region {
+  n: number;
+  batch: SharedBatch;
+  letGo: () => void;
+  /** How much of it was handed on. */
+  handed: number;
+}
+
 /**
  * Linux: a PTY's output read on a thread of its own with blocking reads. A read blocked in the
- * kernel is woken as soon as the next output reaches the master, which keeps the flood's writer,
- * the kernel's worker and the reader moving with less delay than a read on an event loop's turn
- * (the bench measured about 1.2x the throughput of reading through node-pty's stream). Reads
- * land in pooled regions (see shared-join.ts) that this thread lends out as views, as drains do.
+ * kernel wakes as soon as the next output reaches the master, which keeps the flood's writer, the
+ * kernel's worker and the reader moving with less delay than reads on an event loop's turns. Reads
+ * land in pooled regions (see shared-join.ts) that are handed on as views, as drains are.
  */
 export class PtyReaderThread {
   readonly #o: PtyReaderThreadOptions;
   readonly #worker: Worker;
   readonly #ctl = new Int32Array(new SharedArrayBuffer(Slot.Count * 4));
   readonly #regions = new MessageChannel();
-  /** The region the worker fills, how much of it was handed on, and whether the worker left it. */
-  #current: { n: number; batch: SharedBatch; letGo: () => void; handed: number } | undefined;
-  #offered: { n: number; batch: SharedBatch; letGo: () => void } | undefined;
+  /** The region the worker fills, and the one on offer. */
+  #current: Region | undefined;
+  #offered: Region | undefined;
   #nextNumber = 1;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #lastRead = 0;
   #ended = false;
   #stopping = false;
+  /** The worker did not end when asked: it is left to end by itself, and its regions are never refilled. */
+  #abandoned = false;
 
   constructor(o: PtyReaderThreadOptions) {
     this.#o = o;
@@ -64,6 +83,9 @@ export class PtyReaderThread {
         regionsPort: this.#regions.port2,
         regionBytes: REGION_BYTES,
         askAt: ASK_AT,
+        longRead: LONG_READ,
+        maxUnhanded: MAX_UNHANDED,
+        maxTail: MAX_TAIL,
       },
       transferList: [this.#regions.port2],
     });
@@ -71,18 +93,25 @@ export class PtyReaderThread {
     this.#regions.port1.unref();
     this.#worker.on("message", (m: FromReader) => this.#receive(m));
     this.#worker.on("error", (err) => this.#end(String(err)));
-    this.#worker.on("exit", () => this.#end());
+    this.#worker.on("exit", () => {
+      live.delete(this);
+      this.#end();
+    });
     live.add(this);
     if (!exitHook) {
       exitHook = true;
       process.on("exit", () => {
-        for (const r of live) r.stop();
+        for (const r of live) r.#wakeForExit();
       });
     }
   }
 
   get ended(): boolean {
     return this.#ended;
+  }
+  /** `stop()` was called: the fd is non-blocking for good. */
+  get stopping(): boolean {
+    return this.#stopping;
   }
 
   pause(): void {
@@ -94,31 +123,50 @@ export class PtyReaderThread {
   }
 
   /**
-   * Asks the worker to end (what it reads from now on is dropped), waking a read blocked on an
-   * idle PTY by writing a NUL to its slave. `onEnd` follows once the worker has ended, or after
-   * STOP_GRACE_MS if its read could not be woken (the slave gone, its output stopped): the worker
-   * is then left to end by itself, and its regions are never refilled.
+   * Asks the worker to read what is left without blocking (paused or not, up to MAX_TAIL) and end.
+   * A read it was blocked in (an idle PTY) is woken after NUDGE_MS by writing a NUL to the slave,
+   * and what that read returns is dropped. `onEnd` follows once the worker has ended, or after
+   * STOP_GRACE_MS if it could not be woken (no slave path, or the slave's output stopped).
    */
   stop(): void {
-    if (this.#ended) return;
-    Atomics.store(this.#ctl, Slot.Stop, 1);
-    Atomics.notify(this.#ctl, Slot.Paused);
-    Atomics.notify(this.#ctl, Slot.Stop);
-    if (this.#o.ptsName) {
-      try {
-        const slave = openSync(this.#o.ptsName, constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
-        try {
-          writeSync(slave, "\0");
-        } finally {
-          closeSync(slave);
-        }
-      } catch {
-        // Gone (the master's read ends with EIO then) or its output stopped.
-      }
-    }
-    if (this.#stopping) return;
+    if (this.#stopping || this.#ended) return;
     this.#stopping = true;
-    setTimeout(() => this.#end("the reader thread did not stop", true), STOP_GRACE_MS).unref();
+    this.#o.setNonBlocking();
+    Atomics.store(this.#ctl, Slot.Stop, 1);
+    for (const slot of [Slot.Paused, Slot.Stop, Slot.Unhanded]) Atomics.notify(this.#ctl, slot);
+    setTimeout(() => this.#nudge(), NUDGE_MS).unref();
+    setTimeout(() => {
+      if (this.#ended) return;
+      this.#abandoned = true;
+      this.#end("the reader thread did not stop");
+    }, STOP_GRACE_MS).unref();
+  }
+
+  /** The process is exiting (no timers run any more): stop and wake the worker at once. */
+  #wakeForExit(): void {
+    if (!this.#stopping) {
+      this.#stopping = true;
+      this.#o.setNonBlocking();
+      Atomics.store(this.#ctl, Slot.Stop, 1);
+    }
+    this.#nudge();
+  }
+
+  #nudge(): void {
+    if (this.#ended && !this.#abandoned) return;
+    Atomics.store(this.#ctl, Slot.Nudged, 1);
+    for (const slot of [Slot.Paused, Slot.Stop, Slot.Unhanded]) Atomics.notify(this.#ctl, slot);
+    if (!this.#o.ptsName) return;
+    try {
+      const slave = openSync(this.#o.ptsName, constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
+      try {
+        writeSync(slave, "\0");
+      } finally {
+        closeSync(slave);
+      }
+    } catch {
+      // Gone (the master's read ends with EIO then) or its output stopped.
+    }
   }
 
   #receive(m: FromReader): void {
@@ -127,8 +175,17 @@ export class PtyReaderThread {
       Atomics.store(this.#ctl, Slot.Wake, 0);
       this.#handPublished();
     } else if (m instanceof Uint8Array) {
+      Atomics.sub(this.#ctl, Slot.Unhanded, m.byteLength);
+      Atomics.notify(this.#ctl, Slot.Unhanded);
       this.#read();
       this.#o.onData(Buffer.from(m.buffer, m.byteOffset, m.byteLength));
+    } else if (m.t === "took") {
+      const offered = this.#offered;
+      if (offered && offered.n === m.n) {
+        this.#current = offered;
+        this.#offered = undefined;
+        this.#handPublished();
+      }
     } else if (m.t === "left") {
       const cur = this.#current;
       if (cur && cur.n === m.n) {
@@ -136,30 +193,24 @@ export class PtyReaderThread {
         cur.letGo();
         this.#current = undefined;
       }
-      this.#handPublished();
     } else if (m.t === "need") {
       this.#offer();
       Atomics.store(this.#ctl, Slot.Need, 0);
     } else if (m.t === "end") {
-      this.#handPublished();
       this.#end(m.error);
     }
   }
 
-  /** Hands on what the worker published since the last call. */
+  /** Hands on what the worker published into the current region since the last call. */
   #handPublished(): void {
-    const published = Atomics.load(this.#ctl, Slot.Published);
-    const n = published >>> OFFSET_BITS;
-    if (this.#current === undefined && this.#offered && (this.#offered.n & NUMBER_MASK) === n && published !== 0) {
-      // The worker took the region on offer (and left the one before: its "left" came first).
-      this.#current = { ...this.#offered, handed: 0 };
-      this.#offered = undefined;
-    }
     const cur = this.#current;
-    if (cur && (cur.n & NUMBER_MASK) === n) this.#handTo(cur, published & OFFSET_MASK);
+    // Once the worker took another region, this one's end comes with its "left" message.
+    if (!cur || Atomics.load(this.#ctl, Slot.Taken) !== cur.n) return;
+    const published = Atomics.load(this.#ctl, Slot.Published);
+    if (published >>> OFFSET_BITS === (cur.n & NUMBER_MASK)) this.#handTo(cur, published & OFFSET_MASK);
   }
 
-  #handTo(cur: { batch: SharedBatch; handed: number }, end: number): void {
+  #handTo(cur: Region, end: number): void {
     if (end <= cur.handed) return;
     this.#read();
     const view = cur.batch.data.subarray(cur.handed, end);
@@ -170,20 +221,21 @@ export class PtyReaderThread {
 
   /** Puts a region on offer (unless one is). */
   #offer(): void {
-    if (this.#offered || this.#ended) return;
+    if (this.#offered || this.#ended || this.#stopping) return;
     const batch = SharedBatch.region();
-    const n = this.#nextNumber++;
-    this.#offered = { n, batch, letGo: batch.hold() };
-    // The message first: the worker takes it from the port once it sees the number.
-    this.#regions.port1.postMessage({ n, memory: batch.data.buffer });
+    const n = this.#nextNumber;
+    this.#nextNumber = n >= 1 << 20 ? 1 : n + 1;
+    this.#offered = { n, batch, letGo: batch.hold(), handed: 0 };
+    // The number first: a worker that takes it waits for the message, which follows at once.
     Atomics.store(this.#ctl, Slot.Offer, n);
-    if (this.#nextNumber > 1 << 20) this.#nextNumber = 1;
+    this.#regions.port1.postMessage({ n, memory: batch.data.buffer });
   }
 
   /** Output arrived: an idle timer takes the regions back once the PTY is quiet. */
   #read(): void {
     this.#lastRead = performance.now();
-    this.#idleTimer ??= setTimeout(this.#whenIdle, IDLE_MS);
+    if (this.#idleTimer) return;
+    this.#idleTimer = setTimeout(this.#whenIdle, IDLE_MS);
     this.#idleTimer.unref?.();
   }
 
@@ -202,22 +254,22 @@ export class PtyReaderThread {
     }
     const cur = this.#current;
     const lock = cur ? cur.n * 4 : -1;
-    if (cur && Atomics.compareExchange(this.#ctl, Slot.Lock, lock, lock + 2) === lock) {
-      // The worker will write into it no more: hand on its last bytes, let go.
-      this.#handPublished();
-      cur.letGo();
-      this.#current = undefined;
-    }
+    if (!cur || Atomics.compareExchange(this.#ctl, Slot.Lock, lock, lock + 2) !== lock) return;
+    // The worker writes into it no more. Unless it has moved on to another region (then this one's
+    // "left" message, on its way, hands on the rest and lets go), hand on its last bytes and let go.
+    if (Atomics.load(this.#ctl, Slot.Taken) !== cur.n) return;
+    this.#handPublished();
+    cur.letGo();
+    this.#current = undefined;
   };
 
   /** Reading is over: regions go back (unless the worker may still write into them), `onEnd` once. */
-  #end(error?: string, abandoned = false): void {
+  #end(error?: string): void {
     if (this.#ended) return;
     this.#ended = true;
-    live.delete(this);
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     this.#regions.port1.close();
-    if (!abandoned) {
+    if (!this.#abandoned) {
       this.#current?.letGo();
       this.#offered?.letGo();
     }

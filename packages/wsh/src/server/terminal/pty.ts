@@ -214,6 +214,13 @@ export class PtyProcess {
     let destroyArgs: unknown[] = [];
     const reader = new PtyReaderThread({
       fd,
+      setNonBlocking: () => {
+        try {
+          setBlocking.call(handle, false);
+        } catch {
+          // The handle is closed already.
+        }
+      },
       ptsName: typeof ptsName === "string" ? ptsName : undefined,
       lend,
       onData,
@@ -362,7 +369,7 @@ export class PtyProcess {
     } catch (err) {
       if ((err as { code?: string }).code !== "EAGAIN") queue.length = 0; // EIO: the child has gone
     } finally {
-      b.setBlocking(true);
+      if (!this.#reader?.stopping) b.setBlocking(true);
     }
     if (queue.length > 0) {
       this.#inputTimer = setTimeout(this.#writeInput, 5);
