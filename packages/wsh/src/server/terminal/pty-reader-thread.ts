@@ -96,6 +96,11 @@ export class PtyReaderThread {
     this.#worker.on("exit", () => {
       live.delete(this);
       this.#end();
+      // An abandoned worker's regions go back once it cannot write into them any more.
+      this.#current?.letGo();
+      this.#offered?.letGo();
+      this.#current = undefined;
+      this.#offered = undefined;
     });
     live.add(this);
     if (!exitHook) {
@@ -131,30 +136,38 @@ export class PtyReaderThread {
   stop(): void {
     if (this.#stopping || this.#ended) return;
     this.#stopping = true;
-    this.#o.setNonBlocking();
-    Atomics.store(this.#ctl, Slot.Stop, 1);
-    for (const slot of [Slot.Paused, Slot.Stop, Slot.Unhanded]) Atomics.notify(this.#ctl, slot);
+    this.#stopOrder();
     setTimeout(() => this.#nudge(), NUDGE_MS).unref();
     setTimeout(() => {
       if (this.#ended) return;
       this.#abandoned = true;
+      // The fd is closed next (its number may then name another file): the worker reads no more.
+      Atomics.store(this.#ctl, Slot.Nudged, 2);
       this.#end("the reader thread did not stop");
     }, STOP_GRACE_MS).unref();
+  }
+
+  /** The fd non-blocking, and the worker told to read what is left and end (waking it from any wait). */
+  #stopOrder(): void {
+    this.#o.setNonBlocking();
+    Atomics.store(this.#ctl, Slot.Stop, 1);
+    // Paused is ignored once stopping; clearing it also wakes a worker about to wait on it.
+    Atomics.store(this.#ctl, Slot.Paused, 0);
+    for (const slot of [Slot.Paused, Slot.Stop, Slot.Unhanded]) Atomics.notify(this.#ctl, slot);
   }
 
   /** The process is exiting (no timers run any more): stop and wake the worker at once. */
   #wakeForExit(): void {
     if (!this.#stopping) {
       this.#stopping = true;
-      this.#o.setNonBlocking();
-      Atomics.store(this.#ctl, Slot.Stop, 1);
+      this.#stopOrder();
     }
     this.#nudge();
   }
 
   #nudge(): void {
     if (this.#ended && !this.#abandoned) return;
-    Atomics.store(this.#ctl, Slot.Nudged, 1);
+    if (!this.#abandoned) Atomics.store(this.#ctl, Slot.Nudged, 1);
     for (const slot of [Slot.Paused, Slot.Stop, Slot.Unhanded]) Atomics.notify(this.#ctl, slot);
     if (!this.#o.ptsName) return;
     try {
@@ -255,10 +268,12 @@ export class PtyReaderThread {
     const cur = this.#current;
     const lock = cur ? cur.n * 4 : -1;
     if (!cur || Atomics.compareExchange(this.#ctl, Slot.Lock, lock, lock + 2) !== lock) return;
-    // The worker writes into it no more. Unless it has moved on to another region (then this one's
-    // "left" message, on its way, hands on the rest and lets go), hand on its last bytes and let go.
-    if (Atomics.load(this.#ctl, Slot.Taken) !== cur.n) return;
-    this.#handPublished();
+    // The worker writes into it no more. Unless it has left it (then its progress slot may already
+    // be the next region's, and the "left" message on its way hands on the rest and lets go), hand
+    // on its last bytes and let go.
+    const published = Atomics.load(this.#ctl, Slot.Published);
+    if (published >>> OFFSET_BITS !== (cur.n & NUMBER_MASK) || Atomics.load(this.#ctl, Slot.Taken) !== cur.n) return;
+    this.#handTo(cur, published & OFFSET_MASK);
     cur.letGo();
     this.#current = undefined;
   };
@@ -272,9 +287,9 @@ export class PtyReaderThread {
     if (!this.#abandoned) {
       this.#current?.letGo();
       this.#offered?.letGo();
+      this.#current = undefined;
+      this.#offered = undefined;
     }
-    this.#current = undefined;
-    this.#offered = undefined;
     this.#o.onEnd(error);
   }
 }

@@ -28,7 +28,10 @@ export const Slot = {
   Taken: 7,
   /** Bytes posted as messages of their own and not yet handed on by the main thread. */
   Unhanded: 8,
-  /** 1 once the main thread wrote a NUL to the slave to wake a blocked read: what that read returns is dropped. */
+  /**
+   * 1 once the main thread wrote a NUL to the slave to wake a blocked read (one trailing NUL is dropped
+   * from the reads after it); 2 once it gave up on the worker and closed the fd: nothing more is read.
+   */
   Nudged: 9,
   Count: 10,
 } as const;
@@ -155,9 +158,14 @@ for (;;) {
     if (err.code !== "EAGAIN" && err.code !== "EIO") error = String(err.code || err);
     break;
   }
-  // A read the main thread had to wake returns its NUL (or whatever came after the end): dropped.
-  if (Atomics.load(ctl, S.Nudged) === 1) break;
-  if (n === 0) break;
+  const nudged = Atomics.load(ctl, S.Nudged);
+  if (nudged === 2) break; // the fd is closed, its number may be another file's by now
+  // A read the main thread had to wake ends with its NUL.
+  if (nudged === 1 && n > 0 && staging[n - 1] === 0) n--;
+  if (n === 0) {
+    if (nudged === 1) continue; // the NUL alone: read on (without blocking) until EAGAIN
+    break;
+  }
   hand(n);
   if (stopping && (tail += n) >= maxTail) break;
 }
