@@ -1,24 +1,14 @@
-import { readFileSync, readSync, writeSync } from "node:fs";
+import { readSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { IPty } from "node-pty";
+import { BlockingFdInput } from "./blocking-fd-input.js";
+import { isNonBlocking, keepTailAtExit, type PtyInternals } from "./node-pty-internals.js";
 import { PtyReaderThread } from "./pty-reader-thread.js";
 import { REGION_BYTES, SharedBatch } from "./shared-join.js";
 
 const require = createRequire(import.meta.url);
 const nodePty = require("node-pty") as typeof import("node-pty");
 
-/** Linux: whether `fd` has O_NONBLOCK (a blocking write could stall the event loop). Elsewhere: false. */
-function isNonBlocking(fd: number): boolean {
-  try {
-    const flags = /^flags:\s+(\d+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))?.[1];
-    return flags !== undefined && (Number.parseInt(flags, 8) & 0o4000) !== 0;
-  } catch {
-    return false;
-  }
-}
-
-/** Most bytes read synchronously at exit (a background process may still hold the terminal open). */
-const MAX_TAIL_BYTES = 8 * 1024 * 1024;
 /** Most bytes one drain (see `PtyProcess`) reads after a read of node-pty's, before the event loop goes on. */
 const DRAIN_BYTES = 256 * 1024;
 /**
@@ -33,39 +23,6 @@ const DRAIN_AFTER = 2048;
 const REGION_ROOM = 64 * 1024;
 /** The open region is let go once the PTY has lent nothing for this long, ms: an idle terminal pins no region. */
 const REGION_IDLE_MS = 100;
-
-/**
- * node-pty destroys its read socket 200 ms after the child exits if the socket has not closed by
- * then; when the event loop was busy (or reading was paused) the last output still waiting in the
- * kernel or in the stream's buffer was dropped. This reads it out before that destroy.
- */
-function keepTailAtExit(pty: IPty, onData: (chunk: Buffer) => void): void {
-  const internals = pty as unknown as {
-    _socket?: { destroy(...args: unknown[]): unknown; read(): unknown; destroyed?: boolean };
-    _fd?: unknown;
-  };
-  const socket = internals._socket;
-  const fd = internals._fd;
-  if (!socket || typeof socket.destroy !== "function" || typeof fd !== "number") return;
-  const destroy = socket.destroy.bind(socket);
-  socket.destroy = (...args: unknown[]) => {
-    if (!socket.destroyed) {
-      try {
-        while (socket.read() !== null); // buffered in the stream: delivered as 'data' events
-        const buf = Buffer.allocUnsafe(64 * 1024);
-        for (let total = 0; total < MAX_TAIL_BYTES; ) {
-          const n = readSync(fd, buf); // non-blocking: EAGAIN when empty, EIO once drained
-          if (n <= 0) break;
-          total += n;
-          onData(Buffer.from(buf.subarray(0, n)));
-        }
-      } catch {
-        // EAGAIN / EIO: nothing more to read.
-      }
-    }
-    return destroy(...args);
-  };
-}
 
 function unref<T extends { unref?(): unknown }>(timer: T): T {
   timer.unref?.();
@@ -86,17 +43,6 @@ export interface PtyOptions {
    * through node-pty's stream, draining floods on the event loop.
    */
   readerThread?: boolean;
-}
-
-/** What node-pty keeps on its terminal object that the reader thread needs (checked before use). */
-interface PtyInternals {
-  _fd?: unknown;
-  _pty?: unknown;
-  _socket?: {
-    _handle?: { setBlocking?(blocking: boolean): number; readStop?(): number };
-    _read?: unknown;
-    destroy(...args: unknown[]): unknown;
-  };
 }
 
 export interface PtyExit {
@@ -122,10 +68,8 @@ export class PtyProcess {
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** The reader thread, when it reads (see `PtyOptions.readerThread`). */
   #reader: PtyReaderThread | undefined;
-  /** With the reader thread: the master fd (blocking), its handle, and input not written yet. */
-  #blocking: { fd: number; setBlocking(blocking: boolean): number } | undefined;
-  #pendingInput: Buffer[] = [];
-  #inputTimer: ReturnType<typeof setTimeout> | undefined;
+  /** With the reader thread: input, written with the (blocking) fd non-blocking for the moment. */
+  #input: BlockingFdInput | undefined;
   /** The program that runs and the TERM it was given. */
   readonly command: string;
   readonly term: string;
@@ -181,8 +125,7 @@ export class PtyProcess {
       this.#pty.onExit((e) => {
         this.#alive = false;
         this.#closeRegion();
-        this.#pendingInput = [];
-        if (this.#inputTimer) clearTimeout(this.#inputTimer);
+        this.#input?.clear();
         resolve(e.signal ? { exitCode: e.exitCode, signal: e.signal } : { exitCode: e.exitCode });
       });
     });
@@ -209,7 +152,6 @@ export class PtyProcess {
     if (setBlocking.call(handle, true) !== 0) return undefined;
     socket._read = () => {}; // node-pty's stream reads nothing from now on
     handle?.readStop?.();
-    this.#blocking = { fd, setBlocking: (b) => setBlocking.call(handle, b) };
     const destroy = socket.destroy.bind(socket);
     let destroyArgs: unknown[] = [];
     const reader = new PtyReaderThread({
@@ -226,6 +168,11 @@ export class PtyProcess {
       onData,
       onEnd: () => destroy(...destroyArgs),
     });
+    this.#input = new BlockingFdInput(
+      fd,
+      (b) => setBlocking.call(handle, b),
+      () => reader.stopping,
+    );
     socket.destroy = (...args: unknown[]) => {
       if (reader.ended) return destroy(...args);
       destroyArgs = args;
@@ -323,10 +270,8 @@ export class PtyProcess {
     if (!this.#alive) return false;
     let buf =
       typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    if (this.#blocking) {
-      // The reader thread made the fd blocking: write with it non-blocking for a moment (see #writeInput).
-      this.#pendingInput.push(typeof data === "string" ? buf : Buffer.from(buf));
-      if (this.#pendingInput.length === 1) this.#writeInput();
+    if (this.#input) {
+      this.#input.write(typeof data === "string" ? buf : Buffer.from(buf)); // queued: memory of its own
       return true;
     }
     if (this.#fd !== undefined && this.#writeQueue?.length === 0) {
@@ -344,38 +289,6 @@ export class PtyProcess {
     this.#pty.write(buf as unknown as string);
     return true;
   }
-
-  /**
-   * Writes queued input with the fd non-blocking for the moment (a blocking write would stall this
-   * thread, or a thread-pool thread, while the program reads no input); the reader thread meets
-   * EAGAIN meanwhile and reads again shortly. What the PTY does not take now is retried every 5 ms.
-   */
-  readonly #writeInput = () => {
-    this.#inputTimer = undefined;
-    const b = this.#blocking;
-    const queue = this.#pendingInput;
-    if (!b || !this.#alive) return;
-    b.setBlocking(false);
-    try {
-      while (queue.length > 0) {
-        const head = queue[0] as Buffer;
-        const n = writeSync(b.fd, head);
-        if (n < head.length) {
-          queue[0] = head.subarray(n);
-          break;
-        }
-        queue.shift();
-      }
-    } catch (err) {
-      if ((err as { code?: string }).code !== "EAGAIN") queue.length = 0; // EIO: the child has gone
-    } finally {
-      if (!this.#reader?.stopping) b.setBlocking(true);
-    }
-    if (queue.length > 0) {
-      this.#inputTimer = setTimeout(this.#writeInput, 5);
-      this.#inputTimer.unref?.();
-    }
-  };
 
   resize(cols: number, rows: number): void {
     if (this.#alive) this.#pty.resize(cols, rows);
