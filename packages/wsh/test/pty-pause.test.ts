@@ -11,14 +11,17 @@ function firstWrongLine(text: string, n: number): string | undefined {
   return lines.length === n ? undefined : `${lines.length} lines instead of ${n}`;
 }
 
-describe("PtyProcess pause and resume during a flood", () => {
+describe.each([
+  ["loop", false],
+  ["thread", true],
+] as const)("PtyProcess pause and resume during a flood (%s reader)", (_mode, readerThread) => {
   test("every numbered line arrives once and in order while reading is paused and resumed over and over", async () => {
     const n = 200_000;
     const chunks: Buffer[] = [];
     let pauses = 0;
     let resumeNext: "immediate" | "timeout" = "immediate";
     const pty: PtyProcess = new PtyProcess(
-      { command: "/bin/sh", args: ["-c", `seq 1 ${n}`], cols: 80, rows: 24 },
+      { command: "/bin/sh", args: ["-c", `seq 1 ${n}`], cols: 80, rows: 24, readerThread },
       (chunk) => {
         chunks.push(Buffer.from(chunk));
         // As the emulator's backlog does: pause from inside the data callback, resume from a later
@@ -36,7 +39,9 @@ describe("PtyProcess pause and resume during a flood", () => {
     await pty.exited;
     const text = Buffer.concat(chunks).toString("latin1");
     // A drain hands on at most 256 KiB: the 1.3 MB flood took at least five reads, each followed by a pause.
-    expect(pauses).toBeGreaterThanOrEqual(5);
+    // The reader thread hands on what it read while this thread was busy at once (up to a region and
+    // its successor, 2 MiB), so on a loaded machine the whole flood may come in a chunk or two.
+    expect(pauses).toBeGreaterThanOrEqual(readerThread ? 1 : 5);
     expect(firstWrongLine(text, n)).toBeUndefined();
     expect(text).toBe(numbered(n));
   });
