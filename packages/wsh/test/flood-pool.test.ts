@@ -10,12 +10,11 @@ import {
   SharedBatch,
 } from "../src/server/terminal/shared-join.js";
 import { lineText } from "../src/protocol/screen.js";
-import { input, screenText, startShell, wsBase } from "./helpers.js";
+import { input, screenText, startShell, wsBase, numberedLines } from "./helpers.js";
 
 afterEach(disposeLeftovers);
 
 const LINES = 1_000_000;
-const numbered = (n: number) => Array.from({ length: n }, (_, i) => `${i + 1}\r\n`).join("");
 
 /** A /ws/raw client that keeps every byte after its repaint (the first frame). */
 async function rawClient(
@@ -69,7 +68,7 @@ describe("flood batches from the shared pool", () => {
       expect(poolStats.reused - before.reused).toBeGreaterThan(0);
       socket.resume();
       await waitFor(() => slow.endsWith("END\r\n"), { timeoutMs: 100_000, message: "the slow client's END" });
-      const flood = numbered(LINES);
+      const flood = numberedLines(LINES);
       for (const c of [fast, slow]) {
         const text = c.bytes();
         const start = text.indexOf("\r\n1\r\n") + 2;

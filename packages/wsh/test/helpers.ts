@@ -4,6 +4,8 @@ import { connectTestClient, type TestClient, trackLeftover, waitFor, tempDir } f
 import { lineText } from "../src/protocol/screen.js";
 import { startWsServer } from "@proj/ws-core/server";
 import { startWshServer, WshServer, type WshServerOptions } from "../src/server/index.js";
+import { PtyProcess } from "../src/server/terminal/pty.js";
+import type { SharedBatch } from "../src/server/terminal/shared-join.js";
 
 export type Started = WshServer & { url: string };
 
@@ -89,4 +91,39 @@ export function bytesText(chunks: Array<string | Uint8Array>): string {
 /** A path in a fresh temporary folder (removed after the test) whose creation tells a shell loop to stop. */
 export function stopFile(): string {
   return join(tempDir("wsh-test-"), "stop");
+}
+
+/** `seq 1 n` as a PTY hands it out: "1\r\n2\r\n…". */
+export const numberedLines = (n: number) => Array.from({ length: n }, (_, i) => `${i + 1}\r\n`).join("");
+
+/**
+ * `/bin/sh -c script` on a PtyProcess (80x24), collecting every byte it hands on; killed by
+ * disposeLeftovers. `lend` lends chunks (as with the worker emulator and no `output` listener);
+ * `onChunk` sees each chunk as it comes.
+ */
+export function ptyRun(
+  script: string,
+  o: {
+    readerThread?: boolean;
+    lend?: boolean;
+    onChunk?: (chunk: Buffer, lent: SharedBatch | undefined, pty: PtyProcess) => void;
+  } = {},
+): { pty: PtyProcess; text: () => string } {
+  const chunks: Buffer[] = [];
+  const pty: PtyProcess = new PtyProcess(
+    {
+      command: "/bin/sh",
+      args: ["-c", script],
+      cols: 80,
+      rows: 24,
+      ...(o.readerThread !== undefined ? { readerThread: o.readerThread } : {}),
+    },
+    (chunk, lent) => {
+      chunks.push(Buffer.from(chunk));
+      o.onChunk?.(chunk, lent, pty);
+    },
+    o.lend ? () => true : undefined,
+  );
+  trackLeftover(() => pty.kill("SIGKILL"));
+  return { pty, text: () => Buffer.concat(chunks).toString("latin1") };
 }

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { TerminalSession } from "../src/server/terminal/session.js";
 import { _coolPool, _warmPool, poolStats, type SharedBatch } from "../src/server/terminal/shared-join.js";
+import { numberedLines } from "./helpers.js";
 
-const numbered = (n: number) => Array.from({ length: n }, (_, i) => `${i + 1}\r\n`).join("");
 const N = 1_000_000;
 
 /** A session flooding `seq 1 N`, with a lent-output listener that copies every chunk as it comes. */
@@ -47,7 +47,7 @@ describe.each(["thread", "loop"] as const)("PTY output lent from the pool (%s re
     await f.session.exited;
     // Memory was refilled during the flood (a region is free again once the emulator parsed it and every hold let go)...
     expect(poolStats.reused).toBeGreaterThan(reused);
-    expect(Buffer.concat(f.copies).toString("latin1")).toBe(numbered(N));
+    expect(Buffer.concat(f.copies).toString("latin1")).toBe(numberedLines(N));
     // About 6.9 MB, read 4 KiB at a time: drains and the short reads between them go into regions.
     expect(f.lent()).toBeGreaterThan(0);
     // Drained back to back into regions: the raw stream's and the emulator's batches are views, not copies.
@@ -63,7 +63,7 @@ describe.each(["thread", "loop"] as const)("PTY output lent from the pool (%s re
     const f = flood(true, ptyReader);
     await f.session.exited;
     expect(f.lent()).toBe(0);
-    expect(Buffer.concat(f.outputs).toString("latin1")).toBe(numbered(N));
+    expect(Buffer.concat(f.outputs).toString("latin1")).toBe(numberedLines(N));
     expect(f.outputs.every((c) => c.buffer instanceof ArrayBuffer)).toBe(true);
   });
 });

@@ -1,8 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { disposeLeftovers, spawnScript, trackLeftover, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
-import { PtyProcess } from "../src/server/terminal/pty.js";
 import { poolStats } from "../src/server/terminal/shared-join.js";
+import { numberedLines, ptyRun } from "./helpers.js";
 
 const pkgDir = fileURLToPath(new URL("..", import.meta.url));
 
@@ -20,15 +20,7 @@ function killLater(pid: number): void {
 }
 
 /** A PTY read by the reader thread, collecting its output. */
-function threaded(script: string) {
-  const chunks: Buffer[] = [];
-  const pty = new PtyProcess(
-    { command: "/bin/sh", args: ["-c", script], cols: 80, rows: 24, readerThread: true },
-    (c) => chunks.push(Buffer.from(c)),
-  );
-  trackLeftover(() => pty.kill("SIGKILL"));
-  return { pty, text: () => Buffer.concat(chunks).toString("latin1") };
-}
+const threaded = (script: string) => ptyRun(script, { readerThread: true });
 
 describe.each([
   ["thread", true],
@@ -37,15 +29,10 @@ describe.each([
   test("what the child wrote just before it exited arrives even while reading is paused", {
     timeout: 60_000,
   }, async () => {
-    const chunks: Buffer[] = [];
-    const pty = new PtyProcess(
-      { command: "/bin/sh", args: ["-c", "sleep 0.3; printf TAIL-OUTPUT"], cols: 80, rows: 24, readerThread },
-      (c) => chunks.push(Buffer.from(c)),
-    );
-    trackLeftover(() => pty.kill("SIGKILL"));
+    const { pty, text } = ptyRun("sleep 0.3; printf TAIL-OUTPUT", { readerThread });
     pty.pause(); // as the emulator's backlog would: nothing is read until the child has gone
     await pty.exited;
-    expect(Buffer.concat(chunks).toString("latin1")).toBe("TAIL-OUTPUT");
+    expect(text()).toBe("TAIL-OUTPUT");
   });
 });
 
@@ -90,23 +77,20 @@ describe("the PTY reader thread", () => {
   }, async () => {
     const before = poolStats.regionsOut;
     const n = 500_000;
-    const chunks: Buffer[] = [];
     let pauses = 0;
-    const pty: PtyProcess = new PtyProcess(
-      { command: "/bin/sh", args: ["-c", `seq 1 ${n}`], cols: 80, rows: 24, readerThread: true },
-      (chunk, lent) => {
-        chunks.push(Buffer.from(chunk));
+    const { pty, text: output } = ptyRun(`seq 1 ${n}`, {
+      readerThread: true,
+      lend: true,
+      onChunk: (_chunk, lent, pty) => {
         if (!lent || pty.paused) return;
         pty.pause();
         pauses++;
         setTimeout(() => pty.resume(), 1);
       },
-      () => true,
-    );
+    });
     await pty.exited;
     expect(pauses).toBeGreaterThan(0);
-    const text = Buffer.concat(chunks).toString("latin1");
-    expect(text).toBe(Array.from({ length: n }, (_, i) => `${i + 1}\r\n`).join(""));
+    expect(output()).toBe(numberedLines(n));
     expect(poolStats.regionsOut).toBe(before);
   });
 });

@@ -1,29 +1,28 @@
-import { waitFor } from "@proj/ws-core/testing";
+import { disposeLeftovers, waitFor } from "@proj/ws-core/testing";
 import { afterEach, describe, expect, test } from "vitest";
-import { PtyProcess } from "../src/server/terminal/pty.js";
+import type { PtyProcess } from "../src/server/terminal/pty.js";
 import { _coolPool, _warmPool, poolStats, type SharedBatch } from "../src/server/terminal/shared-join.js";
+import { numberedLines, ptyRun } from "./helpers.js";
 
-const numbered = (n: number) => Array.from({ length: n }, (_, i) => `${i + 1}\r\n`).join("");
+afterEach(disposeLeftovers);
 
-/** A PtyProcess that always lends (as with the worker emulator and no `output` listener), recording what it hands on. */
+/** A PtyProcess that always lends (as with the worker emulator and no `output` listener), recording the regions it lends. */
 function lendingPty(
   readerThread: boolean,
   script: string,
   onLent: (chunk: Buffer, lent: SharedBatch, pty: PtyProcess) => void = () => {},
 ) {
-  const copies: Buffer[] = [];
   const regions: Array<{ region: SharedBatch; holdsAtFirstChunk: number }> = [];
-  const pty: PtyProcess = new PtyProcess(
-    { command: "/bin/sh", args: ["-c", script], cols: 80, rows: 24, readerThread },
-    (chunk, lent) => {
-      copies.push(Buffer.from(chunk));
+  const run = ptyRun(script, {
+    readerThread,
+    lend: true,
+    onChunk: (chunk, lent, pty) => {
       if (!lent) return;
       if (regions[regions.length - 1]?.region !== lent) regions.push({ region: lent, holdsAtFirstChunk: lent.holds });
       onLent(chunk, lent, pty);
     },
-    () => true,
-  );
-  return { pty, regions, text: () => Buffer.concat(copies).toString("latin1") };
+  });
+  return { ...run, regions };
 }
 
 describe.each([
@@ -40,7 +39,7 @@ describe.each([
     const lines = 3_000_000; // about 23 MB: many regions
     const f = lendingPty(readerThread, `seq 1 ${lines}`);
     await f.pty.exited;
-    expect(f.text()).toBe(numbered(lines));
+    expect(f.text()).toBe(numberedLines(lines));
     expect(f.regions.length).toBeGreaterThanOrEqual(3);
     // The reader's own hold is the only one on a region it starts filling...
     for (const r of f.regions) expect(r.holdsAtFirstChunk).toBe(1);
@@ -74,7 +73,7 @@ describe.each([
     expect(f.pty.alive).toBe(true);
     f.pty.write("x\r");
     await f.pty.exited;
-    expect(f.text().startsWith(numbered(lines))).toBe(true);
+    expect(f.text().startsWith(numberedLines(lines))).toBe(true);
     expect(f.text()).toContain("got-x");
     expect(poolStats.regionsOut).toBe(before);
   });
