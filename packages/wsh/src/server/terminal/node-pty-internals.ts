@@ -6,15 +6,21 @@ import type { IPty } from "node-pty";
 /** Most bytes read synchronously at exit (a background process may still hold the terminal open). */
 const MAX_TAIL_BYTES = 8 * 1024 * 1024;
 
-/** What node-pty keeps on its terminal object that the reader thread needs (checked before use). */
+/** What node-pty keeps on its terminal object that PtyProcess uses (each checked before use). */
 export interface PtyInternals {
+  /** The master fd, and the slave's path. */
   _fd?: unknown;
   _pty?: unknown;
+  /** Its read stream (a `tty.ReadStream`). */
   _socket?: {
     _handle?: { setBlocking?(blocking: boolean): number; readStop?(): number };
     _read?: unknown;
+    read(): unknown;
+    destroyed?: boolean;
     destroy(...args: unknown[]): unknown;
   };
+  /** Its write stream: the fd and the queue of writes not completed yet. */
+  _writeStream?: { _fd?: unknown; _writeQueue?: unknown };
 }
 
 /** Linux: whether `fd` has O_NONBLOCK (a blocking write could stall the event loop). Elsewhere: false. */
@@ -33,12 +39,7 @@ export function isNonBlocking(fd: number): boolean {
  * kernel or in the stream's buffer was dropped. This reads it out before that destroy.
  */
 export function keepTailAtExit(pty: IPty, onData: (chunk: Buffer) => void): void {
-  const internals = pty as unknown as {
-    _socket?: { destroy(...args: unknown[]): unknown; read(): unknown; destroyed?: boolean };
-    _fd?: unknown;
-  };
-  const socket = internals._socket;
-  const fd = internals._fd;
+  const { _socket: socket, _fd: fd } = pty as unknown as PtyInternals;
   if (!socket || typeof socket.destroy !== "function" || typeof fd !== "number") return;
   const destroy = socket.destroy.bind(socket);
   socket.destroy = (...args: unknown[]) => {

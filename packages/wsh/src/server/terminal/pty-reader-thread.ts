@@ -8,6 +8,7 @@ import {
   READER_WORKER_SOURCE,
   Slot,
 } from "./pty-reader-worker.js";
+import { IdleTimer } from "./idle-timer.js";
 import { REGION_BYTES, SharedBatch } from "./shared-join.js";
 
 /** The reader asks for its next region once this much of the current one is filled. */
@@ -66,8 +67,8 @@ export class PtyReaderThread {
   #current: Region | undefined;
   #offered: Region | undefined;
   #nextNumber = 1;
-  #idleTimer: ReturnType<typeof setTimeout> | undefined;
-  #lastRead = 0;
+  /** Takes the regions back once nothing was read for IDLE_MS. */
+  readonly #idle = new IdleTimer(IDLE_MS, () => this.#whenIdle());
   #ended = false;
   #stopping = false;
   /** The worker did not end when asked: it is left to end by itself, and its regions are never refilled. */
@@ -96,11 +97,7 @@ export class PtyReaderThread {
     this.#worker.on("exit", () => {
       live.delete(this);
       this.#end();
-      // An abandoned worker's regions go back once it cannot write into them any more.
-      this.#current?.letGo();
-      this.#offered?.letGo();
-      this.#current = undefined;
-      this.#offered = undefined;
+      this.#releaseRegions(); // an abandoned worker's, once it cannot write into them any more
     });
     live.add(this);
     if (!exitHook) {
@@ -153,7 +150,7 @@ export class PtyReaderThread {
     Atomics.store(this.#ctl, Slot.Stop, 1);
     // Paused is ignored once stopping; clearing it also wakes a worker about to wait on it.
     Atomics.store(this.#ctl, Slot.Paused, 0);
-    for (const slot of [Slot.Paused, Slot.Stop, Slot.Unhanded]) Atomics.notify(this.#ctl, slot);
+    this.#wakeWaits();
   }
 
   /** The process is exiting (no timers run any more): stop and wake the worker at once. */
@@ -168,7 +165,7 @@ export class PtyReaderThread {
   #nudge(): void {
     if (this.#ended && !this.#abandoned) return;
     if (!this.#abandoned) Atomics.store(this.#ctl, Slot.Nudged, 1);
-    for (const slot of [Slot.Paused, Slot.Stop, Slot.Unhanded]) Atomics.notify(this.#ctl, slot);
+    this.#wakeWaits();
     if (!this.#o.ptsName) return;
     try {
       const slave = openSync(this.#o.ptsName, constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
@@ -190,7 +187,7 @@ export class PtyReaderThread {
     } else if (m instanceof Uint8Array) {
       Atomics.sub(this.#ctl, Slot.Unhanded, m.byteLength);
       Atomics.notify(this.#ctl, Slot.Unhanded);
-      this.#read();
+      this.#idle.touch(); // output: the regions stay while it flows
       this.#o.onData(Buffer.from(m.buffer, m.byteOffset, m.byteLength));
     } else if (m.t === "took") {
       const offered = this.#offered;
@@ -225,7 +222,7 @@ export class PtyReaderThread {
 
   #handTo(cur: Region, end: number): void {
     if (end <= cur.handed) return;
-    this.#read();
+    this.#idle.touch(); // output: the regions stay while it flows
     const view = cur.batch.data.subarray(cur.handed, end);
     cur.handed = end;
     if (this.#o.lend()) this.#o.onData(view, cur.batch);
@@ -244,22 +241,7 @@ export class PtyReaderThread {
     this.#regions.port1.postMessage({ n, memory: batch.data.buffer });
   }
 
-  /** Output arrived: an idle timer takes the regions back once the PTY is quiet. */
-  #read(): void {
-    this.#lastRead = performance.now();
-    if (this.#idleTimer) return;
-    this.#idleTimer = setTimeout(this.#whenIdle, IDLE_MS);
-    this.#idleTimer.unref?.();
-  }
-
-  readonly #whenIdle = () => {
-    this.#idleTimer = undefined;
-    const idle = performance.now() - this.#lastRead;
-    if (idle < IDLE_MS) {
-      this.#idleTimer = setTimeout(this.#whenIdle, IDLE_MS - idle);
-      this.#idleTimer.unref?.();
-      return;
-    }
+  #whenIdle(): void {
     const offered = this.#offered;
     if (offered && Atomics.compareExchange(this.#ctl, Slot.Offer, offered.n, 0) === offered.n) {
       offered.letGo();
@@ -276,20 +258,27 @@ export class PtyReaderThread {
     this.#handTo(cur, published & OFFSET_MASK);
     cur.letGo();
     this.#current = undefined;
-  };
+  }
+
+  #releaseRegions(): void {
+    this.#current?.letGo();
+    this.#offered?.letGo();
+    this.#current = undefined;
+    this.#offered = undefined;
+  }
+
+  /** Wakes the worker from any wait (a paused read, a full message queue), to see Stop or Nudged. */
+  #wakeWaits(): void {
+    for (const slot of [Slot.Paused, Slot.Stop, Slot.Unhanded]) Atomics.notify(this.#ctl, slot);
+  }
 
   /** Reading is over: regions go back (unless the worker may still write into them), `onEnd` once. */
   #end(error?: string): void {
     if (this.#ended) return;
     this.#ended = true;
-    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idle.cancel();
     this.#regions.port1.close();
-    if (!this.#abandoned) {
-      this.#current?.letGo();
-      this.#offered?.letGo();
-      this.#current = undefined;
-      this.#offered = undefined;
-    }
+    if (!this.#abandoned) this.#releaseRegions();
     this.#o.onEnd(error);
   }
 }

@@ -2,6 +2,7 @@ import { readSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { IPty } from "node-pty";
 import { BlockingFdInput } from "./blocking-fd-input.js";
+import { IdleTimer } from "./idle-timer.js";
 import { isNonBlocking, keepTailAtExit, type PtyInternals } from "./node-pty-internals.js";
 import { PtyReaderThread } from "./pty-reader-thread.js";
 import { REGION_BYTES, SharedBatch } from "./shared-join.js";
@@ -23,11 +24,6 @@ const DRAIN_AFTER = 2048;
 const REGION_ROOM = 64 * 1024;
 /** The open region is let go once the PTY has lent nothing for this long, ms: an idle terminal pins no region. */
 const REGION_IDLE_MS = 100;
-
-function unref<T extends { unref?(): unknown }>(timer: T): T {
-  timer.unref?.();
-  return timer;
-}
 
 export interface PtyOptions {
   /** Program to run; default `$SHELL` or `/bin/sh`. */
@@ -63,9 +59,8 @@ export class PtyProcess {
   #scratch: Buffer | undefined;
   /** Where drains read when chunks are lent: a pooled region filled front to back, held while in use. */
   #region: { batch: SharedBatch; at: number; letGo: () => void } | undefined;
-  /** When a chunk was last lent, and the timer that lets go of an idle region. */
-  #lentAt = 0;
-  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Lets go of the open region once nothing was lent for REGION_IDLE_MS. */
+  readonly #regionIdle = new IdleTimer(REGION_IDLE_MS, () => this.#closeRegion());
   /** The reader thread, when it reads (see `PtyOptions.readerThread`). */
   #reader: PtyReaderThread | undefined;
   /** With the reader thread: input, written with the (blocking) fd non-blocking for the moment. */
@@ -95,9 +90,29 @@ export class PtyProcess {
       env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
       encoding: null,
     });
-    const fd = (this.#pty as unknown as { _fd?: unknown })._fd;
     this.#reader = this.#startReaderThread(o, onData, lend);
-    const drainFd = typeof fd === "number" && isNonBlocking(fd) ? fd : undefined;
+    if (!this.#reader) this.#readOnLoop(onData, lend);
+    this.exited = new Promise((resolve) => {
+      // node-pty emits exit only after its socket closed, so every byte has been delivered by then.
+      this.#pty.onExit((e) => {
+        this.#alive = false;
+        this.#closeRegion();
+        this.#input?.clear();
+        resolve(e.signal ? { exitCode: e.exitCode, signal: e.signal } : { exitCode: e.exitCode });
+      });
+    });
+  }
+
+  /**
+   * Reading through node-pty's stream on the event loop: a long read starts a synchronous drain
+   * (see `#drain`), into the open region while chunks are lent. Input goes straight to the kernel
+   * when node-pty's write queue is empty (see `write`).
+   */
+  #readOnLoop(onData: (chunk: Buffer, lent?: SharedBatch) => void, lend: () => boolean): void {
+    const internals = this.#pty as unknown as PtyInternals;
+    const fd = internals._fd;
+    const nonBlocking = typeof fd === "number" && isNonBlocking(fd);
+    const drainFd = nonBlocking ? fd : undefined;
     // With encoding null node-pty hands out Buffers, though its typings say string.
     this.#pty.onData((d) => {
       const chunk = d as unknown as Buffer;
@@ -108,27 +123,22 @@ export class PtyProcess {
       if (lending && chunk.length <= REGION_ROOM && (chunk.length >= DRAIN_AFTER || this.#region)) {
         const { batch } = this.#regionWithRoom(chunk.length);
         onData(this.#drainInto(drainFd, chunk, chunk.length >= DRAIN_AFTER), batch);
-        this.#lentAt = performance.now();
-        this.#idleTimer ??= unref(setTimeout(this.#closeIdleRegion, REGION_IDLE_MS));
+        this.#regionIdle.touch();
         return;
       }
       onData(drainFd === undefined || chunk.length < DRAIN_AFTER || this.#paused ? chunk : this.#drain(drainFd, chunk));
     });
-    if (!this.#reader) keepTailAtExit(this.#pty, onData);
-    const ws = (this.#pty as unknown as { _writeStream?: { _fd?: unknown; _writeQueue?: unknown } })._writeStream;
-    if (!this.#reader && ws && typeof ws._fd === "number" && Array.isArray(ws._writeQueue) && isNonBlocking(ws._fd)) {
-      this.#fd = ws._fd;
+    keepTailAtExit(this.#pty, onData);
+    const ws = internals._writeStream;
+    const wsFd = ws?._fd;
+    if (
+      typeof wsFd === "number" &&
+      Array.isArray(ws?._writeQueue) &&
+      (wsFd === fd ? nonBlocking : isNonBlocking(wsFd))
+    ) {
+      this.#fd = wsFd;
       this.#writeQueue = ws._writeQueue;
     }
-    this.exited = new Promise((resolve) => {
-      // node-pty emits exit only after its socket closed, so every byte has been delivered by then.
-      this.#pty.onExit((e) => {
-        this.#alive = false;
-        this.#closeRegion();
-        this.#input?.clear();
-        resolve(e.signal ? { exitCode: e.exitCode, signal: e.signal } : { exitCode: e.exitCode });
-      });
-    });
   }
 
   /**
@@ -250,17 +260,8 @@ export class PtyProcess {
   #closeRegion(): void {
     this.#region?.letGo();
     this.#region = undefined;
-    if (this.#idleTimer) clearTimeout(this.#idleTimer);
-    this.#idleTimer = undefined;
+    this.#regionIdle.cancel();
   }
-
-  /** The idle timer: lets go of the open region unless a chunk was lent within REGION_IDLE_MS. */
-  readonly #closeIdleRegion = () => {
-    this.#idleTimer = undefined;
-    const idle = performance.now() - this.#lentAt;
-    if (idle >= REGION_IDLE_MS) this.#closeRegion();
-    else this.#idleTimer = unref(setTimeout(this.#closeIdleRegion, REGION_IDLE_MS - idle));
-  };
 
   get alive(): boolean {
     return this.#alive;
